@@ -1,0 +1,668 @@
+/// Why a JSON text was rejected, with the byte offset where the parser stopped.
+public struct JSONSyntaxError: Error, Sendable, Equatable {
+  /// The family of the error, which decides the finding code.
+  public enum Kind: Sendable, Equatable {
+    /// Not JSON per RFC 8259 (`json.syntax`).
+    case syntax
+    /// Nested deeper than the parser's limit (`json.depth`).
+    case depth
+    /// Bytes that are not UTF-8 (`encoding.invalid-utf8`).
+    case invalidUTF8
+  }
+  /// The family of the error.
+  public var kind: Kind
+  /// Byte offset (from 0) in the parsed bytes.
+  public var offset: Int
+  /// What went wrong, in words, lowercase, without a final period.
+  public var message: String
+}
+
+/// Something JSON allows but a trainer may read differently, found while parsing.
+public struct JSONWarning: Sendable, Equatable {
+  /// The family of the warning, which decides the finding code.
+  public enum Kind: Sendable, Equatable {
+    /// The same key twice in one object (`json.duplicate-key`).
+    case duplicateKey
+    /// A `\uD800`–`\uDFFF` escape without its partner (`json.lone-surrogate`).
+    case loneSurrogate
+    /// A number no 64-bit float can hold (`json.number-range`).
+    case numberRange
+  }
+  /// The family of the warning.
+  public var kind: Kind
+  /// Byte offset (from 0) in the parsed bytes.
+  public var offset: Int
+  /// What was found, in words.
+  public var message: String
+  /// For a duplicate key, the JSON pointer of the object holding it is computed by the caller;
+  /// this is the node index of the second occurrence's key.
+  public var node: Int
+}
+
+/// A strict RFC 8259 parser over UTF-8 bytes that fills a reusable ``JSONDocument`` tape.
+///
+/// It never recurses (nesting uses an explicit stack, bounded by ``maxDepth``), validates UTF-8
+/// inside strings, rejects everything RFC 8259 rejects (comments, trailing commas, NaN, leading
+/// zeros, unescaped control characters), and reports duplicate keys, lone surrogate escapes and
+/// out-of-range numbers as warnings rather than errors.
+public struct JSONParser: Sendable {
+  /// The deepest nesting accepted; deeper input is a ``JSONSyntaxError/Kind/depth`` error.
+  public var maxDepth: Int
+
+  private var stack: [Int] = []
+  private var counts: [UInt32] = []
+
+  /// Creates a parser.
+  /// - Parameter maxDepth: the deepest nesting of arrays and objects accepted (default 512).
+  public init(maxDepth: Int = 512) {
+    self.maxDepth = maxDepth
+    stack.reserveCapacity(64)
+    counts.reserveCapacity(64)
+  }
+
+  /// Parses one JSON text, copying `input` into `document` and rebuilding its tape.
+  ///
+  /// - Parameters:
+  ///   - input: the bytes of exactly one JSON text (surrounding whitespace allowed).
+  ///   - document: the document to fill; its storage is reused across calls.
+  /// - Throws: ``JSONSyntaxError`` at the first byte that makes the text invalid.
+  /// - Complexity: O(n) in the input length; allocates only when the tape must grow.
+  public mutating func parse(
+    _ input: UnsafeRawBufferPointer, into document: inout JSONDocument
+  ) throws(JSONSyntaxError) {
+    document.bytes.removeAll(keepingCapacity: true)
+    document.bytes.append(contentsOf: input)
+    try reparse(&document)
+  }
+
+  /// Parses `bytes` into `document`.
+  /// - Parameters:
+  ///   - bytes: the bytes of one JSON text.
+  ///   - document: the document to fill.
+  /// - Throws: ``JSONSyntaxError`` at the first invalid byte.
+  public mutating func parse(
+    _ bytes: some Collection<UInt8>, into document: inout JSONDocument
+  ) throws(JSONSyntaxError) {
+    document.bytes.removeAll(keepingCapacity: true)
+    document.bytes.append(contentsOf: bytes)
+    try reparse(&document)
+  }
+
+  /// Parses the bytes already held by `document`.
+  mutating func reparse(_ document: inout JSONDocument) throws(JSONSyntaxError) {
+    var nodes = document.nodes
+    document.nodes = []
+    nodes.removeAll(keepingCapacity: true)
+    var warnings = document.warnings
+    document.warnings = []
+    warnings.removeAll(keepingCapacity: true)
+    stack.removeAll(keepingCapacity: true)
+    counts.removeAll(keepingCapacity: true)
+    let bytes = document.bytes
+    var failure: JSONSyntaxError?
+    bytes.withUnsafeBufferPointer { buffer in
+      var scanner = Scanner(
+        buffer: buffer, maxDepth: maxDepth, nodes: nodes, warnings: warnings, stack: stack,
+        counts: counts)
+      nodes = []
+      warnings = []
+      do throws(JSONSyntaxError) {
+        try scanner.run()
+      } catch {
+        failure = error
+      }
+      nodes = scanner.nodes
+      warnings = scanner.warnings
+      stack = scanner.stack
+      counts = scanner.counts
+    }
+    document.nodes = nodes
+    document.warnings = warnings
+    if let failure {
+      document.nodes.removeAll(keepingCapacity: true)
+      throw failure
+    }
+  }
+}
+
+private let quoteByte = UInt8(ascii: "\"")
+private let backslashByte = UInt8(ascii: "\\")
+
+/// The parsing loop, over a buffer that lives for the duration of one parse.
+private struct Scanner {
+  let p: UnsafeBufferPointer<UInt8>
+  let n: Int
+  let maxDepth: Int
+  var pos = 0
+  var nodes: [JSONNode]
+  var warnings: [JSONWarning]
+  var stack: [Int]
+  var counts: [UInt32]
+
+  init(
+    buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, nodes: [JSONNode],
+    warnings: [JSONWarning], stack: [Int], counts: [UInt32]
+  ) {
+    self.p = buffer
+    self.n = buffer.count
+    self.maxDepth = maxDepth
+    self.nodes = nodes
+    self.warnings = warnings
+    self.stack = stack
+    self.counts = counts
+  }
+
+  @inline(__always) mutating func skipWhitespace() {
+    while pos < n {
+      switch p[pos] {
+      case 0x20, 0x0A, 0x0D, 0x09: pos += 1
+      default: return
+      }
+    }
+  }
+
+  mutating func run() throws(JSONSyntaxError) {
+    skipWhitespace()
+    if pos >= n {
+      throw error(.syntax, "expected a JSON value, found end of input")
+    }
+    try parseValue()
+    while !stack.isEmpty {
+      // After a value inside a container: a separator or the container's end.
+      skipWhitespace()
+      let top = stack[stack.count - 1]
+      let isObject = nodes[top].kind == .object
+      guard pos < n else {
+        throw error(
+          .syntax,
+          isObject
+            ? "unterminated object: expected ',' or '}' after object member, found end of input"
+            : "unterminated array: expected ',' or ']' after array element, found end of input")
+      }
+      let b = p[pos]
+      if b == UInt8(ascii: ",") {
+        pos += 1
+        skipWhitespace()
+        if isObject {
+          try parseMemberKey()
+        } else if pos < n && p[pos] == UInt8(ascii: "]") {
+          throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
+        }
+        counts[counts.count - 1] &+= 1
+        try parseValue()
+      } else if isObject && b == UInt8(ascii: "}") {
+        pos += 1
+        close()
+      } else if !isObject && b == UInt8(ascii: "]") {
+        pos += 1
+        close()
+      } else {
+        throw error(
+          .syntax,
+          isObject
+            ? "expected ',' or '}' after object member, found \(describe(pos))"
+            : "expected ',' or ']' after array element, found \(describe(pos))")
+      }
+    }
+    skipWhitespace()
+    if pos < n {
+      throw error(.syntax, "unexpected \(describe(pos)) after the JSON value: one record per line")
+    }
+  }
+
+  /// Parses the key and colon of an object member, leaving `pos` at its value.
+  mutating func parseMemberKey() throws(JSONSyntaxError) {
+    guard pos < n, p[pos] == quoteByte else {
+      if pos < n && p[pos] == UInt8(ascii: "}") {
+        throw error(.syntax, "trailing comma before '}': remove the comma after the last member")
+      }
+      throw error(.syntax, "expected a string key in double quotes, found \(describe(pos))")
+    }
+    try parseString()
+    skipWhitespace()
+    guard pos < n, p[pos] == UInt8(ascii: ":") else {
+      throw error(.syntax, "expected ':' after object key, found \(describe(pos))")
+    }
+    pos += 1
+    skipWhitespace()
+  }
+
+  /// Parses a value at `pos`: scalars completely, containers only their opening.
+  mutating func parseValue() throws(JSONSyntaxError) {
+    guard pos < n else {
+      throw error(.syntax, "expected a JSON value, found end of input")
+    }
+    switch p[pos] {
+    case quoteByte:
+      try parseString()
+    case UInt8(ascii: "{"):
+      try open(.object)
+      skipWhitespace()
+      if pos < n && p[pos] == UInt8(ascii: "}") {
+        pos += 1
+        close()
+        return
+      }
+      try parseMemberKey()
+      counts[counts.count - 1] = 1
+      try parseValue()
+    case UInt8(ascii: "["):
+      try open(.array)
+      skipWhitespace()
+      if pos < n && p[pos] == UInt8(ascii: "]") {
+        pos += 1
+        close()
+        return
+      }
+      counts[counts.count - 1] = 1
+      try parseValue()
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      try parseNumber()
+    case UInt8(ascii: "t"):
+      try literal("true", .true)
+    case UInt8(ascii: "f"):
+      try literal("false", .false)
+    case UInt8(ascii: "n"):
+      try literal("null", .null)
+    default:
+      throw error(.syntax, "expected a JSON value, found \(describe(pos))")
+    }
+  }
+
+  mutating func open(_ kind: JSONKind) throws(JSONSyntaxError) {
+    if stack.count >= maxDepth {
+      throw error(
+        .depth, "nesting deeper than \(maxDepth) levels: flatten the record or raise the limit")
+    }
+    stack.append(nodes.count)
+    counts.append(0)
+    nodes.append(JSONNode(kind: kind, flags: 0, start: UInt32(pos), length: 0, end: 0))
+    pos += 1
+  }
+
+  mutating func close() {
+    let index = stack.removeLast()
+    let count = counts.removeLast()
+    nodes[index].length = count
+    nodes[index].end = UInt32(nodes.count)
+    if nodes[index].kind == .object && count > 1 {
+      checkDuplicateKeys(object: index, count: Int(count))
+    }
+  }
+
+  mutating func literal(_ word: StaticString, _ kind: JSONKind) throws(JSONSyntaxError) {
+    let start = pos
+    let length = word.utf8CodeUnitCount
+    let w = word.utf8Start
+    var i = 0
+    while i < length {
+      guard pos + i < n, p[pos + i] == w[i] else {
+        pos = start
+        throw error(.syntax, "expected a JSON value, found \(describeWord(start))")
+      }
+      i += 1
+    }
+    pos += length
+    nodes.append(JSONNode(kind: kind, flags: 0, start: UInt32(start), length: UInt32(length), end: UInt32(nodes.count + 1)))
+  }
+
+  mutating func parseNumber() throws(JSONSyntaxError) {
+    let start = pos
+    var fractional = false
+    if p[pos] == UInt8(ascii: "-") {
+      pos += 1
+    }
+    guard pos < n, isDigit(p[pos]) else {
+      throw error(.syntax, "expected a digit after '-', found \(describe(pos))")
+    }
+    if p[pos] == UInt8(ascii: "0") {
+      pos += 1
+      if pos < n && isDigit(p[pos]) {
+        throw error(.syntax, "numbers cannot have leading zeros")
+      }
+    } else {
+      while pos < n && isDigit(p[pos]) { pos += 1 }
+    }
+    let integerDigits = pos - start
+    if pos < n && p[pos] == UInt8(ascii: ".") {
+      fractional = true
+      pos += 1
+      guard pos < n, isDigit(p[pos]) else {
+        throw error(.syntax, "expected a digit after the decimal point, found \(describe(pos))")
+      }
+      while pos < n && isDigit(p[pos]) { pos += 1 }
+    }
+    var hasExponent = false
+    if pos < n && (p[pos] == UInt8(ascii: "e") || p[pos] == UInt8(ascii: "E")) {
+      fractional = true
+      hasExponent = true
+      pos += 1
+      if pos < n && (p[pos] == UInt8(ascii: "+") || p[pos] == UInt8(ascii: "-")) {
+        pos += 1
+      }
+      guard pos < n, isDigit(p[pos]) else {
+        throw error(.syntax, "expected a digit in the exponent, found \(describe(pos))")
+      }
+      while pos < n && isDigit(p[pos]) { pos += 1 }
+    }
+    nodes.append(
+      JSONNode(
+        kind: .number, flags: fractional ? 1 : 0, start: UInt32(start),
+        length: UInt32(pos - start), end: UInt32(nodes.count + 1)))
+    if hasExponent || integerDigits > 300 {
+      let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<pos]), as: UTF8.self)
+      if let value = Double(text), !value.isFinite {
+        warnings.append(
+          JSONWarning(
+            kind: .numberRange, offset: start,
+            message: "number \(text.prefix(40)) is too large for a 64-bit float and reads as infinity",
+            node: nodes.count - 1))
+      }
+    }
+  }
+
+  mutating func parseString() throws(JSONSyntaxError) {
+    pos += 1  // opening quote
+    let start = pos
+    var escaped = false
+    let base = UnsafeRawPointer(p.baseAddress!)
+    let quoteV = SIMD16<UInt8>(repeating: quoteByte)
+    let slashV = SIMD16<UInt8>(repeating: backslashByte)
+    let controlV = SIMD16<UInt8>(repeating: 0x20)
+    let highV = SIMD16<UInt8>(repeating: 0x80)
+    while true {
+      // Skip plain ASCII in blocks of 16 bytes.
+      while pos &+ 16 <= n {
+        let v = base.loadUnaligned(fromByteOffset: pos, as: SIMD16<UInt8>.self)
+        let special = (v .== quoteV) .| (v .== slashV) .| (v .< controlV) .| (v .>= highV)
+        if any(special) { break }
+        pos &+= 16
+      }
+      guard pos < n else {
+        throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
+      }
+      let b = p[pos]
+      if b == quoteByte {
+        break
+      } else if b == backslashByte {
+        escaped = true
+        try parseEscape()
+      } else if b < 0x20 {
+        throw error(
+          .syntax,
+          "control character \(hexByte(b)) inside a string: write it as an escape such as \\n or \\u00\(hex2(b))"
+        )
+      } else if b >= 0x80 {
+        try skipUTF8Sequence()
+      } else {
+        pos += 1
+      }
+    }
+    nodes.append(
+      JSONNode(
+        kind: .string, flags: escaped ? 1 : 0, start: UInt32(start), length: UInt32(pos - start),
+        end: UInt32(nodes.count + 1)))
+    pos += 1  // closing quote
+  }
+
+  mutating func parseEscape() throws(JSONSyntaxError) {
+    let escapeStart = pos
+    pos += 1
+    guard pos < n else {
+      throw error(.syntax, "unterminated escape at end of input", at: escapeStart)
+    }
+    switch p[pos] {
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+      UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+      pos += 1
+    case UInt8(ascii: "u"):
+      pos += 1
+      let unit = try hex4()
+      if (0xD800...0xDBFF).contains(unit) {
+        // A high surrogate must be followed by an escaped low surrogate.
+        if pos + 1 < n && p[pos] == backslashByte && p[pos + 1] == UInt8(ascii: "u") {
+          let save = pos
+          pos += 2
+          let low = try hex4()
+          if !(0xDC00...0xDFFF).contains(low) {
+            pos = save
+            loneSurrogate(unit, at: escapeStart)
+          }
+        } else {
+          loneSurrogate(unit, at: escapeStart)
+        }
+      } else if (0xDC00...0xDFFF).contains(unit) {
+        loneSurrogate(unit, at: escapeStart)
+      }
+    default:
+      throw error(
+        .syntax,
+        "invalid escape '\\\(describeRaw(pos))': JSON allows only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
+        at: escapeStart)
+    }
+  }
+
+  mutating func loneSurrogate(_ unit: UInt32, at offset: Int) {
+    warnings.append(
+      JSONWarning(
+        kind: .loneSurrogate, offset: offset,
+        message: "lone surrogate escape \\u\(String(unit, radix: 16, uppercase: true)) is not a character; most tokenizers replace it with U+FFFD",
+        node: nodes.count))
+  }
+
+  mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      guard pos < n else {
+        throw error(.syntax, "\\u escape needs four hex digits, found end of input")
+      }
+      let b = p[pos]
+      let digit: UInt32
+      switch b {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
+      default:
+        throw error(.syntax, "\\u escape needs four hex digits, found \(describe(pos))")
+      }
+      value = value << 4 | digit
+      pos += 1
+    }
+    return value
+  }
+
+  /// Validates one UTF-8 sequence starting at `pos` (a byte >= 0x80) and steps over it.
+  mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
+    let length = utf8SequenceLength(p, pos, n)
+    if length == 0 {
+      throw error(
+        .invalidUTF8,
+        "invalid UTF-8 byte \(hexByte(p[pos])): re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+      )
+    }
+    pos += length
+  }
+
+  mutating func checkDuplicateKeys(object: Int, count: Int) {
+    // Small objects (the common case) compare pairwise; large ones sort key hashes.
+    var keys: [Int] = []
+    keys.reserveCapacity(count)
+    var i = object + 1
+    let end = Int(nodes[object].end)
+    while i < end {
+      keys.append(i)
+      i = Int(nodes[i + 1].end)
+    }
+    if count <= 32 {
+      for a in 1..<keys.count {
+        for b in 0..<a where keysEqual(keys[a], keys[b]) {
+          duplicateKey(keys[a])
+          break
+        }
+      }
+      return
+    }
+    var hashed = keys.map { (hash: keyHash($0), index: $0) }
+    hashed.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.index < $1.index }
+    var reported: [Int] = []
+    var start = 0
+    while start < hashed.count {
+      var stop = start + 1
+      while stop < hashed.count && hashed[stop].hash == hashed[start].hash { stop += 1 }
+      if stop - start > 1 {
+        for a in (start + 1)..<stop {
+          for b in start..<a where keysEqual(hashed[a].index, hashed[b].index) {
+            reported.append(hashed[a].index)
+            break
+          }
+        }
+      }
+      start = stop
+    }
+    reported.sort()
+    for key in reported { duplicateKey(key) }
+  }
+
+  mutating func duplicateKey(_ key: Int) {
+    let name = String(decoding: UnsafeBufferPointer(rebasing: p[rawRange(key)]), as: UTF8.self)
+    warnings.append(
+      JSONWarning(
+        kind: .duplicateKey, offset: Int(nodes[key].start) - 1,
+        message: "duplicate key \"\(name.prefix(60))\": parsers disagree on which value wins",
+        node: key))
+  }
+
+  func rawRange(_ i: Int) -> Range<Int> {
+    Int(nodes[i].start)..<Int(nodes[i].start + nodes[i].length)
+  }
+
+  func keysEqual(_ a: Int, _ b: Int) -> Bool {
+    let ra = rawRange(a)
+    let rb = rawRange(b)
+    if nodes[a].flags == 0 && nodes[b].flags == 0 {
+      guard ra.count == rb.count else { return false }
+      return memoryEqual(p, ra.lowerBound, rb.lowerBound, ra.count)
+    }
+    return decodeJSONString(UnsafeBufferPointer(rebasing: p[ra]))
+      == decodeJSONString(UnsafeBufferPointer(rebasing: p[rb]))
+  }
+
+  func keyHash(_ i: Int) -> UInt64 {
+    let r = rawRange(i)
+    if nodes[i].flags != 0 {
+      let decoded = decodeJSONString(UnsafeBufferPointer(rebasing: p[r]))
+      var copy = decoded
+      return copy.withUTF8 { StableHash.fnv1a64($0) }
+    }
+    return StableHash.fnv1a64(UnsafeBufferPointer(rebasing: p[r]))
+  }
+
+  func error(_ kind: JSONSyntaxError.Kind, _ message: String, at offset: Int? = nil)
+    -> JSONSyntaxError
+  {
+    JSONSyntaxError(kind: kind, offset: offset ?? pos, message: message)
+  }
+
+  func describe(_ at: Int) -> String {
+    describeByte(in: p, at: at)
+  }
+
+  func describeRaw(_ at: Int) -> String {
+    guard at < n else { return "" }
+    let b = p[at]
+    return (0x21..<0x7F).contains(b) ? String(UnicodeScalar(b)) : hexByte(b)
+  }
+
+  /// Describes a bare word (such as `True` or `NaN`) starting at `at`.
+  func describeWord(_ at: Int) -> String {
+    var end = at
+    while end < n && end - at < 20 {
+      let b = p[end]
+      guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b | 0x20) else { break }
+      end += 1
+    }
+    if end > at + 1 {
+      let word = String(decoding: UnsafeBufferPointer(rebasing: p[at..<end]), as: UTF8.self)
+      return "'\(word)' (JSON literals are true, false and null, in lowercase)"
+    }
+    return describe(at)
+  }
+}
+
+@inline(__always) private func isDigit(_ b: UInt8) -> Bool {
+  b &- UInt8(ascii: "0") < 10
+}
+
+func hexByte(_ b: UInt8) -> String {
+  "0x" + hex2(b)
+}
+
+func hex2(_ b: UInt8) -> String {
+  let digits = Array("0123456789ABCDEF")
+  return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+}
+
+/// Describes the byte at `at` for an error message: a quoted character, or its hex value.
+func describeByte(in p: UnsafeBufferPointer<UInt8>, at: Int) -> String {
+  guard at < p.count else { return "end of input" }
+  let b = p[at]
+  switch b {
+  case 0x0A: return "end of line"
+  case 0x09: return "a tab"
+  case 0x0D: return "a carriage return"
+  case 0x00: return "a NUL byte (0x00)"
+  case 0x21..<0x7F: return "'\(Character(UnicodeScalar(b)))'"
+  case 0x20: return "a space"
+  case 0x80...:
+    let length = utf8SequenceLength(p, at, p.count)
+    if length > 0 {
+      let s = String(decoding: UnsafeBufferPointer(rebasing: p[at..<(at + length)]), as: UTF8.self)
+      return "'\(s)'"
+    }
+    return "byte \(hexByte(b)) (not UTF-8)"
+  default: return "control byte \(hexByte(b))"
+  }
+}
+
+/// The length of the valid UTF-8 sequence at `i` (a byte >= 0x80), or 0 if it is invalid.
+@inline(__always)
+func utf8SequenceLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> Int {
+  let b0 = p[i]
+  @inline(__always) func cont(_ j: Int) -> Bool { j < n && p[j] & 0xC0 == 0x80 }
+  switch b0 {
+  case 0xC2...0xDF:
+    return cont(i + 1) ? 2 : 0
+  case 0xE0...0xEF:
+    guard i + 1 < n else { return 0 }
+    let b1 = p[i + 1]
+    let ok: Bool
+    switch b0 {
+    case 0xE0: ok = (0xA0...0xBF).contains(b1)
+    case 0xED: ok = (0x80...0x9F).contains(b1)
+    default: ok = b1 & 0xC0 == 0x80
+    }
+    return ok && cont(i + 2) ? 3 : 0
+  case 0xF0...0xF4:
+    guard i + 1 < n else { return 0 }
+    let b1 = p[i + 1]
+    let ok: Bool
+    switch b0 {
+    case 0xF0: ok = (0x90...0xBF).contains(b1)
+    case 0xF4: ok = (0x80...0x8F).contains(b1)
+    default: ok = b1 & 0xC0 == 0x80
+    }
+    return ok && cont(i + 2) && cont(i + 3) ? 4 : 0
+  default:
+    return 0
+  }
+}
+
+@inline(__always)
+func memoryEqual(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ count: Int) -> Bool {
+  var i = 0
+  while i < count {
+    if p[a + i] != p[b + i] { return false }
+    i += 1
+  }
+  return true
+}

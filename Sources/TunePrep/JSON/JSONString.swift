@@ -1,0 +1,128 @@
+/// Decodes the raw bytes of a JSON string (between its quotes) into a `String`.
+///
+/// The bytes must have passed ``JSONParser``: escapes are well formed and the rest is UTF-8.
+/// A lone surrogate escape becomes U+FFFD, as most tokenizers read it.
+/// - Parameter raw: the string's bytes without the quotes.
+/// - Returns: the decoded string.
+func decodeJSONString(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+  var out: [UInt8] = []
+  out.reserveCapacity(raw.count)
+  appendDecodedJSONString(raw, to: &out)
+  return String(decoding: out, as: UTF8.self)
+}
+
+/// Appends the decoded UTF-8 bytes of a raw JSON string to `out`.
+/// - Parameters:
+///   - raw: the string's bytes without the quotes, already validated by ``JSONParser``.
+///   - out: the buffer to append to.
+func appendDecodedJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+  var i = 0
+  let n = raw.count
+  while i < n {
+    let b = raw[i]
+    if b != UInt8(ascii: "\\") {
+      out.append(b)
+      i += 1
+      continue
+    }
+    i += 1
+    guard i < n else { return }
+    let e = raw[i]
+    i += 1
+    switch e {
+    case UInt8(ascii: "b"): out.append(0x08)
+    case UInt8(ascii: "f"): out.append(0x0C)
+    case UInt8(ascii: "n"): out.append(0x0A)
+    case UInt8(ascii: "r"): out.append(0x0D)
+    case UInt8(ascii: "t"): out.append(0x09)
+    case UInt8(ascii: "u"):
+      var unit = hexValue(raw, i)
+      i += 4
+      if (0xD800...0xDBFF).contains(unit), i + 5 < n + 0, raw[i] == UInt8(ascii: "\\"),
+        raw[i + 1] == UInt8(ascii: "u")
+      {
+        let low = hexValue(raw, i + 2)
+        if (0xDC00...0xDFFF).contains(low) {
+          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+          i += 6
+        }
+      }
+      let scalar = UnicodeScalar(unit) ?? "\u{FFFD}"
+      appendUTF8(scalar, to: &out)
+    default: out.append(e)
+    }
+  }
+}
+
+@inline(__always)
+private func hexValue(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
+  var value: UInt32 = 0
+  var i = at
+  while i < at + 4 && i < raw.count {
+    let b = raw[i]
+    let d: UInt32
+    switch b {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - 48)
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - 87)
+    default: d = UInt32(b &- 55) & 15
+    }
+    value = value << 4 | d
+    i += 1
+  }
+  return value
+}
+
+/// Appends the UTF-8 encoding of `scalar`.
+@inline(__always)
+func appendUTF8(_ scalar: UnicodeScalar, to out: inout [UInt8]) {
+  let v = scalar.value
+  switch v {
+  case 0..<0x80:
+    out.append(UInt8(v))
+  case 0x80..<0x800:
+    out.append(UInt8(0xC0 | (v >> 6)))
+    out.append(UInt8(0x80 | (v & 0x3F)))
+  case 0x800..<0x10000:
+    out.append(UInt8(0xE0 | (v >> 12)))
+    out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+    out.append(UInt8(0x80 | (v & 0x3F)))
+  default:
+    out.append(UInt8(0xF0 | (v >> 18)))
+    out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+    out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+    out.append(UInt8(0x80 | (v & 0x3F)))
+  }
+}
+
+/// Appends `bytes` (UTF-8) as a JSON string literal with quotes, escaping what JSON requires.
+/// - Parameters:
+///   - bytes: valid UTF-8.
+///   - out: the buffer to append to.
+func appendJSONStringLiteral(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+  out.append(UInt8(ascii: "\""))
+  for b in bytes {
+    switch b {
+    case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+    case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+    case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+    case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+    case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+    case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+    case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+    case 0..<0x20:
+      out.append(contentsOf: Array("\\u00".utf8))
+      out.append(contentsOf: Array(hex2(b).lowercased().utf8))
+    default: out.append(b)
+    }
+  }
+  out.append(UInt8(ascii: "\""))
+}
+
+extension String {
+  /// This string as a JSON string literal, quotes included.
+  var jsonQuoted: String {
+    var out: [UInt8] = []
+    appendJSONStringLiteral(self.utf8, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct TunePrepCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tuneprep",
+    abstract: "Validate, deduplicate, convert and split fine-tuning datasets.",
+    version: "0.1.0",
+    subcommands: []
+  )
+}

@@ -98,20 +98,21 @@ struct RecordPipeline {
   /// Reads `input` and visits its records.
   /// - Parameters:
   ///   - input: the opened input.
-  ///   - makeVisitor: makes one visitor per thread.
+  ///   - makeVisitor: makes one visitor per thread; it sees the first block (to sniff a format).
   ///   - fileFindings: receives findings about the whole file (BOM, framing errors) in order.
   ///   - consume: receives each block's outcome in input order.
   /// - Throws: ``TunePrepError`` when reading fails, or whatever `consume` throws.
   func run<V: RecordVisitor>(
     _ input: InputFile,
-    makeVisitor: () -> V,
+    makeVisitor: (_ firstBlock: ByteBlock?) -> V,
     fileFinding: (Finding) -> Void,
     consume: (inout BlockOutcome<V.Result>) throws(TunePrepError) -> Void
   ) throws(TunePrepError) {
     let reader = BlockReader(file: input, sizes: sizes)
     let name = input.name.displayName
-    let slots = Slots<V>(count: threads, visitors: (0..<threads).map { _ in makeVisitor() })
     var group = try readGroup(reader)
+    let first = group.first
+    let slots = Slots<V>(count: threads, visitors: (0..<threads).map { _ in makeVisitor(first) })
     if reader.hadBOM {
       fileFinding(
         Finding(

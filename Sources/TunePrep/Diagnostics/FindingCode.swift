@@ -53,12 +53,6 @@ extension FindingCode {
     "schema.enum", .error, "a value outside the allowed set (e.g. an unknown role)")
   static let schemaEmpty = FindingCode(
     "schema.empty", .error, "an array the format needs to be non-empty is empty")
-  static let schemaInvalid = FindingCode(
-    "schema.invalid", .error, "the record does not conform to the JSON Schema given with --schema")
-  static let schemaOutput = FindingCode(
-    "schema.output", .error, "the final answer does not conform to the --output-schema")
-  static let schemaOutputNotJSON = FindingCode(
-    "schema.output-not-json", .error, "the final answer is not JSON, but --output-schema expects JSON")
 
   // MARK: format.* — meaning of a record in its format
   static let formatUnknown = FindingCode(
@@ -97,8 +91,7 @@ extension FindingCode {
     jsonSyntax, jsonDepth, jsonDuplicateKey, jsonLoneSurrogate, jsonNumberRange, jsonBlankLine,
     jsonNotObject,
     encodingInvalidUTF8, encodingBOM, encodingCRLF,
-    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty, schemaInvalid,
-    schemaOutput, schemaOutputNotJSON,
+    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty,
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole,

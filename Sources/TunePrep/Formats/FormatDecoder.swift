@@ -37,29 +37,33 @@ struct FormatDecoder {
 
   // MARK: openai-chat
 
-  private static let chatKeys: [StaticString] = ["messages", "tools", "parallel_tool_calls", "functions"]
-  private static let messageKeys: [StaticString] = [
+  private static let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
+  private static let messageKeys = KeySet([
     "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
-  ]
+  ])
 
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
-    c.rejectUnknownKeys(root, allowed: Self.chatKeys, in: "the record")
+    let slots = c.document.slots(root, Self.chatKeys)
+    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
     var example = Example()
-    if let tools = c.document.member(root, "tools"), c.expect(tools, .array, "\"tools\"") {
+    if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
     }
-    if let parallel = c.document.member(root, "parallel_tool_calls") {
+    if let parallel = slots[2] {
       _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
     }
-    guard let messages = c.required(root, "messages", in: "the record"),
-      c.expect(messages, .array, "\"messages\"")
-    else { return nil }
+    guard let messages = slots[0] else {
+      c.report(.schemaRequired, at: nil, "the record is missing the required \"messages\" field")
+      return nil
+    }
+    guard c.expect(messages, .array, "\"messages\"") else { return nil }
     if c.document.count(messages) == 0 {
       c.report(.schemaEmpty, at: messages, "\"messages\" is empty: an example needs at least a user and an assistant message")
       return nil
     }
     var turns: [Turn] = []
+    turns.reserveCapacity(c.document.count(messages))
     for m in c.document.elements(messages) {
       if let turn = decodeOpenAIMessage(m, &c) { turns.append(turn) }
     }
@@ -74,16 +78,21 @@ struct FormatDecoder {
   /// Decodes one OpenAI chat message (shared by chat and preference records).
   private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext) -> Turn? {
     guard c.expect(m, .object, "a message") else { return nil }
-    c.rejectUnknownKeys(m, allowed: Self.messageKeys, in: "the message")
-    guard let roleNode = c.requiredString(m, "role", in: "the message") else { return nil }
-    let role: Role
     let d = c.document
-    if d.stringEquals(roleNode, "system") || d.stringEquals(roleNode, "developer") {
-      role = .system
-    } else if d.stringEquals(roleNode, "user") {
+    let slots = d.slots(m, Self.messageKeys)
+    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
+    guard let roleNode = slots[0] else {
+      c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
+      return nil
+    }
+    guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
+    let role: Role
+    if d.stringEquals(roleNode, "user") {
       role = .user
     } else if d.stringEquals(roleNode, "assistant") {
       role = .assistant
+    } else if d.stringEquals(roleNode, "system") || d.stringEquals(roleNode, "developer") {
+      role = .system
     } else if d.stringEquals(roleNode, "tool") || d.stringEquals(roleNode, "function") {
       role = .tool
     } else {
@@ -95,9 +104,10 @@ struct FormatDecoder {
       return nil
     }
     var turn = Turn(role: role, content: nil, node: m)
-    turn.content = decodeContent(d.member(m, "content"), owner: m, &c, turn: &turn)
-    if let name = c.optionalString(m, "name", in: "the message") { turn.name = .node(name) }
-    if let weight = d.member(m, "weight") {
+    let content = slots[1]
+    turn.content = decodeContent(content, owner: m, &c, turn: &turn)
+    if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
+    if let weight = slots[3] {
       if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
         turn.weight = Int(value)
         if role != .assistant {
@@ -107,7 +117,7 @@ struct FormatDecoder {
         c.report(.formatWeight, at: weight, "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
       }
     }
-    if let calls = d.member(m, "tool_calls") {
+    if let calls = slots[4] {
       if role != .assistant {
         c.report(.formatToolCall, at: calls, "\"tool_calls\" is only allowed on assistant messages")
       }
@@ -117,10 +127,11 @@ struct FormatDecoder {
         }
       }
     }
-    if let id = c.optionalString(m, "tool_call_id", in: "the message") { turn.toolCallID = .node(id) }
-    let content = d.member(m, "content")
+    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turn.toolCallID = .node(id) }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
-    if turn.content == nil && contentIsNull && turn.toolCalls.isEmpty && !turn.hasNonTextContent {
+    if turn.content == nil && contentIsNull && turn.toolCalls.isEmpty && !turn.hasNonTextContent
+      && slots[6] == nil
+    {
       if content == nil {
         c.report(.schemaRequired, at: m, "the \(role.name) message is missing the required \"content\" field")
       } else {

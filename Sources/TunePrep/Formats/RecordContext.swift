@@ -32,31 +32,31 @@ struct RecordContext {
   // MARK: Structure helpers
 
   /// Checks that `node` is of `kind`, reporting `schema.type` if not.
-  mutating func expect(_ node: Int, _ kind: JSONKind, _ what: String) -> Bool {
+  mutating func expect(_ node: Int, _ kind: JSONKind, _ what: @autoclosure () -> String) -> Bool {
     let actual = document.kind(node)
     if actual == kind || (kind == .true && actual == .false) { return true }
-    report(.schemaType, at: node, "\(what) must be \(article(kind.name)), found \(actual.name)")
+    report(.schemaType, at: node, "\(what()) must be \(article(kind.name)), found \(actual.name)")
     return false
   }
 
   /// The member `key` of `object`, reporting `schema.required` when it is missing.
-  mutating func required(_ object: Int, _ key: StaticString, in what: String) -> Int? {
+  mutating func required(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
     if let value = document.member(object, key) { return value }
-    report(.schemaRequired, at: object == document.root ? nil : object, "\(what) is missing the required \"\(key)\" field")
+    report(.schemaRequired, at: object == document.root ? nil : object, "\(what()) is missing the required \"\(key)\" field")
     return nil
   }
 
   /// A string member: nil if missing; reports `schema.type` for another type.
-  mutating func optionalString(_ object: Int, _ key: StaticString, in what: String) -> Int? {
+  mutating func optionalString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
     guard let value = document.member(object, key) else { return nil }
     if document.kind(value) == .null { return nil }
-    return expect(value, .string, "\(what) \"\(key)\"") ? value : nil
+    return expect(value, .string, "\(what()) \"\(key)\"") ? value : nil
   }
 
   /// A required string member.
-  mutating func requiredString(_ object: Int, _ key: StaticString, in what: String) -> Int? {
-    guard let value = required(object, key, in: what) else { return nil }
-    return expect(value, .string, "\(what) \"\(key)\"") ? value : nil
+  mutating func requiredString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+    guard let value = required(object, key, in: what()) else { return nil }
+    return expect(value, .string, "\(what()) \"\(key)\"") ? value : nil
   }
 
   /// Reports every key of `object` that is not in `allowed` as `schema.unknown-key`, and
@@ -67,6 +67,21 @@ struct RecordContext {
       let hint = closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
       report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
     }
+  }
+
+  /// Reports the unknown keys found by ``JSONDocument/slots(_:_:)``.
+  mutating func rejectUnknownKeys(_ slots: MemberSlots, allowed keys: KeySet, in what: String) {
+    for key in slots.unknown {
+      let name = document.string(key)
+      let hint = closest(name, keys.names.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
+    }
+  }
+
+  /// A string value: nil if absent or null; reports `schema.type` for another type.
+  mutating func stringValue(_ node: Int?, _ what: @autoclosure () -> String) -> Int? {
+    guard let node, document.kind(node) != .null else { return nil }
+    return expect(node, .string, what()) ? node : nil
   }
 
   /// The keys of `object` that are not in `allowed`.

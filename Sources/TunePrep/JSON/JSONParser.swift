@@ -365,18 +365,35 @@ private struct Scanner {
     pos += 1  // opening quote
     let start = pos
     var escaped = false
-    let base = UnsafeRawPointer(p.baseAddress!)
+    guard let baseAddress = p.baseAddress else {
+      throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
+    }
+    let base = UnsafeRawPointer(baseAddress)
     let quoteV = SIMD16<UInt8>(repeating: quoteByte)
     let slashV = SIMD16<UInt8>(repeating: backslashByte)
     let controlV = SIMD16<UInt8>(repeating: 0x20)
     let highV = SIMD16<UInt8>(repeating: 0x80)
     while true {
-      // Skip plain ASCII in blocks of 16 bytes.
+      // Skip 16 bytes at a time while they hold no quote, backslash or control byte;
+      // blocks with non-ASCII bytes are UTF-8 validated in place.
       while pos &+ 16 <= n {
         let v = base.loadUnaligned(fromByteOffset: pos, as: SIMD16<UInt8>.self)
-        let special = (v .== quoteV) .| (v .== slashV) .| (v .< controlV) .| (v .>= highV)
-        if any(special) { break }
-        pos &+= 16
+        let stop = (v .== quoteV) .| (v .== slashV) .| (v .< controlV)
+        if any(stop) { break }
+        if !any(v .>= highV) {
+          pos &+= 16
+          continue
+        }
+        let blockEnd = pos &+ 16
+        while pos < blockEnd {
+          if p[pos] < 0x80 { pos &+= 1 } else { try skipUTF8Sequence() }
+        }
+      }
+      // Byte by byte up to the next quote, backslash or control byte.
+      while pos < n {
+        let b = p[pos]
+        if b == quoteByte || b == backslashByte || b < 0x20 { break }
+        if b < 0x80 { pos &+= 1 } else { try skipUTF8Sequence() }
       }
       guard pos < n else {
         throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
@@ -387,15 +404,11 @@ private struct Scanner {
       } else if b == backslashByte {
         escaped = true
         try parseEscape()
-      } else if b < 0x20 {
+      } else {
         throw error(
           .syntax,
           "control character \(hexByte(b)) inside a string: write it as an escape such as \\n or \\u00\(hex2(b))"
         )
-      } else if b >= 0x80 {
-        try skipUTF8Sequence()
-      } else {
-        pos += 1
       }
     }
     nodes.append(

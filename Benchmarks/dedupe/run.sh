@@ -23,7 +23,7 @@ measure() {  # name, then the command; stdout goes to a file in $tmp
   shift
   local out=$tmp/tuneprep-bench-$name
   /usr/bin/time -f "%e %U %S %M" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr" || true
-  read -r wall user sys rss < "$out.time"
+  read -r wall user sys rss < <(tail -1 "$out.time")  # time adds a line for exit status 1
   echo "$name: ${wall} s wall, ${user} s user, ${sys} s sys, $((rss / 1024)) MB max RSS," \
     "$(awk -v b="$bytes" -v s="$wall" 'BEGIN { printf "%.0f MB/s", b / s / 1e6 }')"
   tail -1 "$out.stderr"

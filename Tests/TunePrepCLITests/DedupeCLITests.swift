@@ -15,7 +15,8 @@ import Testing
       dir = dir.deletingLastPathComponent()
     }
     for bundle in Bundle.allBundles {
-      let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("tuneprep")
+      let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(
+        "tuneprep")
       if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
     return URL(fileURLWithPath: ".build/debug/tuneprep")
@@ -31,7 +32,8 @@ import Testing
   final class Folder {
     let url: URL
     init() throws {
-      url = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-dedupe-cli-\(UUID())")
+      url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "tuneprep-dedupe-cli-\(UUID())")
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     deinit { try? FileManager.default.removeItem(at: url) }
@@ -105,7 +107,8 @@ import Testing
     #expect(run.stderr.contains("data.jsonl:2: warning: exact duplicate of line 1"))
     #expect(
       run.stderr.hasSuffix(
-        "tuneprep dedupe: 6 records in 1 file, 4 kept, 1 dup.exact, 1 invalid; 1 error, 1 warning, 0 info (dup.exact 1, format.no-answer 1)\n"))
+        "tuneprep dedupe: 6 records in 1 file, 4 kept, 1 dup.exact, 1 invalid; 1 error, 1 warning, 0 info (dup.exact 1, format.no-answer 1)\n"
+      ))
     let rejects = try folder.read("dropped.jsonl").split(separator: "\n")
     #expect(rejects.count == 2)
     #expect(rejects[0].hasPrefix(#"{"file":"data.jsonl","line":2,"reason":"dup.exact""#))
@@ -123,16 +126,24 @@ import Testing
     #expect(run.stderr.contains("<stdin>:5: warning: near-duplicate of line 3 (Jaccard 0."))
     #expect(run.stderr.contains("6 records in 1 file, 3 kept, 1 dup.exact, 1 dup.near, 1 invalid"))
     let clusters = try folder.read("clusters.jsonl")
-    #expect(clusters.hasPrefix(#"{"file":"<stdin>","kept":1,"members":[{"line":2,"reason":"dup.exact","similarity":1}]}"#))
-    #expect(clusters.contains(#"{"file":"<stdin>","kept":3,"members":[{"line":5,"reason":"dup.near","similarity":0."#))
+    #expect(
+      clusters.hasPrefix(
+        #"{"file":"<stdin>","kept":1,"members":[{"line":2,"reason":"dup.exact","similarity":1}]}"#))
+    #expect(
+      clusters.contains(
+        #"{"file":"<stdin>","kept":3,"members":[{"line":5,"reason":"dup.near","similarity":0."#))
   }
 
   @Test func keepLastAndLongest() throws {
     let folder = try Folder()
-    try folder.write("data.jsonl", [Self.chat("Q", "short"), Self.chat("Q", "a longer answer"), Self.chat("Q", "mid one")])
+    try folder.write(
+      "data.jsonl",
+      [Self.chat("Q", "short"), Self.chat("Q", "a longer answer"), Self.chat("Q", "mid one")])
     let last = try folder.run(["dedupe", "data.jsonl", "--key", "input", "--keep", "last"])
     #expect(last.stdout == Self.chat("Q", "mid one") + "\n")
-    let longest = try folder.run(["dedupe", "data.jsonl", "--key", "input", "--keep", "longest", "-o", "out.jsonl"])
+    let longest = try folder.run([
+      "dedupe", "data.jsonl", "--key", "input", "--keep", "longest", "-o", "out.jsonl",
+    ])
     #expect(longest.status == 0)
     #expect(longest.stdout.isEmpty)
     #expect(try folder.read("out.jsonl") == Self.chat("Q", "a longer answer") + "\n")
@@ -140,17 +151,35 @@ import Testing
 
   @Test func againstEvaluationFiles() throws {
     let folder = try Folder()
-    try folder.write("train.jsonl", [Self.chat("Keep me", "ok"), Self.chat("TEST question", "x"), Self.chat(Self.longEdited, "An answer that is the same.")])
-    try folder.write("test.jsonl", [Self.chat("test   question", "x"), Self.chat(Self.long, "An answer that is the same.")])
+    try folder.write(
+      "train.jsonl",
+      [
+        Self.chat("Keep me", "ok"), Self.chat("TEST question", "x"),
+        Self.chat(Self.longEdited, "An answer that is the same."),
+      ])
+    try folder.write(
+      "test.jsonl",
+      [Self.chat("test   question", "x"), Self.chat(Self.long, "An answer that is the same.")])
     let exactOnly = try folder.run(["dedupe", "train.jsonl", "--against", "test.jsonl"])
     #expect(exactOnly.status == 0)
     #expect(exactOnly.stdout.split(separator: "\n").count == 2)
-    #expect(exactOnly.stderr.contains("train.jsonl:2: warning: leaks evaluation data: the same example as test.jsonl:1"))
+    #expect(
+      exactOnly.stderr.contains(
+        "train.jsonl:2: warning: leaks evaluation data: the same example as test.jsonl:1"))
     let near = try folder.run(["dedupe", "--near", "train.jsonl", "--against", "test.jsonl"])
     #expect(near.stdout == Self.chat("Keep me", "ok") + "\n")
-    #expect(near.stderr.contains("train.jsonl:3: warning: leaks evaluation data: a near-duplicate of test.jsonl:2 (Jaccard 0."))
-    #expect(near.stderr.contains("3 records in 1 file, 1 kept, 0 dup.exact, 0 dup.near, 1 leak.exact, 1 leak.near, 0 invalid"))
-    let report = try folder.run(["dedupe", "--near", "train.jsonl", "--against", "test.jsonl", "--report-only", "--fail-on", "warning"])
+    #expect(
+      near.stderr.contains(
+        "train.jsonl:3: warning: leaks evaluation data: a near-duplicate of test.jsonl:2 (Jaccard 0."
+      ))
+    #expect(
+      near.stderr.contains(
+        "3 records in 1 file, 1 kept, 0 dup.exact, 0 dup.near, 1 leak.exact, 1 leak.near, 0 invalid"
+      ))
+    let report = try folder.run([
+      "dedupe", "--near", "train.jsonl", "--against", "test.jsonl", "--report-only", "--fail-on",
+      "warning",
+    ])
     #expect(report.status == 1)
     #expect(report.stdout.split(separator: "\n").count == 3)
     #expect(report.stderr.contains("kept (--report-only)"))
@@ -187,8 +216,12 @@ import Testing
       lines.append(Self.chat(text, "answer \(i % 50)"))
     }
     try folder.write("data.jsonl", lines)
-    let one = try folder.run(["dedupe", "--near", "data.jsonl", "--threads", "1", "--rejects", "r1.jsonl"])
-    let three = try folder.run(["dedupe", "--near", "data.jsonl", "--threads", "3", "--rejects", "r3.jsonl"])
+    let one = try folder.run([
+      "dedupe", "--near", "data.jsonl", "--threads", "1", "--rejects", "r1.jsonl",
+    ])
+    let three = try folder.run([
+      "dedupe", "--near", "data.jsonl", "--threads", "3", "--rejects", "r3.jsonl",
+    ])
     #expect(one.stdout == three.stdout)
     #expect(one.stderr == three.stderr)
     #expect(try folder.read("r1.jsonl") == folder.read("r3.jsonl"))

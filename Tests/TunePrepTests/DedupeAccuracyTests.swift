@@ -50,7 +50,8 @@ import Testing
     }
     guard process.terminationStatus == 0 else {
       return .failure(
-        CorpusError(description: "python3 \(script.path) failed with status \(process.terminationStatus)"))
+        CorpusError(
+          description: "python3 \(script.path) failed with status \(process.terminationStatus)"))
     }
     let truthURL = dir.appendingPathComponent("c.truth.json")
     guard let truthData = try? Data(contentsOf: truthURL),
@@ -66,7 +67,9 @@ import Testing
     }
     var sources: [Int: Int] = [:]
     for entry in truth["exact_duplicates"] as? [[String: Any]] ?? [] {
-      if let line = entry["line"] as? Int, let source = entry["source"] as? Int { sources[line] = source }
+      if let line = entry["line"] as? Int, let source = entry["source"] as? Int {
+        sources[line] = source
+      }
     }
     return .success(
       Corpus(
@@ -105,7 +108,9 @@ import Testing
   /// Lines rejected because they fail validation (every reason that is not a `dup.*`).
   static func invalidLines(_ dropped: [String: [Int: Double]]) -> Set<Int> {
     var lines: Set<Int> = []
-    for (reason, entries) in dropped where !reason.hasPrefix("dup.") { lines.formUnion(entries.keys) }
+    for (reason, entries) in dropped where !reason.hasPrefix("dup.") {
+      lines.formUnion(entries.keys)
+    }
     return lines
   }
 
@@ -145,14 +150,16 @@ import Testing
     let wrong = foundNear.subtracting(near.union(similarConflicts).union(exact)).sorted()
     print(
       "dedupe near@0.8: planted \(near.count), dropped as near \(foundNear.count), "
-        + "recall \(String(format: "%.4f", recall)), precision \(String(format: "%.4f", precision))")
+        + "recall \(String(format: "%.4f", recall)), precision \(String(format: "%.4f", precision))"
+    )
     #expect(near.count > 500)
     #expect(recall >= 0.95)
     #expect(precision >= 0.99, "unexpected near duplicates at lines \(wrong.prefix(20))")
     // Exact duplicates stay exact when near detection is on.
     let notExact = corpus.exact.subtracting((dropped["dup.exact"] ?? [:]).keys)
       .subtracting(Self.invalidLines(dropped))
-    #expect(notExact.isEmpty, "exact duplicates not dropped as such: \(notExact.sorted().prefix(20))")
+    #expect(
+      notExact.isEmpty, "exact duplicates not dropped as such: \(notExact.sorted().prefix(20))")
   }
 
   @Test func resultsDoNotDependOnThreads() throws {

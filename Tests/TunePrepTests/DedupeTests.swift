@@ -177,7 +177,8 @@ extension TextNormalizerTests {
     _ lines: [String], sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
     configure: (inout Deduplicator.Options) -> Void = { _ in }
   ) throws -> (kept: String, rejects: String, summary: RunSummary) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-dedupe-unit-\(UUID())")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-dedupe-unit-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in.jsonl")
@@ -205,7 +206,8 @@ extension TextNormalizerTests {
 
   @Test func dropsNormalizedDuplicatesAndInvalidRecords() throws {
     let (kept, rejects, summary) = try run(Self.records)
-    #expect(kept == [Self.records[0], Self.records[2], Self.records[3]].joined(separator: "\n") + "\n")
+    #expect(
+      kept == [Self.records[0], Self.records[2], Self.records[3]].joined(separator: "\n") + "\n")
     #expect(summary.read == 5)
     #expect(summary.counts.map(\.0) == ["kept", "dup.exact", "invalid"])
     #expect(summary.counts.map(\.1) == [3, 1, 1])
@@ -236,7 +238,9 @@ extension TextNormalizerTests {
   @Test func sameResultForEveryBlockSizeAndThreadCount() throws {
     let reference = try run(Self.records, sizes: .standard, threads: 1) { $0.near = true }
     for (read, block, threads) in [(1, 1, 1), (2, 3, 2), (7, 64, 3)] {
-      let other = try run(Self.records, sizes: ReadSizes(readSize: read, blockSize: block), threads: threads) {
+      let other = try run(
+        Self.records, sizes: ReadSizes(readSize: read, blockSize: block), threads: threads
+      ) {
         $0.near = true
       }
       #expect(other.kept == reference.kept)

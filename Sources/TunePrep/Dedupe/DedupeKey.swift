@@ -30,7 +30,8 @@ struct KeyBuilder {
   /// - Returns: the example's size for `--keep longest`: the normalized key text bytes for the
   ///   `conversation` key, else the decoded bytes of all the example's text (so that among
   ///   records with the same input, the longest answer wins).
-  mutating func build(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int {
+  mutating func build(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int
+  {
     let keySize = buildKey(example, in: document, into: &out)
     return key == .conversation ? keySize : textSize(example, document)
   }
@@ -65,9 +66,12 @@ struct KeyBuilder {
     return total
   }
 
-  private mutating func buildKey(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int {
+  private mutating func buildKey(
+    _ example: Example, in document: JSONDocument, into out: inout [UInt8]
+  ) -> Int {
     var size = 0
-    let finalIndex = example.preferred == nil ? example.turns.lastIndex { $0.role == .assistant } : nil
+    let finalIndex =
+      example.preferred == nil ? example.turns.lastIndex { $0.role == .assistant } : nil
     let includeInput = key != .output
     if includeInput, let system = example.system {
       size += part(0x01, system, document, &out)
@@ -87,7 +91,8 @@ struct KeyBuilder {
       out.append(0x1F)
     }
     if key != .input, let preferred = example.preferred {
-      for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1 {
+      for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1
+      {
         size += self.turn(turn, tag: 0x0B, document, &out)
       }
     }
@@ -97,7 +102,9 @@ struct KeyBuilder {
     return size
   }
 
-  private mutating func turn(_ turn: Turn, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+  private mutating func turn(
+    _ turn: Turn, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
+  ) -> Int {
     var size = 0
     if let content = turn.content { size += part(tag, content, document, &out) }
     for call in turn.toolCalls {
@@ -108,7 +115,9 @@ struct KeyBuilder {
   }
 
   /// Appends one tagged, normalized, escaped text part.
-  private mutating func part(_ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+  private mutating func part(
+    _ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]
+  ) -> Int {
     scratch.removeAll(keepingCapacity: true)
     text.append(in: document, to: &scratch)
     out.append(tag)
@@ -122,7 +131,9 @@ struct KeyBuilder {
 
   /// A canonical form of a JSON value: kinds, keys and decoded strings, so that two tool lists
   /// that differ only in spacing or escapes give the same bytes.
-  fileprivate mutating func canonicalJSON(_ node: Int, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+  fileprivate mutating func canonicalJSON(
+    _ node: Int, _ document: JSONDocument, _ out: inout [UInt8]
+  ) -> Int {
     switch document.kind(node) {
     case .object:
       out.append(UInt8(ascii: "{"))
@@ -149,7 +160,9 @@ struct KeyBuilder {
       return out.count - start - 1
     case .number, .null, .true, .false:
       let start = out.count
-      document.bytes.withUnsafeBufferPointer { out.append(contentsOf: $0[document.sourceRange(node)]) }
+      document.bytes.withUnsafeBufferPointer {
+        out.append(contentsOf: $0[document.sourceRange(node)])
+      }
       out.append(UInt8(ascii: ","))
       return out.count - start
     }

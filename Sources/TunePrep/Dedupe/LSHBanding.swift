@@ -66,31 +66,35 @@ struct LSHBanding: Sendable, Equatable {
     do {
       let sig = signatures
       DispatchQueue.concurrentPerform(iterations: bands) { band in
-        let keys = sortedKeys(sig, members: members, band: band, rows: rows)
+        let (keys, shift) = sortedKeys(sig, members: members, band: band, rows: rows)
+        let mask: UInt64 = (1 << shift) - 1
+        @inline(__always) func key(_ k: Int) -> UInt64 { keys[k] >> shift }
+        @inline(__always) func member(_ k: Int) -> UInt32 { members[Int(keys[k] & mask)] }
         var pairs: [UInt64] = []
         var large: [(UInt64, UInt32)] = []
         var i = 0
         while i < keys.count {
           var j = i + 1
-          while j < keys.count && keys[j].0 == keys[i].0 { j += 1 }
+          while j < keys.count && key(j) == key(i) { j += 1 }
           if j - i > LSHBanding.maxFullBucket {
             // Re-sort the bucket by another band's key, then pair neighbours.
             let other = (band + 1) % bands
             large.removeAll(keepingCapacity: true)
             for k in i..<j {
-              large.append((bandKey(sig, record: keys[k].1, band: other, rows: rows), keys[k].1))
+              large.append((bandKey(sig, record: member(k), band: other, rows: rows), member(k)))
             }
             large.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
             for a in 0..<large.count {
               for b in (a + 1)..<min(large.count, a + 1 + LSHBanding.window) {
-                let (x, y) = large[a].1 < large[b].1 ? (large[a].1, large[b].1) : (large[b].1, large[a].1)
+                let (x, y) =
+                  large[a].1 < large[b].1 ? (large[a].1, large[b].1) : (large[b].1, large[a].1)
                 if keep(x, y) { pairs.append(UInt64(x) << 32 | UInt64(y)) }
               }
             }
           } else if j - i > 1 {
             for a in i..<(j - 1) {
-              for b in (a + 1)..<j where keep(keys[a].1, keys[b].1) {
-                pairs.append(UInt64(keys[a].1) << 32 | UInt64(keys[b].1))
+              for b in (a + 1)..<j where keep(member(a), member(b)) {
+                pairs.append(UInt64(member(a)) << 32 | UInt64(member(b)))
               }
             }
           }
@@ -114,25 +118,24 @@ struct LSHBanding: Sendable, Equatable {
   }
 }
 
-/// The members' keys for one band, sorted by key and then by record.
+/// The members' keys for one band, sorted by key and then by record, each packed with the
+/// member's position: the key's top bits above `shift`, the position below.
 ///
-/// With fewer than 2^24 members a key's top 40 bits and the member's position share one
-/// 64-bit word, which a radix sort orders quickly; two records whose keys agree only in those
-/// 40 bits become one extra candidate pair, which verification drops.
+/// One 64-bit word per member sorts quickly (radix sort) and takes little memory. With
+/// fewer than 2^24 members 40 key bits remain, else 32; two records whose keys agree only in
+/// those bits become one extra candidate pair, which the signature check then drops.
 private func sortedKeys(
   _ sig: SignatureStore, members: [UInt32], band: Int, rows: Int
-) -> [(UInt64, UInt32)] {
-  if members.count < 1 << 24 {
-    var packed = [UInt64](repeating: 0, count: members.count)
-    for (position, m) in members.enumerated() {
-      packed[position] = bandKey(sig, record: m, band: band, rows: rows) & ~0xFF_FFFF | UInt64(position)
-    }
-    radixSort(&packed)
-    return packed.map { ($0 >> 24, members[Int($0 & 0xFF_FFFF)]) }
+) -> (keys: [UInt64], shift: UInt64) {
+  let shift: UInt64 = members.count < 1 << 24 ? 24 : 32
+  let positionMask: UInt64 = (1 << shift) - 1
+  var packed = [UInt64](repeating: 0, count: members.count)
+  for (position, m) in members.enumerated() {
+    packed[position] =
+      bandKey(sig, record: m, band: band, rows: rows) & ~positionMask | UInt64(position)
   }
-  var keys = members.map { (bandKey(sig, record: $0, band: band, rows: rows), $0) }
-  keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-  return keys
+  radixSort(&packed)
+  return (packed, shift)
 }
 
 /// The hash of one band of a record's signature.

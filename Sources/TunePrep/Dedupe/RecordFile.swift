@@ -41,11 +41,14 @@ final class RecordFile: @unchecked Sendable {
     var directory = "/tmp"
     if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
     var template = Array((directory + "/tuneprep-dedupe-spool-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
+    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1
+    }
     if fd < 0 {
       throw .writeFailed(
         path: directory,
-        reason: "cannot create a spool file for \(displayName) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder")
+        reason:
+          "cannot create a spool file for \(displayName) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
+      )
     }
     template.withUnsafeBufferPointer { p in _ = p.baseAddress.map { unlink($0) } }
     return RecordFile(displayName: displayName, fd: fd, isSpool: true)
@@ -53,6 +56,14 @@ final class RecordFile: @unchecked Sendable {
 
   deinit {
     close(fd)
+  }
+
+  /// The file's size in bytes, for a regular file (not a spool).
+  var regularFileSize: Int64? {
+    guard !isSpool else { return nil }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int64(info.st_size)
   }
 
   /// Appends bytes to the spool (buffered).
@@ -82,18 +93,22 @@ final class RecordFile: @unchecked Sendable {
     }
     spoolBuffer.removeAll(keepingCapacity: true)
     if failure != 0 {
-      throw .writeFailed(path: "the spool file for \(displayName)", reason: systemErrorMessage(failure))
+      throw .writeFailed(
+        path: "the spool file for \(displayName)", reason: systemErrorMessage(failure))
     }
   }
 
   /// Reads exactly `count` bytes at `offset` into `buffer`.
-  fileprivate func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) throws(TunePrepError) -> Int {
+  fileprivate func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64)
+    throws(TunePrepError) -> Int
+  {
     var done = 0
     while done < count {
       let n = pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
       if n < 0 {
         if errno == EINTR { continue }
-        throw .readFailed(path: displayName, byteOffset: Int(offset) + done, reason: systemErrorMessage(errno))
+        throw .readFailed(
+          path: displayName, byteOffset: Int(offset) + done, reason: systemErrorMessage(errno))
       }
       if n == 0 { break }
       done += n
@@ -141,7 +156,9 @@ final class RecordFile: @unchecked Sendable {
         if count < length {
           throw .readFailed(
             path: file.displayName, byteOffset: Int(offset) + count,
-            reason: "the file changed while dedupe was running (it is shorter now): run again on a stable copy")
+            reason:
+              "the file changed while dedupe was running (it is shorter now): run again on a stable copy"
+          )
         }
       }
       let p = (buffer + Int(offset - start)).assumingMemoryBound(to: UInt8.self)

@@ -226,7 +226,9 @@ enum MinHash {
 
   /// The fraction of equal bins: an estimate of the Jaccard similarity.
   @inline(__always)
-  static func similarity(_ a: UnsafeBufferPointer<UInt16>, _ b: UnsafeBufferPointer<UInt16>) -> Double {
+  static func similarity(_ a: UnsafeBufferPointer<UInt16>, _ b: UnsafeBufferPointer<UInt16>)
+    -> Double
+  {
     var equal = 0
     for i in 0..<size where a[i] == b[i] { equal += 1 }
     return Double(equal) / Double(size)

@@ -35,6 +35,7 @@ final class SignatureStore: @unchecked Sendable {
   @inline(__always)
   subscript(_ i: Int) -> UnsafeBufferPointer<UInt16> {
     let page = pages[i >> Self.pageShift]
-    return UnsafeBufferPointer(start: page + (i & (Self.pageRecords - 1)) * MinHash.size, count: MinHash.size)
+    return UnsafeBufferPointer(
+      start: page + (i & (Self.pageRecords - 1)) * MinHash.size, count: MinHash.size)
   }
 }

@@ -55,7 +55,8 @@ struct TextNormalizer {
   }
 
   private func appendASCII(
-    _ text: UnsafeBufferPointer<UInt8>, fold: Bool, state: inout CollapseState, to out: inout [UInt8]
+    _ text: UnsafeBufferPointer<UInt8>, fold: Bool, state: inout CollapseState,
+    to out: inout [UInt8]
   ) {
     let start = out.count
     out.append(contentsOf: repeatElement(0, count: text.count + 1))
@@ -65,7 +66,8 @@ struct TextNormalizer {
     let table = fold ? asciiFoldTable : asciiSpaceTable
     table.withUnsafeBufferPointer { map in
       out.withUnsafeMutableBufferPointer { buffer in
-        guard let base = buffer.baseAddress, let source = text.baseAddress, let map = map.baseAddress
+        guard let base = buffer.baseAddress, let source = text.baseAddress,
+          let map = map.baseAddress
         else { return }
         let p = base + start
         var w = 0
@@ -79,7 +81,8 @@ struct TextNormalizer {
           // Eight bytes at once when they need nothing but case folding (see `plainWord`).
           if k + 8 <= n {
             let word = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            if let folded = plainWord(word, fold: fold, spaceAllowedFirst: pending == 0 && any != 0) {
+            if let folded = plainWord(word, fold: fold, spaceAllowedFirst: pending == 0 && any != 0)
+            {
               p[w] = 0x20
               w &+= pending
               target.storeBytes(of: folded, toByteOffset: w, as: UInt64.self)
@@ -262,7 +265,9 @@ func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 /// Decodes the scalar of valid UTF-8 at `i`.
 /// - Returns: its length in bytes.
 @inline(__always)
-func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, into scalar: inout Unicode.Scalar) -> Int {
+func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, into scalar: inout Unicode.Scalar)
+  -> Int
+{
   let b0 = UInt32(bytes[i])
   var value: UInt32
   var length: Int

@@ -88,7 +88,8 @@ public struct Deduplicator {
     let main = try scan(input, source: 0, into: &table, reporter: reporter)
     let inputCount = table.states.count
     var sources = [main]
-    let quiet = FindingReporter(command: "dedupe", options: Self.quietOptions, output: .standardError())
+    let quiet = FindingReporter(
+      command: "dedupe", options: Self.quietOptions, output: .standardError())
     for (k, name) in options.against.enumerated() {
       sources.append(try scan(name, source: UInt16(k + 1), into: &table, reporter: quiet))
     }
@@ -105,7 +106,9 @@ public struct Deduplicator {
     var summary = RunSummary(command: "dedupe")
     summary.files = 1
     summary.read = inputCount
-    var counts: [(String, Int)] = [("kept", decisions.count(.kept) + decisions.count(.reportedLeak))]
+    var counts: [(String, Int)] = [
+      ("kept", decisions.count(.kept) + decisions.count(.reportedLeak))
+    ]
     counts.append(("dup.exact", decisions.count(.dupExact)))
     if options.near { counts.append(("dup.near", decisions.count(.dupNear))) }
     if !options.against.isEmpty && !options.reportOnly {
@@ -139,50 +142,68 @@ public struct Deduplicator {
     }
     let options = self.options
     let near = options.near
-    let outcome = try FileScan(format: options.format, threads: options.threads, sizes: options.sizes)
-      .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout DedupeBlock) in
-        if block.keyer == nil {
-          block.keyer = RecordKeyer(
-            key: options.key, normalization: options.normalization, shingling: options.shingling)
-        }
-        var state = RecordState(
-          offset: Int64(record.position.byteOffset), length: UInt32(record.bytes.count),
-          line: UInt32(clamping: record.position.line), source: source)
-        if spooling {
-          state.offset = Int64(block.spool.count)
-          let start = block.spool.count
-          block.spool.append(contentsOf: record.bytes)
-          // A JSON array element may span lines; raw newlines can only be whitespace between
-          // tokens (JSON strings escape them), so spaces keep it the same value on one line.
-          for k in start..<block.spool.count where block.spool[k] == 0x0A || block.spool[k] == 0x0D {
-            block.spool[k] = 0x20
-          }
-          block.spool.append(0x0A)
-        }
-        if near { block.signatures.append(contentsOf: repeatElement(0, count: MinHash.size)) }
-        if !record.hasError, record.example != nil || options.format == .json {
-          let (hash, size) = block.keyer?.build(example: record.example, document: record.document) ?? (Hash128(high: 0, low: 0), 0)
-          state.hash = hash
-          state.size = UInt32(clamping: size)
-          state.flags |= RecordState.valid
-          if near {
-            let start = block.signatures.count - MinHash.size
-            let signed = block.signatures.withUnsafeMutableBufferPointer { all in
-              block.keyer?.signature(into: UnsafeMutableBufferPointer(rebasing: all[start...])) ?? false
-            }
-            if signed { state.flags |= RecordState.signed }
-          }
-        }
-        block.states.append(state)
-      } consume: { (block: inout DedupeBlock) throws(TunePrepError) in
-        let base = records.spoolSize
-        if spooling {
-          try block.spool.withUnsafeBufferPointer { (p) throws(TunePrepError) in try records.appendToSpool(p) }
-          for k in block.states.indices { block.states[k].offset += base }
-        }
-        table.states.append(contentsOf: block.states)
-        table.signatures.append(block.signatures)
+    let fileSize = records.regularFileSize ?? 0
+    var reserveFor = fileSize > 0
+    let outcome = try FileScan(
+      format: options.format, threads: options.threads, sizes: options.sizes
+    )
+    .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout DedupeBlock) in
+      if block.keyer == nil {
+        block.keyer = RecordKeyer(
+          key: options.key, normalization: options.normalization, shingling: options.shingling)
       }
+      var state = RecordState(
+        offset: Int64(record.position.byteOffset), length: UInt32(record.bytes.count),
+        line: UInt32(clamping: record.position.line), source: source)
+      if spooling {
+        state.offset = Int64(block.spool.count)
+        let start = block.spool.count
+        block.spool.append(contentsOf: record.bytes)
+        // A JSON array element may span lines; raw newlines can only be whitespace between
+        // tokens (JSON strings escape them), so spaces keep it the same value on one line.
+        for k in start..<block.spool.count where block.spool[k] == 0x0A || block.spool[k] == 0x0D {
+          block.spool[k] = 0x20
+        }
+        block.spool.append(0x0A)
+      }
+      if near { block.signatures.append(contentsOf: repeatElement(0, count: MinHash.size)) }
+      if !record.hasError, record.example != nil || options.format == .json {
+        let (hash, size) =
+          block.keyer?.build(example: record.example, document: record.document) ?? (
+            Hash128(high: 0, low: 0), 0
+          )
+        state.hash = hash
+        state.size = UInt32(clamping: size)
+        state.flags |= RecordState.valid
+        if near {
+          let start = block.signatures.count - MinHash.size
+          let signed = block.signatures.withUnsafeMutableBufferPointer { all in
+            block.keyer?.signature(into: UnsafeMutableBufferPointer(rebasing: all[start...]))
+              ?? false
+          }
+          if signed { state.flags |= RecordState.signed }
+        }
+      }
+      block.states.append(state)
+    } consume: { (block: inout DedupeBlock) throws(TunePrepError) in
+      let base = records.spoolSize
+      if reserveFor, let first = block.states.first, let last = block.states.last {
+        // Size the table from the first block, so that it does not double (and briefly
+        // hold twice its size) while it grows.
+        reserveFor = false
+        let covered = Double(last.offset - first.offset) + Double(last.length) + 1
+        let estimate = Double(fileSize) / max(covered, 1) * Double(block.states.count) * 1.05
+        table.states.reserveCapacity(table.states.count + Int(min(estimate, 1e9)) + 1024)
+      }
+      if spooling {
+        try block.spool.withUnsafeBufferPointer { (p) throws(TunePrepError) in
+          try records.appendToSpool(p)
+        }
+        for k in block.states.indices { block.states[k].offset += base }
+      }
+      table.states.append(contentsOf: block.states)
+      table.signatures.append(block.signatures)
+    }
     if spooling { try records.flushSpool() }
     return Source(records: records, format: outcome.format)
   }
@@ -197,7 +218,9 @@ public struct Deduplicator {
     guard table.states.count > inputCount else { return }
     var firstAgainst: [Hash128: UInt32] = [:]
     for j in inputCount..<table.states.count where table.states[j].isValid {
-      if firstAgainst[table.states[j].hash] == nil { firstAgainst[table.states[j].hash] = UInt32(j) }
+      if firstAgainst[table.states[j].hash] == nil {
+        firstAgainst[table.states[j].hash] = UInt32(j)
+      }
     }
     for i in 0..<inputCount where table.states[i].isValid {
       if let j = firstAgainst[table.states[i].hash] {
@@ -256,7 +279,8 @@ public struct Deduplicator {
       members: members, signatures: signatures, threads: threads,
       keep: { a, _ in a < limit },
       accept: { pair in
-        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)]) >= floor
+        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)])
+          >= floor
       })
     let similarities = try verifier.jaccard(likely, table: table, threads: threads)
     var edges = UnionFind(count: inputCount)
@@ -275,24 +299,25 @@ public struct Deduplicator {
         edges.union(a, b)
       }
     }
-    // Clusters among the records still in: survivor by --keep, the rest dropped.
-    var survivor: [UInt32: UInt32] = [:]
-    var size: [UInt32: Int] = [:]
+    // Clusters among the records still in: survivor by --keep, the rest dropped. Roots are
+    // input indices, so plain arrays (4 bytes per record) hold the per-cluster state.
+    var survivor = [UInt32](repeating: UInt32.max, count: inputCount)
+    var size = [UInt32](repeating: 0, count: inputCount)
     for m in members where m < limit && d.isCandidate(Int(m)) {
-      let root = edges.find(m)
-      size[root, default: 0] += 1
-      if let s = survivor[root] {
-        if prefers(m, over: s, table) { survivor[root] = m }
-      } else {
-        survivor[root] = m
-      }
+      let root = Int(edges.find(m))
+      size[root] += 1
+      let s = survivor[root]
+      if s == UInt32.max || prefers(m, over: s, table) { survivor[root] = m }
     }
     var dropped: [(UInt32, UInt32)] = []
     for m in members where m < limit && d.isCandidate(Int(m)) {
-      let root = edges.find(m)
-      guard (size[root] ?? 0) > 1, let s = survivor[root], s != m else { continue }
+      let root = Int(edges.find(m))
+      let s = survivor[root]
+      guard size[root] > 1, s != m else { continue }
       dropped.append((m, s))
     }
+    survivor = []
+    size = []
     var missing: [UInt64] = []
     for (m, s) in dropped where known[pairKey(m, s)] == nil { missing.append(pairKey(m, s)) }
     let extra = try verifier.jaccard(missing, table: table, threads: threads)
@@ -303,20 +328,24 @@ public struct Deduplicator {
     // An exact duplicate whose survivor leaked, leaks too.
     for i in 0..<inputCount where d.reason(i) == .dupExact {
       let s = Int(d.related(i))
-      if d.reason(s) == .leakNear { d.set(i, .leakNear, related: d.related(s), similarity: d.similarity(s)) }
+      if d.reason(s) == .leakNear {
+        d.set(i, .leakNear, related: d.related(s), similarity: d.similarity(s))
+      }
     }
   }
 
   // MARK: Second pass
 
   private func writeResults(
-    _ table: RecordTable, inputCount: Int, decisions d: Decisions, sources: [Source], outputs: Outputs,
+    _ table: RecordTable, inputCount: Int, decisions d: Decisions, sources: [Source],
+    outputs: Outputs,
     verifier: Verifier, reporter: FindingReporter
   ) throws(TunePrepError) {
     let input = sources[0].records
     let needBytes = outputs.kept != nil || outputs.rejects != nil
     let cursor = RecordFile.Cursor(input, readAhead: 4 << 20)
-    var checker = RecordChecker(fileFormat: sources[0].format, detected: options.format == nil, formatLocation: nil)
+    var checker = RecordChecker(
+      fileFormat: sources[0].format, detected: options.format == nil, formatLocation: nil)
     var scratch: [Finding] = []
     let name = input.displayName
     for i in 0..<inputCount {
@@ -333,7 +362,8 @@ public struct Deduplicator {
           ? "exact duplicate of line \(kept.line) (same \(options.key.rawValue) after --normalize \(options.normalization.rawValue))"
           : "near-duplicate of line \(kept.line) (Jaccard \(formatSimilarity(d.similarity(i))))"
         finding = Finding(
-          reason == .dupExact ? .dupExact : .dupNear, at: Location(file: name, line: Int(state.line)),
+          reason == .dupExact ? .dupExact : .dupNear,
+          at: Location(file: name, line: Int(state.line)),
           message: what + (outputs.kept == nil ? "" : ": dropped, line \(kept.line) kept"),
           related: [Location(file: name, line: Int(kept.line))])
       case .leakExact, .leakNear, .reportedLeak:
@@ -344,7 +374,10 @@ public struct Deduplicator {
           exact
           ? "the same example as \(file):\(other.line)"
           : "a near-duplicate of \(file):\(other.line) (Jaccard \(formatSimilarity(d.similarity(i))))"
-        let action = reason == .reportedLeak ? "kept (--report-only); remove it before training so the evaluation stays honest" : "dropped so the evaluation stays honest"
+        let action =
+          reason == .reportedLeak
+          ? "kept (--report-only); remove it before training so the evaluation stays honest"
+          : "dropped so the evaluation stays honest"
         finding = Finding(
           exact ? .leakExact : .leakNear, at: Location(file: name, line: Int(state.line)),
           message: "leaks evaluation data: \(what); \(action)",
@@ -363,7 +396,8 @@ public struct Deduplicator {
         var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
         if reason == .invalid {
           scratch.removeAll(keepingCapacity: true)
-          let position = RecordPosition(file: name, line: Int(state.line), column: 1, byteOffset: Int(state.offset))
+          let position = RecordPosition(
+            file: name, line: Int(state.line), column: 1, byteOffset: Int(state.offset))
           _ = checker.check(bytes, at: position, findings: &scratch)
           let first = scratch.first { $0.severity == .error } ?? scratch.first
           line += ",\"reason\":\((first?.code ?? "invalid").jsonQuoted)"
@@ -391,7 +425,8 @@ public struct Deduplicator {
 
   /// One JSON line per group of duplicates: the kept record and every dropped member.
   private func writeClusters(
-    _ table: RecordTable, inputCount: Int, decisions d: Decisions, name: String, to out: OutputStream
+    _ table: RecordTable, inputCount: Int, decisions d: Decisions, name: String,
+    to out: OutputStream
   ) {
     var members: [(kept: UInt32, member: UInt32)] = []
     for i in 0..<inputCount where d.reason(i) == .dupExact || d.reason(i) == .dupNear {
@@ -407,14 +442,16 @@ public struct Deduplicator {
     var k = 0
     while k < members.count {
       let kept = members[k].kept
-      var line = "{\"file\":\(name.jsonQuoted),\"kept\":\(table.states[Int(kept)].line),\"members\":["
+      var line =
+        "{\"file\":\(name.jsonQuoted),\"kept\":\(table.states[Int(kept)].line),\"members\":["
       var first = true
       while k < members.count && members[k].kept == kept {
         let m = Int(members[k].member)
         if !first { line += "," }
         first = false
         let reason = d.reason(m) == .dupExact ? "dup.exact" : "dup.near"
-        line += "{\"line\":\(table.states[m].line),\"reason\":\"\(reason)\",\"similarity\":\(formatSimilarity(d.similarity(m)))"
+        line +=
+          "{\"line\":\(table.states[m].line),\"reason\":\"\(reason)\",\"similarity\":\(formatSimilarity(d.similarity(m)))"
         if d.related(m) != kept { line += ",\"via\":\(table.states[Int(d.related(m))].line)" }
         line += "}"
         k += 1
@@ -549,7 +586,9 @@ final class Verifier: @unchecked Sendable {
   }
 
   /// The exact Jaccard similarity of each pair (`a << 32 | b` record indices).
-  func jaccard(_ pairs: [UInt64], table: RecordTable, threads: Int) throws(TunePrepError) -> [Double] {
+  func jaccard(_ pairs: [UInt64], table: RecordTable, threads: Int) throws(TunePrepError)
+    -> [Double]
+  {
     if pairs.isEmpty { return [] }
     let results = ResultSlots<Result<[Double], TunePrepError>>(count: threads)
     let states = UnsafeSendable(table.states)
@@ -602,13 +641,15 @@ struct VerifyContext {
       RecordChecker(fileFormat: $0.format, detected: false, formatLocation: nil)
     }
     names = sources.map(\.records.displayName)
-    keyer = RecordKeyer(key: options.key, normalization: options.normalization, shingling: options.shingling)
+    keyer = RecordKeyer(
+      key: options.key, normalization: options.normalization, shingling: options.shingling)
   }
 
   /// The shingle set of a record, read back from its file.
   mutating func shingles(of state: RecordState, into set: inout [UInt64]) throws(TunePrepError) {
     let s = Int(state.source)
-    let position = RecordPosition(file: names[s], line: Int(state.line), column: 1, byteOffset: Int(state.offset))
+    let position = RecordPosition(
+      file: names[s], line: Int(state.line), column: 1, byteOffset: Int(state.offset))
     try cursors[s].withRecord(at: state.offset, length: Int(state.length)) { bytes in
       findings.removeAll(keepingCapacity: true)
       let (example, _) = checkers[s].check(bytes, at: position, findings: &findings)
@@ -617,4 +658,3 @@ struct VerifyContext {
     }
   }
 }
-

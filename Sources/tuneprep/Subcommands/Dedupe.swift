@@ -12,7 +12,8 @@ extension Shingling: ExpressibleByArgument {
 extension TunePrepCommand {
   struct Dedupe: TunePrepSubcommand {
     static let configuration = CommandConfiguration(
-      abstract: "Remove exact and near-duplicate records, and records that leak from evaluation files.",
+      abstract:
+        "Remove exact and near-duplicate records, and records that leak from evaluation files.",
       discussion: """
         Kept records go to stdout (or -o) byte for byte as they were in the input; every dropped \
         record is reported (dup.exact, dup.near, leak.exact, leak.near, or the finding that made \
@@ -29,46 +30,78 @@ extension TunePrepCommand {
     @Argument(help: ArgumentHelp("Input file ('-' or none: standard input).", valueName: "input"))
     var input: String?
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write kept records here instead of stdout (atomically).", valueName: "path"))
+    @Option(
+      name: [.customShort("o"), .long],
+      help: ArgumentHelp(
+        "Write kept records here instead of stdout (atomically).", valueName: "path"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Write every dropped record with its reason to this JSONL file.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Write every dropped record with its reason to this JSONL file.", valueName: "path"))
     var rejects: String?
 
-    @Option(help: ArgumentHelp("Write each duplicate group (kept line and dropped members) to this JSONL file.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Write each duplicate group (kept line and dropped members) to this JSONL file.",
+        valueName: "path"))
     var clusters: String?
 
     @Flag(help: "Only report: write no kept records (--rejects and --clusters are still written).")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("What must match: conversation (all of it), input (all but the final answer) or output (the final answer).", valueName: "key"))
+    @Option(
+      help: ArgumentHelp(
+        "What must match: conversation (all of it), input (all but the final answer) or output (the final answer).",
+        valueName: "key"))
     var key: DedupeKey = .conversation
 
-    @Option(help: ArgumentHelp("Before comparing: none, whitespace (collapse and trim) or text (also Unicode NFC and case folding).", valueName: "mode"))
+    @Option(
+      help: ArgumentHelp(
+        "Before comparing: none, whitespace (collapse and trim) or text (also Unicode NFC and case folding).",
+        valueName: "mode"))
     var normalize: TextNormalization = .text
 
     @Flag(help: "Also remove near duplicates (MinHash + LSH, each pair verified by exact Jaccard).")
     var near = false
 
-    @Option(help: ArgumentHelp("Jaccard similarity at or above which records are near duplicates (0 < J <= 1).", valueName: "J"))
+    @Option(
+      help: ArgumentHelp(
+        "Jaccard similarity at or above which records are near duplicates (0 < J <= 1).",
+        valueName: "J"))
     var threshold: Double = 0.8
 
-    @Option(help: ArgumentHelp("Shingles for --near: words:N (default words:5) or chars:N (for CJK text).", valueName: "kind:N"))
+    @Option(
+      help: ArgumentHelp(
+        "Shingles for --near: words:N (default words:5) or chars:N (for CJK text).",
+        valueName: "kind:N"))
     var shingle: Shingling = .standard
 
-    @Option(help: ArgumentHelp("Which record of a group survives: first, last or longest (most text; ties: the earliest).", valueName: "policy"))
+    @Option(
+      help: ArgumentHelp(
+        "Which record of a group survives: first, last or longest (most text; ties: the earliest).",
+        valueName: "policy"))
     var keep: Deduplicator.KeepPolicy = .first
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records.", valueName: "file"))
+    @Option(
+      parsing: .upToNextOption,
+      help: ArgumentHelp(
+        "Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records.",
+        valueName: "file"))
     var against: [String] = []
 
     @Flag(help: "With --against: report leaked records (leak.*) but keep them.")
     var reportOnly = false
 
-    @Option(help: ArgumentHelp("Record format (default: detected). 'json' compares whole JSON values.", valueName: "format"))
+    @Option(
+      help: ArgumentHelp(
+        "Record format (default: detected). 'json' compares whole JSON values.", valueName: "format"
+      ))
     var format: Format?
 
-    @Option(help: ArgumentHelp("Worker threads (default: one per core); results do not depend on it.", valueName: "n"))
+    @Option(
+      help: ArgumentHelp(
+        "Worker threads (default: one per core); results do not depend on it.", valueName: "n"))
     var threads: Int?
 
     @OptionGroup var reportOptions: ReportOptions
@@ -104,11 +137,16 @@ extension TunePrepCommand {
       options.reportOnly = reportOnly
       options.threads = threads
       let kept = dryRun ? nil : try OutputStream.file(output ?? "-")
-      let rejectsOutput = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
-      let clustersOutput = try clusters.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+      let rejectsOutput = try rejects.map { (path) throws(TunePrepError) in
+        try OutputStream.file(path)
+      }
+      let clustersOutput = try clusters.map { (path) throws(TunePrepError) in
+        try OutputStream.file(path)
+      }
       let report = try reportOptions.openReportOutput()
       let reporter = FindingReporter(
-        command: "dedupe", options: reportOptions.reporterOptions(writingTo: report), output: report)
+        command: "dedupe", options: reportOptions.reporterOptions(writingTo: report), output: report
+      )
       let summary = try Deduplicator(options: options).run(
         InputName(input ?? "-"),
         outputs: .init(kept: kept, rejects: rejectsOutput, clusters: clustersOutput),

@@ -199,6 +199,24 @@ import Testing
     #expect(empty.stderr.contains("empty.jsonl: error: the file holds no records"))
   }
 
+  @Test func byteOrderMarkCRLFAndJSONArrays() throws {
+    let folder = try Folder()
+    let a = Self.chat("A", "b")
+    let b = Self.chat("a", "B")
+    let c = Self.chat("c", "d")
+    try Data(("\u{FEFF}" + a + "\r\n" + b + "\r\n\r\n" + c).utf8).write(
+      to: folder.url.appendingPathComponent("crlf.jsonl"))
+    let crlf = try folder.run(["dedupe", "crlf.jsonl"])
+    #expect(crlf.stdout == a + "\n" + c + "\n")
+    #expect(crlf.stderr.contains("3 records in 1 file, 2 kept, 1 dup.exact, 0 invalid"))
+    // Array elements become one line each; raw newlines between tokens turn into spaces.
+    try Data("[\n\(a.replacingOccurrences(of: "},{", with: "},\n  {")),\n\(b),\n\(c)\n]\n".utf8)
+      .write(to: folder.url.appendingPathComponent("data.json"))
+    let array = try folder.run(["dedupe", "data.json", "--rejects", "rejects.jsonl"])
+    #expect(array.stdout == a.replacingOccurrences(of: "},{", with: "},   {") + "\n" + c + "\n")
+    #expect(try folder.read("rejects.jsonl").contains(#""line":4,"reason":"dup.exact""#))
+  }
+
   @Test func dryRunWritesNoRecords() throws {
     let folder = try Folder()
     try folder.write("data.jsonl", Self.data)
@@ -233,6 +251,7 @@ import Testing
     (["dedupe", "--shingle", "lines:3"], 64),
     (["dedupe", "--keep", "middle"], 64),
     (["dedupe", "--report-only"], 64),
+    (["dedupe", "data.jsonl", "-o", "data.jsonl"], 64),
     (["dedupe", "missing.jsonl"], 2),
     (["dedupe", "data.jsonl", "--against", "missing.jsonl"], 2),
     (["dedupe", "data.jsonl", "-o", "no/such/folder/out.jsonl"], 2),

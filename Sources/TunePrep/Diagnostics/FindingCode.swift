@@ -84,7 +84,7 @@ extension FindingCode {
 
   // MARK: dup.* and leak.* — duplicates (tuneprep dedupe)
   static let dupExact = FindingCode(
-    "dup.exact", .warning, "the record has the same normalized key as an earlier kept record")
+    "dup.exact", .warning, "the record has the same normalized key as the kept record of its group")
   static let dupNear = FindingCode(
     "dup.near", .warning, "the record is a near-duplicate (Jaccard at or above --threshold) of a kept record")
   static let leakExact = FindingCode(

@@ -23,7 +23,7 @@ extension TunePrepCommand {
 
         Examples:
           tuneprep dedupe --near data.jsonl --rejects dropped.jsonl > clean.jsonl
-          tuneprep dedupe train.jsonl --against valid.jsonl test.jsonl -o train.clean.jsonl
+          tuneprep dedupe train.jsonl -o clean.jsonl --against valid.jsonl test.jsonl
           cat data.jsonl | tuneprep dedupe --key output --keep longest --dry-run
         """)
 

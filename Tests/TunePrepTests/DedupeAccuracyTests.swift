@@ -7,8 +7,13 @@ import Testing
 /// `shared/tools/gen_corpus.py` (made at test time; python3 must be installed, the test fails
 /// otherwise).
 @Suite(.serialized) struct DedupeAccuracyTests {
-  /// The 20 000-record chat corpus (seed 7) and its ground truth, made once per run.
-  static let corpus: Result<Corpus, CorpusError> = makeCorpus()
+  /// Makes the 20 000-record chat corpus (seed 7) in a folder of its own (other test runs
+  /// may be making theirs at the same time), runs `body`, and removes the folder.
+  static func withCorpus<R>(_ body: (Corpus) throws -> R) throws -> R {
+    let corpus = try makeCorpus().get()
+    defer { try? FileManager.default.removeItem(at: corpus.data.deletingLastPathComponent()) }
+    return try body(corpus)
+  }
 
   /// The corpus file and the planted line numbers from its sidecar.
   struct Corpus: Sendable {
@@ -33,7 +38,7 @@ import Testing
       ?? ConformanceDirectory.packageRoot.deletingLastPathComponent()
       .appendingPathComponent("shared/tools/gen_corpus.py")
     let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("tuneprep-dedupe-accuracy-seed7")
+      .appendingPathComponent("tuneprep-dedupe-accuracy-\(getpid())-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let data = dir.appendingPathComponent("c.jsonl")
     let process = Process()
@@ -79,8 +84,10 @@ import Testing
   }
 
   /// Runs dedupe on the corpus and returns the dropped lines by reason.
-  static func dropped(near: Bool, threads: Int? = nil) throws -> [String: [Int: Double]] {
-    let data = try corpus.get().data
+  static func dropped(_ corpus: Corpus, near: Bool, threads: Int? = nil) throws -> [String: [Int:
+    Double]]
+  {
+    let data = corpus.data
     var options = Deduplicator.Options()
     options.near = near
     options.threads = threads
@@ -115,8 +122,11 @@ import Testing
   }
 
   @Test func everyPlantedExactDuplicateAndNoOther() throws {
-    let corpus = try Self.corpus.get()
-    let dropped = try Self.dropped(near: false)
+    try Self.withCorpus { corpus in try checkExact(corpus) }
+  }
+
+  func checkExact(_ corpus: Corpus) throws {
+    let dropped = try Self.dropped(corpus, near: false)
     let invalid = Self.invalidLines(dropped)
     // A copy of a record that fails validation fails it too, and is rejected for that reason
     // before duplicates are looked for; so is its source.
@@ -137,8 +147,11 @@ import Testing
   }
 
   @Test func nearDuplicatesAtTheDefaultThreshold() throws {
-    let corpus = try Self.corpus.get()
-    let dropped = try Self.dropped(near: true)
+    try Self.withCorpus { corpus in try checkNear(corpus) }
+  }
+
+  func checkNear(_ corpus: Corpus) throws {
+    let dropped = try Self.dropped(corpus, near: true)
     let near = corpus.near
     let exact = corpus.exact
     let similarConflicts = corpus.similarConflicts
@@ -163,8 +176,10 @@ import Testing
   }
 
   @Test func resultsDoNotDependOnThreads() throws {
-    let one = try Self.dropped(near: true, threads: 1)
-    let three = try Self.dropped(near: true, threads: 3)
-    #expect(one == three)
+    try Self.withCorpus { corpus in
+      let one = try Self.dropped(corpus, near: true, threads: 1)
+      let three = try Self.dropped(corpus, near: true, threads: 3)
+      #expect(one == three)
+    }
   }
 }

@@ -286,18 +286,22 @@ public struct Deduplicator {
     var edges = UnionFind(count: inputCount)
     var known: [UInt64: Float] = [:]
     for (k, pair) in likely.enumerated() where similarities[k] >= options.threshold {
+      known[pair] = Float(similarities[k])
       let a = UInt32(pair >> 32)
       let b = UInt32(pair & 0xFFFF_FFFF)
-      known[pair] = Float(similarities[k])
-      if b >= limit {
-        // A near leak: keep the most similar evaluation record (the first on ties).
-        let s = Float(similarities[k])
-        if d.reason(Int(a)) == .kept || (d.isLeak(Int(a)) && d.similarity(Int(a)) < s) {
-          d.set(Int(a), options.reportOnly ? .reportedLeak : .leakNear, related: b, similarity: s)
-        }
-      } else {
-        edges.union(a, b)
+      guard b >= limit else { continue }
+      // A near leak: keep the most similar evaluation record (the first on ties).
+      let s = Float(similarities[k])
+      if d.reason(Int(a)) == .kept || (d.isLeak(Int(a)) && d.similarity(Int(a)) < s) {
+        d.set(Int(a), options.reportOnly ? .reportedLeak : .leakNear, related: b, similarity: s)
       }
+    }
+    // Then link the input records still in, after every leak is known, so that no cluster
+    // is joined through a record that leaves as a leak.
+    for (k, pair) in likely.enumerated() where similarities[k] >= options.threshold {
+      let a = UInt32(pair >> 32)
+      let b = UInt32(pair & 0xFFFF_FFFF)
+      if b < limit && d.isCandidate(Int(a)) && d.isCandidate(Int(b)) { edges.union(a, b) }
     }
     // Clusters among the records still in: survivor by --keep, the rest dropped. Roots are
     // input indices, so plain arrays (4 bytes per record) hold the per-cluster state.

@@ -134,6 +134,7 @@ private struct Scanner {
   let n: Int
   let maxDepth: Int
   var pos = 0
+  var pendingValue = false
   var nodes: [JSONNode]
   var warnings: [JSONWarning]
   var stack: [Int]
@@ -168,6 +169,12 @@ private struct Scanner {
     }
     try parseValue()
     while !stack.isEmpty {
+      if pendingValue {
+        // The first value of a container just opened, or the value after a ',' or ':'.
+        pendingValue = false
+        try parseValue()
+        continue
+      }
       // After a value inside a container: a separator or the container's end.
       skipWhitespace()
       let top = stack[stack.count - 1]
@@ -189,7 +196,7 @@ private struct Scanner {
           throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
         }
         counts[counts.count - 1] &+= 1
-        try parseValue()
+        pendingValue = true
       } else if isObject && b == UInt8(ascii: "}") {
         pos += 1
         close()
@@ -227,7 +234,8 @@ private struct Scanner {
     skipWhitespace()
   }
 
-  /// Parses a value at `pos`: scalars completely, containers only their opening.
+  /// Parses a value at `pos`: scalars completely, containers only their opening (setting
+  /// `pendingValue` when a first element follows), so nesting never recurses.
   mutating func parseValue() throws(JSONSyntaxError) {
     guard pos < n else {
       throw error(.syntax, "expected a JSON value, found end of input")
@@ -245,7 +253,7 @@ private struct Scanner {
       }
       try parseMemberKey()
       counts[counts.count - 1] = 1
-      try parseValue()
+      pendingValue = true
     case UInt8(ascii: "["):
       try open(.array)
       skipWhitespace()
@@ -255,7 +263,7 @@ private struct Scanner {
         return
       }
       counts[counts.count - 1] = 1
-      try parseValue()
+      pendingValue = true
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
       try parseNumber()
     case UInt8(ascii: "t"):
@@ -265,7 +273,7 @@ private struct Scanner {
     case UInt8(ascii: "n"):
       try literal("null", .null)
     default:
-      throw error(.syntax, "expected a JSON value, found \(describe(pos))")
+      throw error(.syntax, "expected a JSON value, found \(describeWord(pos))")
     }
   }
 

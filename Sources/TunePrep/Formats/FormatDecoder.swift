@@ -314,6 +314,9 @@ struct FormatDecoder {
       example.turns.append(Turn(role: .user, content: .node(inputNode), node: inputNode))
     }
     if let outputNode {
+      if d.isBlankString(outputNode) {
+        c.report(.formatEmptyContent, at: outputNode, "\"\(output)\" is empty: there is no answer to learn")
+      }
       example.turns.append(Turn(role: .assistant, content: .node(outputNode), node: outputNode))
     }
     for key in c.unknownKeys(root, allowed: [input, output] + extraKeys) {
@@ -374,6 +377,9 @@ struct FormatDecoder {
       example.turns.append(Turn(role: .user, content: .node(instruction), node: instruction))
     }
     if let output {
+      if d.isBlankString(output) {
+        c.report(.formatEmptyContent, at: output, "\"output\" is empty: there is no answer to learn")
+      }
       example.turns.append(Turn(role: .assistant, content: .node(output), node: output))
     }
     for key in c.unknownKeys(root, allowed: ["instruction", "input", "output", "system", "history"]) {

@@ -151,7 +151,7 @@ struct RecordPipeline {
       fileFinding(
         Finding(
           .jsonSyntax, at: Location(file: name, line: failure.line, column: failure.column),
-          message: failure.message))
+          message: "invalid JSON array at column \(failure.column): \(failure.message)"))
     }
   }
 

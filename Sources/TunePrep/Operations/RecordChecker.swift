@@ -88,11 +88,10 @@ struct RecordChecker {
     case .depth:
       return Finding(.jsonDepth, at: location, message: "\(error.message) (at column \(location.column ?? 0))")
     case .invalidUTF8:
-      let message =
-        error.kind == .invalidUTF8
-        ? error.message
-        : "invalid UTF-8 byte \(hexByte(bytes[error.offset])): re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-      return Finding(.encodingInvalidUTF8, at: location, message: "\(message)\(column)")
+      let byte = error.offset < bytes.count ? hexByte(bytes[error.offset]) : "?"
+      return Finding(
+        .encodingInvalidUTF8, at: location,
+        message: "invalid UTF-8 byte \(byte)\(column): re-encode the file as UTF-8 (for example iconv -f latin1 -t utf-8)")
     }
   }
 

@@ -20,7 +20,7 @@ extension TunePrepCommand {
 
         Examples:
           tuneprep validate train.jsonl valid.jsonl
-          tuneprep validate --format alpaca --report github --fail-on warning data.jsonl
+          tuneprep validate --format alpaca --fail-on warning data.jsonl
           cat data.jsonl | tuneprep validate --report json --report-file findings.jsonl
         """)
 

@@ -62,16 +62,19 @@ struct FormatDecoder {
       c.report(.schemaEmpty, at: messages, "\"messages\" is empty: an example needs at least a user and an assistant message")
       return nil
     }
-    var turns: [Turn] = []
-    turns.reserveCapacity(c.document.count(messages))
+    example.turns.reserveCapacity(c.document.count(messages))
+    var isFirst = true
     for m in c.document.elements(messages) {
-      if let turn = decodeOpenAIMessage(m, &c) { turns.append(turn) }
+      if let turn = decodeOpenAIMessage(m, &c) {
+        // A leading system message becomes the example's system prompt.
+        if isFirst && turn.role == .system {
+          example.system = turn.content
+        } else {
+          example.turns.append(turn)
+        }
+      }
+      isFirst = false
     }
-    if let first = turns.first, first.role == .system {
-      example.system = first.content
-      turns.removeFirst()
-    }
-    example.turns = turns
     return example
   }
 

@@ -48,16 +48,21 @@ struct RecordChecker {
     }
     var example: Example?
     if let format = fileFormat, format != .json {
-      let own = detected ? Format.detect(document) : nil
-      if let own, own != format {
+      let before = context.findings.count
+      example = decoder.decode(format, &context)
+      // A record of another format always fails the file's format, so detection runs only
+      // then; its findings are replaced by one `format.mixed`.
+      if detected, context.findings[before...].contains(where: { $0.severity == .error }),
+        let own = Format.detect(document), own != format
+      {
+        context.findings.removeSubrange(before...)
+        example = nil
         context.report(
           .formatMixed, at: nil,
           "the record looks like \(own.rawValue), but the file is \(format.rawValue)"
             + (formatLocation.map { " (as its line \($0.line) shows)" } ?? "")
             + ": keep one format per file, or convert with `tuneprep format --to \(format.rawValue)`",
           related: formatLocation.map { [$0] } ?? [])
-      } else {
-        example = decoder.decode(format, &context)
       }
     } else if fileFormat == nil {
       context.report(

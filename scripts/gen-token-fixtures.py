@@ -193,6 +193,8 @@ def main() -> int:
     p.add_argument("--reference", default=os.path.join(ROOT, "..", "shared", "tools", "token_reference.py"))
     p.add_argument("--out", default=os.path.join(ROOT, "Tests", "TunePrepTests", "Fixtures", "tokens"))
     p.add_argument("--fuzz", type=int, default=1500)
+    p.add_argument("--hf", help="also write hf_cl100k_base.jsonl: ids from HF tokenizers for this "
+                                "tokenizer.json (token_reference.py export-hf cl100k_base)")
     args = p.parse_args()
     ref = load_reference(args.reference)
     texts = [t for _, t in ref.TRICKY] + [t for _, t, _ in ref.PUBLISHED] + handmade() + fuzz(args.fuzz, seed=7)
@@ -216,6 +218,21 @@ def main() -> int:
                 f.write(json.dumps({"text": t, "ids": ids, "allow_special": True}, ensure_ascii=False,
                                    separators=(",", ":")) + "\n")
         print(f"{path}: {len(unique)} + {len(special_strings())} strings", file=sys.stderr)
+    if args.hf:
+        # Ground truth for the tokenizer.json loader is HF tokenizers itself (its regex engine
+        # reads the exported pattern, which differs from tiktoken's at trailing whitespace).
+        # tokenizers matches added (special) tokens in text even with add_special_tokens=False.
+        from tokenizers import Tokenizer
+
+        hf = Tokenizer.from_file(args.hf)
+        subset = unique[::4] + special_strings()
+        path = os.path.join(args.out, "hf_cl100k_base.jsonl")
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            for t in subset:
+                ids = hf.encode(t, add_special_tokens=False).ids
+                f.write(json.dumps({"text": t, "ids": ids, "allow_special": True}, ensure_ascii=False,
+                                   separators=(",", ":")) + "\n")
+        print(f"{path}: {len(subset)} strings", file=sys.stderr)
     return 0
 
 

@@ -39,6 +39,10 @@ import Testing
       }
     }
     #expect(failed == 0, "\(failed) of \(cases.count) differ:\n\(failures.joined(separator: "\n"))")
+    var heapOnly = tokenizer
+    heapOnly.longPieceThreshold = 2
+    let viaHeap = cases.filter { heapOnly.encode($0.text, allowSpecial: $0.allowSpecial) != $0.ids }
+    #expect(viaHeap.isEmpty, "long-piece merger differs on lines \(viaHeap.prefix(10).map(\.line))")
   }
 
   /// The exported file and the .tiktoken engine agree wherever their patterns agree (they differ

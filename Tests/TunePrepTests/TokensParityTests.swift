@@ -116,6 +116,39 @@ enum TokenFixtures {
     #expect(failed == 0, "\(failed) of \(cases.count) differ:\n\(failures.joined(separator: "\n"))")
   }
 
+  /// The O(n log n) merge for long pieces gives the same ids as the quadratic scan: run every
+  /// fixture with every piece going through it.
+  @Test(arguments: TokenEncoding.allCases)
+  func longPieceMergerMatchesOnEveryFixture(_ encoding: TokenEncoding) throws {
+    var tokenizer = try TokenFixtures.tokenizer(encoding)
+    tokenizer.longPieceThreshold = 2
+    var failed: [Int] = []
+    for c in try TokenFixtures.cases(encoding.rawValue)
+    where tokenizer.encode(c.text, allowSpecial: c.allowSpecial) != c.ids {
+      failed.append(c.line)
+    }
+    #expect(failed.isEmpty, "lines \(failed.prefix(20))")
+  }
+
+  /// A piece of 200,000 letters encodes in well under a second (no quadratic merge), with the
+  /// same ids whichever merger handles it.
+  @Test func longPieceIsFastAndExact() throws {
+    let tokenizer = try TokenFixtures.tokenizer(.cl100kBase)
+    var generator = SplitMix(seed: 42)
+    let letters = Array("abcdefghijklmnopqrstuvwxyz".unicodeScalars)
+    var text = ""
+    for _ in 0..<200_000 { text.unicodeScalars.append(letters[Int(generator.next() % 26)]) }
+    let clock = ContinuousClock()
+    var ids: [Int] = []
+    let elapsed = clock.measure { ids = tokenizer.encode(text) }
+    #expect(elapsed < .seconds(5))
+    #expect(tokenizer.decode(ids) == Array(text.utf8))
+    var quadratic = tokenizer
+    quadratic.longPieceThreshold = .max
+    let head = String(text.prefix(3000))
+    #expect(quadratic.encode(head) == tokenizer.encode(head))
+  }
+
   @Test(arguments: TokenEncoding.allCases)
   func decodeRoundTripsFixtureText(_ encoding: TokenEncoding) throws {
     let tokenizer = try TokenFixtures.tokenizer(encoding)
@@ -124,5 +157,18 @@ enum TokenFixtures {
       if tokenizer.decode(c.ids) != Array(c.text.utf8) { bad += 1 }
     }
     #expect(bad == 0)
+  }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

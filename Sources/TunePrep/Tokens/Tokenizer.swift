@@ -22,6 +22,9 @@ public struct Tokenizer: Sendable {
   /// Token id → entry index of ``vocabulary``, or -1.
   let decodeIndex: [Int32]
   private let classes: [UInt8]
+  /// Pieces at least this long merge through ``LongPieceMerger`` (O(n log n)) instead of the
+  /// quadratic scan; both give the same tokens (the tests run every fixture through both).
+  var longPieceThreshold = 256
 
   /// A token matched literally in the text before splitting.
   struct SpecialToken: Sendable {
@@ -185,6 +188,8 @@ public struct Tokenizer: Sendable {
               scanner.split(pattern) { start, end in
                 if ignoreMerges, let id = lookup.value(raw + start, end - start) {
                   body(id)
+                } else if end - start >= longPieceThreshold {
+                  Self.mergeLongByList(raw + start, end - start, byteIDs, pairs, body)
                 } else {
                   Self.mergeByList(raw + start, end - start, byteIDs, pairs, body)
                 }
@@ -195,6 +200,8 @@ public struct Tokenizer: Sendable {
           scanner.split(pattern) { start, end in
             if let id = lookup.value(raw + start, end - start) {
               body(id)
+            } else if end - start >= longPieceThreshold {
+              Self.mergeLongByRank(raw + start, end - start, lookup, body)
             } else {
               Self.mergeByRank(raw + start, end - start, lookup, body)
             }
@@ -292,5 +299,36 @@ public struct Tokenizer: Sendable {
         for k in 0..<count { body(ids[k]) }
       }
     }
+  }
+
+  /// ``mergeByRank(_:_:_:_:)`` for long pieces, in O(n log n).
+  static func mergeLongByRank(
+    _ p: UnsafeRawPointer, _ length: Int, _ lookup: ByteStringTable.Lookup,
+    _ body: (UInt32) -> Void
+  ) {
+    var merger = LongPieceMerger(length: length)
+    merger.run(
+      rankOf: { start, _, end in lookup.value(p + start, end - start) },
+      merged: { _, _, _ in },
+      emit: { start, end in body(lookup.value(p + start, end - start) ?? .max) })
+  }
+
+  /// ``mergeByList(_:_:_:_:_:)`` for long pieces, in O(n log n).
+  static func mergeLongByList(
+    _ p: UnsafeRawPointer, _ length: Int, _ byteIDs: UnsafeBufferPointer<UInt32>,
+    _ pairs: MergeTable.Lookup, _ body: (UInt32) -> Void
+  ) {
+    // ids[s] is the id of the token that starts at byte s.
+    var ids = [UInt32](repeating: 0, count: length)
+    for k in 0..<length { ids[k] = byteIDs[Int(p.load(fromByteOffset: k, as: UInt8.self))] }
+    var merger = LongPieceMerger(length: length)
+    merger.run(
+      rankOf: { start, mid, _ in
+        pairs.merge(ids[start], ids[mid]).map { UInt32(truncatingIfNeeded: $0 >> 32) }
+      },
+      merged: { start, mid, _ in
+        if let m = pairs.merge(ids[start], ids[mid]) { ids[start] = UInt32(truncatingIfNeeded: m) }
+      },
+      emit: { start, _ in body(ids[start]) })
   }
 }

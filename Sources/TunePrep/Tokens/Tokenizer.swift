@@ -17,6 +17,8 @@ public struct Tokenizer: Sendable {
   let specials: [SpecialToken]
   /// Added tokens that are not special, always matched in text (`tokenizer.json` only).
   let addedTokens: [SpecialToken]
+  /// `specials + addedTokens`, longest first: what is matched when special tokens are allowed.
+  private let allLiterals: [SpecialToken]
   /// Token id of each single byte (merges model).
   let byteIDs: [UInt32]
   /// Token id → entry index of ``vocabulary``, or -1.
@@ -43,6 +45,7 @@ public struct Tokenizer: Sendable {
     self.pattern = pattern
     self.specials = specials.sorted { $0.bytes.count > $1.bytes.count }
     self.addedTokens = addedTokens.sorted { $0.bytes.count > $1.bytes.count }
+    self.allLiterals = (specials + addedTokens).sorted { $0.bytes.count > $1.bytes.count }
     self.byteIDs = byteIDs
     var maxID = 0
     for v in vocabulary.values { maxID = max(maxID, Int(v)) }
@@ -111,11 +114,11 @@ public struct Tokenizer: Sendable {
   public func decode(_ ids: [Int]) -> [UInt8] {
     var out: [UInt8] = []
     for id in ids {
-      if let special = (specials + addedTokens).first(where: { Int($0.id) == id }) {
-        out += special.bytes
+      guard id >= 0, id < decodeIndex.count else { continue }
+      if decodeIndex[id] < 0 {
+        if let literal = allLiterals.first(where: { Int($0.id) == id }) { out += literal.bytes }
         continue
       }
-      guard id >= 0, id < decodeIndex.count, decodeIndex[id] >= 0 else { continue }
       let e = Int(decodeIndex[id])
       out += vocabulary.arena[Int(vocabulary.starts[e])..<Int(vocabulary.starts[e + 1])]
     }
@@ -134,7 +137,7 @@ public struct Tokenizer: Sendable {
   func forEachToken(
     in bytes: UnsafeBufferPointer<UInt8>, allowSpecial: Bool, _ body: (UInt32) -> Void
   ) {
-    let literal = allowSpecial ? specials + addedTokens : addedTokens
+    let literal = allowSpecial ? allLiterals : addedTokens
     if literal.isEmpty {
       encodeOrdinary(bytes, body)
       return

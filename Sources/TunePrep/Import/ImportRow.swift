@@ -54,28 +54,31 @@ struct RowConverter {
   mutating func convert(_ row: ImportRow) {
     record.removeAll(keepingCapacity: true)
     record.append(literal: "{\"input\":")
-    appendJSONStringLiteral(row.input ?? [], to: &record)
+    appendJSONStringFast(row.input ?? [], to: &record)
     record.append(literal: ",\"output\":")
-    appendJSONStringLiteral(row.output ?? [], to: &record)
+    appendJSONStringFast(row.output ?? [], to: &record)
     if let system = row.system, !isBlank(system) {
       record.append(literal: ",\"system\":")
-      appendJSONStringLiteral(system, to: &record)
+      appendJSONStringFast(system, to: &record)
     }
     if let id = row.id {
       record.append(literal: ",\"id\":")
-      appendJSONStringLiteral(id, to: &record)
+      appendJSONStringFast(id, to: &record)
     }
     for (name, value) in row.meta {
       record.append(UInt8(ascii: ","))
       appendJSONStringLiteral(name.utf8, to: &record)
       record.append(UInt8(ascii: ":"))
-      appendJSONStringLiteral(value ?? [], to: &record)
+      appendJSONStringFast(value ?? [], to: &record)
     }
     record.append(UInt8(ascii: "}"))
 
-    for (cell, name) in [(row.input, names.input), (row.output, names.output)] where cell.map(isBlank) ?? true {
-      let what = cell == nil ? "is missing" : "is empty"
-      reject(row, .importEmptyCell, "\(name) \(what): every example needs an input and an output; fill it in or remove the row")
+    if row.input.map(isBlank) ?? true {
+      reject(row, .importEmptyCell, "\(names.input) \(row.input == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row")
+      return
+    }
+    if row.output.map(isBlank) ?? true {
+      reject(row, .importEmptyCell, "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row")
       return
     }
     do throws(JSONSyntaxError) {
@@ -159,4 +162,41 @@ extension RowConverter {
       to: &rejects, file: location.file, line: location.line, code: code.name, reason: message, record: raw,
       parsed: false)
   }
+}
+
+/// Appends `bytes` as a JSON string literal with quotes, copying runs that need no escape in
+/// one step (the per-byte ``appendJSONStringLiteral(_:to:)`` dominated import profiles).
+func appendJSONStringFast(_ bytes: [UInt8], to out: inout [UInt8]) {
+  out.append(UInt8(ascii: "\""))
+  bytes.withUnsafeBufferPointer { p in
+    var runStart = 0
+    var i = 0
+    let n = p.count
+    while i < n {
+      let b = p[i]
+      if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+        i += 1
+        continue
+      }
+      if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
+      switch b {
+      case UInt8(ascii: "\""): out.append(literal: "\\\"")
+      case UInt8(ascii: "\\"): out.append(literal: "\\\\")
+      case 0x0A: out.append(literal: "\\n")
+      case 0x0D: out.append(literal: "\\r")
+      case 0x09: out.append(literal: "\\t")
+      case 0x08: out.append(literal: "\\b")
+      case 0x0C: out.append(literal: "\\f")
+      default:
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(literal: "\\u00")
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 15)])
+      }
+      i += 1
+      runStart = i
+    }
+    if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
+  }
+  out.append(UInt8(ascii: "\""))
 }

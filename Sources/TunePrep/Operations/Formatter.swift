@@ -1,3 +1,5 @@
+internal import Synchronization
+
 /// Converts records between formats through the canonical model: `tuneprep format`.
 ///
 /// Every record read ends in exactly one place: the output, or the rejects file with its
@@ -85,6 +87,7 @@ public struct Formatter {
       for finding in block.findings { reporter.report(finding) }
       output.write(block.out)
       rejects?.write(block.rejects)
+      OutputBufferPool.shared.recycle(&block.out)
       written += block.written
       rejected += block.rejected
       for (field, n) in block.dropped { dropped[field, default: 0] += n }
@@ -109,7 +112,7 @@ struct FormatPayload: BlockPayload {
   var dropped: [String: Int] = [:]
 
   init() {
-    out.reserveCapacity(1 << 20)
+    out = OutputBufferPool.shared.take()
   }
 
   /// Appends a rejects line: file, line, code, reason and the record (as JSON when it parsed,
@@ -147,4 +150,28 @@ func appendRejectLine(
     appendJSONStringLiteral(String(decoding: record, as: UTF8.self).utf8, to: &out)
   }
   out.append(literal: "}\n")
+}
+
+/// Reuses the large per-block output buffers, so each block does not fault in fresh pages
+/// (which cost more system time than encoding the records).
+final class OutputBufferPool: Sendable {
+  /// The process-wide pool.
+  static let shared = OutputBufferPool()
+  private let buffers = Mutex<[[UInt8]]>([])
+
+  /// An empty buffer, with capacity left over from an earlier block when one is free.
+  func take() -> [UInt8] {
+    if let buffer = buffers.withLock({ $0.popLast() }) { return buffer }
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    return buffer
+  }
+
+  /// Empties `buffer` and keeps its storage for a later block.
+  func recycle(_ buffer: inout [UInt8]) {
+    buffer.removeAll(keepingCapacity: true)
+    let kept = buffer
+    buffer = []
+    buffers.withLock { if $0.count < 16 { $0.append(kept) } }
+  }
 }

@@ -10,7 +10,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
-    .target(name: "TunePrep"),
+    // libxml2's streaming reader for `tuneprep import` of XML (Debian: libxml2-dev).
+    .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .target(name: "TunePrep", dependencies: ["CLibXML2"]),
     .executableTarget(
       name: "tuneprep",
       dependencies: [
@@ -24,7 +26,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
   var settings = target.swiftSettings ?? []
   settings.append(contentsOf: [
     .enableUpcomingFeature("ExistentialAny"),

@@ -191,6 +191,7 @@ struct CheckBuilder {
       }
       add("dependentSchemas", .dependentSchemas(table))
     }
+    try buildDependencies()
     try buildLogic()
   }
 
@@ -301,6 +302,13 @@ struct CheckBuilder {
     }
     if self["contains"] != nil { add("contains", .contains(try sub("contains"), min: 1, max: nil)) }
     try buildProperties()
+    try buildDependencies()
+    try buildLogic()
+    try buildFormat()
+  }
+
+  /// The draft-7 `dependencies` keyword (also honoured in 2020-12 for compatibility).
+  mutating func buildDependencies() throws(SchemaCompileError) {
     if case .object(let entries) = self["dependencies"] {
       var required: [(key: PropertyKey, required: [PropertyKey])] = []
       var schemas: [(key: PropertyKey, schema: SchemaNode)] = []
@@ -316,7 +324,5 @@ struct CheckBuilder {
       if !required.isEmpty { add("dependencies", .dependentRequired(required)) }
       if !schemas.isEmpty { add("dependencies", .dependentSchemas(schemas)) }
     }
-    try buildLogic()
-    try buildFormat()
   }
 }

@@ -296,7 +296,7 @@ final class CompilerSession {
         "propertyNames", "not", "if", "then", "else", "contentSchema",
       ]
       arrays = ["allOf", "anyOf", "oneOf", "prefixItems"]
-      maps = ["$defs", "properties", "patternProperties", "dependentSchemas"]
+      maps = ["$defs", "properties", "patternProperties", "dependentSchemas", "dependencies"]
     }
     for (key, child) in members {
       let token = "/" + escapePointerToken(key)

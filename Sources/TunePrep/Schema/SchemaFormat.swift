@@ -144,7 +144,7 @@ enum FormatCheck {
         continue
       }
       guard let index = order.firstIndex(of: unit).map({ order.distance(from: order.startIndex, to: $0) }),
-        index > lastUnitIndex
+        lastUnitIndex == -1 || index == lastUnitIndex + 1
       else { return false }
       lastUnitIndex = index
       sawAny = true
@@ -187,9 +187,8 @@ enum FormatCheck {
 
   static func hostname(_ s: [Unicode.Scalar], international: Bool) -> Bool {
     guard !s.isEmpty else { return false }
-    var text = s
-    if text.last == "." { text.removeLast() }
-    guard !text.isEmpty, text.count <= 253 else { return false }
+    let text = s
+    guard text.count <= 253 else { return false }
     for label in text.split(separator: ".", omittingEmptySubsequences: false) {
       guard !label.isEmpty, label.count <= 63, label.first != "-", label.last != "-" else { return false }
       if label.count >= 4 && label[label.startIndex + 2] == "-" && label[label.startIndex + 3] == "-"
@@ -317,11 +316,16 @@ enum FormatCheck {
     }
     if let authority = reference.authority {
       var host = Substring(authority)
-      if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+      if let at = host.firstIndex(of: "@") {
+        let userinfo = host[..<at]
+        if userinfo.contains("[") || userinfo.contains("]") { return false }
+        host = host[host.index(after: at)...]
+        if host.contains("@") { return false }
+      }
       if host.hasPrefix("[") {
         guard let close = host.firstIndex(of: "]") else { return false }
         let inner = Array(host[host.index(after: host.startIndex)..<close].unicodeScalars)
-        guard ipv6(inner[...]) || inner.first == "v" else { return false }
+        guard ipv6(inner[...]) || inner.first == "v" || inner.first == "V" else { return false }
         host = host[host.index(after: close)...]
         if !host.isEmpty {
           guard host.hasPrefix(":"), host.dropFirst().allSatisfy(\.isNumber) else { return false }
@@ -329,7 +333,9 @@ enum FormatCheck {
       } else {
         if host.contains("[") || host.contains("]") { return false }
         if let colon = host.lastIndex(of: ":") {
-          guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+          guard host[host.index(after: colon)...].allSatisfy(\.isNumber), !host[..<colon].contains(":") else {
+            return false
+          }
         }
       }
     }
@@ -339,18 +345,58 @@ enum FormatCheck {
     return true
   }
 
-  /// RFC 6570 URI template: balanced braces with simple expressions.
+  /// RFC 6570 URI template: literals and `{op var,var:3,var*}` expressions.
   static func uriTemplate(_ s: [Unicode.Scalar]) -> Bool {
-    var open = false
-    for c in s {
+    var i = 0
+    while i < s.count {
+      let c = s[i]
       if c == "{" {
-        if open { return false }
-        open = true
-      } else if c == "}" {
-        if !open { return false }
-        open = false
+        guard let close = s[i...].firstIndex(of: "}") else { return false }
+        guard uriTemplateExpression(Array(s[(i + 1)..<close])) else { return false }
+        i = close + 1
+        continue
+      }
+      if c == "}" || c.value <= 0x20 || c.value == 0x7F || "\"<>\\^`|".unicodeScalars.contains(c) { return false }
+      if c == "%" {
+        guard i + 2 < s.count, isHex(s[i + 1]), isHex(s[i + 2]) else { return false }
+      }
+      i += 1
+    }
+    return true
+  }
+
+  static func uriTemplateExpression(_ e: [Unicode.Scalar]) -> Bool {
+    var body = e[...]
+    if let first = body.first, "+#./;?&=,!@|".unicodeScalars.contains(first) { body = body.dropFirst() }
+    guard !body.isEmpty else { return false }
+    for spec in body.split(separator: ",", omittingEmptySubsequences: false) {
+      var name = spec
+      if spec.last == "*" {
+        name = spec.dropLast()
+      } else if let colon = spec.firstIndex(of: ":") {
+        let digits = spec[(colon + 1)...]
+        guard !digits.isEmpty, digits.count <= 4, digits.first != "0", digits.allSatisfy(isDigit) else { return false }
+        name = spec[..<colon]
+      }
+      guard !name.isEmpty, name.first != ".", name.last != "." else { return false }
+      var previousDot = false
+      var j = name.startIndex
+      while j < name.endIndex {
+        let c = name[j]
+        if c == "." {
+          if previousDot { return false }
+          previousDot = true
+        } else if c == "%" {
+          guard j + 2 < name.endIndex, isHex(name[j + 1]), isHex(name[j + 2]) else { return false }
+          j += 2
+          previousDot = false
+        } else {
+          guard isAlpha(c) || isDigit(c) || c == "_" else { return false }
+          previousDot = false
+        }
+        j += 1
       }
     }
-    return !open
+    return true
   }
 }

@@ -467,24 +467,16 @@ public enum BuiltinSchemas {
                 "description": "Assistant turns only: a refusal message instead of content."
               }
             },
-            "allOf": [
-              {
-                "if": {
-                  "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "enum": [
-                        "system",
-                        "user",
-                        "tool",
-                        "function"
-                      ]
-                    }
-                  }
-                },
-                "then": {
+            "if": {
+              "properties": {
+                "role": {
+                  "const": "assistant"
+                }
+              }
+            },
+            "then": {
+              "anyOf": [
+                {
                   "required": [
                     "content"
                   ],
@@ -494,80 +486,56 @@ public enum BuiltinSchemas {
                         "string",
                         "array"
                       ]
-                    },
-                    "weight": false,
-                    "tool_calls": false,
-                    "function_call": false,
-                    "refusal": false
-                  }
-                }
-              },
-              {
-                "if": {
-                  "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "const": "assistant"
                     }
                   }
                 },
-                "then": {
-                  "anyOf": [
-                    {
-                      "required": [
-                        "content"
-                      ],
-                      "properties": {
-                        "content": {
-                          "type": [
-                            "string",
-                            "array"
-                          ]
-                        }
-                      }
-                    },
-                    {
-                      "required": [
-                        "tool_calls"
-                      ]
-                    },
-                    {
-                      "required": [
-                        "function_call"
-                      ]
-                    },
-                    {
-                      "required": [
-                        "refusal"
-                      ]
-                    }
-                  ]
-                }
-              },
-              {
-                "if": {
+                {
                   "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "const": "tool"
-                    }
-                  }
+                    "tool_calls"
+                  ]
                 },
-                "then": {
+                {
                   "required": [
-                    "tool_call_id"
+                    "function_call"
+                  ]
+                },
+                {
+                  "required": [
+                    "refusal"
                   ]
                 }
+              ]
+            },
+            "else": {
+              "required": [
+                "content"
+              ],
+              "properties": {
+                "content": {
+                  "type": [
+                    "string",
+                    "array"
+                  ]
+                },
+                "weight": false,
+                "tool_calls": false,
+                "function_call": false,
+                "refusal": false
               },
-              {
+              "if": {
+                "properties": {
+                  "role": {
+                    "const": "tool"
+                  }
+                }
+              },
+              "then": {
+                "required": [
+                  "tool_call_id"
+                ]
+              },
+              "else": {
                 "if": {
-                  "required": [
-                    "role"
-                  ],
                   "properties": {
                     "role": {
                       "const": "function"
@@ -580,7 +548,7 @@ public enum BuiltinSchemas {
                   ]
                 }
               }
-            ]
+            }
           },
           "contentPart": {
             "description": "One part of a message's content.",
@@ -881,24 +849,16 @@ public enum BuiltinSchemas {
                 "description": "Assistant turns only: a refusal message instead of content."
               }
             },
-            "allOf": [
-              {
-                "if": {
-                  "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "enum": [
-                        "system",
-                        "user",
-                        "tool",
-                        "function"
-                      ]
-                    }
-                  }
-                },
-                "then": {
+            "if": {
+              "properties": {
+                "role": {
+                  "const": "assistant"
+                }
+              }
+            },
+            "then": {
+              "anyOf": [
+                {
                   "required": [
                     "content"
                   ],
@@ -908,80 +868,56 @@ public enum BuiltinSchemas {
                         "string",
                         "array"
                       ]
-                    },
-                    "weight": false,
-                    "tool_calls": false,
-                    "function_call": false,
-                    "refusal": false
-                  }
-                }
-              },
-              {
-                "if": {
-                  "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "const": "assistant"
                     }
                   }
                 },
-                "then": {
-                  "anyOf": [
-                    {
-                      "required": [
-                        "content"
-                      ],
-                      "properties": {
-                        "content": {
-                          "type": [
-                            "string",
-                            "array"
-                          ]
-                        }
-                      }
-                    },
-                    {
-                      "required": [
-                        "tool_calls"
-                      ]
-                    },
-                    {
-                      "required": [
-                        "function_call"
-                      ]
-                    },
-                    {
-                      "required": [
-                        "refusal"
-                      ]
-                    }
-                  ]
-                }
-              },
-              {
-                "if": {
+                {
                   "required": [
-                    "role"
-                  ],
-                  "properties": {
-                    "role": {
-                      "const": "tool"
-                    }
-                  }
+                    "tool_calls"
+                  ]
                 },
-                "then": {
+                {
                   "required": [
-                    "tool_call_id"
+                    "function_call"
+                  ]
+                },
+                {
+                  "required": [
+                    "refusal"
                   ]
                 }
+              ]
+            },
+            "else": {
+              "required": [
+                "content"
+              ],
+              "properties": {
+                "content": {
+                  "type": [
+                    "string",
+                    "array"
+                  ]
+                },
+                "weight": false,
+                "tool_calls": false,
+                "function_call": false,
+                "refusal": false
               },
-              {
+              "if": {
+                "properties": {
+                  "role": {
+                    "const": "tool"
+                  }
+                }
+              },
+              "then": {
+                "required": [
+                  "tool_call_id"
+                ]
+              },
+              "else": {
                 "if": {
-                  "required": [
-                    "role"
-                  ],
                   "properties": {
                     "role": {
                       "const": "function"
@@ -994,7 +930,7 @@ public enum BuiltinSchemas {
                   ]
                 }
               }
-            ]
+            }
           },
           "contentPart": {
             "description": "One part of a message's content.",

@@ -105,7 +105,7 @@ struct CheckBuilder {
       guard case .array(let options) = value else { throw fail("enum", "enum must be an array") }
       let strings = options.compactMap(\.stringValue)
       if strings.count == options.count {
-        add("enum", .enumStrings(strings.map { Array($0.utf8) }, values: options))
+        add("enum", .enumStrings(EnumTable(strings: strings.map { Array($0.utf8) }, values: options)))
       } else {
         add("enum", .enumeration(options))
       }
@@ -174,7 +174,7 @@ struct CheckBuilder {
     if !prefix.isEmpty || rest != nil {
       add(
         rest != nil ? "items" : "prefixItems",
-        .items(prefix: prefix, rest: rest, restKeyword: "items", restLocation: location("items")))
+        .items(ItemsCheck(prefix: prefix, rest: rest, restKeyword: "items", restLocation: location("items"))))
     }
     if self["contains"] != nil {
       let minimum = try nonNegative("minContains") ?? 1
@@ -196,7 +196,7 @@ struct CheckBuilder {
   }
 
   mutating func buildProperties() throws(SchemaCompileError) {
-    var check = PropertiesCheck()
+    let check = PropertiesCheck()
     var any = false
     if case .object(let entries) = self["properties"] {
       any = true
@@ -252,7 +252,7 @@ struct CheckBuilder {
       if let then { inPlace.append(then) }
       if let otherwise { inPlace.append(otherwise) }
       // Even without then/else, `if` contributes annotations to unevaluated*.
-      add("if", .conditional(if: condition, then: then, else: otherwise))
+      add("if", .conditional(ConditionalCheck(condition: condition, then: then, otherwise: otherwise)))
     }
   }
 
@@ -296,9 +296,12 @@ struct CheckBuilder {
       let rest = self["additionalItems"] != nil ? try sub("additionalItems") : nil
       add(
         "items",
-        .items(prefix: prefix, rest: rest, restKeyword: "additionalItems", restLocation: location("additionalItems")))
+        .items(
+          ItemsCheck(prefix: prefix, rest: rest, restKeyword: "additionalItems", restLocation: location("additionalItems"))))
     } else if self["items"] != nil {
-      add("items", .items(prefix: [], rest: try sub("items"), restKeyword: "items", restLocation: location("items")))
+      add(
+        "items",
+        .items(ItemsCheck(prefix: [], rest: try sub("items"), restKeyword: "items", restLocation: location("items"))))
     }
     if self["contains"] != nil { add("contains", .contains(try sub("contains"), min: 1, max: nil)) }
     try buildProperties()

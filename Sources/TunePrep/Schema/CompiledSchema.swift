@@ -11,11 +11,12 @@ final class SchemaProgram: @unchecked Sendable {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.usesDynamicScope = usesDynamicScope
+    for node in nodes { node.freeze() }
   }
 
   deinit {
     // Nodes point at each other through $ref; drop the links so the cycle is freed.
-    for node in nodes { node.checks = [] }
+    for node in nodes { node.release() }
   }
 }
 

@@ -86,11 +86,38 @@ struct SchemaEvaluator {
 
   /// The length of string node `i` in Unicode code points.
   func codePointCount(_ i: Int) -> Int {
-    if nodes[i].flags & 1 != 0 {
-      return string(i).unicodeScalars.count
-    }
+    let raw = rawBytes(i)
     var count = 0
-    for b in rawBytes(i) where b & 0xC0 != 0x80 { count &+= 1 }
+    if nodes[i].flags & 1 == 0 {
+      for b in raw where b & 0xC0 != 0x80 { count &+= 1 }
+      return count
+    }
+    // Count on the escaped bytes: an escape is one code point, and a \uD8xx\uDCxx pair is one.
+    var j = 0
+    let n = raw.count
+    while j < n {
+      let b = raw[j]
+      if b == UInt8(ascii: "\\") {
+        if j + 1 < n && raw[j + 1] == UInt8(ascii: "u") {
+          let isHigh = j + 2 < n && (raw[j + 2] | 0x20) == UInt8(ascii: "d") && j + 3 < n
+            && (UInt8(ascii: "8")...UInt8(ascii: "b")).contains(raw[j + 3] | 0x20)
+          if isHigh && j + 7 < n && raw[j + 6] == UInt8(ascii: "\\") && raw[j + 7] == UInt8(ascii: "u")
+            && j + 9 < n && (raw[j + 8] | 0x20) == UInt8(ascii: "d")
+            && (UInt8(ascii: "c")...UInt8(ascii: "f")).contains(raw[j + 9] | 0x20)
+          {
+            j &+= 12
+          } else {
+            j &+= 6
+          }
+        } else {
+          j &+= 2
+        }
+        count &+= 1
+      } else {
+        if b & 0xC0 != 0x80 { count &+= 1 }
+        j &+= 1
+      }
+    }
     return count
   }
 
@@ -212,8 +239,11 @@ struct SchemaEvaluator {
     defer { if pushed { scope.removeLast() } }
     let want = want || schema.hasUnevaluated
     var valid = true
-    for check in schema.checks {
-      if !run(check, i, &annotations, want) {
+    let checks = schema.frozen
+    var index = 0
+    while index < checks.count {
+      defer { index &+= 1 }
+      if !run(checks[index], i, &annotations, want) {
         valid = false
         if !collecting || errors.count >= limit { return false }
       }
@@ -229,7 +259,7 @@ struct SchemaEvaluator {
     return eval(schema, i, &annotations, want)
   }
 
-  mutating func run(_ check: SchemaCheck, _ i: Int, _ ann: inout Annotations, _ want: Bool) -> Bool {
+  mutating func run(_ check: borrowing SchemaCheck, _ i: Int, _ ann: inout Annotations, _ want: Bool) -> Bool {
     switch check.op {
     case .alwaysFalse:
       return collecting ? fail(check, i, "no value is allowed here (the schema is false)") : false
@@ -258,12 +288,12 @@ struct SchemaEvaluator {
       if k == .number && nodes[i].flags & 1 != 0 && mask & SchemaTypes.integer != 0 { found = "non-integer number" }
       return fail(check, i, "expected \(SchemaTypes.describe(mask)), found \(found)")
 
-    case .enumStrings(let options, let values):
+    case .enumStrings(let table):
       if kind(i) == .string {
-        for option in options where stringEquals(i, option) { return true }
+        for option in table.strings where stringEquals(i, option) { return true }
       }
       guard collecting else { return false }
-      return fail(check, i, "\(describe(i)) is not one of \(listValues(values))")
+      return fail(check, i, "\(describe(i)) is not one of \(listValues(table.values))")
 
     case .enumeration(let values):
       for value in values where equals(i, value) { return true }
@@ -306,7 +336,8 @@ struct SchemaEvaluator {
     case .minLength(let n):
       guard kind(i) == .string else { return true }
       // Every code point takes at least one byte and at most four.
-      if n <= count(i) / 4 && nodes[i].flags & 1 == 0 { return true }
+      // Every code point takes at most 4 bytes, or 12 when written as an escaped surrogate pair.
+      if n <= count(i) / (nodes[i].flags & 1 == 0 ? 4 : 12) { return true }
       let length = codePointCount(i)
       if length >= n { return true }
       guard collecting else { return false }
@@ -404,8 +435,12 @@ struct SchemaEvaluator {
       }
       return valid
 
-    case .items(let prefix, let rest, let restKeyword, let restLocation):
+    case .items(let table):
       guard kind(i) == .array else { return true }
+      let prefix = table.prefix
+      let rest = table.rest
+      let restKeyword = table.restKeyword
+      let restLocation = table.restLocation
       var valid = true
       var index = 0
       var e = i + 1
@@ -522,7 +557,10 @@ struct SchemaEvaluator {
       guard collecting else { return false }
       return fail(check, i, "\(describe(i)) must not match the schema in \"not\"")
 
-    case .conditional(let condition, let then, let otherwise):
+    case .conditional(let table):
+      let condition = table.condition
+      let then = table.then
+      let otherwise = table.otherwise
       if then == nil && otherwise == nil && !want { return true }
       var sub = Annotations()
       if quietly(condition, i, &sub, want) {

@@ -5,18 +5,38 @@
 /// ``CompiledSchema`` is returned, which is what makes sharing them across threads safe.
 final class SchemaNode: @unchecked Sendable {
   /// The checks, with `unevaluatedItems`/`unevaluatedProperties` last.
-  var checks: [SchemaCheck] = []
+  @exclusivity(unchecked) var checks: [SchemaCheck] = []
+  /// A copy of `checks` that the evaluator walks without reference counting; made by
+  /// ``freeze()`` when compilation ends and released by ``SchemaProgram``.
+  @exclusivity(unchecked) private(set) var frozen = UnsafeMutableBufferPointer<SchemaCheck>(start: nil, count: 0)
   /// The schema resource this node belongs to (for the `$dynamicRef` dynamic scope).
-  var resource: Int = 0
+  @exclusivity(unchecked) var resource: Int = 0
   /// Whether a check needs the annotations of its sibling keywords.
-  var hasUnevaluated = false
+  @exclusivity(unchecked) var hasUnevaluated = false
   /// The schema location of the node, e.g. `/properties/messages`.
   let location: String
   /// True for the `false` schema (lets `additionalProperties: false` say "unknown property").
-  var isFalse = false
+  @exclusivity(unchecked) var isFalse = false
 
   init(location: String) {
     self.location = location
+  }
+
+  /// Copies `checks` into ``frozen``; called once, after every node is compiled.
+  func freeze() {
+    let buffer = UnsafeMutableBufferPointer<SchemaCheck>.allocate(capacity: checks.count)
+    _ = buffer.initialize(from: checks)
+    frozen = buffer
+  }
+
+  /// Releases ``frozen`` and the links to other nodes, breaking `$ref` cycles.
+  func release() {
+    if frozen.count > 0 {
+      frozen.deinitialize()
+    }
+    frozen.deallocate()
+    frozen = UnsafeMutableBufferPointer(start: nil, count: 0)
+    checks = []
   }
 }
 
@@ -31,7 +51,7 @@ struct PropertyKey: Sendable {
 }
 
 /// A numeric limit, with an `Int64` copy for the fast path.
-struct NumberBound: Sendable {
+final class NumberBound: Sendable {
   let decimal: JSONDecimal
   let int: Int64?
   let text: String
@@ -43,23 +63,79 @@ struct NumberBound: Sendable {
 }
 
 /// `properties`, `patternProperties` and `additionalProperties` of one schema, evaluated together.
-struct PropertiesCheck: Sendable {
-  var names: [PropertyKey] = []
-  var schemas: [SchemaNode] = []
-  var patterns: [(regex: ECMARegex, schema: SchemaNode)] = []
-  var additional: SchemaNode?
-  var additionalLocation = ""
-  var additionalKeyword = "additionalProperties"
+///
+/// A class, so that a check holds one reference; filled by ``CheckBuilder`` before publication.
+final class PropertiesCheck: @unchecked Sendable {
+  @exclusivity(unchecked) var names: [PropertyKey] = []
+  @exclusivity(unchecked) var schemas: [SchemaNode] = []
+  @exclusivity(unchecked) var patterns: [(regex: ECMARegex, schema: SchemaNode)] = []
+  @exclusivity(unchecked) var additional: SchemaNode?
+  @exclusivity(unchecked) var additionalLocation = ""
+  @exclusivity(unchecked) var additionalKeyword = "additionalProperties"
+}
+
+/// An `enum` whose values are all strings: their UTF-8 bytes, and the values for messages.
+final class EnumTable: Sendable {
+  let strings: [[UInt8]]
+  let values: [JSONValue]
+  init(strings: [[UInt8]], values: [JSONValue]) {
+    self.strings = strings
+    self.values = values
+  }
+}
+
+/// `prefixItems` + `items` (2020-12) or array-form `items` + `additionalItems` (draft 7).
+final class ItemsCheck: Sendable {
+  let prefix: [SchemaNode]
+  let rest: SchemaNode?
+  let restKeyword: String
+  let restLocation: String
+  init(prefix: [SchemaNode], rest: SchemaNode?, restKeyword: String, restLocation: String) {
+    self.prefix = prefix
+    self.rest = rest
+    self.restKeyword = restKeyword
+    self.restLocation = restLocation
+  }
+}
+
+/// `if`, `then` and `else`.
+final class ConditionalCheck: Sendable {
+  let condition: SchemaNode
+  let then: SchemaNode?
+  let otherwise: SchemaNode?
+  init(condition: SchemaNode, then: SchemaNode?, otherwise: SchemaNode?) {
+    self.condition = condition
+    self.then = then
+    self.otherwise = otherwise
+  }
 }
 
 /// One keyword's compiled check.
 struct SchemaCheck: Sendable {
   /// What the check does.
   var op: SchemaOp
+  /// Where the check comes from; one reference, so copying a check stays cheap.
+  let site: CheckSite
+
+  init(op: SchemaOp, keyword: String, location: String) {
+    self.op = op
+    self.site = CheckSite(keyword: keyword, location: location)
+  }
+
   /// The keyword name, e.g. `enum`.
-  var keyword: String
+  var keyword: String { site.keyword }
   /// The schema location of the keyword.
-  var location: String
+  var location: String { site.location }
+}
+
+/// The keyword and schema location of a check, used only to build errors.
+final class CheckSite: Sendable {
+  let keyword: String
+  let location: String
+  init(keyword: String, location: String) {
+    self.keyword = keyword
+    self.location = location
+  }
 }
 
 /// The checks the validator knows, one per keyword (or group of keywords evaluated together).
@@ -69,7 +145,7 @@ enum SchemaOp: Sendable {
   case type(UInt8)
   case enumeration([JSONValue])
   /// An `enum` whose values are all strings, compared as raw bytes on the tape.
-  case enumStrings([[UInt8]], values: [JSONValue])
+  case enumStrings(EnumTable)
   case constant(JSONValue)
   case minimum(NumberBound, exclusive: Bool)
   case maximum(NumberBound, exclusive: Bool)
@@ -87,13 +163,13 @@ enum SchemaOp: Sendable {
   case properties(PropertiesCheck)
   case propertyNames(SchemaNode)
   /// `prefixItems` + `items` (2020-12) or array-form `items` + `additionalItems` (draft 7).
-  case items(prefix: [SchemaNode], rest: SchemaNode?, restKeyword: String, restLocation: String)
+  case items(ItemsCheck)
   case contains(SchemaNode, min: Int, max: Int?)
   case allOf([SchemaNode])
   case anyOf([SchemaNode])
   case oneOf([SchemaNode])
   case not(SchemaNode)
-  case conditional(if: SchemaNode, then: SchemaNode?, else: SchemaNode?)
+  case conditional(ConditionalCheck)
   case dependentSchemas([(key: PropertyKey, schema: SchemaNode)])
   case ref(SchemaNode)
   /// A `$dynamicRef`: its static target, and the anchor name to look up in the dynamic scope

@@ -110,7 +110,13 @@ struct CheckBuilder {
         add("enum", .enumeration(options))
       }
     }
-    if let value = self["const"] { add("const", .constant(value)) }
+    if let value = self["const"] {
+      if case .string(let text) = value {
+        add("const", .constantString(EnumTable(strings: [Array(text.utf8)], values: [value])))
+      } else {
+        add("const", .constant(value))
+      }
+    }
     if let bound = try number("minimum") { add("minimum", .minimum(bound, exclusive: false)) }
     if let bound = try number("exclusiveMinimum") { add("exclusiveMinimum", .minimum(bound, exclusive: true)) }
     if let bound = try number("maximum") { add("maximum", .maximum(bound, exclusive: false)) }

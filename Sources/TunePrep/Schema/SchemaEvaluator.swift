@@ -259,6 +259,7 @@ struct SchemaEvaluator {
     return eval(schema, i, &annotations, want)
   }
 
+  @inline(__always)
   mutating func run(_ check: borrowing SchemaCheck, _ i: Int, _ ann: inout Annotations, _ want: Bool) -> Bool {
     switch check.op {
     case .alwaysFalse:
@@ -299,6 +300,11 @@ struct SchemaEvaluator {
       for value in values where equals(i, value) { return true }
       guard collecting else { return false }
       return fail(check, i, "\(describe(i)) is not one of \(listValues(values))")
+
+    case .constantString(let table):
+      if kind(i) == .string && stringEquals(i, table.strings[0]) { return true }
+      guard collecting else { return false }
+      return fail(check, i, "must be \(listValues(table.values)), found \(describe(i))")
 
     case .constant(let value):
       if equals(i, value) { return true }

@@ -147,6 +147,8 @@ enum SchemaOp: Sendable {
   /// An `enum` whose values are all strings, compared as raw bytes on the tape.
   case enumStrings(EnumTable)
   case constant(JSONValue)
+  /// A `const` string, compared as raw bytes on the tape (the table holds one entry).
+  case constantString(EnumTable)
   case minimum(NumberBound, exclusive: Bool)
   case maximum(NumberBound, exclusive: Bool)
   case multipleOf(NumberBound)

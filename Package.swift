@@ -8,13 +8,9 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
-    .target(
-      name: "TunePrep",
-      dependencies: [.product(name: "Yams", package: "Yams")]
-    ),
+    .target(name: "TunePrep"),
     .executableTarget(
       name: "tuneprep",
       dependencies: [
@@ -22,8 +18,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
-    .testTarget(name: "TunePrepCLITests", dependencies: ["tuneprep"]),
+    .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"], exclude: ["Fixtures"]),
+    .testTarget(name: "TunePrepCLITests", dependencies: ["tuneprep"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

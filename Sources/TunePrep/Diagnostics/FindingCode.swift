@@ -1,0 +1,107 @@
+/// A stable finding code with its default severity and meaning.
+///
+/// Every code any command can report is listed in ``FindingCode/all``, which drives
+/// `tuneprep check --list-codes`, config validation and the README table.
+public struct FindingCode: Sendable, Hashable {
+  /// The dotted name, e.g. `json.syntax`.
+  public let name: String
+  /// The severity unless a config overrides it.
+  public let defaultSeverity: Severity
+  /// One sentence: what the code means.
+  public let meaning: String
+
+  init(_ name: String, _ severity: Severity, _ meaning: String) {
+    self.name = name
+    self.defaultSeverity = severity
+    self.meaning = meaning
+  }
+}
+
+extension FindingCode {
+  // MARK: json.* — the bytes of a record
+  static let jsonSyntax = FindingCode(
+    "json.syntax", .error, "the line is not valid JSON (RFC 8259)")
+  static let jsonDepth = FindingCode(
+    "json.depth", .error, "the record nests arrays or objects deeper than the parser's limit")
+  static let jsonDuplicateKey = FindingCode(
+    "json.duplicate-key", .warning, "an object has the same key twice; parsers disagree on which value wins")
+  static let jsonLoneSurrogate = FindingCode(
+    "json.lone-surrogate", .warning, "a \\uD800-\\uDFFF escape without its partner, which is not a character")
+  static let jsonNumberRange = FindingCode(
+    "json.number-range", .warning, "a number too large for a 64-bit float")
+  static let jsonBlankLine = FindingCode(
+    "json.blank-line", .warning, "an empty or whitespace-only line between records")
+  static let jsonNotObject = FindingCode(
+    "json.not-object", .error, "the record is valid JSON but not an object")
+
+  // MARK: encoding.*
+  static let encodingInvalidUTF8 = FindingCode(
+    "encoding.invalid-utf8", .error, "bytes that are not UTF-8")
+  static let encodingBOM = FindingCode(
+    "encoding.bom", .warning, "the file starts with a UTF-8 byte order mark")
+  static let encodingCRLF = FindingCode(
+    "encoding.crlf", .info, "the file uses CRLF line endings (accepted, reported once per file)")
+
+  // MARK: schema.* — structure of a built-in format or a user schema
+  static let schemaRequired = FindingCode(
+    "schema.required", .error, "a field the format requires is missing")
+  static let schemaType = FindingCode(
+    "schema.type", .error, "a field has the wrong JSON type")
+  static let schemaUnknownKey = FindingCode(
+    "schema.unknown-key", .error, "a key the format does not define (often a typo)")
+  static let schemaEnum = FindingCode(
+    "schema.enum", .error, "a value outside the allowed set (e.g. an unknown role)")
+  static let schemaEmpty = FindingCode(
+    "schema.empty", .error, "an array the format needs to be non-empty is empty")
+
+  // MARK: format.* — meaning of a record in its format
+  static let formatUnknown = FindingCode(
+    "format.unknown", .error, "the record matches no built-in format")
+  static let formatMixed = FindingCode(
+    "format.mixed", .error, "the record is in another format than the rest of the file")
+  static let formatNoAnswer = FindingCode(
+    "format.no-answer", .error, "the example has no assistant answer to learn")
+  static let formatEmptyContent = FindingCode(
+    "format.empty-content", .error, "a message or field has empty or whitespace-only text")
+  static let formatConsecutiveRoles = FindingCode(
+    "format.consecutive-roles", .warning, "two turns in a row have the same role")
+  static let formatSystemPosition = FindingCode(
+    "format.system-position", .error, "a system message that is not the first message")
+  static let formatLastNotAssistant = FindingCode(
+    "format.last-not-assistant", .warning, "the conversation ends with a turn after the last answer, which is not trained")
+  static let formatWeight = FindingCode(
+    "format.weight", .error, "a weight on a message that cannot carry one, or every answer has weight 0")
+  static let formatToolCall = FindingCode(
+    "format.tool-call", .error, "a tool call without id or name, or with arguments that are not a JSON object string")
+  static let formatToolResponse = FindingCode(
+    "format.tool-response", .error, "a tool message whose tool_call_id matches no earlier tool call")
+  static let formatPreferenceIdentical = FindingCode(
+    "format.preference-identical", .error, "the preferred and non-preferred outputs are identical")
+  static let formatAlternation = FindingCode(
+    "format.alternation", .error, "turns do not alternate between the user and the assistant")
+  static let formatUnknownRole = FindingCode(
+    "format.unknown-role", .error, "a speaker name the format does not know (e.g. sharegpt `from`)")
+
+  // MARK: count.*
+  static let countEmptyFile = FindingCode(
+    "count.empty-file", .error, "the file holds no records")
+
+  /// Every code, in a stable order.
+  public static let all: [FindingCode] = [
+    jsonSyntax, jsonDepth, jsonDuplicateKey, jsonLoneSurrogate, jsonNumberRange, jsonBlankLine,
+    jsonNotObject,
+    encodingInvalidUTF8, encodingBOM, encodingCRLF,
+    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty,
+    formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
+    formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
+    formatPreferenceIdentical, formatAlternation, formatUnknownRole,
+    countEmptyFile,
+  ]
+
+  /// Looks a code up by name.
+  /// - Parameter name: the dotted name.
+  /// - Returns: the code, or nil if no command reports it.
+  public static func named(_ name: String) -> FindingCode? {
+    all.first { $0.name == name }
+  }
+}

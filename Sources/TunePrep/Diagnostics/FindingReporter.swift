@@ -1,0 +1,290 @@
+/// The report formats of `--report`.
+public enum ReportStyle: String, Sendable, CaseIterable {
+  /// `file:line: severity: message [code]`
+  case text
+  /// One JSON object per finding, then a summary object.
+  case json
+  /// JUnit XML.
+  case junit
+  /// GitHub Actions workflow commands.
+  case github
+  /// SARIF 2.1.0.
+  case sarif
+}
+
+/// Counts of one run, for the summary line and the report's summary object.
+public struct RunSummary: Sendable, Equatable {
+  /// The command name (`validate`, `dedupe`, ...).
+  public var command: String
+  /// Files read.
+  public var files = 0
+  /// Records read (blank lines are not records).
+  public var read = 0
+  /// Named counts in order, e.g. ("valid", 980), ("written", 1000), ("rejected", 3).
+  public var counts: [(String, Int)] = []
+
+  /// Creates an empty summary.
+  public init(command: String) {
+    self.command = command
+  }
+
+  public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
+    lhs.command == rhs.command && lhs.files == rhs.files && lhs.read == rhs.read
+      && lhs.counts.map(\.0) == rhs.counts.map(\.0) && lhs.counts.map(\.1) == rhs.counts.map(\.1)
+  }
+}
+
+/// Receives every finding of a run: applies severity overrides, counts by code and severity,
+/// writes the report as findings arrive (JUnit and SARIF at the end), and decides the exit
+/// status against `--fail-on`.
+public final class FindingReporter {
+  /// What the reporter needs from the command line or config.
+  public struct Options: Sendable {
+    /// The report format.
+    public var style: ReportStyle = .text
+    /// Show at most this many findings (all are still counted).
+    public var maxFindings: Int?
+    /// The lowest severity that makes the run fail (nil: never).
+    public var failOn: Severity? = .error
+    /// Per-code severity overrides; nil value turns a code off.
+    public var severities: [String: Severity?] = [:]
+    /// Use ANSI color (only for text on a TTY without NO_COLOR).
+    public var color = false
+
+    /// Creates default options.
+    public init() {}
+  }
+
+  private let options: Options
+  private let output: OutputStream
+  private let command: String
+  private var shown = 0
+  private var bySeverity = [0, 0, 0]
+  private var byCode: [String: Int] = [:]
+  private var buffered: [Finding] = []
+
+  /// Creates a reporter writing to `output`.
+  public init(command: String, options: Options, output: OutputStream) {
+    self.command = command
+    self.options = options
+    self.output = output
+  }
+
+  /// Findings counted at each severity.
+  public func count(_ severity: Severity) -> Int { bySeverity[severity.rawValue] }
+
+  /// Whether the findings so far reach `--fail-on`.
+  public var shouldFail: Bool {
+    guard let failOn = options.failOn else { return false }
+    return Severity.allCases.contains { $0 >= failOn && bySeverity[$0.rawValue] > 0 }
+  }
+
+  /// The severity `code` has in this run (after overrides), or nil if it is turned off.
+  public func severity(of finding: Finding) -> Severity? {
+    if let override = options.severities[finding.code] { return override }
+    return finding.severity
+  }
+
+  /// Reports one finding.
+  public func report(_ finding: Finding) {
+    guard let severity = severity(of: finding) else { return }
+    var finding = finding
+    finding.severity = severity
+    bySeverity[severity.rawValue] += 1
+    byCode[finding.code, default: 0] += 1
+    if let max = options.maxFindings, shown >= max { return }
+    shown += 1
+    switch options.style {
+    case .text: output.write(textLine(finding))
+    case .json: output.write(jsonObject(finding) + "\n")
+    case .github: output.write(githubLine(finding))
+    case .junit, .sarif: buffered.append(finding)
+    }
+  }
+
+  /// Writes the end of the report and the summary line (to `summaryOutput`, usually stderr).
+  /// - Parameters:
+  ///   - summary: the run's counts.
+  ///   - summaryOutput: where the one-line summary goes (nil: nowhere).
+  public func finish(_ summary: RunSummary, summaryOutput: OutputStream?) {
+    let total = bySeverity.reduce(0, +)
+    if let max = options.maxFindings, total > max, options.style == .text || options.style == .github {
+      output.write("... \(total - max) more findings not shown (--max-findings \(max))\n")
+    }
+    switch options.style {
+    case .json: output.write(jsonSummary(summary) + "\n")
+    case .junit: output.write(junitDocument(summary))
+    case .sarif: output.write(sarifDocument())
+    default: break
+    }
+    summaryOutput?.write(summaryLine(summary))
+  }
+
+  /// The counts per code, sorted by code.
+  public var codeCounts: [(String, Int)] {
+    byCode.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  // MARK: Formats
+
+  private func textLine(_ f: Finding) -> String {
+    var severity = f.severity.description
+    if options.color {
+      let color = f.severity == .error ? "31" : f.severity == .warning ? "33" : "36"
+      severity = "\u{1B}[1;\(color)m\(severity)\u{1B}[0m"
+    }
+    let line = f.location.line > 0 ? ":\(f.location.line)" : ""
+    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    var text = "\(f.location.file)\(line): \(severity): \(path)\(f.message) [\(f.code)]\n"
+    if !f.related.isEmpty {
+      for r in f.related {
+        text += "\(r.file):\(r.line): note: related record\n"
+      }
+    }
+    return text
+  }
+
+  private func jsonObject(_ f: Finding) -> String {
+    var s = "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
+    s += ",\"line\":\(f.location.line)"
+    if let column = f.location.column { s += ",\"column\":\(column)" }
+    if let path = f.path { s += ",\"path\":\(path.jsonQuoted)" }
+    s += ",\"message\":\(f.message.jsonQuoted)"
+    if !f.related.isEmpty {
+      s += ",\"related\":["
+      s += f.related.map { "{\"file\":\($0.file.jsonQuoted),\"line\":\($0.line)}" }.joined(separator: ",")
+      s += "]"
+    }
+    return s + "}"
+  }
+
+  private func jsonSummary(_ summary: RunSummary) -> String {
+    var s = "{\"summary\":{\"command\":\(summary.command.jsonQuoted),\"files\":\(summary.files),\"read\":\(summary.read)"
+    for (name, value) in summary.counts { s += ",\(name.jsonQuoted):\(value)" }
+    s += ",\"errors\":\(bySeverity[2]),\"warnings\":\(bySeverity[1]),\"infos\":\(bySeverity[0])"
+    s += ",\"codes\":{"
+    s += codeCounts.map { "\($0.0.jsonQuoted):\($0.1)" }.joined(separator: ",")
+    s += "},\"failed\":\(shouldFail)}}"
+    return s
+  }
+
+  private func githubLine(_ f: Finding) -> String {
+    let command = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "notice"
+    var properties = "file=\(githubEscape(f.location.file, property: true))"
+    if f.location.line > 0 { properties += ",line=\(f.location.line)" }
+    if let column = f.location.column { properties += ",col=\(column)" }
+    properties += ",title=\(githubEscape(f.code, property: true))"
+    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    return "::\(command) \(properties)::\(githubEscape(path + f.message, property: false))\n"
+  }
+
+  private func githubEscape(_ s: String, property: Bool) -> String {
+    var out = ""
+    for ch in s {
+      switch ch {
+      case "%": out += "%25"
+      case "\r": out += "%0D"
+      case "\n": out += "%0A"
+      case ":" where property: out += "%3A"
+      case "," where property: out += "%2C"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+
+  private func junitDocument(_ summary: RunSummary) -> String {
+    var files: [String] = []
+    var byFile: [String: [Finding]] = [:]
+    for f in buffered {
+      if byFile[f.location.file] == nil { files.append(f.location.file) }
+      byFile[f.location.file, default: []].append(f)
+    }
+    let failures = buffered.filter { $0.severity == .error }.count
+    var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    s += "<testsuites name=\"tuneprep \(xmlEscape(command))\" tests=\"\(max(buffered.count, 1))\" failures=\"\(failures)\">\n"
+    if files.isEmpty {
+      s += "  <testsuite name=\"tuneprep \(xmlEscape(command))\" tests=\"1\" failures=\"0\">\n"
+      s += "    <testcase classname=\"tuneprep.\(xmlEscape(command))\" name=\"\(summary.read) records, no findings\"/>\n"
+      s += "  </testsuite>\n"
+    }
+    for file in files {
+      let list = byFile[file] ?? []
+      let fileFailures = list.filter { $0.severity == .error }.count
+      s += "  <testsuite name=\"\(xmlEscape(file))\" tests=\"\(list.count)\" failures=\"\(fileFailures)\">\n"
+      for f in list {
+        let name = "line \(f.location.line): \(f.code)"
+        s += "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
+        let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+        let text = xmlEscape(path + f.message)
+        switch f.severity {
+        case .error:
+          s += "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
+        case .warning, .info:
+          s += "<system-out>\(f.severity): \(text)</system-out>"
+        }
+        s += "</testcase>\n"
+      }
+      s += "  </testsuite>\n"
+    }
+    s += "</testsuites>\n"
+    return s
+  }
+
+  private func sarifDocument() -> String {
+    var rules: [String] = []
+    for f in buffered where !rules.contains(f.code) { rules.append(f.code) }
+    var s = "{\"version\":\"2.1.0\",\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":[{"
+    s += "\"tool\":{\"driver\":{\"name\":\"tuneprep\",\"rules\":["
+    s += rules.map { code in
+      let meaning = FindingCode.named(code)?.meaning ?? code
+      return "{\"id\":\(code.jsonQuoted),\"shortDescription\":{\"text\":\(meaning.jsonQuoted)}}"
+    }.joined(separator: ",")
+    s += "]}},\"results\":["
+    s += buffered.map { f in
+      let level = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "note"
+      var region = "\"startLine\":\(max(f.location.line, 1))"
+      if let column = f.location.column { region += ",\"startColumn\":\(column)" }
+      let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+      return "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
+        + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(f.location.file.jsonQuoted)},\"region\":{\(region)}}}]}"
+    }.joined(separator: ",")
+    s += "]}]}\n"
+    return s
+  }
+
+  private func summaryLine(_ summary: RunSummary) -> String {
+    var parts = ["\(summary.read) record\(summary.read == 1 ? "" : "s") in \(summary.files) file\(summary.files == 1 ? "" : "s")"]
+    for (name, value) in summary.counts { parts.append("\(value) \(name)") }
+    var line = "tuneprep \(command): " + parts.joined(separator: ", ")
+    let e = bySeverity[2]
+    let w = bySeverity[1]
+    let i = bySeverity[0]
+    line += "; \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
+    if !byCode.isEmpty {
+      line += " (" + codeCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+    }
+    return line + "\n"
+  }
+}
+
+/// Escapes text for XML attributes and content.
+func xmlEscape(_ s: String) -> String {
+  var out = ""
+  out.reserveCapacity(s.utf8.count)
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "&": out += "&amp;"
+    case "<": out += "&lt;"
+    case ">": out += "&gt;"
+    case "\"": out += "&quot;"
+    case "'": out += "&apos;"
+    case "\n": out += "&#10;"
+    case "\t", "\r": out.unicodeScalars.append(scalar)
+    default:
+      // XML 1.0 cannot hold other control characters at all.
+      if scalar.value < 0x20 { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
+    }
+  }
+  return out
+}

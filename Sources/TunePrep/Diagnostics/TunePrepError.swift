@@ -1,0 +1,42 @@
+/// An operational error: tuneprep could not do its job (exit code 2), as opposed to a
+/// ``Finding`` about the data (exit code 1).
+public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// An input could not be opened.
+  case cannotOpen(path: String, reason: String)
+  /// An input is a directory.
+  case isDirectory(path: String)
+  /// Reading an input failed part-way.
+  case readFailed(path: String, byteOffset: Int, reason: String)
+  /// Writing an output failed.
+  case writeFailed(path: String, reason: String)
+  /// An output exists and the command does not overwrite without `--force`.
+  case outputExists(path: String)
+  /// A config file or option value is unusable.
+  case badConfig(path: String, line: Int?, reason: String)
+  /// A schema given by the user is unusable.
+  case badSchema(path: String, reason: String)
+  /// Anything else an operation needs to stop for.
+  case failed(String)
+
+  /// The message printed after `tuneprep: error: `.
+  public var description: String {
+    switch self {
+    case .cannotOpen(let path, let reason):
+      "cannot open \(path): \(reason)"
+    case .isDirectory(let path):
+      "\(path) is a directory, not a file: name a file, or use a shell glob such as \(path)/*.jsonl"
+    case .readFailed(let path, let offset, let reason):
+      "cannot read \(path) at byte \(offset): \(reason)"
+    case .writeFailed(let path, let reason):
+      "cannot write \(path): \(reason)"
+    case .outputExists(let path):
+      "\(path) already exists: pass --force to overwrite it"
+    case .badConfig(let path, let line, let reason):
+      if let line { "\(path):\(line): \(reason)" } else { "\(path): \(reason)" }
+    case .badSchema(let path, let reason):
+      "schema \(path): \(reason)"
+    case .failed(let reason):
+      reason
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/// The rules every conversation must meet whatever its format: an answer to learn, roles in a
+/// sensible order, tool responses that answer a call, and weights that train something.
+struct ConversationRules {
+  let format: Format
+
+  /// Formats whose providers require strict user/assistant alternation.
+  private var requiresAlternation: Bool {
+    switch format {
+    case .gemini, .bedrockConversation, .sharegpt: true
+    default: false
+    }
+  }
+
+  func check(_ example: Example, _ c: inout RecordContext) {
+    let d = c.document
+    let turns = example.turns
+    if format == .openaiPreference {
+      if let last = turns.last, last.role == .assistant {
+        c.report(
+          .formatLastNotAssistant, at: last.node,
+          "the prompt of a preference pair should end with a user message; the answers go in the outputs")
+      }
+      return
+    }
+    guard !turns.isEmpty else { return }
+    // Index-based loops: a Turn holds strings and arrays, so copying one costs refcounting.
+    var answerCount = 0
+    var weightedAnswers = 0
+    var lastAnswer = -1
+    for i in turns.indices where turns[i].role == .assistant {
+      answerCount += 1
+      if turns[i].weight != 0 { weightedAnswers += 1 }
+      lastAnswer = i
+    }
+    // A turn dropped for an earlier error (an unknown role, say) must not also read as a
+    // missing answer.
+    if answerCount == 0 && !c.hasErrors {
+      c.report(
+        .formatNoAnswer, at: nil,
+        "the example has no assistant answer: add the answer the model should learn to give")
+    } else if answerCount > 0 && weightedAnswers == 0 {
+      c.report(
+        .formatWeight, at: turns[lastAnswer].node,
+        "every assistant message has weight 0, so nothing in this example is trained")
+    }
+    var previous: Role?
+    var seenNonSystem = false
+    var callIDs: [String] = []
+    for index in turns.indices {
+      let role = turns[index].role
+      if role == .system {
+        if seenNonSystem || index > 0 || example.system != nil {
+          c.report(
+            .formatSystemPosition, at: turns[index].node,
+            "a system message after the conversation started: put the system prompt first, once")
+        }
+      } else {
+        seenNonSystem = true
+      }
+      if !turns[index].toolCalls.isEmpty {
+        for call in turns[index].toolCalls {
+          if let id = call.id { callIDs.append(id.string(in: d)) }
+        }
+      }
+      if role == .tool {
+        if let id = turns[index].toolCallID {
+          let value = id.string(in: d)
+          if !callIDs.contains(value) {
+            c.report(
+              .formatToolResponse, at: turns[index].node,
+              "tool_call_id \(value.jsonQuoted) answers no earlier tool call of an assistant message")
+          }
+        } else if format == .openaiChat {
+          c.report(
+            .formatToolResponse, at: turns[index].node,
+            "the tool message has no \"tool_call_id\" naming the call it answers")
+        }
+      }
+      if let previous, previous == role, role != .tool, role != .system {
+        if requiresAlternation {
+          c.report(
+            .formatAlternation, at: turns[index].node,
+            "two \(role.name) turns in a row: \(format.rawValue) requires turns to alternate between user and assistant")
+        } else {
+          c.report(
+            .formatConsecutiveRoles, at: turns[index].node,
+            "two \(role.name) messages in a row: merge them or add the missing turn between them")
+        }
+      }
+      if role != .system { previous = role }
+    }
+    if requiresAlternation, let first = turns.first(where: { $0.role != .system }), first.role != .user {
+      c.report(
+        .formatAlternation, at: first.node,
+        "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user")
+    }
+    let last = turns.count - 1
+    if turns[last].role != .assistant, answerCount > 0 {
+      c.report(
+        .formatLastNotAssistant, at: turns[last].node,
+        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained")
+    }
+  }
+}

@@ -1,0 +1,589 @@
+/// Decodes a parsed record of a built-in format into the canonical ``Example``, reporting every
+/// structural and semantic problem a trainer or provider would reject the record for.
+///
+/// All findings are collected; decoding stops early only where a later rule would have nothing
+/// meaningful to check.
+struct FormatDecoder {
+  private var argumentsParser = JSONParser(maxDepth: 128)
+  private var argumentsDocument = JSONDocument()
+
+  /// Decodes the record in `context` as `format`.
+  /// - Returns: the example, or nil when the record is too broken to map.
+  mutating func decode(_ format: Format, _ context: inout RecordContext) -> Example? {
+    let root = context.document.root
+    guard context.document.kind(root) == .object else {
+      context.report(
+        .jsonNotObject, at: nil,
+        "the record is \(article(context.document.kind(root).name)), but \(format.rawValue) records are JSON objects")
+      return nil
+    }
+    var example: Example?
+    switch format {
+    case .openaiChat: example = decodeOpenAIChat(&context)
+    case .openaiPreference: example = decodePreference(&context)
+    case .promptCompletion: example = decodePromptCompletion(&context)
+    case .alpaca: example = decodeAlpaca(&context)
+    case .sharegpt: example = decodeShareGPT(&context)
+    case .inputOutput: example = decodeInputOutput(&context)
+    case .gemini: example = decodeGemini(&context)
+    case .bedrockConversation: example = decodeBedrock(&context)
+    case .json: return nil
+    }
+    if let example {
+      ConversationRules(format: format).check(example, &context)
+    }
+    return example
+  }
+
+  // MARK: openai-chat
+
+  private static let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
+  private static let messageKeys = KeySet([
+    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
+  ])
+
+  private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let slots = c.document.slots(root, Self.chatKeys)
+    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
+    var example = Example()
+    if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
+      example.tools = tools
+    }
+    if let parallel = slots[2] {
+      _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
+    }
+    guard let messages = slots[0] else {
+      c.report(.schemaRequired, at: nil, "the record is missing the required \"messages\" field")
+      return nil
+    }
+    guard c.expect(messages, .array, "\"messages\"") else { return nil }
+    if c.document.count(messages) == 0 {
+      c.report(.schemaEmpty, at: messages, "\"messages\" is empty: an example needs at least a user and an assistant message")
+      return nil
+    }
+    example.turns.reserveCapacity(c.document.count(messages))
+    var isFirst = true
+    for m in c.document.elements(messages) {
+      if let turn = decodeOpenAIMessage(m, &c) {
+        // A leading system message becomes the example's system prompt.
+        if isFirst && turn.role == .system {
+          example.system = turn.content
+        } else {
+          example.turns.append(turn)
+        }
+      }
+      isFirst = false
+    }
+    return example
+  }
+
+  /// Decodes one OpenAI chat message (shared by chat and preference records).
+  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext) -> Turn? {
+    guard c.expect(m, .object, "a message") else { return nil }
+    let d = c.document
+    let slots = d.slots(m, Self.messageKeys)
+    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
+    guard let roleNode = slots[0] else {
+      c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
+      return nil
+    }
+    guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
+    let role: Role
+    if d.stringEquals(roleNode, "user") {
+      role = .user
+    } else if d.stringEquals(roleNode, "assistant") {
+      role = .assistant
+    } else if d.stringEquals(roleNode, "system") || d.stringEquals(roleNode, "developer") {
+      role = .system
+    } else if d.stringEquals(roleNode, "tool") || d.stringEquals(roleNode, "function") {
+      role = .tool
+    } else {
+      let value = d.string(roleNode)
+      let hint = closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+      c.report(
+        .schemaEnum, at: roleNode,
+        "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)")
+      return nil
+    }
+    var turn = Turn(role: role, content: nil, node: m)
+    let content = slots[1]
+    turn.content = decodeContent(content, owner: m, &c, turn: &turn)
+    if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
+    if let weight = slots[3] {
+      if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
+        turn.weight = Int(value)
+        if role != .assistant {
+          c.report(.formatWeight, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
+        }
+      } else {
+        c.report(.formatWeight, at: weight, "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
+      }
+    }
+    if let calls = slots[4] {
+      if role != .assistant {
+        c.report(.formatToolCall, at: calls, "\"tool_calls\" is only allowed on assistant messages")
+      }
+      if c.expect(calls, .array, "\"tool_calls\"") {
+        for call in d.elements(calls) {
+          if let decoded = decodeToolCall(call, &c) { turn.toolCalls.append(decoded) }
+        }
+      }
+    }
+    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turn.toolCallID = .node(id) }
+    let contentIsNull = content.map { d.kind($0) == .null } ?? true
+    if turn.content == nil && contentIsNull && turn.toolCalls.isEmpty && !turn.hasNonTextContent
+      && slots[6] == nil
+    {
+      if content == nil {
+        c.report(.schemaRequired, at: m, "the \(role.name) message is missing the required \"content\" field")
+      } else {
+        c.report(.formatEmptyContent, at: content, "the \(role.name) message has null content and no tool calls")
+      }
+    } else if let text = turn.content, turn.toolCalls.isEmpty, text.isBlank(in: d) {
+      c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
+    }
+    return turn
+  }
+
+  /// Content as a string, or an array of parts whose text parts are joined.
+  private func decodeContent(_ node: Int?, owner: Int, _ c: inout RecordContext, turn: inout Turn) -> Text? {
+    guard let node else { return nil }
+    let d = c.document
+    switch d.kind(node) {
+    case .string:
+      return .node(node)
+    case .null:
+      return nil
+    case .array:
+      var text = ""
+      var parts = 0
+      for part in d.elements(node) {
+        guard c.expect(part, .object, "a content part") else { continue }
+        guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
+        if d.stringEquals(type, "text") {
+          if let t = c.requiredString(part, "text", in: "the text part") {
+            text += d.string(t)
+            parts += 1
+          }
+        } else {
+          turn.hasNonTextContent = true
+        }
+      }
+      if parts == 1, let only = d.elements(node).compactMap({ d.member($0, "text") }).first,
+        d.kind(only) == .string
+      {
+        return .node(only)
+      }
+      return parts == 0 ? nil : .owned(text)
+    default:
+      c.report(
+        .schemaType, at: node,
+        "\"content\" must be a string or an array of content parts, found \(d.kind(node).name)")
+      return nil
+    }
+  }
+
+  private mutating func decodeToolCall(_ call: Int, _ c: inout RecordContext) -> ToolCall? {
+    guard c.expect(call, .object, "a tool call") else { return nil }
+    let d = c.document
+    var result = ToolCall(node: call)
+    if let id = d.member(call, "id"), d.kind(id) == .string, !d.isBlankString(id) {
+      result.id = .node(id)
+    } else {
+      c.report(.formatToolCall, at: call, "the tool call has no \"id\": a tool message must be able to answer it")
+    }
+    guard let function = d.member(call, "function"), d.kind(function) == .object else {
+      c.report(.formatToolCall, at: call, "the tool call has no \"function\" object with a name and arguments")
+      return result
+    }
+    if let name = d.member(function, "name"), d.kind(name) == .string, !d.isBlankString(name) {
+      result.name = .node(name)
+    } else {
+      c.report(.formatToolCall, at: function, "the tool call's function has no \"name\"")
+    }
+    if let arguments = d.member(function, "arguments") {
+      if d.kind(arguments) == .string {
+        result.arguments = .node(arguments)
+        let text = d.string(arguments)
+        do throws(JSONSyntaxError) {
+          try argumentsParser.parse(Array(text.utf8), into: &argumentsDocument)
+          if argumentsDocument.kind(argumentsDocument.root) != .object {
+            c.report(
+              .formatToolCall, at: arguments,
+              "the tool call's \"arguments\" must encode a JSON object, found \(argumentsDocument.kind(argumentsDocument.root).name)")
+          }
+        } catch {
+          c.report(
+            .formatToolCall, at: arguments,
+            "the tool call's \"arguments\" is not valid JSON (\(error.message)): it must be a JSON object serialized to a string")
+        }
+      } else {
+        c.report(
+          .formatToolCall, at: arguments,
+          "the tool call's \"arguments\" must be a string holding a JSON object, found \(d.kind(arguments).name)")
+      }
+    } else {
+      c.report(.formatToolCall, at: function, "the tool call's function has no \"arguments\"")
+    }
+    return result
+  }
+
+  // MARK: openai-preference
+
+  private mutating func decodePreference(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    c.rejectUnknownKeys(root, allowed: ["input", "preferred_output", "non_preferred_output"], in: "the record")
+    var example = Example()
+    if let input = c.required(root, "input", in: "the record"), c.expect(input, .object, "\"input\"") {
+      c.rejectUnknownKeys(input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
+      if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") { example.tools = tools }
+      if let messages = c.required(input, "messages", in: "\"input\""), c.expect(messages, .array, "\"input.messages\"") {
+        if d.count(messages) == 0 {
+          c.report(.schemaEmpty, at: messages, "\"input.messages\" is empty: the prompt needs at least a user message")
+        }
+        var turns: [Turn] = []
+        for m in d.elements(messages) {
+          if let turn = decodeOpenAIMessage(m, &c) { turns.append(turn) }
+        }
+        if let first = turns.first, first.role == .system {
+          example.system = first.content
+          turns.removeFirst()
+        }
+        example.turns = turns
+      }
+    }
+    example.preferred = decodeOutput(root, "preferred_output", &c)
+    example.nonPreferred = decodeOutput(root, "non_preferred_output", &c)
+    if let a = example.preferred?.last?.content, let b = example.nonPreferred?.last?.content,
+      a.string(in: d) == b.string(in: d)
+    {
+      c.report(
+        .formatPreferenceIdentical, at: d.member(root, "non_preferred_output"),
+        "the preferred and non-preferred outputs are identical: the pair teaches nothing")
+    }
+    return example
+  }
+
+  private mutating func decodeOutput(_ root: Int, _ key: StaticString, _ c: inout RecordContext) -> [Turn]? {
+    guard let output = c.required(root, key, in: "the record"), c.expect(output, .array, "\"\(key)\"") else {
+      return nil
+    }
+    let d = c.document
+    if d.count(output) == 0 {
+      c.report(.schemaEmpty, at: output, "\"\(key)\" is empty: it needs one assistant message")
+      return nil
+    }
+    var turns: [Turn] = []
+    for m in d.elements(output) {
+      guard let turn = decodeOpenAIMessage(m, &c) else { continue }
+      if turn.role != .assistant {
+        c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
+      }
+      turns.append(turn)
+    }
+    return turns
+  }
+
+  // MARK: prompt-completion, input-output
+
+  private mutating func decodePromptCompletion(_ c: inout RecordContext) -> Example? {
+    pairExample(&c, input: "prompt", output: "completion", extraKeys: [])
+  }
+
+  private mutating func decodeInputOutput(_ c: inout RecordContext) -> Example? {
+    pairExample(&c, input: "input", output: "output", extraKeys: ["system"])
+  }
+
+  /// Community formats keep unknown top-level keys as metadata (e.g. `id`, `source`).
+  private mutating func pairExample(
+    _ c: inout RecordContext, input: StaticString, output: StaticString, extraKeys: [StaticString]
+  ) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    var example = Example()
+    let inputNode = c.requiredString(root, input, in: "the record")
+    let outputNode = c.requiredString(root, output, in: "the record")
+    if extraKeys.contains(where: { $0.description == "system" }),
+      let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system)
+    {
+      example.system = .node(system)
+    }
+    if let inputNode {
+      if d.isBlankString(inputNode) {
+        c.report(.formatEmptyContent, at: inputNode, "\"\(input)\" is empty: the model would learn to answer nothing")
+      }
+      example.turns.append(Turn(role: .user, content: .node(inputNode), node: inputNode))
+    }
+    if let outputNode {
+      if d.isBlankString(outputNode) {
+        c.report(.formatEmptyContent, at: outputNode, "\"\(output)\" is empty: there is no answer to learn")
+      }
+      example.turns.append(Turn(role: .assistant, content: .node(outputNode), node: outputNode))
+    }
+    for key in c.unknownKeys(root, allowed: [input, output] + extraKeys) {
+      example.metadata.append((key, key + 1))
+    }
+    return inputNode == nil && outputNode == nil ? nil : example
+  }
+
+  // MARK: alpaca
+
+  private mutating func decodeAlpaca(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    var example = Example()
+    if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
+      example.system = .node(system)
+    }
+    if let history = d.member(root, "history"), d.kind(history) != .null, c.expect(history, .array, "\"history\"") {
+      for pair in d.elements(history) {
+        guard c.expect(pair, .array, "a \"history\" entry"), d.count(pair) == 2 else {
+          if d.kind(pair) == .array {
+            c.report(.schemaType, at: pair, "a \"history\" entry must be a [question, answer] pair of two strings")
+          }
+          continue
+        }
+        let items = Array(d.elements(pair))
+        guard c.expect(items[0], .string, "a history question"), c.expect(items[1], .string, "a history answer") else {
+          continue
+        }
+        example.turns.append(Turn(role: .user, content: .node(items[0]), node: items[0]))
+        example.turns.append(Turn(role: .assistant, content: .node(items[1]), node: items[1]))
+      }
+    }
+    let instruction = c.requiredString(root, "instruction", in: "the record")
+    let input = c.optionalString(root, "input", in: "the record")
+    let output = d.member(root, "output")
+    if output == nil {
+      let hint =
+        ["response", "answer", "completion", "target"].first { key in
+          d.members(root).contains { d.string($0.key) == key }
+        }.map { " (found \"\($0)\": rename it to \"output\")" } ?? ""
+      c.report(.schemaRequired, at: nil, "the record is missing the required \"output\" field\(hint)")
+    } else if let output, !c.expect(output, .string, "\"output\"") {
+      return nil
+    }
+    guard let instruction else { return nil }
+    if d.isBlankString(instruction) {
+      c.report(.formatEmptyContent, at: instruction, "\"instruction\" is empty: say what the model should do")
+    }
+    // The user turn is the instruction, followed by the input when there is one.
+    if let input, !d.isBlankString(input) {
+      var joined: [UInt8] = []
+      d.appendString(instruction, to: &joined)
+      joined.append(contentsOf: [0x0A, 0x0A])
+      d.appendString(input, to: &joined)
+      example.turns.append(Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction))
+    } else {
+      example.turns.append(Turn(role: .user, content: .node(instruction), node: instruction))
+    }
+    if let output {
+      if d.isBlankString(output) {
+        c.report(.formatEmptyContent, at: output, "\"output\" is empty: there is no answer to learn")
+      }
+      example.turns.append(Turn(role: .assistant, content: .node(output), node: output))
+    }
+    for key in c.unknownKeys(root, allowed: ["instruction", "input", "output", "system", "history"]) {
+      example.metadata.append((key, key + 1))
+    }
+    return example
+  }
+
+  // MARK: sharegpt
+
+  private mutating func decodeShareGPT(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    var example = Example()
+    if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
+      example.system = .node(system)
+    }
+    guard let conversations = c.required(root, "conversations", in: "the record"),
+      c.expect(conversations, .array, "\"conversations\"")
+    else { return nil }
+    if d.count(conversations) == 0 {
+      c.report(.schemaEmpty, at: conversations, "\"conversations\" is empty")
+      return nil
+    }
+    for m in d.elements(conversations) {
+      guard c.expect(m, .object, "a conversation turn") else { continue }
+      c.rejectUnknownKeys(m, allowed: ["from", "value", "weight", "name"], in: "the turn")
+      guard let from = c.requiredString(m, "from", in: "the turn") else { continue }
+      let value = c.requiredString(m, "value", in: "the turn")
+      let role: Role
+      if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
+        role = .user
+      } else if d.stringEquals(from, "gpt") || d.stringEquals(from, "assistant")
+        || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing") || d.stringEquals(from, "bard")
+        || d.stringEquals(from, "function_call")
+      {
+        role = .assistant
+      } else if d.stringEquals(from, "system") {
+        role = .system
+      } else if d.stringEquals(from, "observation") || d.stringEquals(from, "tool")
+        || d.stringEquals(from, "function_response") || d.stringEquals(from, "function")
+      {
+        role = .tool
+      } else {
+        let name = d.string(from)
+        let hint = closest(name, ["human", "gpt", "system", "observation"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+        c.report(
+          .formatUnknownRole, at: from,
+          "\"from\": \(name.jsonQuoted) is not a known speaker (human, gpt, system, function_call, observation, tool)\(hint); map it with --role-map")
+        continue
+      }
+      if let value, d.isBlankString(value) {
+        c.report(.formatEmptyContent, at: value, "the \(d.string(from)) turn has an empty \"value\"")
+      }
+      var turn = Turn(role: role, content: value.map { .node($0) }, node: m)
+      if let weight = d.member(m, "weight"), let w = d.double(weight), w == 0 || w == 1 {
+        turn.weight = Int(w)
+      }
+      example.turns.append(turn)
+    }
+    if let first = example.turns.first, first.role == .system, example.system == nil {
+      example.system = first.content
+      example.turns.removeFirst()
+    }
+    if let tools = d.member(root, "tools"), d.kind(tools) == .array { example.tools = tools }
+    for key in c.unknownKeys(root, allowed: ["conversations", "system", "tools"]) {
+      example.metadata.append((key, key + 1))
+    }
+    return example
+  }
+
+  // MARK: gemini
+
+  private mutating func decodeGemini(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    c.rejectUnknownKeys(root, allowed: ["contents", "systemInstruction", "system_instruction", "tools"], in: "the record")
+    var example = Example()
+    if let system = d.member(root, "systemInstruction") ?? d.member(root, "system_instruction"),
+      c.expect(system, .object, "\"systemInstruction\"")
+    {
+      var scratch = Turn(role: .system, content: nil, node: system)
+      example.system = geminiText(system, &c, turn: &scratch)
+    }
+    if let tools = d.member(root, "tools"), c.expect(tools, .array, "\"tools\"") { example.tools = tools }
+    guard let contents = c.required(root, "contents", in: "the record"), c.expect(contents, .array, "\"contents\"") else {
+      return nil
+    }
+    if d.count(contents) == 0 {
+      c.report(.schemaEmpty, at: contents, "\"contents\" is empty")
+      return nil
+    }
+    for m in d.elements(contents) {
+      guard c.expect(m, .object, "a content") else { continue }
+      c.rejectUnknownKeys(m, allowed: ["role", "parts"], in: "the content")
+      guard let roleNode = c.requiredString(m, "role", in: "the content") else { continue }
+      let role: Role
+      if d.stringEquals(roleNode, "user") {
+        role = .user
+      } else if d.stringEquals(roleNode, "model") {
+        role = .assistant
+      } else {
+        c.report(.schemaEnum, at: roleNode, "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"model\"")
+        continue
+      }
+      var turn = Turn(role: role, content: nil, node: m)
+      turn.content = geminiText(m, &c, turn: &turn)
+      if let content = turn.content, content.isBlank(in: d), !turn.hasNonTextContent {
+        c.report(.formatEmptyContent, at: d.member(m, "parts"), "the \(d.string(roleNode)) content has no text")
+      }
+      example.turns.append(turn)
+    }
+    return example
+  }
+
+  private func geminiText(_ owner: Int, _ c: inout RecordContext, turn: inout Turn) -> Text? {
+    let d = c.document
+    guard let parts = c.required(owner, "parts", in: "the content"), c.expect(parts, .array, "\"parts\"") else {
+      return nil
+    }
+    if d.count(parts) == 0 {
+      c.report(.schemaEmpty, at: parts, "\"parts\" is empty: add a {\"text\": ...} part")
+      return nil
+    }
+    var texts: [Int] = []
+    for part in d.elements(parts) {
+      guard c.expect(part, .object, "a part") else { continue }
+      if let text = d.member(part, "text") {
+        if c.expect(text, .string, "\"text\"") { texts.append(text) }
+      } else {
+        turn.hasNonTextContent = true
+      }
+    }
+    if texts.count == 1 { return .node(texts[0]) }
+    if texts.isEmpty { return nil }
+    return .owned(texts.map { d.string($0) }.joined())
+  }
+
+  // MARK: bedrock-conversation
+
+  private mutating func decodeBedrock(_ c: inout RecordContext) -> Example? {
+    let root = c.document.root
+    let d = c.document
+    c.rejectUnknownKeys(root, allowed: ["schemaVersion", "system", "messages", "toolConfig"], in: "the record")
+    var example = Example()
+    if let version = c.requiredString(root, "schemaVersion", in: "the record"),
+      !d.stringEquals(version, "bedrock-conversation-2024")
+    {
+      c.report(.schemaEnum, at: version, "\"schemaVersion\" must be \"bedrock-conversation-2024\"")
+    }
+    if let system = d.member(root, "system"), c.expect(system, .array, "\"system\"") {
+      var texts: [String] = []
+      for block in d.elements(system) {
+        if c.expect(block, .object, "a system block"), let t = c.requiredString(block, "text", in: "the system block") {
+          texts.append(d.string(t))
+        }
+      }
+      if !texts.isEmpty { example.system = .owned(texts.joined(separator: "\n")) }
+    }
+    guard let messages = c.required(root, "messages", in: "the record"), c.expect(messages, .array, "\"messages\"") else {
+      return nil
+    }
+    if d.count(messages) == 0 {
+      c.report(.schemaEmpty, at: messages, "\"messages\" is empty")
+      return nil
+    }
+    for m in d.elements(messages) {
+      guard c.expect(m, .object, "a message") else { continue }
+      c.rejectUnknownKeys(m, allowed: ["role", "content"], in: "the message")
+      guard let roleNode = c.requiredString(m, "role", in: "the message") else { continue }
+      let role: Role
+      if d.stringEquals(roleNode, "user") {
+        role = .user
+      } else if d.stringEquals(roleNode, "assistant") {
+        role = .assistant
+      } else {
+        c.report(.schemaEnum, at: roleNode, "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"assistant\"")
+        continue
+      }
+      var turn = Turn(role: role, content: nil, node: m)
+      if let content = c.required(m, "content", in: "the message"), c.expect(content, .array, "\"content\"") {
+        var texts: [Int] = []
+        for block in d.elements(content) {
+          guard c.expect(block, .object, "a content block") else { continue }
+          if let t = d.member(block, "text") {
+            if c.expect(t, .string, "\"text\"") { texts.append(t) }
+          } else {
+            turn.hasNonTextContent = true
+          }
+        }
+        if texts.count == 1 {
+          turn.content = .node(texts[0])
+        } else if !texts.isEmpty {
+          turn.content = .owned(texts.map { d.string($0) }.joined())
+        }
+        if (turn.content?.isBlank(in: d) ?? true) && !turn.hasNonTextContent {
+          c.report(.formatEmptyContent, at: content, "the \(role.name) message has no text")
+        }
+      }
+      example.turns.append(turn)
+    }
+    return example
+  }
+}

@@ -1,0 +1,125 @@
+/// One record being decoded: its parsed document, where it is, and the findings so far.
+///
+/// Decoders report through ``report(_:at:_:)`` so every finding gets the record's file and
+/// line, the byte column of the offending value and its JSON pointer.
+struct RecordContext {
+  let document: JSONDocument
+  let position: RecordPosition
+  var findings: [Finding] = []
+
+  init(document: JSONDocument, position: RecordPosition) {
+    self.document = document
+    self.position = position
+  }
+
+  /// Reports `code` at value `node` (or the whole record when nil).
+  mutating func report(_ code: FindingCode, at node: Int?, _ message: String, related: [Location] = []) {
+    guard let node, node < document.nodes.count else {
+      findings.append(Finding(code, at: position.recordLocation, message: message, related: related))
+      return
+    }
+    let start = document.sourceRange(node).lowerBound
+    let location = document.bytes.withUnsafeBufferPointer {
+      position.location(atByte: start, in: $0)
+    }
+    findings.append(
+      Finding(code, at: location, path: document.pointer(to: node), message: message, related: related))
+  }
+
+  /// Whether decoding found an error (so later, dependent rules should not pile on).
+  var hasErrors: Bool { findings.contains { $0.severity == .error } }
+
+  // MARK: Structure helpers
+
+  /// Checks that `node` is of `kind`, reporting `schema.type` if not.
+  mutating func expect(_ node: Int, _ kind: JSONKind, _ what: @autoclosure () -> String) -> Bool {
+    let actual = document.kind(node)
+    if actual == kind || (kind == .true && actual == .false) { return true }
+    report(.schemaType, at: node, "\(what()) must be \(article(kind.name)), found \(actual.name)")
+    return false
+  }
+
+  /// The member `key` of `object`, reporting `schema.required` when it is missing.
+  mutating func required(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+    if let value = document.member(object, key) { return value }
+    report(.schemaRequired, at: object == document.root ? nil : object, "\(what()) is missing the required \"\(key)\" field")
+    return nil
+  }
+
+  /// A string member: nil if missing; reports `schema.type` for another type.
+  mutating func optionalString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+    guard let value = document.member(object, key) else { return nil }
+    if document.kind(value) == .null { return nil }
+    return expect(value, .string, "\"\(key)\"") ? value : nil
+  }
+
+  /// A required string member.
+  mutating func requiredString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+    guard let value = required(object, key, in: what()) else { return nil }
+    return expect(value, .string, "\"\(key)\"") ? value : nil
+  }
+
+  /// Reports every key of `object` that is not in `allowed` as `schema.unknown-key`, and
+  /// returns them (for formats that keep extra keys as metadata instead, call `unknownKeys`).
+  mutating func rejectUnknownKeys(_ object: Int, allowed: [StaticString], in what: String) {
+    for key in unknownKeys(object, allowed: allowed) {
+      let name = document.string(key)
+      let hint = closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
+    }
+  }
+
+  /// Reports the unknown keys found by ``JSONDocument/slots(_:_:)``.
+  mutating func rejectUnknownKeys(_ slots: MemberSlots, allowed keys: KeySet, in what: String) {
+    for key in slots.unknown {
+      let name = document.string(key)
+      let hint = closest(name, keys.names.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
+    }
+  }
+
+  /// A string value: nil if absent or null; reports `schema.type` for another type.
+  mutating func stringValue(_ node: Int?, _ what: @autoclosure () -> String) -> Int? {
+    guard let node, document.kind(node) != .null else { return nil }
+    return expect(node, .string, what()) ? node : nil
+  }
+
+  /// The keys of `object` that are not in `allowed`.
+  func unknownKeys(_ object: Int, allowed: [StaticString]) -> [Int] {
+    var result: [Int] = []
+    for (k, _) in document.members(object) where !allowed.contains(where: { document.stringEquals(k, $0) }) {
+      result.append(k)
+    }
+    return result
+  }
+}
+
+/// "a string", "an object".
+func article(_ noun: String) -> String {
+  let vowel = noun.first.map { "aeiou".contains($0) } ?? false
+  return (vowel ? "an " : "a ") + noun
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+func closest(_ word: String, _ candidates: [String]) -> String? {
+  var best: (String, Int)?
+  let a = Array(word.lowercased().unicodeScalars)
+  for candidate in candidates {
+    let b = Array(candidate.unicodeScalars)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var previous = row[0]
+      row[0] = i
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        let saved = row[j]
+        row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+        previous = saved
+      }
+    }
+    let distance = row[b.count]
+    if distance <= max(1, b.count / 3), distance < (best?.1 ?? Int.max) {
+      best = (candidate, distance)
+    }
+  }
+  return best?.0
+}

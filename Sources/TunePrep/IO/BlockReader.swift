@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// Sizes that decide how an input is cut into blocks; tests shrink them to find
+/// chunk-boundary bugs.
+public struct ReadSizes: Sendable {
+  /// Bytes asked of each `read(2)` call.
+  public var readSize: Int
+  /// A block is cut at the last newline once it holds at least this many bytes.
+  public var blockSize: Int
+
+  /// Creates read sizes.
+  public init(readSize: Int = 1 << 20, blockSize: Int = 4 << 20) {
+    self.readSize = max(1, readSize)
+    self.blockSize = max(1, blockSize)
+  }
+
+  /// The defaults: 1 MiB reads, 4 MiB blocks.
+  public static let standard = ReadSizes()
+}
+
+/// Cuts an input into blocks of whole records: lines for JSONL, array elements for a `.json`
+/// file whose top level is an array.
+///
+/// Reading is streaming: only the current block and the partial record after it are held.
+/// A record longer than a block grows the block to fit it, so any line length works.
+final class BlockReader {
+  let file: InputFile
+  let sizes: ReadSizes
+  private var carry: [UInt8] = []
+  private var atEOF = false
+  private var offset = 0
+  private var nextLine = 1
+  private var pool: [ByteBlock] = []
+  /// The file started with a UTF-8 byte order mark (which is skipped).
+  private(set) var hadBOM = false
+  private var started = false
+  private var arrayFramer: JSONArrayFramer?
+  /// Set when the input is a JSON array file whose framing failed (syntax outside elements).
+  var arrayError: JSONArrayFramer.Failure? { arrayFramer?.failure }
+
+  /// Whether records are array elements rather than lines.
+  var isArray: Bool { arrayFramer != nil }
+
+  init(file: InputFile, sizes: ReadSizes = .standard) {
+    self.file = file
+    self.sizes = sizes
+  }
+
+  /// Returns a block to the pool once every reference to its bytes is gone.
+  func recycle(_ block: ByteBlock) {
+    if pool.count < 8 { pool.append(block) }
+  }
+
+  /// The next block of whole records, or nil at the end of the input.
+  /// - Throws: ``TunePrepError`` when reading fails.
+  func next() throws(TunePrepError) -> ByteBlock? {
+    if !started {
+      started = true
+      try start()
+    }
+    if arrayFramer != nil {
+      return try nextArrayBlock()
+    }
+    if atEOF && carry.isEmpty { return nil }
+    let block = pool.popLast() ?? ByteBlock(capacity: sizes.blockSize + sizes.readSize)
+    block.count = 0
+    block.spans.removeAll(keepingCapacity: true)
+    carry.withUnsafeBytes { block.append($0) }
+    var scanned = 0
+    carry.removeAll(keepingCapacity: true)
+    while true {
+      while block.count < sizes.blockSize && !atEOF {
+        block.reserve(block.count + sizes.readSize)
+        let n = try file.read(into: block.base + block.count, count: sizes.readSize)
+        if n == 0 { atEOF = true } else { block.count += n }
+      }
+      // Cut after the last newline of the bytes not yet scanned.
+      let bytes = block.bytes
+      var cut = -1
+      var k = block.count - 1
+      while k >= scanned {
+        if bytes[k] == 0x0A {
+          cut = k
+          break
+        }
+        k -= 1
+      }
+      if cut >= 0 {
+        let tail = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[(cut + 1)...])
+        carry.append(contentsOf: tail)
+        block.count = cut + 1
+        break
+      }
+      if atEOF { break }
+      // No newline yet: the record is longer than a block, so read on.
+      scanned = block.count
+      block.reserve(block.count + sizes.blockSize)
+      while block.count < scanned + sizes.blockSize && !atEOF {
+        block.reserve(block.count + sizes.readSize)
+        let n = try file.read(into: block.base + block.count, count: sizes.readSize)
+        if n == 0 { atEOF = true } else { block.count += n }
+      }
+    }
+    if block.count == 0 {
+      recycle(block)
+      return nil
+    }
+    block.byteOffset = offset
+    block.firstLine = nextLine
+    block.newlines = countNewlines(block.bytes)
+    offset += block.count
+    nextLine += block.newlines
+    return block
+  }
+
+  /// Reads the first bytes to skip a BOM and to decide between JSONL and a JSON array.
+  private func start() throws(TunePrepError) {
+    var head: [UInt8] = []
+    // Read until there are enough bytes to see a BOM and the first byte after it, or EOF.
+    while head.count < 4 {
+      let more = try readChunk(min(sizes.readSize, 4096))
+      if more.isEmpty {
+        atEOF = true
+        break
+      }
+      head.append(contentsOf: more)
+    }
+    if head.starts(with: [0xEF, 0xBB, 0xBF]) {
+      hadBOM = true
+      head.removeFirst(3)
+      offset = 3
+    }
+    if file.name.isJSONFile, let first = head.first(where: { !isJSONWhitespace($0) }),
+      first == UInt8(ascii: "[")
+    {
+      arrayFramer = JSONArrayFramer(startOffset: offset)
+    }
+    carry = head
+  }
+
+  /// Reads up to `count` bytes into a new array (empty at end of input).
+  private func readChunk(_ count: Int) throws(TunePrepError) -> [UInt8] {
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+    defer { scratch.deallocate() }
+    let n = try file.read(into: scratch, count: count)
+    return Array(UnsafeRawBufferPointer(start: scratch, count: n))
+  }
+
+  private func nextArrayBlock() throws(TunePrepError) -> ByteBlock? {
+    guard var framer = arrayFramer else { return nil }
+    defer { arrayFramer = framer }
+    if framer.finished { return nil }
+    let block = pool.popLast() ?? ByteBlock(capacity: sizes.blockSize + sizes.readSize)
+    block.count = 0
+    block.spans.removeAll(keepingCapacity: true)
+    block.newlines = 0
+    block.firstLine = 1
+    block.byteOffset = 0
+    // The framer owns any partial element; feed it until it has a block's worth of records.
+    while !framer.finished {
+      if carry.isEmpty && !atEOF {
+        carry = try readChunk(sizes.readSize)
+        if carry.isEmpty { atEOF = true }
+      }
+      let input = carry
+      carry.removeAll(keepingCapacity: true)
+      input.withUnsafeBufferPointer { framer.feed($0, into: block) }
+      if atEOF && carry.isEmpty {
+        framer.finish(into: block)
+      }
+      if block.count >= sizes.blockSize { break }
+    }
+    if block.spans.isEmpty {
+      recycle(block)
+      return nil
+    }
+    return block
+  }
+}
+
+@inline(__always) func isJSONWhitespace(_ b: UInt8) -> Bool {
+  b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09
+}

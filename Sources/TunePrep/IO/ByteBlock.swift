@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// A span of one record inside a ``ByteBlock``: its bytes and where it starts in the input.
+struct RecordSpan: Sendable {
+  /// Byte range inside the block.
+  var start: Int
+  var end: Int
+  /// Line (from 1) and byte column (from 1) of the record's first byte in the input.
+  var line: Int
+  var column: Int
+}
+
+/// A block of whole records cut from an input, with its own manually managed storage so that
+/// reading and scanning never copy or check uniqueness.
+///
+/// Blocks are reused through ``BlockReader``'s pool, so a long run touches a fixed amount of
+/// memory whatever the input size.
+final class ByteBlock: @unchecked Sendable {
+  private(set) var base: UnsafeMutableRawPointer
+  private(set) var capacity: Int
+  /// Bytes in use.
+  var count = 0
+  /// Offset of byte 0 in the input (after a BOM, offsets still count the BOM).
+  var byteOffset = 0
+  /// Line number (from 1) of the block's first byte.
+  var firstLine = 1
+  /// Number of newline bytes in the block.
+  var newlines = 0
+  /// Explicit record spans (JSON array inputs); empty means "one record per line".
+  var spans: [RecordSpan] = []
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 16)
+    base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+  }
+
+  deinit {
+    base.deallocate()
+  }
+
+  /// Grows the storage to hold at least `needed` bytes, keeping the bytes in use.
+  func reserve(_ needed: Int) {
+    guard needed > capacity else { return }
+    var newCapacity = capacity
+    while newCapacity < needed { newCapacity *= 2 }
+    let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+    newBase.copyMemory(from: base, byteCount: count)
+    base.deallocate()
+    base = newBase
+    capacity = newCapacity
+  }
+
+  /// The bytes in use. Valid until the block is reused or grown.
+  var bytes: UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
+  }
+
+  func append(_ source: UnsafeRawBufferPointer) {
+    guard let sourceBase = source.baseAddress, source.count > 0 else { return }
+    reserve(count + source.count)
+    (base + count).copyMemory(from: sourceBase, byteCount: source.count)
+    count += source.count
+  }
+}
+
+/// Counts `\n` bytes with `memchr`, which the C library vectorizes.
+func countNewlines(_ p: UnsafeBufferPointer<UInt8>) -> Int {
+  guard let start = p.baseAddress else { return 0 }
+  var total = 0
+  var i = 0
+  let n = p.count
+  while i < n, let hit = memchr(start + i, 0x0A, n - i) {
+    total += 1
+    i = start.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+  }
+  return total
+}

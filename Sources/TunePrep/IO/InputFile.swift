@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// An input named on the command line: a file path, or `-` for standard input.
+public struct InputName: Sendable, Equatable, Hashable {
+  /// The path as given, or nil for standard input.
+  public let path: String?
+
+  /// Creates an input name; `-` means standard input.
+  /// - Parameter argument: the command-line argument.
+  public init(_ argument: String) {
+    path = argument == "-" ? nil : argument
+  }
+
+  /// Standard input.
+  public static let stdin = InputName("-")
+
+  /// The name used in findings: the path, or `<stdin>`.
+  public var displayName: String { path ?? "<stdin>" }
+
+  /// Whether the input is a `.json` file (which may hold one array of records).
+  var isJSONFile: Bool { path?.lowercased().hasSuffix(".json") ?? false }
+}
+
+/// An open input file descriptor that reads in chunks with `read(2)`.
+final class InputFile {
+  let name: InputName
+  private let fd: Int32
+  private let ownsDescriptor: Bool
+  private(set) var bytesRead = 0
+
+  /// Opens `name` for reading.
+  /// - Throws: ``TunePrepError/cannotOpen(path:reason:)`` or ``TunePrepError/isDirectory(path:)``.
+  init(_ name: InputName) throws(TunePrepError) {
+    self.name = name
+    guard let path = name.path else {
+      fd = 0
+      ownsDescriptor = false
+      return
+    }
+    let opened = open(path, O_RDONLY | O_CLOEXEC)
+    if opened < 0 {
+      let code = errno
+      let hint: String
+      switch code {
+      case ENOENT: hint = "no such file (check the path and the current directory)"
+      case EACCES: hint = "permission denied (check the file's read permission)"
+      default: hint = systemErrorMessage(code)
+      }
+      throw .cannotOpen(path: path, reason: hint)
+    }
+    var info = stat()
+    if fstat(opened, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+      close(opened)
+      throw .isDirectory(path: path)
+    }
+    fd = opened
+    ownsDescriptor = true
+  }
+
+  deinit {
+    if ownsDescriptor { close(fd) }
+  }
+
+  /// Reads up to `count` bytes into `buffer`, retrying on `EINTR`.
+  /// - Returns: the number of bytes read; 0 at end of file.
+  /// - Throws: ``TunePrepError/readFailed(path:byteOffset:reason:)``.
+  func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(TunePrepError) -> Int {
+    while true {
+      #if canImport(Glibc) || canImport(Musl)
+        let n = Glibc.read(fd, buffer, count)
+      #else
+        let n = Darwin.read(fd, buffer, count)
+      #endif
+      if n >= 0 {
+        bytesRead += n
+        return n
+      }
+      if errno == EINTR { continue }
+      let code = errno
+      throw .readFailed(
+        path: name.displayName, byteOffset: bytesRead,
+        reason: code == EISDIR ? "it is a directory" : systemErrorMessage(code))
+    }
+  }
+}

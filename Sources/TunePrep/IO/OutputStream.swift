@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// A buffered byte writer to a file descriptor: appends to one buffer and writes it with
+/// `write(2)` past 64 KiB and on ``flush()``.
+///
+/// A file output is written to a temporary name in the target folder and renamed on
+/// ``commit()``, so an interrupted run never leaves a half-written file under the final name.
+public final class OutputStream {
+  /// The name used in error messages.
+  public let name: String
+  private var fd: Int32
+  private var buffer: [UInt8] = []
+  private let finalPath: String?
+  private let temporaryPath: String?
+  private let ownsDescriptor: Bool
+  private(set) var failed: TunePrepError?
+  /// Bytes written so far (including what is still buffered).
+  public private(set) var bytesWritten = 0
+
+  private init(name: String, fd: Int32, finalPath: String?, temporaryPath: String?, owns: Bool) {
+    self.name = name
+    self.fd = fd
+    self.finalPath = finalPath
+    self.temporaryPath = temporaryPath
+    self.ownsDescriptor = owns
+    buffer.reserveCapacity(1 << 17)
+  }
+
+  /// Standard output.
+  public static func standardOutput() -> OutputStream {
+    OutputStream(name: "<stdout>", fd: 1, finalPath: nil, temporaryPath: nil, owns: false)
+  }
+
+  /// Standard error.
+  public static func standardError() -> OutputStream {
+    OutputStream(name: "<stderr>", fd: 2, finalPath: nil, temporaryPath: nil, owns: false)
+  }
+
+  /// A file written atomically: to a temporary name beside `path`, renamed by ``commit()``.
+  /// - Parameters:
+  ///   - path: the final path; `-` means standard output.
+  ///   - overwrite: whether an existing file may be replaced.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` or ``TunePrepError/outputExists(path:)``.
+  public static func file(_ path: String, overwrite: Bool = true) throws(TunePrepError) -> OutputStream {
+    if path == "-" { return standardOutput() }
+    if !overwrite && access(path, F_OK) == 0 { throw .outputExists(path: path) }
+    var info = stat()
+    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+      throw .writeFailed(path: path, reason: "it is a directory")
+    }
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).tuneprep-XXXXXX"
+    var templateBytes = Array(template.utf8CString)
+    let fd = templateBytes.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+    if fd < 0 {
+      let code = errno
+      throw .writeFailed(
+        path: path,
+        reason: code == ENOENT ? "the folder \(directory) does not exist" : systemErrorMessage(code))
+    }
+    let temporary = String(decoding: templateBytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // mkstemp creates 0600; give the file the usual permissions (umask applies).
+    let mask = umask(0)
+    umask(mask)
+    fchmod(fd, 0o666 & ~mask)
+    return OutputStream(name: path, fd: fd, finalPath: path, temporaryPath: temporary, owns: true)
+  }
+
+  /// Appends bytes, writing through when the buffer passes 64 KiB.
+  @inline(__always)
+  public func write(_ bytes: some Collection<UInt8>) {
+    buffer.append(contentsOf: bytes)
+    bytesWritten += bytes.count
+    if buffer.count >= 1 << 16 { flushBuffer() }
+  }
+
+  /// Appends raw bytes.
+  public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+    buffer.append(contentsOf: bytes)
+    bytesWritten += bytes.count
+    if buffer.count >= 1 << 16 { flushBuffer() }
+  }
+
+  /// Appends a string's UTF-8 bytes.
+  public func write(_ string: String) {
+    write(string.utf8)
+  }
+
+  /// Writes everything buffered.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` if any write failed.
+  public func flush() throws(TunePrepError) {
+    flushBuffer()
+    if let failed { throw failed }
+  }
+
+  private func flushBuffer() {
+    guard !buffer.isEmpty, failed == nil else {
+      buffer.removeAll(keepingCapacity: true)
+      return
+    }
+    buffer.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return }
+      var offset = 0
+      while offset < raw.count {
+        #if canImport(Glibc) || canImport(Musl)
+          let n = Glibc.write(fd, base + offset, raw.count - offset)
+        #else
+          let n = Darwin.write(fd, base + offset, raw.count - offset)
+        #endif
+        if n < 0 {
+          if errno == EINTR { continue }
+          let code = errno
+          failed = .writeFailed(
+            path: name,
+            reason: code == EPIPE
+              ? "the reading end of the pipe was closed (e.g. by `head`); output is incomplete"
+              : systemErrorMessage(code))
+          return
+        }
+        offset += n
+      }
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes, and for a file output renames the temporary file to its final name.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)``.
+  public func commit() throws(TunePrepError) {
+    try flush()
+    guard ownsDescriptor else { return }
+    if fsync(fd) != 0 && errno != EINVAL {
+      let code = errno
+      discard()
+      throw .writeFailed(path: name, reason: systemErrorMessage(code))
+    }
+    close(fd)
+    fd = -1
+    if let temporaryPath, let finalPath, rename(temporaryPath, finalPath) != 0 {
+      let code = errno
+      unlink(temporaryPath)
+      throw .writeFailed(path: finalPath, reason: systemErrorMessage(code))
+    }
+  }
+
+  /// Abandons a file output: removes the temporary file.
+  public func discard() {
+    guard ownsDescriptor, fd >= 0 else { return }
+    close(fd)
+    fd = -1
+    if let temporaryPath { unlink(temporaryPath) }
+  }
+
+  deinit {
+    discard()
+  }
+}
+
+/// Makes writes to a closed pipe fail with `EPIPE` instead of killing the process, so the
+/// command can say what happened and exit with the right code.
+public func ignoreBrokenPipeSignal() {
+  signal(SIGPIPE, SIG_IGN)
+}
+
+/// Whether standard error is a terminal (for color).
+public func standardErrorIsTerminal() -> Bool {
+  isatty(2) != 0
+}

@@ -1,0 +1,174 @@
+extension JSONDocument {
+  /// Whether string node `i` equals `literal` (an ASCII key such as `"role"`).
+  /// - Complexity: O(length); no allocation unless the string has escapes.
+  public func stringEquals(_ i: Int, _ literal: StaticString) -> Bool {
+    guard kind(i) == .string else { return false }
+    let r = rawRange(i)
+    if hasEscapes(i) {
+      return string(i) == literal.description
+    }
+    guard r.count == literal.utf8CodeUnitCount else { return false }
+    let lit = literal.utf8Start
+    return bytes.withUnsafeBufferPointer { p in
+      var k = 0
+      while k < r.count {
+        if p[r.lowerBound + k] != lit[k] { return false }
+        k += 1
+      }
+      return true
+    }
+  }
+
+  /// The decoded value of string node `i`.
+  public func string(_ i: Int) -> String {
+    let r = rawRange(i)
+    return bytes.withUnsafeBufferPointer { p in
+      let raw = UnsafeBufferPointer(rebasing: p[r])
+      if !hasEscapes(i) {
+        return String(decoding: raw, as: UTF8.self)
+      }
+      return decodeJSONString(raw)
+    }
+  }
+
+  /// Appends the decoded UTF-8 bytes of string node `i` to `out`.
+  public func appendString(_ i: Int, to out: inout [UInt8]) {
+    let r = rawRange(i)
+    bytes.withUnsafeBufferPointer { p in
+      let raw = UnsafeBufferPointer(rebasing: p[r])
+      if hasEscapes(i) {
+        appendDecodedJSONString(raw, to: &out)
+      } else {
+        out.append(contentsOf: raw)
+      }
+    }
+  }
+
+  /// The raw JSON text of node `i` (for a string, without quotes).
+  public func rawText(_ i: Int) -> String {
+    let r = rawRange(i)
+    return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
+  }
+
+  /// The exact JSON source bytes of value `i`, quotes and nested values included.
+  public func sourceRange(_ i: Int) -> Range<Int> {
+    switch kind(i) {
+    case .string:
+      let r = rawRange(i)
+      return (r.lowerBound - 1)..<(r.upperBound + 1)
+    case .number, .null, .true, .false:
+      return rawRange(i)
+    case .array, .object:
+      // The container ends at the byte after its last descendant's source, then its bracket.
+      let start = offset(i)
+      var end = start + 1
+      if next(i) > i + 1 {
+        end = sourceRange(lastChild(i)).upperBound
+      }
+      return bytes.withUnsafeBufferPointer { p in
+        let close: UInt8 = kind(i) == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        var k = end
+        while k < p.count && p[k] != close { k += 1 }
+        return start..<min(k + 1, p.count)
+      }
+    }
+  }
+
+  private func lastChild(_ i: Int) -> Int {
+    var child = i + 1
+    var last = child
+    while child < next(i) {
+      last = child
+      child = next(child)
+    }
+    return last
+  }
+
+  /// The value of member `key` of object node `object`, or nil (the last one if duplicated,
+  /// as most JSON libraries read it).
+  public func member(_ object: Int, _ key: StaticString) -> Int? {
+    guard kind(object) == .object else { return nil }
+    var found: Int?
+    for (k, v) in members(object) where stringEquals(k, key) {
+      found = v
+    }
+    return found
+  }
+
+  /// The numeric value of number node `i`, if it fits a Double.
+  public func double(_ i: Int) -> Double? {
+    guard kind(i) == .number else { return nil }
+    return Double(rawText(i))
+  }
+
+  /// Whether string node `i` is empty or only whitespace (escaped whitespace included).
+  public func isBlankString(_ i: Int) -> Bool {
+    let r = rawRange(i)
+    if r.isEmpty { return true }
+    return bytes.withUnsafeBufferPointer { p in
+      var k = r.lowerBound
+      while k < r.upperBound {
+        switch p[k] {
+        case 0x20: k += 1
+        case UInt8(ascii: "\\") where k + 1 < r.upperBound:
+          switch p[k + 1] {
+          case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "r"): k += 2
+          default: return false
+          }
+        default: return false
+        }
+      }
+      return true
+    }
+  }
+
+  /// The JSON pointer (RFC 6901) of node `target`, found by descending from the root.
+  /// - Complexity: O(depth × siblings); meant for findings, not the hot path.
+  public func pointer(to target: Int) -> String {
+    var path = ""
+    var current = root
+    while current != target && current < nodes.count {
+      switch kind(current) {
+      case .array:
+        var index = 0
+        var child = current + 1
+        while child < next(current) && next(child) <= target {
+          child = next(child)
+          index += 1
+        }
+        guard child < next(current) else { return path }
+        path += "/\(index)"
+        current = child
+      case .object:
+        var found = false
+        for (k, v) in members(current) where target == k || (v <= target && target < next(v)) {
+          let name = string(k).replacingTilde()
+          path += "/" + name
+          current = target == k ? target : v
+          found = true
+          break
+        }
+        if !found { return path }
+      default:
+        return path
+      }
+    }
+    return path
+  }
+}
+
+extension String {
+  /// Escapes `~` and `/` for a JSON pointer segment.
+  fileprivate func replacingTilde() -> String {
+    guard contains("~") || contains("/") else { return self }
+    var out = ""
+    for ch in self {
+      switch ch {
+      case "~": out += "~0"
+      case "/": out += "~1"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,114 @@
+/// A command's per-block result beside the findings (counts, hashes, output bytes).
+protocol BlockPayload {
+  init()
+}
+
+/// One record after the shared first stage: parsed, decoded and checked.
+struct CheckedRecord {
+  /// The record's bytes as they are in the input (CR and newline excluded).
+  let bytes: UnsafeBufferPointer<UInt8>
+  /// Where the record starts.
+  let position: RecordPosition
+  /// The decoded example (nil for `--format json` or an unusable record).
+  let example: Example?
+  /// Whether the record had an error-severity finding (so commands reject it).
+  let hasError: Bool
+  /// The parsed record, valid until the next record.
+  let document: JSONDocument
+}
+
+/// Scans one input with the shared first stage (read, parse, detect, decode, check) on every
+/// core, then hands each block's findings and payload to the caller in input order.
+///
+/// This is the one findings pipeline every command shares: validate only counts, dedupe
+/// hashes, format encodes, split assigns — all after the same checks.
+struct FileScan {
+  var format: Format?
+  var threads: Int?
+  var sizes: ReadSizes
+
+  /// What a scan of one file saw.
+  struct Outcome {
+    var records = 0
+    var format: Format?
+  }
+
+  /// Scans `file`.
+  /// - Parameters:
+  ///   - file: the opened input.
+  ///   - reporter: receives the findings in input order.
+  ///   - perRecord: runs on worker threads for each record, filling the block's payload.
+  ///   - consume: runs on the calling thread for each block's payload, in order.
+  /// - Returns: record count and the file's format.
+  /// - Throws: ``TunePrepError`` when reading fails or `consume` throws.
+  func run<P: BlockPayload>(
+    _ file: InputFile,
+    reporter: FindingReporter,
+    perRecord: @escaping (borrowing CheckedRecord, inout P) -> Void,
+    consume: (inout P) throws(TunePrepError) -> Void
+  ) throws(TunePrepError) -> Outcome {
+    let name = file.name.displayName
+    var outcome = Outcome()
+    var crlfLines = 0
+    var firstCRLF = 0
+    let pipeline = RecordPipeline(threads: threads, sizes: sizes)
+    try pipeline.run(
+      file,
+      makeVisitor: { first in
+        var fileFormat = format
+        var location: Location?
+        if fileFormat == nil, let (found, at) = RecordChecker.sniff(first, file: name) {
+          fileFormat = found
+          location = at
+        }
+        outcome.format = fileFormat
+        let checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
+        return ScanVisitor<P>(checker: checker, perRecord: perRecord)
+      },
+      fileFinding: { reporter.report($0) },
+      consume: { (block: inout BlockOutcome<ScanResult<P>>) throws(TunePrepError) in
+        for finding in block.result.findings { reporter.report(finding) }
+        outcome.records += block.records
+        if block.crlfLines > 0 {
+          if crlfLines == 0 { firstCRLF = block.firstCRLFLine }
+          crlfLines += block.crlfLines
+        }
+        try consume(&block.result.payload)
+      })
+    if crlfLines > 0 {
+      reporter.report(
+        Finding(
+          .encodingCRLF, at: Location(file: name, line: firstCRLF),
+          message: "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"))
+    }
+    if outcome.records == 0 {
+      reporter.report(
+        Finding(
+          .countEmptyFile, at: Location(file: name, line: 0),
+          message: "the file holds no records: check the path, or whether an earlier step wrote nothing"))
+    }
+    return outcome
+  }
+}
+
+/// The per-block result of a scan: findings plus the command's payload.
+struct ScanResult<P: BlockPayload>: BlockResult {
+  var findings: [Finding] = []
+  var payload = P()
+  init() {}
+}
+
+/// The visitor that runs the shared checks and then the command's per-record step.
+struct ScanVisitor<P: BlockPayload>: RecordVisitor {
+  var checker: RecordChecker
+  let perRecord: (borrowing CheckedRecord, inout P) -> Void
+
+  mutating func visit(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout ScanResult<P>
+  ) {
+    let (example, hasError) = checker.check(bytes, at: position, findings: &result.findings)
+    let record = CheckedRecord(
+      bytes: bytes, position: position, example: example, hasError: hasError, document: checker.document)
+    perRecord(record, &result.payload)
+  }
+}

@@ -1,0 +1,127 @@
+/// Parses and decodes one record, turning every problem into findings: the first stage of
+/// every command (validate reports the findings; dedupe, format and split reject the record).
+struct RecordChecker {
+  /// The format the file was given or detected as (nil: none detected).
+  let fileFormat: Format?
+  /// Whether the format was detected (so records of another format are `format.mixed`).
+  let detected: Bool
+  /// Where the file's format was first seen, for `format.mixed` findings.
+  let formatLocation: Location?
+
+  var parser = JSONParser()
+  var document = JSONDocument()
+  var decoder = FormatDecoder()
+
+  init(fileFormat: Format?, detected: Bool, formatLocation: Location?) {
+    self.fileFormat = fileFormat
+    self.detected = detected
+    self.formatLocation = formatLocation
+  }
+
+  /// Checks one record.
+  /// - Parameters:
+  ///   - bytes: the record's bytes.
+  ///   - position: where it starts.
+  ///   - findings: receives its findings in order.
+  /// - Returns: the decoded example (nil for `--format json`, or when the record is unusable),
+  ///   and whether the record had an error-severity finding.
+  mutating func check(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, findings: inout [Finding]
+  ) -> (example: Example?, hasError: Bool) {
+    do throws(JSONSyntaxError) {
+      try parser.parse(UnsafeRawBufferPointer(bytes), into: &document)
+    } catch {
+      findings.append(syntaxFinding(error, bytes: bytes, position: position))
+      return (nil, true)
+    }
+    var context = RecordContext(document: document, position: position)
+    for warning in document.warnings {
+      let code: FindingCode
+      switch warning.kind {
+      case .duplicateKey: code = .jsonDuplicateKey
+      case .loneSurrogate: code = .jsonLoneSurrogate
+      case .numberRange: code = .jsonNumberRange
+      }
+      let location = position.location(atByte: warning.offset, in: bytes)
+      let path = warning.kind == .duplicateKey ? document.pointer(to: warning.node) : nil
+      context.findings.append(Finding(code, at: location, path: path, message: warning.message))
+    }
+    var example: Example?
+    if let format = fileFormat, format != .json {
+      let before = context.findings.count
+      example = decoder.decode(format, &context)
+      // A record of another format always fails the file's format, so detection runs only
+      // then; its findings are replaced by one `format.mixed`.
+      if detected, context.findings[before...].contains(where: { $0.severity == .error }),
+        let own = Format.detect(document), own != format
+      {
+        context.findings.removeSubrange(before...)
+        example = nil
+        context.report(
+          .formatMixed, at: nil,
+          "the record looks like \(own.rawValue), but the file is \(format.rawValue)"
+            + (formatLocation.map { " (as its line \($0.line) shows)" } ?? "")
+            + ": keep one format per file, or convert with `tuneprep format --to \(format.rawValue)`",
+          related: formatLocation.map { [$0] } ?? [])
+      }
+    } else if fileFormat == nil {
+      context.report(
+        .formatUnknown, at: nil,
+        "the record matches no built-in format (keys such as \"messages\", \"instruction\"/\"output\", \"conversations\", \"contents\", \"prompt\"/\"completion\"): name one with --format, or use --format json"
+      )
+    }
+    let hasError = context.findings.contains { $0.severity == .error }
+    findings.append(contentsOf: context.findings)
+    return (example, hasError)
+  }
+
+  private func syntaxFinding(
+    _ error: JSONSyntaxError, bytes: UnsafeBufferPointer<UInt8>, position: RecordPosition
+  ) -> Finding {
+    var kind = error.kind
+    // A stray byte that is not UTF-8 is an encoding problem, whatever the parser expected.
+    if kind == .syntax, error.offset < bytes.count, bytes[error.offset] >= 0x80,
+      utf8SequenceLength(bytes, error.offset, bytes.count) == 0
+    {
+      kind = .invalidUTF8
+    }
+    let location = position.location(atByte: error.offset, in: bytes)
+    let column = location.column.map { " at column \($0)" } ?? ""
+    switch kind {
+    case .syntax:
+      return Finding(.jsonSyntax, at: location, message: "invalid JSON\(column): \(error.message)")
+    case .depth:
+      return Finding(.jsonDepth, at: location, message: "\(error.message) (at column \(location.column ?? 0))")
+    case .invalidUTF8:
+      let byte = error.offset < bytes.count ? hexByte(bytes[error.offset]) : "?"
+      return Finding(
+        .encodingInvalidUTF8, at: location,
+        message: "invalid UTF-8 byte \(byte)\(column): re-encode the file as UTF-8 (for example iconv -f latin1 -t utf-8)")
+    }
+  }
+
+  /// Finds the format of a file from its first records.
+  /// - Parameters:
+  ///   - block: the first block of the file.
+  ///   - file: the file's display name.
+  /// - Returns: the first detected format and where it was seen.
+  static func sniff(_ block: ByteBlock?, file: String) -> (Format, Location)? {
+    guard let block else { return nil }
+    var parser = JSONParser()
+    var document = JSONDocument()
+    var result: (Format, Location)?
+    var tried = 0
+    block.forEachRecord(file: file) { bytes, position in
+      tried += 1
+      do throws(JSONSyntaxError) {
+        try parser.parse(UnsafeRawBufferPointer(bytes), into: &document)
+        if let format = Format.detect(document) {
+          result = (format, position.recordLocation)
+          return false
+        }
+      } catch {}
+      return tried < 1000
+    }
+    return result
+  }
+}

@@ -1,0 +1,71 @@
+public import ArgumentParser
+public import TunePrep
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+extension ReportStyle: ExpressibleByArgument {}
+
+/// Report options shared by every command that reports findings.
+struct ReportOptions: ParsableArguments {
+  @Option(help: "Report format: text, json, junit, github or sarif.")
+  var report: ReportStyle = .text
+
+  @Option(help: ArgumentHelp("Write the report to this file ('-' for stdout) instead of stderr.", valueName: "path"))
+  var reportFile: String?
+
+  @Option(help: ArgumentHelp("Show at most this many findings; all are still counted.", valueName: "n"))
+  var maxFindings: Int?
+
+  @Option(help: ArgumentHelp("Lowest severity that fails the run (exit 1): error, warning, info or never.", valueName: "severity"))
+  var failOn: String = "error"
+
+  func validate() throws {
+    if let maxFindings, maxFindings < 0 {
+      throw ValidationError("--max-findings must be 0 or more, got \(maxFindings)")
+    }
+    if failOn != "never" && Severity(name: failOn) == nil {
+      throw ValidationError("--fail-on must be error, warning, info or never, got '\(failOn)'")
+    }
+  }
+
+  /// The reporter options these flags describe.
+  func reporterOptions(writingTo output: OutputStream) -> FindingReporter.Options {
+    var options = FindingReporter.Options()
+    options.style = report
+    options.maxFindings = maxFindings
+    options.failOn = failOn == "never" ? nil : Severity(name: failOn)
+    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    options.color = report == .text && reportFile == nil && !noColor && standardErrorIsTerminal()
+    return options
+  }
+
+  /// Opens where the report goes: stderr, stdout or a file.
+  func openReportOutput() throws(TunePrepError) -> OutputStream {
+    guard let reportFile else { return .standardError() }
+    return try OutputStream.file(reportFile)
+  }
+}
+
+/// Input files and threading, shared by the commands that read records.
+struct InputOptions: ParsableArguments {
+  @Argument(help: ArgumentHelp("Input files ('-' or none: standard input).", valueName: "input"))
+  var inputs: [String] = []
+
+  @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
+  var threads: Int?
+
+  func validate() throws {
+    if let threads, threads < 1 {
+      throw ValidationError("--threads must be 1 or more, got \(threads)")
+    }
+  }
+
+  /// The inputs, standard input when none was given.
+  var names: [InputName] {
+    inputs.isEmpty ? [.stdin] : inputs.map(InputName.init)
+  }
+}

@@ -1,0 +1,60 @@
+public import ArgumentParser
+public import TunePrep
+
+extension Format: ExpressibleByArgument {
+  public init?(argument: String) {
+    self.init(name: argument)
+  }
+
+  public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension TunePrepCommand {
+  struct Validate: TunePrepSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check records against their format and report every problem.",
+      discussion: """
+        Reads JSONL (or a .json file holding one array of records), detects each file's format \
+        unless --format names it, and reports every finding with file, line and a stable code. \
+        Exit status: 0 clean, 1 findings at or above --fail-on, 2 cannot read or write, 64 usage.
+
+        Examples:
+          tuneprep validate train.jsonl valid.jsonl
+          tuneprep validate --format alpaca --fail-on warning data.jsonl
+          cat data.jsonl | tuneprep validate --report json --report-file findings.jsonl
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Record format (default: detected per file). 'json' checks well-formedness only.", valueName: "format"))
+    var format: Format?
+
+    @OptionGroup var reportOptions: ReportOptions
+
+    @Flag(help: "List every finding code with its default severity and meaning, then exit.")
+    var listCodes = false
+
+    func execute() throws(TunePrepError) -> Bool {
+      if listCodes {
+        let out = OutputStream.standardOutput()
+        for code in FindingCode.all {
+          out.write("\(code.name)\t\(code.defaultSeverity)\t\(code.meaning)\n")
+        }
+        try out.flush()
+        return false
+      }
+      var options = Validator.Options()
+      options.format = format
+      options.threads = input.threads
+      let output = try reportOptions.openReportOutput()
+      let reporter = FindingReporter(
+        command: "validate", options: reportOptions.reporterOptions(writingTo: output), output: output)
+      let summary = try Validator(options: options).run(input.names, reporter: reporter)
+      let stderr = OutputStream.standardError()
+      reporter.finish(summary, summaryOutput: stderr)
+      try output.commit()
+      try stderr.flush()
+      return reporter.shouldFail
+    }
+  }
+}

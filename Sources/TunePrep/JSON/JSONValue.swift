@@ -143,16 +143,8 @@ public struct JSONNumber: Sendable, Equatable {
   public static func == (a: JSONNumber, b: JSONNumber) -> Bool { a.decimal == b.decimal }
 }
 
+// `string(_:)` is in JSONDocument+Access.swift.
 extension JSONDocument {
-  /// The decoded value of string node `i` (escapes resolved).
-  public func string(_ i: Int) -> String {
-    let range = rawRange(i)
-    if !hasEscapes(i) {
-      return String(decoding: bytes[range], as: UTF8.self)
-    }
-    return bytes.withUnsafeBufferPointer { decodeJSONString(UnsafeBufferPointer(rebasing: $0[range])) }
-  }
-
   /// The decoded UTF-8 bytes of string node `i`.
   func stringBytes(_ i: Int) -> [UInt8] {
     let range = rawRange(i)

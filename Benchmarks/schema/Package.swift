@@ -7,11 +7,9 @@ import PackageDescription
 
 let package = Package(
   name: "schema-bench",
-  dependencies: [
-    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2")
-  ],
   targets: [
-    .target(name: "TunePrep", dependencies: [.product(name: "Yams", package: "Yams")]),
+    // Mirror the main package's TunePrep dependencies here if it gains any.
+    .target(name: "TunePrep"),
     .executableTarget(name: "schema-bench", dependencies: ["TunePrep"], path: "Sources/SchemaBench"),
   ],
   swiftLanguageModes: [.v6]

@@ -54,6 +54,13 @@ extension FindingCode {
   static let schemaEmpty = FindingCode(
     "schema.empty", .error, "an array the format needs to be non-empty is empty")
 
+  static let schemaInvalid = FindingCode(
+    "schema.invalid", .error, "the record does not conform to the JSON Schema given with --schema")
+  static let schemaOutput = FindingCode(
+    "schema.output", .error, "the final answer does not conform to the --output-schema")
+  static let schemaOutputNotJSON = FindingCode(
+    "schema.output-not-json", .error, "the final answer is not JSON, but --output-schema expects JSON")
+
   // MARK: format.* — meaning of a record in its format
   static let formatUnknown = FindingCode(
     "format.unknown", .error, "the record matches no built-in format")
@@ -113,7 +120,8 @@ extension FindingCode {
     jsonSyntax, jsonDepth, jsonDuplicateKey, jsonLoneSurrogate, jsonNumberRange, jsonBlankLine,
     jsonNotObject,
     encodingInvalidUTF8, encodingBOM, encodingCRLF,
-    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty,
+    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty, schemaInvalid,
+    schemaOutput, schemaOutputNotJSON,
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy, formatUnconvertible,

@@ -32,6 +32,8 @@ struct FileScan {
   var sizes: ReadSizes
   /// Extra speaker names for sharegpt records (`--role-map`).
   var roleMap = RoleMap()
+  /// User schemas for every record and every final answer (`validate --schema`/`--output-schema`).
+  var schemas = RecordSchemas()
 
   /// What a scan of one file saw.
   struct Outcome {
@@ -70,6 +72,7 @@ struct FileScan {
         outcome.format = fileFormat
         var checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
         checker.decoder.roleMap = roleMap
+        checker.schemas = schemas
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
       },
       fileFinding: { reporter.report($0) },

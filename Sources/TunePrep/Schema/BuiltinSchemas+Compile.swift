@@ -16,3 +16,20 @@ extension BuiltinSchemas {
       schemaBytes: Array(text.utf8), baseURI: "tuneprep:///schemas/\(name).json")
   }
 }
+
+extension BuiltinSchemas {
+  /// The `title` of built-in schema `name`, for listings.
+  /// - Parameter name: a format name.
+  /// - Returns: the title, or nil if there is no such schema or it has no title.
+  public static func title(named name: String) -> String? {
+    guard let text = text(named: name) else { return nil }
+    var parser = JSONParser()
+    var document = JSONDocument()
+    do throws(JSONSyntaxError) {
+      try parser.parse(Array(text.utf8), into: &document)
+    } catch {
+      return nil
+    }
+    return document.member(document.root, "title").map { document.string($0) }
+  }
+}

@@ -1,6 +1,12 @@
 // libxml2's streaming reader and XPath, for `tuneprep import` of XML files.
 #ifndef TUNEPREP_CLIBXML2_SHIM_H
 #define TUNEPREP_CLIBXML2_SHIM_H
+#include <libxml/xmlversion.h>
+// Debian's libxml2 is built with ICU, so encoding.h includes the system's <unicode/ucnv.h>.
+// Those ICU headers clash with the ICU copy that Foundation ships (module _FoundationICU) in
+// any Swift module that sees both ("'UErrorCode' has different definitions"). tuneprep only
+// holds encoding handlers by pointer and never reads their ICU fields, so hide them.
+#undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>

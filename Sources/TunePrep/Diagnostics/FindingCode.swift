@@ -82,6 +82,11 @@ extension FindingCode {
   static let formatUnknownRole = FindingCode(
     "format.unknown-role", .error, "a speaker name the format does not know (e.g. sharegpt `from`)")
 
+  // MARK: tokens.*
+  static let tokensOverContext = FindingCode(
+    "tokens.over-context", .error,
+    "the example has more tokens than --context-window; the trainer truncates or rejects it")
+
   // MARK: count.*
   static let countEmptyFile = FindingCode(
     "count.empty-file", .error, "the file holds no records")
@@ -95,6 +100,7 @@ extension FindingCode {
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole,
+    tokensOverContext,
     countEmptyFile,
   ]
 

@@ -116,13 +116,13 @@ extension String {
 
 extension TokenReport {
   /// The run's counts for the reporter's summary line and JSON summary (with this report as
-  /// its `tokens` member).
+  /// its `token_report` member).
   public var runSummary: RunSummary {
     var summary = RunSummary(command: "tokens")
     summary.files = files.count
     summary.read = total.records
     summary.counts = [("counted", total.counted), ("skipped", total.skipped), ("tokens", total.tokens)]
-    summary.details = [("tokens", jsonObject())]
+    summary.details = [("token_report", jsonObject())]
     return summary
   }
 }

@@ -18,9 +18,9 @@ extension TunePrepCommand {
         vocabulary: run `make vocab`), 64 usage.
 
         Examples:
-          tuneprep tokens --model gpt-4o-mini --context-window 65536 --provider openai train.jsonl
-          tuneprep tokens --encoding cl100k_base --epochs 3 --price-per-million 8 train.jsonl
-          tuneprep tokens --per-record data.jsonl > counts.jsonl
+          tuneprep tokens --model gpt-4o-mini --context-window 65536 train.jsonl
+          tuneprep tokens --provider openai --price-per-million 3 train.jsonl
+          tuneprep tokens --encoding cl100k_base --per-record data.jsonl > counts.jsonl
         """)
 
     @OptionGroup var input: InputOptions

@@ -17,7 +17,8 @@ import Testing
     #expect(err.contains("tokens: o200k_base, OpenAI chat convention\n"))
     #expect(err.contains("samples/chat.jsonl: 13 examples, 1173 tokens"))
     #expect(err.contains("  assistant "))
-    #expect(err.contains("tuneprep tokens: 13 records in 1 file, 13 counted, 0 skipped, 1173 tokens;"))
+    #expect(
+      err.contains("tuneprep tokens: 13 records in 1 file, 13 counted, 0 skipped, 1173 tokens;"))
   }
 
   @Test func perRecordWritesOneLinePerExampleInOrder() throws {
@@ -25,8 +26,14 @@ import Testing
     #expect(r.status == 1)
     let lines = Self.text(r.stdout).split(separator: "\n")
     #expect(lines.count == 13)
-    #expect(lines.first == #"{"line":1,"tokens":103,"file":"samples/chat.jsonl","messages":3,"system":30,"user":18,"assistant":40,"tool":0,"tools":0,"weight0":0,"over_context":true}"#)
-    #expect(Self.text(r.stderr).contains("samples/chat.jsonl:1: error: the example has 103 tokens (o200k_base), over the 100-token context window by 3"))
+    #expect(
+      lines.first
+        == #"{"line":1,"tokens":103,"file":"samples/chat.jsonl","messages":3,"system":30,"user":18,"assistant":40,"tool":0,"tools":0,"weight0":0,"over_context":true}"#
+    )
+    #expect(
+      Self.text(r.stderr).contains(
+        "samples/chat.jsonl:1: error: the example has 103 tokens (o200k_base), over the 100-token context window by 3"
+      ))
   }
 
   @Test func jsonReportEndsWithASummaryHoldingTheTokenReport() throws {
@@ -36,7 +43,8 @@ import Testing
     #expect(r.status == 0)
     let lines = Self.text(r.stderr).split(separator: "\n")
     let summaryLine = try #require(lines.first { $0.hasPrefix("{\"summary\"") })
-    let object = try #require(JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])
+    let object = try #require(
+      JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])
     let summary = try #require(object["summary"] as? [String: Any])
     let tokens = try #require(summary["token_report"] as? [String: Any])
     #expect(tokens["encoding"] as? String == "o200k_base")
@@ -51,8 +59,12 @@ import Testing
   }
 
   @Test func threadsDoNotChangeTheOutput() throws {
-    let one = try CLIRunner.run(["tokens", "--per-record", "--threads", "1", Self.chat, "samples/sharegpt.jsonl"])
-    let two = try CLIRunner.run(["tokens", "--per-record", "--threads", "2", Self.chat, "samples/sharegpt.jsonl"])
+    let one = try CLIRunner.run([
+      "tokens", "--per-record", "--threads", "1", Self.chat, "samples/sharegpt.jsonl",
+    ])
+    let two = try CLIRunner.run([
+      "tokens", "--per-record", "--threads", "2", Self.chat, "samples/sharegpt.jsonl",
+    ])
     #expect(one.status == 0)
     #expect(one.stdout == two.stdout)
     #expect(one.stderr == two.stderr)
@@ -73,7 +85,8 @@ import Testing
 
   /// The exported Hugging Face file of cl100k gives the same counts as the .tiktoken one.
   @Test func huggingFaceTokenizerMatchesItsEncoding() throws {
-    let vocab = ProcessInfo.processInfo.environment["TUNEPREP_VOCAB_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+    let vocab =
+      ProcessInfo.processInfo.environment["TUNEPREP_VOCAB_DIR"].flatMap { $0.isEmpty ? nil : $0 }
       ?? CLIRunner.packageRoot.appendingPathComponent("vocab").path
     let hf = URL(fileURLWithPath: vocab).appendingPathComponent("hf_cl100k_base.json").path
     #expect(FileManager.default.fileExists(atPath: hf), "\(hf) is missing: run `make vocab`")
@@ -98,6 +111,7 @@ import Testing
     ["--epochs", "0"],
     ["--price-per-million", "-1"],
     ["--provider", "acme"],
+    ["--format", "json"],
   ])
   func badOptionsAreUsageErrors(_ options: [String]) throws {
     let r = try CLIRunner.run(["tokens"] + options + [Self.chat])

@@ -13,19 +13,23 @@ import Testing
 
   @Test(arguments: [TokenEncoding.o200kBase, .cl100kBase, .r50kBase])
   func perRecordCountsMatchTiktoken(_ encoding: TokenEncoding) throws {
-    let expectedLines = try Data(contentsOf: Self.folder.appendingPathComponent("\(encoding.rawValue).expected.jsonl"))
-      .split(separator: 0x0A)
+    let expectedLines = try Data(
+      contentsOf: Self.folder.appendingPathComponent("\(encoding.rawValue).expected.jsonl")
+    )
+    .split(separator: 0x0A)
     let expected = try expectedLines.map {
       try #require(JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
     }
     var tools: [Int: Int] = [:]
     let toolsText = try String(
-      contentsOf: Self.folder.appendingPathComponent("\(encoding.rawValue).tools.expected"), encoding: .utf8)
+      contentsOf: Self.folder.appendingPathComponent("\(encoding.rawValue).tools.expected"),
+      encoding: .utf8)
     for line in toolsText.split(separator: "\n") {
       let parts = line.split(separator: " ").compactMap { Int($0) }
       if parts.count == 2 { tools[parts[0]] = parts[1] }
     }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokoracle-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tokoracle-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = try TokenStatsRun.run(
@@ -40,7 +44,9 @@ import Testing
       let toolTokens = try #require(got["tools"] as? Int)
       #expect(toolTokens == tools[line] ?? 0, "line \(line): tool definitions")
       #expect(tokens - toolTokens == want["chat_tokens"] as? Int, "line \(line): chat tokens")
-      #expect(got["assistant"] as? Int == want["assistant_tokens"] as? Int, "line \(line): assistant tokens")
+      #expect(
+        got["assistant"] as? Int == want["assistant_tokens"] as? Int,
+        "line \(line): assistant tokens")
       #expect(got["messages"] as? Int == want["messages"] as? Int, "line \(line): messages")
     }
   }

@@ -14,9 +14,11 @@ enum TokenStatsRun {
   }
 
   static func run(
-    _ input: String, encoding: TokenEncoding = .o200kBase, options: TokenStats.Options = TokenStats.Options()
+    _ input: String, encoding: TokenEncoding = .o200kBase,
+    options: TokenStats.Options = TokenStats.Options()
   ) throws -> Output {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokstats-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tokstats-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let inputURL = dir.appendingPathComponent("input.jsonl")
@@ -24,20 +26,25 @@ enum TokenStatsRun {
     return try run(files: [inputURL.path], encoding: encoding, options: options, in: dir)
   }
 
-  static func run(files: [String], encoding: TokenEncoding, options: TokenStats.Options, in dir: URL) throws
+  static func run(
+    files: [String], encoding: TokenEncoding, options: TokenStats.Options, in dir: URL
+  ) throws
     -> Output
   {
     let findingsURL = dir.appendingPathComponent("findings.txt")
     let recordsURL = dir.appendingPathComponent("records.jsonl")
     let findings = try OutputStream.file(findingsURL.path)
     let records = try OutputStream.file(recordsURL.path)
-    let reporter = FindingReporter(command: "tokens", options: FindingReporter.Options(), output: findings)
+    let reporter = FindingReporter(
+      command: "tokens", options: FindingReporter.Options(), output: findings)
     let stats = TokenStats(tokenizer: try TokenFixtures.tokenizer(encoding), options: options)
     let report = try stats.run(files.map(InputName.init), reporter: reporter, perRecord: records)
     try records.commit()
     try findings.commit()
     let lines = try Data(contentsOf: recordsURL).split(separator: 0x0A)
-    let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]) }
+    let objects = try lines.map {
+      try #require(JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
+    }
     return Output(
       report: report, records: objects,
       findings: String(decoding: try Data(contentsOf: findingsURL), as: UTF8.self))
@@ -48,16 +55,18 @@ enum TokenStatsRun {
   @Test func distributionIsNearestRank() {
     var values: [UInt32] = (1...20).reversed().map { UInt32($0) }
     let d = TokenDistribution(sorting: &values)
-    #expect(d == {
-      var e = TokenDistribution()
-      e.count = 20
-      e.sum = 210
-      e.min = 1
-      e.median = 10
-      e.p95 = 19
-      e.max = 20
-      return e
-    }())
+    #expect(
+      d
+        == {
+          var e = TokenDistribution()
+          e.count = 20
+          e.sum = 210
+          e.min = 1
+          e.median = 10
+          e.p95 = 19
+          e.max = 20
+          return e
+        }())
     var one: [UInt32] = [7]
     let single = TokenDistribution(sorting: &one)
     #expect([single.min, single.median, single.p95, single.max] == [Int](repeating: 7, count: 4))
@@ -85,7 +94,8 @@ enum TokenStatsRun {
 
       """
     let out = try TokenStatsRun.run(input)
-    let expected = 3
+    let expected =
+      3
       + 3 + tokenizer.count("system") + tokenizer.count(system)
       + 3 + tokenizer.count("user") + tokenizer.count(user) + tokenizer.count("ana") + 1
       + 3 + tokenizer.count("assistant") + tokenizer.count(answer)
@@ -110,8 +120,9 @@ enum TokenStatsRun {
     let zero = 3 + tokenizer.count("assistant") + tokenizer.count("first answer")
     #expect(out.records.first?["weight0"] as? Int == zero)
     #expect(out.report.total.weightZero == zero)
-    #expect(out.report.total.roles[Int(Role.assistant.rawValue)].sum
-      == tokenizer.count("first answer") + tokenizer.count("second"))
+    #expect(
+      out.report.total.roles[Int(Role.assistant.rawValue)].sum
+        == tokenizer.count("first answer") + tokenizer.count("second"))
   }
 
   @Test func toolDefinitionsCountAsCompactJSON() throws {
@@ -122,10 +133,12 @@ enum TokenStatsRun {
 
       """
     let out = try TokenStatsRun.run(input)
-    let compact = #"[{"type":"function","function":{"name":"f","description":"tab\there","parameters":{"type":"object"}}}]"#
+    let compact =
+      #"[{"type":"function","function":{"name":"f","description":"tab\there","parameters":{"type":"object"}}}]"#
     let record = try #require(out.records.first)
     #expect(record["tools"] as? Int == tokenizer.count(compact))
-    let chat = 3 + (3 + tokenizer.count("user") + tokenizer.count("hi"))
+    let chat =
+      3 + (3 + tokenizer.count("user") + tokenizer.count("hi"))
       + (3 + tokenizer.count("assistant") + tokenizer.count("hello"))
     #expect(record["tokens"] as? Int == chat + tokenizer.count(compact))
   }
@@ -171,13 +184,16 @@ enum TokenStatsRun {
     let tokenizer = try TokenFixtures.tokenizer(.cl100kBase)
     let out = try TokenStatsRun.run(
       #"{"prompt":"Say hi","completion":"hi"}"# + "\n", encoding: .cl100kBase)
-    let expected = 3 + (3 + tokenizer.count("user") + tokenizer.count("Say hi"))
+    let expected =
+      3 + (3 + tokenizer.count("user") + tokenizer.count("Say hi"))
       + (3 + tokenizer.count("assistant") + tokenizer.count("hi"))
     #expect(out.records.first?["tokens"] as? Int == expected)
   }
 
   @Test func specialTokenTextIsPlainUnlessAllowed() throws {
-    let input = #"{"messages":[{"role":"user","content":"<|endoftext|>"},{"role":"assistant","content":"x"}]}"# + "\n"
+    let input =
+      #"{"messages":[{"role":"user","content":"<|endoftext|>"},{"role":"assistant","content":"x"}]}"#
+      + "\n"
     let plain = try TokenStatsRun.run(input)
     var options = TokenStats.Options()
     options.allowSpecial = true
@@ -189,7 +205,8 @@ enum TokenStatsRun {
   @Test func countsDoNotDependOnThreadsOrBlockSize() throws {
     var lines = ""
     for k in 0..<400 {
-      lines += #"{"messages":[{"role":"user","content":"question \#(k) \#(String(repeating: "word ", count: k % 37))"},"#
+      lines +=
+        #"{"messages":[{"role":"user","content":"question \#(k) \#(String(repeating: "word ", count: k % 37))"},"#
       lines += #"{"role":"assistant","content":"answer \#(k * 7919)"}]}"# + "\n"
     }
     var one = TokenStats.Options()
@@ -199,12 +216,15 @@ enum TokenStatsRun {
     many.sizes = ReadSizes(readSize: 7, blockSize: 333)
     let a = try TokenStatsRun.run(lines, options: one)
     let b = try TokenStatsRun.run(lines, options: many)
-    var ra = a.report
-    var rb = b.report
-    for r in [0, 1] {
-      // The inputs are two temporary files with different names.
-      if r == 0 { ra.files[0].name = ""; ra.total.name = "" } else { rb.files[0].name = ""; rb.total.name = "" }
+    // The two runs read two temporary files with different names.
+    func unnamed(_ report: TokenReport) -> TokenReport {
+      var r = report
+      r.files[0].name = ""
+      r.total.name = ""
+      return r
     }
+    let ra = unnamed(a.report)
+    let rb = unnamed(b.report)
     #expect(ra == rb)
     #expect(a.records.map { $0["tokens"] as? Int } == b.records.map { $0["tokens"] as? Int })
     #expect(b.records.map { $0["line"] as? Int } == (1...400).map { $0 })

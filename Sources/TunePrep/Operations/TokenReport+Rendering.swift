@@ -18,7 +18,8 @@ extension TokenReport {
     }
     s += " = \(trainingTokens)\n"
     if let pricePerMillion, let cost {
-      s += "cost: \(trainingTokens) tokens x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
+      s +=
+        "cost: \(trainingTokens) tokens x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
     }
     return s
   }
@@ -74,7 +75,8 @@ extension TokenReport {
 
   private static func json(_ f: TokenFileStats) -> String {
     var s = "{\"file\":\(f.name.jsonQuoted),\"records\":\(f.records),\"counted\":\(f.counted)"
-    s += ",\"skipped\":\(f.skipped),\"tokens\":\(f.tokens),\"billed\":\(f.billed),\"tools\":\(f.tools)"
+    s +=
+      ",\"skipped\":\(f.skipped),\"tokens\":\(f.tokens),\"billed\":\(f.billed),\"tools\":\(f.tools)"
     s += ",\"weight0\":\(f.weightZero),\"messages\":\(f.messages),\"over_context\":\(f.overContext)"
     s += ",\"example\":" + json(f.example) + ",\"roles\":{"
     var roles: [String] = []
@@ -121,7 +123,9 @@ extension TokenReport {
     var summary = RunSummary(command: "tokens")
     summary.files = files.count
     summary.read = total.records
-    summary.counts = [("counted", total.counted), ("skipped", total.skipped), ("tokens", total.tokens)]
+    summary.counts = [
+      ("counted", total.counted), ("skipped", total.skipped), ("tokens", total.tokens),
+    ]
     summary.details = [("token_report", jsonObject())]
     return summary
   }

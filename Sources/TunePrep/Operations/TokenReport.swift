@@ -70,7 +70,9 @@ public struct TokenReport: Sendable, Equatable {
   /// Price per million training tokens, if given.
   public var pricePerMillion: Double?
 
-  init(encoding: String, options: TokenStats.Options, files: [TokenFileStats], total: TokenFileStats) {
+  init(
+    encoding: String, options: TokenStats.Options, files: [TokenFileStats], total: TokenFileStats
+  ) {
     self.encoding = encoding
     self.contextWindow = options.contextWindow
     self.files = files

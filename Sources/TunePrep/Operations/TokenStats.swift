@@ -60,35 +60,37 @@ public struct TokenStats {
       let file = try InputFile(input)
       let quotedName = file.name.displayName.jsonQuoted
       var tally = TokenTally()
-      let outcome = try FileScan(format: options.format, threads: options.threads, sizes: options.sizes)
-        .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout TokenBlock) in
-          guard !record.hasError, let example = record.example else {
-            block.tally.skipped += 1
-            return
-          }
-          let tokens = counter.count(example, in: record.document, scratch: &block.scratch)
-          block.tally.add(tokens, contextWindow: contextWindow)
-          let over = contextWindow.map { tokens.total > $0 } ?? false
-          if over, let window = contextWindow {
-            block.findings.append(
-              Finding(
-                .tokensOverContext, at: record.position.recordLocation,
-                message: "the example has \(tokens.total) tokens (\(encodingName)), over the "
-                  + "\(window)-token context window by \(tokens.total - window); shorten or split it, "
-                  + "or the trainer truncates it"))
-          }
-          if writeLines {
-            block.lines.append(
-              contentsOf: perRecordLine(
-                line: record.position.line, file: quotedName, tokens: tokens,
-                over: contextWindow == nil ? nil : over
-              ).utf8)
-          }
-        } consume: { (block: inout TokenBlock) throws(TunePrepError) in
-          for finding in block.findings { reporter.report(finding) }
-          perRecord?.write(block.lines)
-          tally.merge(block.tally)
+      let outcome = try FileScan(
+        format: options.format, threads: options.threads, sizes: options.sizes
+      )
+      .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout TokenBlock) in
+        guard !record.hasError, let example = record.example else {
+          block.tally.skipped += 1
+          return
         }
+        let tokens = counter.count(example, in: record.document, scratch: &block.scratch)
+        block.tally.add(tokens, contextWindow: contextWindow)
+        let over = contextWindow.map { tokens.total > $0 } ?? false
+        if over, let window = contextWindow {
+          block.findings.append(
+            Finding(
+              .tokensOverContext, at: record.position.recordLocation,
+              message: "the example has \(tokens.total) tokens (\(encodingName)), over the "
+                + "\(window)-token context window by \(tokens.total - window); shorten or split it, "
+                + "or the trainer truncates it"))
+        }
+        if writeLines {
+          block.lines.append(
+            contentsOf: perRecordLine(
+              line: record.position.line, file: quotedName, tokens: tokens,
+              over: contextWindow == nil ? nil : over
+            ).utf8)
+        }
+      } consume: { (block: inout TokenBlock) throws(TunePrepError) in
+        for finding in block.findings { reporter.report(finding) }
+        perRecord?.write(block.lines)
+        tally.merge(block.tally)
+      }
       tally.records = outcome.records
       if inputs.count > 1 { total.merge(tally) }
       files.append(TokenFileStats(name: file.name.displayName, tally: &tally))
@@ -102,7 +104,8 @@ public struct TokenStats {
 
 /// The `--per-record` line of one example.
 private func perRecordLine(line: Int, file: String, tokens: ExampleTokens, over: Bool?) -> String {
-  var s = "{\"line\":\(line),\"tokens\":\(tokens.total),\"file\":\(file),\"messages\":\(tokens.messages)"
+  var s =
+    "{\"line\":\(line),\"tokens\":\(tokens.total),\"file\":\(file),\"messages\":\(tokens.messages)"
   for role in Role.allCases {
     s += ",\"\(role.name)\":\(tokens.content[Int(role.rawValue)])"
   }

@@ -54,7 +54,8 @@ struct ExampleTokenCounter: Sendable {
   ///   - document: the parsed record its text points into.
   ///   - scratch: a reusable buffer for decoded text and compact JSON.
   /// - Returns: the counts.
-  func count(_ example: Example, in document: JSONDocument, scratch: inout [UInt8]) -> ExampleTokens {
+  func count(_ example: Example, in document: JSONDocument, scratch: inout [UInt8]) -> ExampleTokens
+  {
     var result = ExampleTokens()
     var total = TokenCounter.replyPriming
     if let system = example.system {
@@ -69,7 +70,9 @@ struct ExampleTokenCounter: Sendable {
       var bad = ExampleTokens()
       var goodTotal = 0
       var badTotal = 0
-      for turn in preferred { goodTotal += count(turn, in: document, scratch: &scratch, into: &good) }
+      for turn in preferred {
+        goodTotal += count(turn, in: document, scratch: &scratch, into: &good)
+      }
       for turn in example.nonPreferred ?? [] {
         badTotal += count(turn, in: document, scratch: &scratch, into: &bad)
       }
@@ -92,7 +95,8 @@ struct ExampleTokenCounter: Sendable {
 
   /// One message's tokens under the convention; adds its content to `result`.
   private func count(
-    _ turn: Turn, in document: JSONDocument, scratch: inout [UInt8], into result: inout ExampleTokens
+    _ turn: Turn, in document: JSONDocument, scratch: inout [UInt8],
+    into result: inout ExampleTokens
   ) -> Int {
     var tokens = TokenCounter.tokensPerMessage + roleTokens[Int(turn.role.rawValue)]
     var content = 0

@@ -6,6 +6,8 @@
 struct FormatDecoder {
   private var argumentsParser = JSONParser(maxDepth: 128)
   private var argumentsDocument = JSONDocument()
+  /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
+  var roleMap = RoleMap()
 
   /// Decodes the record in `context` as `format`.
   /// - Returns: the example, or nil when the record is too broken to map.
@@ -375,7 +377,9 @@ struct FormatDecoder {
       d.appendString(instruction, to: &joined)
       joined.append(contentsOf: [0x0A, 0x0A])
       d.appendString(input, to: &joined)
-      example.turns.append(Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction))
+      var turn = Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction)
+      turn.alpacaInput = input
+      example.turns.append(turn)
     } else {
       example.turns.append(Turn(role: .user, content: .node(instruction), node: instruction))
     }
@@ -413,7 +417,9 @@ struct FormatDecoder {
       guard let from = c.requiredString(m, "from", in: "the turn") else { continue }
       let value = c.requiredString(m, "value", in: "the turn")
       let role: Role
-      if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
+      if !roleMap.isEmpty, let mapped = roleMap.role(for: d.string(from)) {
+        role = mapped
+      } else if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
         role = .user
       } else if d.stringEquals(from, "gpt") || d.stringEquals(from, "assistant")
         || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing") || d.stringEquals(from, "bard")
@@ -441,6 +447,7 @@ struct FormatDecoder {
       if let weight = d.member(m, "weight"), let w = d.double(weight), w == 0 || w == 1 {
         turn.weight = Int(w)
       }
+      if let name = c.optionalString(m, "name", in: "the turn") { turn.name = .node(name) }
       example.turns.append(turn)
     }
     if let first = example.turns.first, first.role == .system, example.system == nil {

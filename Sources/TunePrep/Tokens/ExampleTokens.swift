@@ -85,7 +85,7 @@ struct ExampleTokenCounter: Sendable {
     }
     if let tools = example.tools {
       scratch.removeAll(keepingCapacity: true)
-      document.appendCompactJSON(tools, to: &scratch)
+      appendCompactJSON(document, tools, normalizingStrings: true, to: &scratch)
       result.tools = count(scratch)
       total += result.tools
     }
@@ -110,7 +110,7 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "["))
       for (k, call) in turn.toolCalls.enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
-        document.appendCompactJSON(call.node, to: &scratch)
+        appendCompactJSON(document, call.node, normalizingStrings: true, to: &scratch)
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)

@@ -1,0 +1,13 @@
+// libxml2's streaming reader and XPath, for `tuneprep import` of XML files.
+#ifndef TUNEPREP_CLIBXML2_SHIM_H
+#define TUNEPREP_CLIBXML2_SHIM_H
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+// `xmlFree` is a global function pointer, which Swift 6 sees as shared mutable state.
+static inline void tuneprep_xml_free(void *pointer) { xmlFree(pointer); }
+#endif

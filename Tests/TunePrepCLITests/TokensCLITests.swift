@@ -1,9 +1,11 @@
 import Foundation
 import Testing
 
-/// `tuneprep tokens` end to end: exit codes, stdout per-record lines, the JSON summary and the
-/// tokenizer flags. The vocabulary comes from `TUNEPREP_VOCAB_DIR` or `./vocab` (`make vocab`);
-/// without it these tests fail with the binary's message naming `make vocab`.
+/// Runs `tuneprep tokens` end to end.
+///
+/// Covers exit codes, stdout per-record lines, the JSON summary and the tokenizer flags. The
+/// vocabulary comes from `TUNEPREP_VOCAB_DIR` or `./vocab` (`make vocab`); without it these
+/// tests fail with the binary's message naming `make vocab`.
 @Suite struct TokensCLITests {
   static let chat = "samples/chat.jsonl"
 
@@ -117,6 +119,14 @@ import Testing
     let r = try CLIRunner.run(["tokens"] + options + [Self.chat])
     #expect(r.status == 64, "\(options): \(Self.text(r.stderr))")
     #expect(Self.text(r.stderr).contains("Error:"))
+  }
+
+  @Test func unreadableTokenizerFileIsAnOperationalError() throws {
+    let r = try CLIRunner.run(["tokens", "--tokenizer", "no-such-tokenizer.json", Self.chat])
+    #expect(r.status == 2)
+    let message =
+      "no-such-tokenizer.json: cannot read: no such file (check the path and the current directory)"
+    #expect(Self.text(r.stderr) == "tuneprep: error: \(message)\n")
   }
 
   @Test func missingInputIsAnOperationalError() throws {

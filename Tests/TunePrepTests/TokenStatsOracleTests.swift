@@ -3,10 +3,12 @@ import Testing
 
 @testable import TunePrep
 
-/// Per-record counts of `tokens` against tiktoken itself: `Fixtures/tokens-oracle/` holds a small
-/// chat file and the output of `token_reference.py count --json` on it for three encodings
-/// (regenerate with `make-expected.sh` there). The cookbook count must match exactly; tool
-/// definitions, which the reference leaves out, are compared with their own expected counts.
+/// Compares `tokens`' per-record counts with tiktoken's.
+///
+/// `Fixtures/tokens-oracle/` holds a small chat file and the output of `token_reference.py count
+/// --json` on it for three encodings (regenerate with `make-expected.sh` there). The cookbook count
+/// must match exactly; tool definitions, which the reference leaves out, are compared with their
+/// own expected counts.
 @Suite struct TokenStatsOracleTests {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Fixtures/tokens-oracle")

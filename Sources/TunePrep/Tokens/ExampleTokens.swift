@@ -34,8 +34,10 @@ public struct ExampleTokens: Sendable, Equatable {
   }
 }
 
-/// Counts examples with one shared tokenizer. Immutable and `Sendable`, so one instance serves
-/// every worker thread; each thread passes its own scratch buffer.
+/// Counts examples with one shared tokenizer.
+///
+/// Immutable and `Sendable`, so one instance serves every worker thread; each thread passes its
+/// own scratch buffer.
 struct ExampleTokenCounter: Sendable {
   let tokenizer: Tokenizer
   let allowSpecial: Bool

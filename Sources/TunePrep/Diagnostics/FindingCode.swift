@@ -77,7 +77,7 @@ extension FindingCode {
   static let formatLastNotAssistant = FindingCode(
     "format.last-not-assistant", .warning, "the conversation ends with a turn after the last answer, which is not trained")
   static let formatWeight = FindingCode(
-    "format.weight", .error, "a weight on a message that cannot carry one, or every answer has weight 0")
+    "format.weight", .error, "every assistant answer has weight 0, so the example trains nothing")
   static let formatToolCall = FindingCode(
     "format.tool-call", .error, "a tool call without id or name, or with arguments that are not a JSON object string")
   static let formatToolResponse = FindingCode(

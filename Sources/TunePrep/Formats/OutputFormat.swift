@@ -19,7 +19,7 @@ public enum OutputFormat: Sendable, Equatable {
     switch self {
     case .format(let f):
       switch f {
-      case .alpaca, .sharegpt, .promptCompletion, .inputOutput: true
+      case .alpaca, .sharegpt, .inputOutput: true
       default: false
       }
     case .text: false

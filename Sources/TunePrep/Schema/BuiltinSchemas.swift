@@ -32,8 +32,11 @@ public enum BuiltinSchemas {
             "description": "The task the model is asked to do."
           },
           "input": {
-            "type": "string",
-            "description": "Optional context for the instruction; empty when there is none."
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Optional context for the instruction; empty (or null) when there is none."
           },
           "output": {
             "type": "string",
@@ -41,11 +44,17 @@ public enum BuiltinSchemas {
             "description": "The answer the model learns to give."
           },
           "system": {
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "description": "An optional system prompt placed before the instruction."
           },
           "history": {
-            "type": "array",
+            "type": [
+              "array",
+              "null"
+            ],
             "description": "Earlier turns of the conversation, oldest first, each a [question, answer] pair.",
             "items": {
               "type": "array",
@@ -291,7 +300,8 @@ public enum BuiltinSchemas {
             "properties": {
               "text": {
                 "type": "string",
-                "description": "The text of this part."
+                "description": "The text of this part.",
+                "minLength": 1
               },
               "fileData": {
                 "type": "object",
@@ -343,6 +353,13 @@ public enum BuiltinSchemas {
             "type": "string",
             "minLength": 1,
             "description": "What the model learns to answer."
+          },
+          "system": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "An optional system prompt for the example."
           }
         }
       }
@@ -568,6 +585,7 @@ public enum BuiltinSchemas {
                   },
                   "text": {
                     "type": "string",
+                    "minLength": 1,
                     "description": "The text of this part."
                   }
                 }
@@ -1181,6 +1199,7 @@ public enum BuiltinSchemas {
                 },
                 "value": {
                   "type": "string",
+                  "minLength": 1,
                   "description": "The text of the turn."
                 },
                 "weight": {
@@ -1198,8 +1217,11 @@ public enum BuiltinSchemas {
             "description": "An optional system prompt for the whole conversation."
           },
           "tools": {
-            "type": "string",
-            "description": "Optional tool declarations as a JSON text in a string (LLaMA-Factory convention)."
+            "type": [
+              "string",
+              "array"
+            ],
+            "description": "Optional tool declarations: a JSON text in a string (LLaMA-Factory convention) or an array."
           }
         }
       }

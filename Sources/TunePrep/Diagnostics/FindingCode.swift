@@ -111,6 +111,11 @@ extension FindingCode {
   static let importNoRecords = FindingCode(
     "import.no-records", .error, "the record selector matched nothing")
 
+  // MARK: tokens.*
+  static let tokensOverContext = FindingCode(
+    "tokens.over-context", .error,
+    "the example has more tokens than --context-window; the trainer truncates or rejects it")
+
   // MARK: count.*
   static let countEmptyFile = FindingCode(
     "count.empty-file", .error, "the file holds no records")
@@ -127,6 +132,7 @@ extension FindingCode {
     formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy, formatUnconvertible,
     importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importEncoding, importXML,
     importXMLDTD, importNoRecords,
+    tokensOverContext,
     countEmptyFile,
   ]
 

@@ -597,7 +597,14 @@ private func appendText(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8]) {
 }
 
 /// Appends value `node` as compact JSON (no spaces); strings and numbers keep their raw bytes.
-func appendCompactJSON(_ d: JSONDocument, _ node: Int, to out: inout [UInt8]) {
+///
+/// With `normalizingStrings`, strings that contain escapes are re-escaped minimally (only `"`,
+/// `\` and control characters; other text as UTF-8): the text Python's
+/// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes, which is what token
+/// counts of `tools` and `tool_calls` are measured on.
+func appendCompactJSON(
+  _ d: JSONDocument, _ node: Int, normalizingStrings: Bool = false, to out: inout [UInt8]
+) {
   switch d.kind(node) {
   case .null: out.append(literal: "null")
   case .true: out.append(literal: "true")
@@ -606,21 +613,27 @@ func appendCompactJSON(_ d: JSONDocument, _ node: Int, to out: inout [UInt8]) {
     let r = d.rawRange(node)
     d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
   case .string:
-    appendText(.node(node), d, &out)
+    if normalizingStrings, d.hasEscapes(node) {
+      var decoded: [UInt8] = []
+      d.appendString(node, to: &decoded)
+      appendJSONStringLiteral(decoded, to: &out)
+    } else {
+      appendText(.node(node), d, &out)
+    }
   case .array:
     out.append(UInt8(ascii: "["))
     for (i, element) in d.elements(node).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendCompactJSON(d, element, to: &out)
+      appendCompactJSON(d, element, normalizingStrings: normalizingStrings, to: &out)
     }
     out.append(UInt8(ascii: "]"))
   case .object:
     out.append(UInt8(ascii: "{"))
     for (i, member) in d.members(node).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendCompactJSON(d, member.key, to: &out)
+      appendCompactJSON(d, member.key, normalizingStrings: normalizingStrings, to: &out)
       out.append(UInt8(ascii: ":"))
-      appendCompactJSON(d, member.value, to: &out)
+      appendCompactJSON(d, member.value, normalizingStrings: normalizingStrings, to: &out)
     }
     out.append(UInt8(ascii: "}"))
   }

@@ -6,11 +6,14 @@ final class SchemaProgram: @unchecked Sendable {
   let dynamicAnchors: [Int: [String: SchemaNode]]
   /// Whether validation must track the dynamic scope (the schema uses `$dynamicRef`).
   let usesDynamicScope: Bool
+  /// The flat program of the boolean pass, or nil when the schema needs the dynamic scope.
+  let flat: FlatProgram?
 
-  init(nodes: [SchemaNode], dynamicAnchors: [Int: [String: SchemaNode]], usesDynamicScope: Bool) {
+  init(nodes: [SchemaNode], root: SchemaNode, dynamicAnchors: [Int: [String: SchemaNode]], usesDynamicScope: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.usesDynamicScope = usesDynamicScope
+    self.flat = FlatProgram(nodes: nodes, root: root, usesDynamicScope: usesDynamicScope)
     for node in nodes { node.freeze() }
   }
 
@@ -37,6 +40,9 @@ public struct CompiledSchema: Sendable {
   public func isValid(_ document: JSONDocument, node: Int = 0) -> Bool {
     document.nodes.withUnsafeBufferPointer { nodes in
       document.bytes.withUnsafeBufferPointer { bytes in
+        if let flat = program.flat {
+          return flat.isValid(nodes: nodes, bytes: bytes, node: node, schemaProgram: program)
+        }
         var evaluator = SchemaEvaluator(
           nodes: nodes, bytes: bytes, program: program, origin: node, collecting: false, limit: 0)
         var annotations = Annotations()

@@ -1,0 +1,319 @@
+/// Runs a ``FlatProgram`` over a document tape and answers valid or not, building nothing.
+///
+/// Every table is read through an unsafe buffer that lives only for one ``FlatProgram/isValid``
+/// call, so reading an instruction costs no reference counting and no copy of a payload.
+struct FlatEvaluator {
+  let ops: UnsafeBufferPointer<FlatOp>
+  let nodeStart: UnsafeBufferPointer<Int32>
+  let lists: UnsafeBufferPointer<Int32>
+  let strings: UnsafeBufferPointer<FlatString>
+  let arena: UnsafeBufferPointer<UInt8>
+  let properties: UnsafeBufferPointer<FlatProperties>
+  let legacyChecks: UnsafeBufferPointer<SchemaCheck>
+  let program: FlatProgram
+  let nodes: UnsafeBufferPointer<JSONNode>
+  let bytes: UnsafeBufferPointer<UInt8>
+  /// Evaluates what the flat program hands back (in boolean mode).
+  var legacy: SchemaEvaluator
+  var depth = 0
+
+  // MARK: Tape helpers
+
+  @inline(__always) func next(_ i: Int) -> Int { Int(nodes[i].end) }
+
+  /// The little-endian, zero-padded first eight bytes of `length` bytes at `start`.
+  @inline(__always) func prefix(_ start: Int, _ length: Int) -> UInt64 {
+    if start &+ 8 <= bytes.count, let base = bytes.baseAddress {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+      return length >= 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
+    }
+    var value: UInt64 = 0
+    var j = 0
+    while j < length && j < 8 {
+      value |= UInt64(bytes[start &+ j]) &<< UInt64(j &* 8)
+      j &+= 1
+    }
+    return value
+  }
+
+  /// Whether schema string `s` equals the `length` raw bytes at `start` beyond the prefix.
+  @inline(__always) func tailEquals(_ s: FlatString, _ start: Int, _ length: Int) -> Bool {
+    var j = 8
+    let base = Int(s.start)
+    while j < length {
+      if arena[base &+ j] != bytes[start &+ j] { return false }
+      j &+= 1
+    }
+    return true
+  }
+
+  /// The position (from 0) among `count` schema strings from `first` of string node `i`, or -1.
+  func find(_ i: Int, _ first: Int, _ count: Int) -> Int {
+    let n = nodes[i]
+    if n.flags & 1 != 0 { return findDecoded(i, first, count) }
+    let start = Int(n.start)
+    let length = Int(n.length)
+    let p = prefix(start, length)
+    var j = 0
+    while j < count {
+      let s = strings[first &+ j]
+      if Int(s.length) == length && s.prefix == p && (length <= 8 || tailEquals(s, start, length)) { return j }
+      j &+= 1
+    }
+    return -1
+  }
+
+  /// ``find(_:_:_:)`` for a string with escapes: decodes it first (rare, allocates).
+  func findDecoded(_ i: Int, _ first: Int, _ count: Int) -> Int {
+    let decoded = legacy.stringBytes(i)
+    var j = 0
+    while j < count {
+      let s = strings[first &+ j]
+      if Int(s.length) == decoded.count
+        && decoded.indices.allSatisfy({ arena[Int(s.start) &+ $0] == decoded[$0] })
+      {
+        return j
+      }
+      j &+= 1
+    }
+    return -1
+  }
+
+  // MARK: Evaluation
+
+  /// Whether node `i` satisfies schema node `schema`.
+  mutating func eval(_ schema: Int, _ i: Int) -> Bool {
+    depth &+= 1
+    defer { depth &-= 1 }
+    if depth > SchemaEvaluator.maxDepth { return false }
+    var pc = Int(nodeStart[schema])
+    let end = Int(nodeStart[schema &+ 1])
+    while pc < end {
+      if !run(ops[pc], i) { return false }
+      pc &+= 1
+    }
+    return true
+  }
+
+  @inline(__always)
+  mutating func run(_ op: FlatOp, _ i: Int) -> Bool {
+    let node = nodes[i]
+    switch op.code {
+    case .fail:
+      return false
+
+    case .type:
+      let mask = UInt8(truncatingIfNeeded: op.a)
+      switch node.kind {
+      case .null: return mask & SchemaTypes.null != 0
+      case .true, .false: return mask & SchemaTypes.boolean != 0
+      case .string: return mask & SchemaTypes.string != 0
+      case .object: return mask & SchemaTypes.object != 0
+      case .array: return mask & SchemaTypes.array != 0
+      case .number:
+        if mask & SchemaTypes.number != 0 { return true }
+        if mask & SchemaTypes.integer == 0 { return false }
+        return node.flags & 1 == 0 || legacy.decimal(i).isInteger
+      }
+
+    case .enumStrings:
+      return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
+
+    case .constString:
+      return node.kind == .string && find(i, op.a, 1) >= 0
+
+    case .minLength:
+      guard node.kind == .string else { return true }
+      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
+      if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
+      return legacy.codePointCount(i) >= op.a
+
+    case .maxLength:
+      guard node.kind == .string else { return true }
+      if Int(node.length) <= op.a { return true }
+      return legacy.codePointCount(i) <= op.a
+
+    case .minItems:
+      return node.kind != .array || Int(node.length) >= op.a
+    case .maxItems:
+      return node.kind != .array || Int(node.length) <= op.a
+    case .minProperties:
+      return node.kind != .object || Int(node.length) >= op.a
+    case .maxProperties:
+      return node.kind != .object || Int(node.length) <= op.a
+
+    case .required:
+      guard node.kind == .object else { return true }
+      let count = Int(op.b)
+      if count > 64 { return requiredSlow(i, op.a, count) }
+      var missing = count == 64 ? UInt64.max : (1 &<< UInt64(count)) &- 1
+      var k = i &+ 1
+      let stop = Int(node.end)
+      while k < stop && missing != 0 {
+        let j = find(k, op.a, count)
+        if j >= 0 { missing &= ~(1 &<< UInt64(j)) }
+        k = next(k &+ 1)
+      }
+      return missing == 0
+
+    case .properties:
+      guard node.kind == .object else { return true }
+      return runProperties(properties[op.a], i, Int(node.end))
+
+    case .items:
+      guard node.kind == .array else { return true }
+      let prefixCount = Int(op.b)
+      var index = 0
+      var e = i &+ 1
+      let stop = Int(node.end)
+      while e < stop {
+        if index < prefixCount {
+          if !eval(Int(lists[op.a &+ index]), e) { return false }
+        } else if op.c >= 0 {
+          if !eval(Int(op.c), e) { return false }
+        } else {
+          return true
+        }
+        index &+= 1
+        e = next(e)
+      }
+      return true
+
+    case .allOf:
+      var j = 0
+      while j < Int(op.b) {
+        if !eval(Int(lists[op.a &+ j]), i) { return false }
+        j &+= 1
+      }
+      return true
+
+    case .anyOf:
+      var j = 0
+      while j < Int(op.b) {
+        if eval(Int(lists[op.a &+ j]), i) { return true }
+        j &+= 1
+      }
+      return false
+
+    case .oneOf:
+      var matched = 0
+      var j = 0
+      while j < Int(op.b) {
+        if eval(Int(lists[op.a &+ j]), i) {
+          matched &+= 1
+          if matched > 1 { return false }
+        }
+        j &+= 1
+      }
+      return matched == 1
+
+    case .not:
+      return !eval(op.a, i)
+
+    case .conditional:
+      if eval(op.a, i) {
+        return op.b < 0 || eval(Int(op.b), i)
+      }
+      return op.c < 0 || eval(Int(op.c), i)
+
+    case .ref:
+      return eval(op.a, i)
+
+    case .legacyCheck:
+      return runLegacyCheck(op.a, i)
+
+    case .legacyNode:
+      return runLegacyNode(op.a, i)
+    }
+  }
+
+  /// Runs check `index` of the side table with ``SchemaEvaluator`` (kept out of line: rare).
+  @inline(never)
+  mutating func runLegacyCheck(_ index: Int, _ i: Int) -> Bool {
+    var annotations = Annotations()
+    legacy.depth = depth
+    return legacy.run(legacyChecks[index], i, &annotations, false)
+  }
+
+  /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
+  @inline(never)
+  mutating func runLegacyNode(_ index: Int, _ i: Int) -> Bool {
+    var annotations = Annotations()
+    legacy.depth = depth
+    return legacy.eval(program.legacyNodes[index], i, &annotations, false)
+  }
+
+  /// `required` with more than 64 keys: one member lookup per key.
+  func requiredSlow(_ i: Int, _ first: Int, _ count: Int) -> Bool {
+    var j = 0
+    while j < count {
+      var found = false
+      var k = i &+ 1
+      let stop = next(i)
+      while k < stop && !found {
+        if find(k, first &+ j, 1) == 0 { found = true }
+        k = next(k &+ 1)
+      }
+      if !found { return false }
+      j &+= 1
+    }
+    return true
+  }
+
+  /// One scan over the members of object `i`: each value against its property's schema (or
+  /// `additionalProperties`), while noting which required names were seen.
+  mutating func runProperties(_ table: FlatProperties, _ i: Int, _ stop: Int) -> Bool {
+    var missing = table.requiredMask
+    let first = Int(table.firstName)
+    let count = Int(table.count)
+    var k = i &+ 1
+    while k < stop {
+      let v = k &+ 1
+      let j = find(k, first, count)
+      if j >= 0 {
+        missing &= ~(1 &<< UInt64(j))
+        if !eval(Int(lists[Int(table.firstSchema) &+ j]), v) { return false }
+      } else if table.additional >= 0 {
+        if table.additionalFalse || !eval(Int(table.additional), v) { return false }
+      }
+      k = next(v)
+    }
+    return missing == 0
+  }
+}
+
+extension FlatProgram {
+  /// Whether node `node` of the tape satisfies the schema.
+  /// - Parameters:
+  ///   - nodes: the document's tape.
+  ///   - bytes: the document's bytes.
+  ///   - node: the value to check.
+  ///   - schemaProgram: the node graph, for checks that run through ``SchemaEvaluator``.
+  /// - Returns: whether the value is valid.
+  /// - Complexity: O(instance size × schema applicators); allocates only for strings with
+  ///   escapes that must be compared, and in the checks handed to ``SchemaEvaluator``.
+  func isValid(
+    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int, schemaProgram: SchemaProgram
+  ) -> Bool {
+    ops.withUnsafeBufferPointer { ops in
+      nodeStart.withUnsafeBufferPointer { nodeStart in
+        lists.withUnsafeBufferPointer { lists in
+          strings.withUnsafeBufferPointer { strings in
+            arena.withUnsafeBufferPointer { arena in
+              properties.withUnsafeBufferPointer { properties in
+                legacyChecks.withUnsafeBufferPointer { legacyChecks in
+                  var evaluator = FlatEvaluator(
+                    ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
+                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes, bytes: bytes,
+                    legacy: SchemaEvaluator(
+                      nodes: nodes, bytes: bytes, program: schemaProgram, origin: node, collecting: false, limit: 0))
+                  return evaluator.eval(root, node)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -99,48 +99,22 @@ struct FlatEvaluator {
   mutating func run(_ op: FlatOp, _ i: Int) -> Bool {
     let node = nodes[i]
     switch op.code {
-    case .fail:
-      return false
+    case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems, .minProperties,
+      .maxProperties:
+      return runLeaf(op, node, i)
 
-    case .type:
-      let mask = UInt8(truncatingIfNeeded: op.a)
-      switch node.kind {
-      case .null: return mask & SchemaTypes.null != 0
-      case .true, .false: return mask & SchemaTypes.boolean != 0
-      case .string: return mask & SchemaTypes.string != 0
-      case .object: return mask & SchemaTypes.object != 0
-      case .array: return mask & SchemaTypes.array != 0
-      case .number:
-        if mask & SchemaTypes.number != 0 { return true }
-        if mask & SchemaTypes.integer == 0 { return false }
-        return node.flags & 1 == 0 || legacy.decimal(i).isInteger
+    case .memberConst:
+      guard node.kind == .object else { return true }
+      var k = i &+ 1
+      let stop = Int(node.end)
+      while k < stop {
+        if find(k, op.a, 1) == 0 {
+          let v = k &+ 1
+          if nodes[v].kind != .string || find(v, Int(op.b), 1) != 0 { return false }
+        }
+        k = next(k &+ 1)
       }
-
-    case .enumStrings:
-      return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
-
-    case .constString:
-      return node.kind == .string && find(i, op.a, 1) >= 0
-
-    case .minLength:
-      guard node.kind == .string else { return true }
-      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
-      if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
-      return legacy.codePointCount(i) >= op.a
-
-    case .maxLength:
-      guard node.kind == .string else { return true }
-      if Int(node.length) <= op.a { return true }
-      return legacy.codePointCount(i) <= op.a
-
-    case .minItems:
-      return node.kind != .array || Int(node.length) >= op.a
-    case .maxItems:
-      return node.kind != .array || Int(node.length) <= op.a
-    case .minProperties:
-      return node.kind != .object || Int(node.length) >= op.a
-    case .maxProperties:
-      return node.kind != .object || Int(node.length) <= op.a
+      return true
 
     case .required:
       guard node.kind == .object else { return true }
@@ -168,9 +142,9 @@ struct FlatEvaluator {
       let stop = Int(node.end)
       while e < stop {
         if index < prefixCount {
-          if !eval(Int(lists[op.a &+ index]), e) { return false }
+          if !check(Int(lists[op.a &+ index]), e) { return false }
         } else if op.c >= 0 {
-          if !eval(Int(op.c), e) { return false }
+          if !check(Int(op.c), e) { return false }
         } else {
           return true
         }
@@ -243,6 +217,69 @@ struct FlatEvaluator {
     return legacy.eval(program.legacyNodes[index], i, &annotations, false)
   }
 
+  /// Runs a leaf instruction (one that evaluates no other node) on node `i`.
+  @inline(__always)
+  func runLeaf(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+    switch op.code {
+    case .fail:
+      return false
+
+    case .type:
+      let mask = UInt8(truncatingIfNeeded: op.a)
+      switch node.kind {
+      case .null: return mask & SchemaTypes.null != 0
+      case .true, .false: return mask & SchemaTypes.boolean != 0
+      case .string: return mask & SchemaTypes.string != 0
+      case .object: return mask & SchemaTypes.object != 0
+      case .array: return mask & SchemaTypes.array != 0
+      case .number:
+        if mask & SchemaTypes.number != 0 { return true }
+        if mask & SchemaTypes.integer == 0 { return false }
+        return node.flags & 1 == 0 || legacy.decimal(i).isInteger
+      }
+
+    case .enumStrings:
+      return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
+
+    case .constString:
+      return node.kind == .string && find(i, op.a, 1) >= 0
+
+    case .minLength:
+      guard node.kind == .string else { return true }
+      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
+      if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
+      return legacy.codePointCount(i) >= op.a
+
+    case .maxLength:
+      guard node.kind == .string else { return true }
+      if Int(node.length) <= op.a { return true }
+      return legacy.codePointCount(i) <= op.a
+
+    case .minItems:
+      return node.kind != .array || Int(node.length) >= op.a
+    case .maxItems:
+      return node.kind != .array || Int(node.length) <= op.a
+    case .minProperties:
+      return node.kind != .object || Int(node.length) >= op.a
+    case .maxProperties:
+      return node.kind != .object || Int(node.length) <= op.a
+
+    default:
+      return true
+    }
+  }
+
+  /// Evaluates schema `schema` on node `i`, running a lone leaf instruction directly.
+  @inline(__always)
+  mutating func check(_ schema: Int, _ i: Int) -> Bool {
+    let start = Int(nodeStart[schema])
+    if Int(nodeStart[schema &+ 1]) &- start == 1 {
+      let op = ops[start]
+      if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
+    }
+    return eval(schema, i)
+  }
+
   /// `required` with more than 64 keys: one member lookup per key.
   func requiredSlow(_ i: Int, _ first: Int, _ count: Int) -> Bool {
     var j = 0
@@ -272,9 +309,9 @@ struct FlatEvaluator {
       let j = find(k, first, count)
       if j >= 0 {
         missing &= ~(1 &<< UInt64(j))
-        if !eval(Int(lists[Int(table.firstSchema) &+ j]), v) { return false }
+        if !check(Int(lists[Int(table.firstSchema) &+ j]), v) { return false }
       } else if table.additional >= 0 {
-        if table.additionalFalse || !eval(Int(table.additional), v) { return false }
+        if table.additionalFalse || !check(Int(table.additional), v) { return false }
       }
       k = next(v)
     }

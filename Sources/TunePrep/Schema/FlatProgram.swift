@@ -8,8 +8,11 @@ enum FlatCode: UInt8 {
   case enumStrings
   /// `const` string; a: its ``FlatString``.
   case constString
-  /// a: the limit.
+  /// a: the limit. The cases up to here are leaves: they never evaluate another node.
   case minLength, maxLength, minItems, maxItems, minProperties, maxProperties
+  /// `properties: {name: {const: "..."}}` alone (the usual `if` discriminator); a: the name's
+  /// ``FlatString``, b: the constant's.
+  case memberConst
   /// `required`; a: first ``FlatString``, b: count.
   case required
   /// `properties` + `additionalProperties` (+ merged `required`); a: ``FlatProperties`` index.
@@ -180,6 +183,15 @@ struct FlatBuilder {
     ops.append(FlatOp(a: a, b: b, c: c, code: code))
   }
 
+  /// The bytes of `schema`'s `const` when that (after `$ref`-only hops) is its only check.
+  func constantString(_ schema: SchemaNode) -> [UInt8]? {
+    let target = nodes[Int(node(schema))]
+    guard !target.hasUnevaluated, target.checks.count == 1, case .constantString(let table) = target.checks[0].op else {
+      return nil
+    }
+    return table.strings[0]
+  }
+
   mutating func emit(_ checks: [SchemaCheck]) {
     // `required` keys that `properties` also names are checked during the properties scan.
     var mergedRequired: [PropertyKey] = []
@@ -219,6 +231,12 @@ struct FlatBuilder {
         let first = strings.count
         for key in keys { _ = string(key.bytes) }
         op(.required, first, Int32(keys.count))
+      case .properties(let table)
+      where table === propertiesTable && table.names.count == 1 && table.additional == nil && mergedRequired.isEmpty
+        && constantString(table.schemas[0]) != nil:
+        let name = string(table.names[0].bytes)
+        let value = string(constantString(table.schemas[0]) ?? [])
+        op(.memberConst, Int(name), value)
       case .properties(let table) where table === propertiesTable:
         let firstName = strings.count
         var mask: UInt64 = 0

@@ -13,9 +13,20 @@ struct FlatEvaluator {
   let program: FlatProgram
   let nodes: UnsafeBufferPointer<JSONNode>
   let bytes: UnsafeBufferPointer<UInt8>
-  /// Evaluates what the flat program hands back (in boolean mode).
-  var legacy: SchemaEvaluator
-  var depth = 0
+  /// The node graph, for the checks handed to ``SchemaEvaluator``.
+  let schemaProgram: SchemaProgram
+  /// The node validation started at.
+  let origin: Int
+
+  /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
+  ///
+  /// The flat evaluator itself holds no mutable state, so it is never copied on a call.
+  func legacy(depth: Int = 0) -> SchemaEvaluator {
+    var evaluator = SchemaEvaluator(
+      nodes: nodes, bytes: bytes, program: schemaProgram, origin: origin, collecting: false, limit: 0)
+    evaluator.depth = depth
+    return evaluator
+  }
 
   // MARK: Tape helpers
 
@@ -48,6 +59,7 @@ struct FlatEvaluator {
   }
 
   /// The position (from 0) among `count` schema strings from `first` of string node `i`, or -1.
+  @inline(__always)
   func find(_ i: Int, _ first: Int, _ count: Int) -> Int {
     let n = nodes[i]
     if n.flags & 1 != 0 { return findDecoded(i, first, count) }
@@ -64,8 +76,9 @@ struct FlatEvaluator {
   }
 
   /// ``find(_:_:_:)`` for a string with escapes: decodes it first (rare, allocates).
+  @inline(never)
   func findDecoded(_ i: Int, _ first: Int, _ count: Int) -> Int {
-    let decoded = legacy.stringBytes(i)
+    let decoded = legacy().stringBytes(i)
     var j = 0
     while j < count {
       let s = strings[first &+ j]
@@ -82,21 +95,27 @@ struct FlatEvaluator {
   // MARK: Evaluation
 
   /// Whether node `i` satisfies schema node `schema`.
-  mutating func eval(_ schema: Int, _ i: Int) -> Bool {
-    depth &+= 1
-    defer { depth &-= 1 }
+  func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
+    let depth = depth &+ 1
     if depth > SchemaEvaluator.maxDepth { return false }
     var pc = Int(nodeStart[schema])
     let end = Int(nodeStart[schema &+ 1])
     while pc < end {
-      if !run(ops[pc], i) { return false }
+      let op = ops[pc]
+      if op.code.rawValue <= FlatCode.maxProperties.rawValue {
+        if !runLeaf(op, nodes[i], i) { return false }
+      } else if !run(op, i, depth) {
+        return false
+      }
       pc &+= 1
     }
     return true
   }
 
-  @inline(__always)
-  mutating func run(_ op: FlatOp, _ i: Int) -> Bool {
+  /// Runs one instruction; applicators recurse through ``eval(_:_:_:)``. Kept out of line so
+  /// that the leaf checks inlined in ``eval(_:_:_:)`` do not pay for its frame.
+  @inline(never)
+  func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
     let node = nodes[i]
     switch op.code {
     case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems, .minProperties,
@@ -132,7 +151,7 @@ struct FlatEvaluator {
 
     case .properties:
       guard node.kind == .object else { return true }
-      return runProperties(properties[op.a], i, Int(node.end))
+      return runProperties(properties[op.a], i, Int(node.end), depth)
 
     case .items:
       guard node.kind == .array else { return true }
@@ -142,9 +161,9 @@ struct FlatEvaluator {
       let stop = Int(node.end)
       while e < stop {
         if index < prefixCount {
-          if !check(Int(lists[op.a &+ index]), e) { return false }
+          if !check(Int(lists[op.a &+ index]), e, depth) { return false }
         } else if op.c >= 0 {
-          if !check(Int(op.c), e) { return false }
+          if !check(Int(op.c), e, depth) { return false }
         } else {
           return true
         }
@@ -156,7 +175,7 @@ struct FlatEvaluator {
     case .allOf:
       var j = 0
       while j < Int(op.b) {
-        if !eval(Int(lists[op.a &+ j]), i) { return false }
+        if !eval(Int(lists[op.a &+ j]), i, depth) { return false }
         j &+= 1
       }
       return true
@@ -164,7 +183,7 @@ struct FlatEvaluator {
     case .anyOf:
       var j = 0
       while j < Int(op.b) {
-        if eval(Int(lists[op.a &+ j]), i) { return true }
+        if eval(Int(lists[op.a &+ j]), i, depth) { return true }
         j &+= 1
       }
       return false
@@ -173,7 +192,7 @@ struct FlatEvaluator {
       var matched = 0
       var j = 0
       while j < Int(op.b) {
-        if eval(Int(lists[op.a &+ j]), i) {
+        if eval(Int(lists[op.a &+ j]), i, depth) {
           matched &+= 1
           if matched > 1 { return false }
         }
@@ -182,38 +201,38 @@ struct FlatEvaluator {
       return matched == 1
 
     case .not:
-      return !eval(op.a, i)
+      return !eval(op.a, i, depth)
 
     case .conditional:
-      if eval(op.a, i) {
-        return op.b < 0 || eval(Int(op.b), i)
+      if eval(op.a, i, depth) {
+        return op.b < 0 || eval(Int(op.b), i, depth)
       }
-      return op.c < 0 || eval(Int(op.c), i)
+      return op.c < 0 || eval(Int(op.c), i, depth)
 
     case .ref:
-      return eval(op.a, i)
+      return eval(op.a, i, depth)
 
     case .legacyCheck:
-      return runLegacyCheck(op.a, i)
+      return runLegacyCheck(op.a, i, depth)
 
     case .legacyNode:
-      return runLegacyNode(op.a, i)
+      return runLegacyNode(op.a, i, depth)
     }
   }
 
   /// Runs check `index` of the side table with ``SchemaEvaluator`` (kept out of line: rare).
   @inline(never)
-  mutating func runLegacyCheck(_ index: Int, _ i: Int) -> Bool {
+  func runLegacyCheck(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
-    legacy.depth = depth
+    var legacy = legacy(depth: depth)
     return legacy.run(legacyChecks[index], i, &annotations, false)
   }
 
   /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
   @inline(never)
-  mutating func runLegacyNode(_ index: Int, _ i: Int) -> Bool {
+  func runLegacyNode(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
-    legacy.depth = depth
+    var legacy = legacy(depth: depth)
     return legacy.eval(program.legacyNodes[index], i, &annotations, false)
   }
 
@@ -235,7 +254,7 @@ struct FlatEvaluator {
       case .number:
         if mask & SchemaTypes.number != 0 { return true }
         if mask & SchemaTypes.integer == 0 { return false }
-        return node.flags & 1 == 0 || legacy.decimal(i).isInteger
+        return node.flags & 1 == 0 || legacy().decimal(i).isInteger
       }
 
     case .enumStrings:
@@ -248,12 +267,12 @@ struct FlatEvaluator {
       guard node.kind == .string else { return true }
       // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
       if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
-      return legacy.codePointCount(i) >= op.a
+      return legacy().codePointCount(i) >= op.a
 
     case .maxLength:
       guard node.kind == .string else { return true }
       if Int(node.length) <= op.a { return true }
-      return legacy.codePointCount(i) <= op.a
+      return legacy().codePointCount(i) <= op.a
 
     case .minItems:
       return node.kind != .array || Int(node.length) >= op.a
@@ -271,13 +290,13 @@ struct FlatEvaluator {
 
   /// Evaluates schema `schema` on node `i`, running a lone leaf instruction directly.
   @inline(__always)
-  mutating func check(_ schema: Int, _ i: Int) -> Bool {
+  func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
     let start = Int(nodeStart[schema])
     if Int(nodeStart[schema &+ 1]) &- start == 1 {
       let op = ops[start]
       if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
     }
-    return eval(schema, i)
+    return eval(schema, i, depth)
   }
 
   /// `required` with more than 64 keys: one member lookup per key.
@@ -299,7 +318,7 @@ struct FlatEvaluator {
 
   /// One scan over the members of object `i`: each value against its property's schema (or
   /// `additionalProperties`), while noting which required names were seen.
-  mutating func runProperties(_ table: FlatProperties, _ i: Int, _ stop: Int) -> Bool {
+  func runProperties(_ table: FlatProperties, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
     var missing = table.requiredMask
     let first = Int(table.firstName)
     let count = Int(table.count)
@@ -309,9 +328,9 @@ struct FlatEvaluator {
       let j = find(k, first, count)
       if j >= 0 {
         missing &= ~(1 &<< UInt64(j))
-        if !check(Int(lists[Int(table.firstSchema) &+ j]), v) { return false }
+        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return false }
       } else if table.additional >= 0 {
-        if table.additionalFalse || !check(Int(table.additional), v) { return false }
+        if table.additionalFalse || !check(Int(table.additional), v, depth) { return false }
       }
       k = next(v)
     }
@@ -339,12 +358,11 @@ extension FlatProgram {
             arena.withUnsafeBufferPointer { arena in
               properties.withUnsafeBufferPointer { properties in
                 legacyChecks.withUnsafeBufferPointer { legacyChecks in
-                  var evaluator = FlatEvaluator(
+                  let evaluator = FlatEvaluator(
                     ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
                     properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes, bytes: bytes,
-                    legacy: SchemaEvaluator(
-                      nodes: nodes, bytes: bytes, program: schemaProgram, origin: node, collecting: false, limit: 0))
-                  return evaluator.eval(root, node)
+                    schemaProgram: schemaProgram, origin: node)
+                  return evaluator.eval(root, node, 0)
                 }
               }
             }

@@ -94,26 +94,45 @@ struct FlatEvaluator {
 
   // MARK: Evaluation
 
-  /// Whether node `i` satisfies schema node `schema`.
+  /// Whether node `i` satisfies schema node `schema`, `depth` levels down.
   func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
-    let depth = depth &+ 1
-    if depth > SchemaEvaluator.maxDepth { return false }
+    if depth >= SchemaEvaluator.maxDepth { return false }
     var pc = Int(nodeStart[schema])
     let end = Int(nodeStart[schema &+ 1])
     while pc < end {
-      let op = ops[pc]
-      if op.code.rawValue <= FlatCode.maxProperties.rawValue {
-        if !runLeaf(op, nodes[i], i) { return false }
-      } else if !run(op, i, depth) {
-        return false
-      }
+      if !step(ops[pc], i, depth &+ 1) { return false }
       pc &+= 1
     }
     return true
   }
 
-  /// Runs one instruction; applicators recurse through ``eval(_:_:_:)``. Kept out of line so
-  /// that the leaf checks inlined in ``eval(_:_:_:)`` do not pay for its frame.
+  /// Evaluates schema `schema` on node `i`; a node of one instruction (most subschemas) runs
+  /// it directly, without the loop of ``eval(_:_:_:)``.
+  @inline(__always)
+  func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
+    let start = Int(nodeStart[schema])
+    let count = Int(nodeStart[schema &+ 1]) &- start
+    if count == 1 {
+      if depth >= SchemaEvaluator.maxDepth { return false }
+      return step(ops[start], i, depth &+ 1)
+    }
+    if count == 0 { return true }
+    return eval(schema, i, depth)
+  }
+
+  /// Runs one instruction: leaves inline, `properties` straight to its scan, the rest in ``run(_:_:_:)``.
+  @inline(__always)
+  func step(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
+    if op.code == .properties {
+      let node = nodes[i]
+      return node.kind != .object || runProperties(properties[op.a], i, Int(node.end), depth)
+    }
+    return run(op, i, depth)
+  }
+
+  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``. Kept out of line so
+  /// that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
   @inline(never)
   func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
     let node = nodes[i]
@@ -175,7 +194,7 @@ struct FlatEvaluator {
     case .allOf:
       var j = 0
       while j < Int(op.b) {
-        if !eval(Int(lists[op.a &+ j]), i, depth) { return false }
+        if !check(Int(lists[op.a &+ j]), i, depth) { return false }
         j &+= 1
       }
       return true
@@ -183,7 +202,7 @@ struct FlatEvaluator {
     case .anyOf:
       var j = 0
       while j < Int(op.b) {
-        if eval(Int(lists[op.a &+ j]), i, depth) { return true }
+        if check(Int(lists[op.a &+ j]), i, depth) { return true }
         j &+= 1
       }
       return false
@@ -192,7 +211,7 @@ struct FlatEvaluator {
       var matched = 0
       var j = 0
       while j < Int(op.b) {
-        if eval(Int(lists[op.a &+ j]), i, depth) {
+        if check(Int(lists[op.a &+ j]), i, depth) {
           matched &+= 1
           if matched > 1 { return false }
         }
@@ -201,16 +220,16 @@ struct FlatEvaluator {
       return matched == 1
 
     case .not:
-      return !eval(op.a, i, depth)
+      return !check(op.a, i, depth)
 
     case .conditional:
-      if eval(op.a, i, depth) {
-        return op.b < 0 || eval(Int(op.b), i, depth)
+      if check(op.a, i, depth) {
+        return op.b < 0 || check(Int(op.b), i, depth)
       }
-      return op.c < 0 || eval(Int(op.c), i, depth)
+      return op.c < 0 || check(Int(op.c), i, depth)
 
     case .ref:
-      return eval(op.a, i, depth)
+      return check(op.a, i, depth)
 
     case .legacyCheck:
       return runLegacyCheck(op.a, i, depth)
@@ -286,17 +305,6 @@ struct FlatEvaluator {
     default:
       return true
     }
-  }
-
-  /// Evaluates schema `schema` on node `i`, running a lone leaf instruction directly.
-  @inline(__always)
-  func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
-    let start = Int(nodeStart[schema])
-    if Int(nodeStart[schema &+ 1]) &- start == 1 {
-      let op = ops[start]
-      if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
-    }
-    return eval(schema, i, depth)
   }
 
   /// `required` with more than 64 keys: one member lookup per key.

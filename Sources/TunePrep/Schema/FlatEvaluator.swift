@@ -273,7 +273,7 @@ struct FlatEvaluator {
       case .number:
         if mask & SchemaTypes.number != 0 { return true }
         if mask & SchemaTypes.integer == 0 { return false }
-        return node.flags & 1 == 0 || legacy().decimal(i).isInteger
+        return node.flags & 1 == 0 || isIntegral(i)
       }
 
     case .enumStrings:
@@ -286,12 +286,12 @@ struct FlatEvaluator {
       guard node.kind == .string else { return true }
       // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
       if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
-      return legacy().codePointCount(i) >= op.a
+      return codePoints(i) >= op.a
 
     case .maxLength:
       guard node.kind == .string else { return true }
       if Int(node.length) <= op.a { return true }
-      return legacy().codePointCount(i) <= op.a
+      return codePoints(i) <= op.a
 
     case .minItems:
       return node.kind != .array || Int(node.length) >= op.a
@@ -306,6 +306,14 @@ struct FlatEvaluator {
       return true
     }
   }
+
+  /// Whether number node `i`, written with a fraction or exponent, is an integer (rare: out of line).
+  @inline(never)
+  func isIntegral(_ i: Int) -> Bool { legacy().decimal(i).isInteger }
+
+  /// The length of string node `i` in code points (out of line: most strings pass on byte length).
+  @inline(never)
+  func codePoints(_ i: Int) -> Int { legacy().codePointCount(i) }
 
   /// `required` with more than 64 keys: one member lookup per key.
   func requiredSlow(_ i: Int, _ first: Int, _ count: Int) -> Bool {

@@ -120,7 +120,8 @@ struct FlatEvaluator {
     return eval(schema, i, depth)
   }
 
-  /// Runs one instruction: leaves inline, `properties` straight to its scan, the rest in ``run(_:_:_:)``.
+  /// Runs one instruction: leaves inline, `properties` and the `if` discriminator straight to
+  /// their scans, the rest in ``run(_:_:_:)``.
   @inline(__always)
   func step(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
     if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
@@ -128,6 +129,7 @@ struct FlatEvaluator {
       let node = nodes[i]
       return node.kind != .object || runProperties(properties[op.a], i, Int(node.end), depth)
     }
+    if op.code == .memberConst { return runMemberConst(op, nodes[i], i) }
     return run(op, i, depth)
   }
 
@@ -142,17 +144,7 @@ struct FlatEvaluator {
       return runLeaf(op, node, i)
 
     case .memberConst:
-      guard node.kind == .object else { return true }
-      var k = i &+ 1
-      let stop = Int(node.end)
-      while k < stop {
-        if find(k, op.a, 1) == 0 {
-          let v = k &+ 1
-          if nodes[v].kind != .string || find(v, Int(op.b), 1) != 0 { return false }
-        }
-        k = next(k &+ 1)
-      }
-      return true
+      return runMemberConst(op, node, i)
 
     case .required:
       guard node.kind == .object else { return true }
@@ -305,6 +297,22 @@ struct FlatEvaluator {
     default:
       return true
     }
+  }
+
+  /// Whether every member `op.a` of object `i` (if any) is the string `op.b`.
+  @inline(__always)
+  func runMemberConst(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+    guard node.kind == .object else { return true }
+    var k = i &+ 1
+    let stop = Int(node.end)
+    while k < stop {
+      if find(k, op.a, 1) == 0 {
+        let v = k &+ 1
+        if nodes[v].kind != .string || find(v, Int(op.b), 1) != 0 { return false }
+      }
+      k = next(k &+ 1)
+    }
+    return true
   }
 
   /// Whether number node `i`, written with a fraction or exponent, is an integer (rare: out of line).

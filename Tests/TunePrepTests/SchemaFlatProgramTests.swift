@@ -67,6 +67,10 @@ import Testing
     (#"{"type":"integer"}"#, #"1.5"#, false),
     (#"{"oneOf":[{"type":"string"},{"minLength":2}]}"#, #""ab""#, false),
     (#"{"not":{"enum":["a","b"]}}"#, #""c""#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x"}"#, false),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","a":"y"}"#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","\u0061":"y"}"#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"b":1}"#, false),
   ]
 
   @Test(arguments: mixed)

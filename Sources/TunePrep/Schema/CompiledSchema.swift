@@ -41,7 +41,9 @@ public struct CompiledSchema: Sendable {
     document.nodes.withUnsafeBufferPointer { nodes in
       document.bytes.withUnsafeBufferPointer { bytes in
         if let flat = program.flat {
-          return flat.isValid(nodes: nodes, bytes: bytes, node: node, schemaProgram: program)
+          // The parser reports every repeated key (possibly more), so none reported means unique.
+          let uniqueKeys = !document.warnings.contains { $0.kind == .duplicateKey }
+          return flat.isValid(nodes: nodes, bytes: bytes, node: node, schemaProgram: program, uniqueKeys: uniqueKeys)
         }
         var evaluator = SchemaEvaluator(
           nodes: nodes, bytes: bytes, program: program, origin: node, collecting: false, limit: 0)

@@ -17,6 +17,9 @@ struct FlatEvaluator {
   let schemaProgram: SchemaProgram
   /// The node validation started at.
   let origin: Int
+  /// No object of the document repeats a key (the parser reported no duplicate), so a member
+  /// lookup may stop at the first match.
+  let uniqueKeys: Bool
 
   /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
   ///
@@ -309,6 +312,7 @@ struct FlatEvaluator {
       if find(k, op.a, 1) == 0 {
         let v = k &+ 1
         if nodes[v].kind != .string || find(v, Int(op.b), 1) != 0 { return false }
+        if uniqueKeys { return true }
       }
       k = next(k &+ 1)
     }
@@ -369,11 +373,13 @@ extension FlatProgram {
   ///   - bytes: the document's bytes.
   ///   - node: the value to check.
   ///   - schemaProgram: the node graph, for checks that run through ``SchemaEvaluator``.
+  ///   - uniqueKeys: no object of the document repeats a key.
   /// - Returns: whether the value is valid.
   /// - Complexity: O(instance size × schema applicators); allocates only for strings with
   ///   escapes that must be compared, and in the checks handed to ``SchemaEvaluator``.
   func isValid(
-    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int, schemaProgram: SchemaProgram
+    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int, schemaProgram: SchemaProgram,
+    uniqueKeys: Bool
   ) -> Bool {
     ops.withUnsafeBufferPointer { ops in
       nodeStart.withUnsafeBufferPointer { nodeStart in
@@ -385,7 +391,7 @@ extension FlatProgram {
                   let evaluator = FlatEvaluator(
                     ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
                     properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes, bytes: bytes,
-                    schemaProgram: schemaProgram, origin: node)
+                    schemaProgram: schemaProgram, origin: node, uniqueKeys: uniqueKeys)
                   return evaluator.eval(root, node, 0)
                 }
               }

@@ -27,8 +27,10 @@ final class SchemaProgram: @unchecked Sendable {
 ///
 /// Validation runs directly on a parsed ``JSONDocument``: strings are compared as raw bytes
 /// unless they contain escapes, numbers are read only when a keyword needs them. A valid record
-/// is checked in one pass that records nothing; an invalid one is checked a second time to
-/// collect every error (up to a limit) with its locations. Safe to share across threads.
+/// is checked in one boolean pass over a ``FlatProgram`` (trivial structs and indices, no
+/// reference counting, no allocation on the valid path); an invalid one is checked a second
+/// time by ``SchemaEvaluator`` to collect every error (up to a limit) with its locations.
+/// Safe to share across threads.
 public struct CompiledSchema: Sendable {
   let root: SchemaNode
   let program: SchemaProgram

@@ -33,8 +33,14 @@ import Testing
     (#"{"messages":[],"tools":[]}"#, false),
     (#"{"messages":[{"role":"user","content":"a"}],"parallel_tool_calls":true}"#, true),
     (#"{"messages":[{"role":"user","content":"a"}],"parallel_tool_calls":1}"#, false),
-    (#"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"bad name"}}]}"#, false),
-    (#"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"ok_1"}}]}"#, true),
+    (
+      #"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"bad name"}}]}"#,
+      false
+    ),
+    (
+      #"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"ok_1"}}]}"#,
+      true
+    ),
     (#"[{"messages":[]}]"#, false),
     (#"{"messages":[{"role":"user","content":"a"}],"extra":1}"#, false),
   ]
@@ -56,11 +62,23 @@ import Testing
     (#"{"properties":{"a":{"minimum":3}},"required":["a","b"]}"#, #"{"a":3,"b":0}"#, true),
     (#"{"properties":{"a":{"minimum":3}},"required":["a","b"]}"#, #"{"a":3}"#, false),
     (#"{"properties":{"a":{"minimum":3}},"required":["a"]}"#, #"{"a":2}"#, false),
-    (#"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#, #"{"abcdefghijk":"0123456789ab"}"#, true),
-    (#"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#, #"{"abcdefghijk":"0123456789aX"}"#, false),
+    (
+      #"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#,
+      #"{"abcdefghijk":"0123456789ab"}"#, true
+    ),
+    (
+      #"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#,
+      #"{"abcdefghijk":"0123456789aX"}"#, false
+    ),
     (#"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#, #"{"abcdefghijX":"0"}"#, true),
-    (#"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"a":2}]"#, true),
-    (#"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"b":2}]"#, false),
+    (
+      #"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"a":2}]"#,
+      true
+    ),
+    (
+      #"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"b":2}]"#,
+      false
+    ),
     (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1]"#, true),
     (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1,2]"#, false),
     (#"{"type":"integer"}"#, #"1.0"#, true),

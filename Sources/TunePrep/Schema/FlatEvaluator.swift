@@ -26,7 +26,8 @@ struct FlatEvaluator {
   /// The flat evaluator itself holds no mutable state, so it is never copied on a call.
   func legacy(depth: Int = 0) -> SchemaEvaluator {
     var evaluator = SchemaEvaluator(
-      nodes: nodes, bytes: bytes, program: schemaProgram, origin: origin, collecting: false, limit: 0)
+      nodes: nodes, bytes: bytes, program: schemaProgram, origin: origin, collecting: false,
+      limit: 0)
     evaluator.depth = depth
     return evaluator
   }
@@ -72,7 +73,9 @@ struct FlatEvaluator {
     var j = 0
     while j < count {
       let s = strings[first &+ j]
-      if Int(s.length) == length && s.prefix == p && (length <= 8 || tailEquals(s, start, length)) { return j }
+      if Int(s.length) == length && s.prefix == p && (length <= 8 || tailEquals(s, start, length)) {
+        return j
+      }
       j &+= 1
     }
     return -1
@@ -136,13 +139,15 @@ struct FlatEvaluator {
     return run(op, i, depth)
   }
 
-  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``. Kept out of line so
-  /// that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
+  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``.
+  ///
+  /// Kept out of line so that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
   @inline(never)
   func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
     let node = nodes[i]
     switch op.code {
-    case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems, .minProperties,
+    case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems,
+      .minProperties,
       .maxProperties:
       return runLeaf(op, node, i)
 
@@ -378,7 +383,8 @@ extension FlatProgram {
   /// - Complexity: O(instance size × schema applicators); allocates only for strings with
   ///   escapes that must be compared, and in the checks handed to ``SchemaEvaluator``.
   func isValid(
-    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int, schemaProgram: SchemaProgram,
+    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int,
+    schemaProgram: SchemaProgram,
     uniqueKeys: Bool
   ) -> Bool {
     ops.withUnsafeBufferPointer { ops in
@@ -390,7 +396,8 @@ extension FlatProgram {
                 legacyChecks.withUnsafeBufferPointer { legacyChecks in
                   let evaluator = FlatEvaluator(
                     ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
-                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes, bytes: bytes,
+                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes,
+                    bytes: bytes,
                     schemaProgram: schemaProgram, origin: node, uniqueKeys: uniqueKeys)
                   return evaluator.eval(root, node, 0)
                 }

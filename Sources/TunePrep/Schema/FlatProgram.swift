@@ -151,7 +151,8 @@ struct FlatBuilder {
   }
 
   mutating func string(_ bytes: [UInt8]) -> Int32 {
-    strings.append(FlatString(start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes)))
+    strings.append(
+      FlatString(start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes)))
     arena.append(contentsOf: bytes)
     return Int32(strings.count - 1)
   }
@@ -165,7 +166,9 @@ struct FlatBuilder {
   mutating func build() {
     // Aliases first, so that every operand can point past `$ref`-only nodes.
     for (n, node) in nodes.enumerated() where !node.hasUnevaluated && node.checks.count == 1 {
-      if case .ref(let target) = node.checks[0].op, let t = index[ObjectIdentifier(target)] { alias[n] = t }
+      if case .ref(let target) = node.checks[0].op, let t = index[ObjectIdentifier(target)] {
+        alias[n] = t
+      }
     }
     for node in nodes {
       nodeStart.append(Int32(ops.count))
@@ -186,7 +189,9 @@ struct FlatBuilder {
   /// The bytes of `schema`'s `const` when that (after `$ref`-only hops) is its only check.
   func constantString(_ schema: SchemaNode) -> [UInt8]? {
     let target = nodes[Int(node(schema))]
-    guard !target.hasUnevaluated, target.checks.count == 1, case .constantString(let table) = target.checks[0].op else {
+    guard !target.hasUnevaluated, target.checks.count == 1,
+      case .constantString(let table) = target.checks[0].op
+    else {
       return nil
     }
     return table.strings[0]
@@ -225,14 +230,17 @@ struct FlatBuilder {
       case .minProperties(let n): op(.minProperties, n)
       case .maxProperties(let n): op(.maxProperties, n)
       case .required(let keys):
-        if !mergedRequired.isEmpty && keys.allSatisfy({ key in mergedRequired.contains { $0.bytes == key.bytes } }) {
+        if !mergedRequired.isEmpty
+          && keys.allSatisfy({ key in mergedRequired.contains { $0.bytes == key.bytes } })
+        {
           continue
         }
         let first = strings.count
         for key in keys { _ = string(key.bytes) }
         op(.required, first, Int32(keys.count))
       case .properties(let table)
-      where table === propertiesTable && table.names.count == 1 && table.additional == nil && mergedRequired.isEmpty
+      where table === propertiesTable && table.names.count == 1 && table.additional == nil
+        && mergedRequired.isEmpty
         && constantString(table.schemas[0]) != nil:
         let name = string(table.names[0].bytes)
         let value = string(constantString(table.schemas[0]) ?? [])
@@ -248,8 +256,10 @@ struct FlatBuilder {
         let additional = table.additional.map(node) ?? -1
         properties.append(
           FlatProperties(
-            firstName: Int32(firstName), count: Int32(table.names.count), firstSchema: Int32(firstSchema),
-            additional: additional, additionalFalse: table.additional?.isFalse ?? false, requiredMask: mask))
+            firstName: Int32(firstName), count: Int32(table.names.count),
+            firstSchema: Int32(firstSchema),
+            additional: additional, additionalFalse: table.additional?.isFalse ?? false,
+            requiredMask: mask))
         op(.properties, properties.count - 1)
       case .items(let table):
         let first = list(table.prefix)
@@ -261,7 +271,9 @@ struct FlatBuilder {
       case .conditional(let table):
         // Without then/else, `if` only contributes annotations, which this program never needs.
         if table.then == nil && table.otherwise == nil { continue }
-        op(.conditional, Int(node(table.condition)), table.then.map(node) ?? -1, table.otherwise.map(node) ?? -1)
+        op(
+          .conditional, Int(node(table.condition)), table.then.map(node) ?? -1,
+          table.otherwise.map(node) ?? -1)
       case .ref(let target): op(.ref, Int(node(target)))
       default:
         legacyChecks.append(check)

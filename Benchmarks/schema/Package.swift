@@ -8,14 +8,15 @@ import PackageDescription
 let package = Package(
   name: "schema-bench",
   targets: [
-    // Mirror the main package's TunePrep dependencies here if it gains any.
-    .target(name: "TunePrep"),
+    // Mirror the main package's TunePrep dependencies here (Sources/CLibXML2 is a link too).
+    .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .target(name: "TunePrep", dependencies: ["CLibXML2"]),
     .executableTarget(name: "schema-bench", dependencies: ["TunePrep"], path: "Sources/SchemaBench"),
   ],
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
   var settings = target.swiftSettings ?? []
   settings.append(contentsOf: [
     .enableUpcomingFeature("ExistentialAny"),

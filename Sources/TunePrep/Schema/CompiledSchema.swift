@@ -6,11 +6,14 @@ final class SchemaProgram: @unchecked Sendable {
   let dynamicAnchors: [Int: [String: SchemaNode]]
   /// Whether validation must track the dynamic scope (the schema uses `$dynamicRef`).
   let usesDynamicScope: Bool
+  /// The flat program of the boolean pass, or nil when the schema needs the dynamic scope.
+  let flat: FlatProgram?
 
-  init(nodes: [SchemaNode], dynamicAnchors: [Int: [String: SchemaNode]], usesDynamicScope: Bool) {
+  init(nodes: [SchemaNode], root: SchemaNode, dynamicAnchors: [Int: [String: SchemaNode]], usesDynamicScope: Bool) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.usesDynamicScope = usesDynamicScope
+    self.flat = FlatProgram(nodes: nodes, root: root, usesDynamicScope: usesDynamicScope)
     for node in nodes { node.freeze() }
   }
 
@@ -24,8 +27,10 @@ final class SchemaProgram: @unchecked Sendable {
 ///
 /// Validation runs directly on a parsed ``JSONDocument``: strings are compared as raw bytes
 /// unless they contain escapes, numbers are read only when a keyword needs them. A valid record
-/// is checked in one pass that records nothing; an invalid one is checked a second time to
-/// collect every error (up to a limit) with its locations. Safe to share across threads.
+/// is checked in one boolean pass over a ``FlatProgram`` (trivial structs and indices, no
+/// reference counting, no allocation on the valid path); an invalid one is checked a second
+/// time by ``SchemaEvaluator`` to collect every error (up to a limit) with its locations.
+/// Safe to share across threads.
 public struct CompiledSchema: Sendable {
   let root: SchemaNode
   let program: SchemaProgram
@@ -37,6 +42,11 @@ public struct CompiledSchema: Sendable {
   public func isValid(_ document: JSONDocument, node: Int = 0) -> Bool {
     document.nodes.withUnsafeBufferPointer { nodes in
       document.bytes.withUnsafeBufferPointer { bytes in
+        if let flat = program.flat {
+          // The parser reports every repeated key (possibly more), so none reported means unique.
+          let uniqueKeys = !document.warnings.contains { $0.kind == .duplicateKey }
+          return flat.isValid(nodes: nodes, bytes: bytes, node: node, schemaProgram: program, uniqueKeys: uniqueKeys)
+        }
         var evaluator = SchemaEvaluator(
           nodes: nodes, bytes: bytes, program: program, origin: node, collecting: false, limit: 0)
         var annotations = Annotations()

@@ -183,7 +183,7 @@ final class CompilerSession {
       }
     }
     let program = SchemaProgram(
-      nodes: allNodes, dynamicAnchors: dynamic, usesDynamicScope: !dynamicNames.isEmpty)
+      nodes: allNodes, root: root, dynamicAnchors: dynamic, usesDynamicScope: !dynamicNames.isEmpty)
     return CompiledSchema(root: root, program: program)
   }
 

@@ -20,6 +20,12 @@ var repeats = 3
 if let index = arguments.firstIndex(of: "--repeat"), index + 1 < arguments.count, let n = Int(arguments[index + 1]) {
   repeats = n
 }
+// `--mode parse` or `--mode validate` runs only that pass (for instruction counts under perf stat
+// or callgrind: the difference of the two is the validator's share).
+var modes = [false, true]
+if let index = arguments.firstIndex(of: "--mode"), index + 1 < arguments.count {
+  modes = arguments[index + 1] == "parse" ? [false] : [true]
+}
 let schemaBytes = readAll(arguments[1])
 let input = readAll(arguments[2])
 let compileStart = ContinuousClock.now
@@ -74,7 +80,7 @@ func pass(validate: Bool) -> (Double, Int, Int, Int, Int) {
 
 let megabytes = Double(input.count) / 1e6
 print("file: \(arguments[2]) (\(String(format: "%.1f", megabytes)) MB), schema compiled in \(compileTime)")
-for mode in [false, true] {
+for mode in modes {
   var best = Double.infinity
   var last = (0.0, 0, 0, 0, 0)
   for _ in 0..<repeats {

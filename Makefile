@@ -33,7 +33,7 @@ test: deps vocab
 
 # Builds tuneprep and validates the bundled samples: the good sets pass, the broken one shows
 # every finding code.
-demo: release
+demo: release vocab
 	@echo "== good samples: expect no errors"
 	$(BIN) validate samples/chat.jsonl samples/alpaca.jsonl samples/sharegpt.jsonl
 	@echo
@@ -46,6 +46,9 @@ demo: release
 	@echo "== import support tickets from CSV and XML"
 	$(BIN) import samples/tickets.csv --input-column question --output-column answer | head -2
 	$(BIN) import samples/tickets.xml --record '//ticket' --input './question' --output './answer' | head -2
+	@echo
+	@echo "== token counts, context window and cost (exit status 1: one example is too long)"
+	-$(BIN) tokens --context-window 150 --provider openai --price-per-million 3 samples/chat.jsonl
 
 install: release vocab
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -23,68 +23,82 @@ struct ConversationRules {
       return
     }
     guard !turns.isEmpty else { return }
-    let answers = turns.filter { $0.role == .assistant }
-    if answers.isEmpty {
+    // Index-based loops: a Turn holds strings and arrays, so copying one costs refcounting.
+    var answerCount = 0
+    var weightedAnswers = 0
+    var lastAnswer = -1
+    for i in turns.indices where turns[i].role == .assistant {
+      answerCount += 1
+      if turns[i].weight != 0 { weightedAnswers += 1 }
+      lastAnswer = i
+    }
+    // A turn dropped for an earlier error (an unknown role, say) must not also read as a
+    // missing answer.
+    if answerCount == 0 && !c.hasErrors {
       c.report(
         .formatNoAnswer, at: nil,
         "the example has no assistant answer: add the answer the model should learn to give")
-    } else if answers.allSatisfy({ $0.weight == 0 }) {
+    } else if answerCount > 0 && weightedAnswers == 0 {
       c.report(
-        .formatWeight, at: answers.last?.node,
+        .formatWeight, at: turns[lastAnswer].node,
         "every assistant message has weight 0, so nothing in this example is trained")
     }
     var previous: Role?
     var seenNonSystem = false
     var callIDs: [String] = []
-    for (index, turn) in turns.enumerated() {
-      if turn.role == .system {
+    for index in turns.indices {
+      let role = turns[index].role
+      if role == .system {
         if seenNonSystem || index > 0 || example.system != nil {
           c.report(
-            .formatSystemPosition, at: turn.node,
+            .formatSystemPosition, at: turns[index].node,
             "a system message after the conversation started: put the system prompt first, once")
         }
       } else {
         seenNonSystem = true
       }
-      for call in turn.toolCalls {
-        if let id = call.id { callIDs.append(id.string(in: d)) }
+      if !turns[index].toolCalls.isEmpty {
+        for call in turns[index].toolCalls {
+          if let id = call.id { callIDs.append(id.string(in: d)) }
+        }
       }
-      if turn.role == .tool {
-        if let id = turn.toolCallID {
+      if role == .tool {
+        if let id = turns[index].toolCallID {
           let value = id.string(in: d)
           if !callIDs.contains(value) {
             c.report(
-              .formatToolResponse, at: turn.node,
+              .formatToolResponse, at: turns[index].node,
               "tool_call_id \(value.jsonQuoted) answers no earlier tool call of an assistant message")
           }
         } else if format == .openaiChat {
           c.report(
-            .formatToolResponse, at: turn.node,
+            .formatToolResponse, at: turns[index].node,
             "the tool message has no \"tool_call_id\" naming the call it answers")
         }
       }
-      if let previous, previous == turn.role, turn.role != .tool, turn.role != .system {
+      if let previous, previous == role, role != .tool, role != .system {
         if requiresAlternation {
           c.report(
-            .formatAlternation, at: turn.node,
-            "two \(turn.role.name) turns in a row: \(format.rawValue) requires turns to alternate between user and assistant")
+            .formatAlternation, at: turns[index].node,
+            "two \(role.name) turns in a row: \(format.rawValue) requires turns to alternate between user and assistant")
         } else {
           c.report(
-            .formatConsecutiveRoles, at: turn.node,
-            "two \(turn.role.name) messages in a row: merge them or add the missing turn between them")
+            .formatConsecutiveRoles, at: turns[index].node,
+            "two \(role.name) messages in a row: merge them or add the missing turn between them")
         }
       }
-      if turn.role != .system { previous = turn.role }
+      if role != .system { previous = role }
     }
     if requiresAlternation, let first = turns.first(where: { $0.role != .system }), first.role != .user {
       c.report(
         .formatAlternation, at: first.node,
         "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user")
     }
-    if let last = turns.last, last.role != .assistant, !answers.isEmpty {
+    let last = turns.count - 1
+    if turns[last].role != .assistant, answerCount > 0 {
       c.report(
-        .formatLastNotAssistant, at: last.node,
-        "the conversation ends with a \(last.role.name) turn after the last answer; it is not trained")
+        .formatLastNotAssistant, at: turns[last].node,
+        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained")
     }
   }
 }

@@ -50,13 +50,13 @@ struct RecordContext {
   mutating func optionalString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
     guard let value = document.member(object, key) else { return nil }
     if document.kind(value) == .null { return nil }
-    return expect(value, .string, "\(what()) \"\(key)\"") ? value : nil
+    return expect(value, .string, "\"\(key)\"") ? value : nil
   }
 
   /// A required string member.
   mutating func requiredString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
     guard let value = required(object, key, in: what()) else { return nil }
-    return expect(value, .string, "\(what()) \"\(key)\"") ? value : nil
+    return expect(value, .string, "\"\(key)\"") ? value : nil
   }
 
   /// Reports every key of `object` that is not in `allowed` as `schema.unknown-key`, and

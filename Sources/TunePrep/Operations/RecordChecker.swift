@@ -11,6 +11,11 @@ struct RecordChecker {
   var parser = JSONParser()
   var document = JSONDocument()
   var decoder = FormatDecoder()
+  /// User schemas, checked after the format's own rules.
+  var schemas = RecordSchemas()
+  private var schemaErrors: [SchemaError] = []
+  private var answerParser = JSONParser()
+  private var answerDocument = JSONDocument()
 
   init(fileFormat: Format?, detected: Bool, formatLocation: Location?) {
     self.fileFormat = fileFormat
@@ -48,16 +53,21 @@ struct RecordChecker {
     }
     var example: Example?
     if let format = fileFormat, format != .json {
-      let own = detected ? Format.detect(document) : nil
-      if let own, own != format {
+      let before = context.findings.count
+      example = decoder.decode(format, &context)
+      // A record of another format always fails the file's format, so detection runs only
+      // then; its findings are replaced by one `format.mixed`.
+      if detected, context.findings[before...].contains(where: { $0.severity == .error }),
+        let own = Format.detect(document), own != format
+      {
+        context.findings.removeSubrange(before...)
+        example = nil
         context.report(
           .formatMixed, at: nil,
           "the record looks like \(own.rawValue), but the file is \(format.rawValue)"
             + (formatLocation.map { " (as its line \($0.line) shows)" } ?? "")
             + ": keep one format per file, or convert with `tuneprep format --to \(format.rawValue)`",
           related: formatLocation.map { [$0] } ?? [])
-      } else {
-        example = decoder.decode(format, &context)
       }
     } else if fileFormat == nil {
       context.report(
@@ -65,9 +75,61 @@ struct RecordChecker {
         "the record matches no built-in format (keys such as \"messages\", \"instruction\"/\"output\", \"conversations\", \"contents\", \"prompt\"/\"completion\"): name one with --format, or use --format json"
       )
     }
+    if !schemas.isEmpty {
+      checkSchemas(example: example, &context)
+    }
     let hasError = context.findings.contains { $0.severity == .error }
     findings.append(contentsOf: context.findings)
     return (example, hasError)
+  }
+
+  /// Checks the record against `--schema` and its final answer against `--output-schema`.
+  private mutating func checkSchemas(example: Example?, _ context: inout RecordContext) {
+    if let schema = schemas.record {
+      schemaErrors.removeAll(keepingCapacity: true)
+      if !schema.validate(document, into: &schemaErrors, limit: schemas.errorLimit) {
+        for error in schemaErrors {
+          context.findings.append(
+            Finding(
+              .schemaInvalid, at: context.position.recordLocation, path: error.instanceLocation,
+              message: "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+        }
+      }
+    }
+    guard let schema = schemas.output, let example else { return }
+    guard let answer = example.finalAnswer, let content = answer.content else {
+      context.report(
+        .schemaOutputNotJSON, at: nil,
+        "the example has no final answer text to check against --output-schema")
+      return
+    }
+    var text: [UInt8] = []
+    content.append(in: document, to: &text)
+    // The answer's pointer: its message's `content` for chat-like formats, the field itself
+    // (alpaca `output`, `completion`) otherwise.
+    var contentPath = ""
+    if answer.node >= 0 {
+      contentPath = document.pointer(to: answer.node)
+      if document.kind(answer.node) == .object { contentPath += "/content" }
+    }
+    do throws(JSONSyntaxError) {
+      try answerParser.parse(text, into: &answerDocument)
+    } catch {
+      context.findings.append(
+        Finding(
+          .schemaOutputNotJSON, at: context.position.recordLocation, path: contentPath,
+          message: "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"))
+      return
+    }
+    schemaErrors.removeAll(keepingCapacity: true)
+    if !schema.validate(answerDocument, into: &schemaErrors, limit: schemas.errorLimit) {
+      for error in schemaErrors {
+        context.findings.append(
+          Finding(
+            .schemaOutput, at: context.position.recordLocation, path: contentPath + error.instanceLocation,
+            message: "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+      }
+    }
   }
 
   private func syntaxFinding(
@@ -88,11 +150,10 @@ struct RecordChecker {
     case .depth:
       return Finding(.jsonDepth, at: location, message: "\(error.message) (at column \(location.column ?? 0))")
     case .invalidUTF8:
-      let message =
-        error.kind == .invalidUTF8
-        ? error.message
-        : "invalid UTF-8 byte \(hexByte(bytes[error.offset])): re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-      return Finding(.encodingInvalidUTF8, at: location, message: "\(message)\(column)")
+      let byte = error.offset < bytes.count ? hexByte(bytes[error.offset]) : "?"
+      return Finding(
+        .encodingInvalidUTF8, at: location,
+        message: "invalid UTF-8 byte \(byte)\(column): re-encode the file as UTF-8 (for example iconv -f latin1 -t utf-8)")
     }
   }
 

@@ -1,0 +1,128 @@
+import Testing
+
+@testable import TunePrep
+
+@Suite struct JSONParserTests {
+  private func parse(_ text: String, maxDepth: Int = 512) -> Result<JSONDocument, JSONSyntaxError> {
+    var parser = JSONParser(maxDepth: maxDepth)
+    var document = JSONDocument()
+    do throws(JSONSyntaxError) {
+      try parser.parse(Array(text.utf8), into: &document)
+      return .success(document)
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  @Test(arguments: [
+    "{}", "[]", "0", "-0.5e+10", "\"a\\u00e9\\ud83d\\ude00\"", "true", "null",
+    "{\"a\":[1,{\"b\":null}],\"c\":\"\"}", " \t\r\n[1] ", "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+  ])
+  func acceptsValidJSON(_ text: String) throws {
+    let document = try parse(text).get()
+    #expect(!document.nodes.isEmpty)
+  }
+
+  /// Each invalid text with the message a person should read and the byte offset.
+  @Test(arguments: [
+    ("{\"a\":1,}", "trailing comma before '}': remove the comma after the last member", 7),
+    ("[1,]", "trailing comma before ']': remove the comma after the last element", 3),
+    ("{\"a\" 1}", "expected ':' after object key, found '1'", 5),
+    ("{\"a\":1 x}", "expected ',' or '}' after object member, found 'x'", 7),
+    ("[1 2]", "expected ',' or ']' after array element, found '2'", 3),
+    ("NaN", "expected a JSON value, found 'NaN' (JSON literals are true, false and null, in lowercase)", 0),
+    ("True", "expected a JSON value, found 'True' (JSON literals are true, false and null, in lowercase)", 0),
+    ("012", "numbers cannot have leading zeros", 1),
+    ("1.", "expected a digit after the decimal point, found end of input", 2),
+    ("\"abc", "unterminated string: a closing '\"' is missing", 0),
+    ("\"a\tb\"", "control character 0x09 inside a string: write it as an escape such as \\n or \\u0009", 2),
+    ("\"\\x\"", "invalid escape '\\x': JSON allows only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX", 1),
+    ("{\"a\":1} {}", "unexpected '{' after the JSON value: one record per line", 8),
+    ("", "expected a JSON value, found end of input", 0),
+    ("// c\n1", "expected a JSON value, found '/'", 0),
+    ("{'a':1}", "expected a string key in double quotes, found '''", 1),
+    ("[1", "unterminated array: expected ',' or ']' after array element, found end of input", 2),
+  ])
+  func rejectsInvalidJSONWithAClearMessage(_ text: String, _ message: String, _ offset: Int) {
+    guard case .failure(let error) = parse(text) else {
+      Issue.record("accepted \(text)")
+      return
+    }
+    #expect(error.message == message)
+    #expect(error.offset == offset)
+    #expect(error.kind == .syntax)
+  }
+
+  @Test func deepNestingIsAnErrorNotACrash() {
+    let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+    guard case .failure(let error) = parse(text) else {
+      Issue.record("accepted 10,000-deep nesting")
+      return
+    }
+    #expect(error.kind == .depth)
+    #expect(error.offset == 512)
+    // The limit is configurable.
+    #expect((try? parse(text, maxDepth: 20_000).get()) != nil)
+  }
+
+  @Test func invalidUTF8InAStringIsAnEncodingError() {
+    var parser = JSONParser()
+    var document = JSONDocument()
+    for bytes: [UInt8] in [
+      [0x22, 0x61, 0xFF, 0x22],  // 0xFF is never UTF-8
+      [0x22, 0xC3, 0x22],  // truncated 2-byte sequence
+      [0x22, 0xED, 0xA0, 0x80, 0x22],  // encoded surrogate
+      [0x22, 0xC0, 0xAF, 0x22],  // overlong
+      [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
+    ] {
+      do throws(JSONSyntaxError) {
+        try parser.parse(bytes, into: &document)
+        Issue.record("accepted \(bytes)")
+      } catch {
+        #expect(error.kind == .invalidUTF8, "\(bytes)")
+      }
+    }
+  }
+
+  @Test func warningsForDuplicateKeysLoneSurrogatesAndHugeNumbers() throws {
+    let document = try parse("{\"a\":1,\"b\":\"\\ud800x\",\"a\":1e400}").get()
+    let kinds = document.warnings.map(\.kind)
+    #expect(kinds.contains(.duplicateKey))
+    #expect(kinds.contains(.loneSurrogate))
+    #expect(kinds.contains(.numberRange))
+    let duplicate = try #require(document.warnings.first { $0.kind == .duplicateKey })
+    #expect(document.pointer(to: duplicate.node) == "/a")
+  }
+
+  @Test func duplicateKeysInLargeObjectsAreFound() throws {
+    var members = (0..<100).map { "\"k\($0)\":\($0)" }
+    members.append("\"k42\":0")
+    let document = try parse("{" + members.joined(separator: ",") + "}").get()
+    #expect(document.warnings.filter { $0.kind == .duplicateKey }.count == 1)
+  }
+
+  @Test func escapedKeysCompareByValue() throws {
+    let document = try parse("{\"a\":1,\"\\u0061\":2}").get()
+    #expect(document.warnings.map(\.kind) == [.duplicateKey])
+  }
+
+  @Test func tapeGivesValuesAndPointers() throws {
+    let document = try parse("{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9 \\\"x\\\"\"}],\"a/b\":2}").get()
+    let messages = try #require(document.member(document.root, "messages"))
+    #expect(document.count(messages) == 1)
+    let first = try #require(document.elements(messages).first { _ in true })
+    let content = try #require(document.member(first, "content"))
+    #expect(document.string(content) == "café \"x\"")
+    #expect(document.pointer(to: content) == "/messages/0/content")
+    let slash = try #require(document.members(document.root).first { document.string($0.key) == "a/b" })
+    #expect(document.pointer(to: slash.value) == "/a~1b")
+    #expect(document.sourceRange(messages) == 12..<57)
+  }
+
+  @Test func hugeStringsParse() throws {
+    let big = String(repeating: "word é ", count: 300_000)
+    let document = try parse("{\"content\":\"\(big)\"}").get()
+    let content = try #require(document.member(document.root, "content"))
+    #expect(document.string(content).utf8.count == big.utf8.count)
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+@testable import TunePrep
+
+/// The reader and pipeline at tiny chunk sizes, so that every record and every CRLF, BOM and
+/// newline falls on a chunk boundary somewhere.
+@Suite struct RecordReaderTests {
+  struct Seen: Equatable, CustomStringConvertible {
+    var line: Int
+    var column: Int
+    var text: String
+    var description: String { "\(line):\(column) \(text)" }
+  }
+
+  struct Collect: RecordVisitor {
+    struct Result: BlockResult {
+      var findings: [Finding] = []
+      var seen: [Seen] = []
+      init() {}
+    }
+    mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result) {
+      result.seen.append(Seen(line: position.line, column: position.column, text: String(decoding: bytes, as: UTF8.self)))
+    }
+  }
+
+  /// Reads `bytes` as a file named `name` and returns records, findings, CRLF count.
+  static func read(
+    _ bytes: [UInt8], name: String = "t.jsonl", chunk: Int, threads: Int = 1
+  ) throws -> (seen: [Seen], findings: [String], crlf: Int) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-reader-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent(name)
+    try Data(bytes).write(to: url)
+    let file = try InputFile(InputName(url.path))
+    var seen: [Seen] = []
+    var findings: [String] = []
+    var crlf = 0
+    let pipeline = RecordPipeline(threads: threads, sizes: ReadSizes(readSize: chunk, blockSize: chunk))
+    try pipeline.run(
+      file, makeVisitor: { _ in Collect() },
+      fileFinding: { findings.append("\($0.code)@\($0.location.line):\($0.location.column ?? 0)") },
+      consume: { (outcome: inout BlockOutcome<Collect.Result>) throws(TunePrepError) in
+        seen += outcome.result.seen
+        findings += outcome.result.findings.map { "\($0.code)@\($0.location.line)" }
+        crlf += outcome.crlfLines
+      })
+    return (seen, findings, crlf)
+  }
+
+  static let chunkSizes = [1, 2, 3, 7, 1 << 20]
+
+  @Test(arguments: chunkSizes)
+  func linesCRLFBlankAndNoFinalNewline(chunk: Int) throws {
+    let input = Array("{\"a\":1}\r\n\n  \n{\"b\":2}\n{\"c\":3}".utf8)
+    let result = try Self.read(input, chunk: chunk)
+    #expect(result.seen == [Seen(line: 1, column: 1, text: "{\"a\":1}"), Seen(line: 4, column: 1, text: "{\"b\":2}"), Seen(line: 5, column: 1, text: "{\"c\":3}")])
+    #expect(result.findings == ["json.blank-line@2", "json.blank-line@3"])
+    #expect(result.crlf == 1)
+  }
+
+  @Test(arguments: chunkSizes)
+  func byteOrderMarkIsSkippedAndReported(chunk: Int) throws {
+    let input: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("{\"a\":1}\n{\"b\":2}\n".utf8)
+    let result = try Self.read(input, chunk: chunk)
+    #expect(result.seen.map(\.text) == ["{\"a\":1}", "{\"b\":2}"])
+    #expect(result.findings == ["encoding.bom@1:1"])
+  }
+
+  @Test(arguments: chunkSizes)
+  func longLinesLongerThanChunks(chunk: Int) throws {
+    let long = "{\"x\":\"" + String(repeating: "abcdefghij", count: 1000) + "\"}"
+    let input = Array((long + "\n" + long).utf8)
+    let result = try Self.read(input, chunk: chunk)
+    #expect(result.seen.map(\.line) == [1, 2])
+    #expect(result.seen.allSatisfy { $0.text == long })
+  }
+
+  @Test(arguments: chunkSizes)
+  func jsonArrayFileIsReadAsRecords(chunk: Int) throws {
+    let input = Array("[\n  {\"a\": \"x,]\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},3, \"s\"\n]\n".utf8)
+    let result = try Self.read(input, name: "data.json", chunk: chunk)
+    #expect(result.seen == [
+      Seen(line: 2, column: 3, text: "{\"a\": \"x,]\\\"\"}"),
+      Seen(line: 3, column: 3, text: "{\"b\": [1, {\"c\": 2}]}"),
+      Seen(line: 3, column: 24, text: "3"),
+      Seen(line: 3, column: 27, text: "\"s\""),
+    ])
+    #expect(result.findings.isEmpty)
+  }
+
+  @Test(arguments: [1, 7])
+  func brokenJSONArrayFramingIsAFinding(chunk: Int) throws {
+    let result = try Self.read(Array("[{\"a\":1} {\"b\":2}]".utf8), name: "x.json", chunk: chunk)
+    #expect(result.seen.map(\.text) == ["{\"a\":1}"])
+    #expect(result.findings == ["json.syntax@1:10"])
+    let trailing = try Self.read(Array("[{\"a\":1},]".utf8), name: "x.json", chunk: chunk)
+    #expect(trailing.findings == ["json.syntax@1:10"])
+    let unterminated = try Self.read(Array("[{\"a\":1}".utf8), name: "x.json", chunk: chunk)
+    #expect(unterminated.findings.count == 1)
+  }
+
+  @Test func aJSONFileThatIsNotAnArrayIsReadAsLines() throws {
+    let result = try Self.read(Array("{\"a\":1}\n".utf8), name: "one.json", chunk: 3)
+    #expect(result.seen.map(\.text) == ["{\"a\":1}"])
+  }
+
+  @Test(arguments: [1, 2, 3])
+  func resultsDoNotDependOnThreads(threads: Int) throws {
+    var text = ""
+    for i in 0..<500 { text += "{\"i\":\(i)}\n" + (i % 50 == 0 ? "\n" : "") }
+    let result = try Self.read(Array(text.utf8), chunk: 64, threads: threads)
+    let reference = try Self.read(Array(text.utf8), chunk: 1 << 20, threads: 1)
+    #expect(result.seen == reference.seen)
+    #expect(result.findings == reference.findings)
+    #expect(result.seen.count == 500)
+  }
+
+  @Test func emptyFileHasNoRecords() throws {
+    let result = try Self.read([], chunk: 7)
+    #expect(result.seen.isEmpty)
+  }
+
+  @Test func missingFileAndDirectoryAreClearErrors() {
+    #expect(throws: TunePrepError.cannotOpen(path: "/nonexistent/x.jsonl", reason: "no such file (check the path and the current directory)")) {
+      _ = try InputFile(InputName("/nonexistent/x.jsonl"))
+    }
+    let dir = FileManager.default.temporaryDirectory.path
+    #expect(throws: TunePrepError.isDirectory(path: dir)) {
+      _ = try InputFile(InputName(dir))
+    }
+  }
+}

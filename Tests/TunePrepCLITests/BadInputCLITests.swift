@@ -96,4 +96,15 @@ import Testing
     #expect(lines.filter { $0.hasPrefix("{\"code\":\"schema.enum\"") }.count == 61)
     #expect(lines.filter { $0.hasPrefix("{\"code\":\"json.blank-line\"") }.count == 13)
   }
+
+  /// Atomic outputs rename a temporary file over the target; for a device such as /dev/null
+  /// that would replace the device node (as root), so devices are written in place.
+  @Test func writingToDevNullLeavesTheDeviceAlone() throws {
+    let result = try CLIRunner.run([
+      "format", "samples/chat.jsonl", "--to", "alpaca", "--lossy", "-o", "/dev/null", "--report-file", "/dev/null",
+    ])
+    #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
+    let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+    #expect(type == .typeCharacterSpecial)
+  }
 }

@@ -49,10 +49,18 @@ public final class OutputStream {
   /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` or ``TunePrepError/outputExists(path:)``.
   public static func file(_ path: String, overwrite: Bool = true) throws(TunePrepError) -> OutputStream {
     if path == "-" { return standardOutput() }
-    if !overwrite && access(path, F_OK) == 0 { throw .outputExists(path: path) }
     var info = stat()
-    if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-      throw .writeFailed(path: path, reason: "it is a directory")
+    if stat(path, &info) == 0 {
+      let type = info.st_mode & S_IFMT
+      if type == S_IFDIR { throw .writeFailed(path: path, reason: "it is a directory") }
+      // A device, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in place:
+      // renaming a temporary file over it would replace the device node itself.
+      if type != S_IFREG {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { throw .writeFailed(path: path, reason: systemErrorMessage(errno)) }
+        return OutputStream(name: path, fd: fd, finalPath: nil, temporaryPath: nil, owns: true)
+      }
+      if !overwrite { throw .outputExists(path: path) }
     }
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) } ?? "."

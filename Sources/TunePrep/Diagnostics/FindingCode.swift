@@ -82,6 +82,16 @@ extension FindingCode {
   static let formatUnknownRole = FindingCode(
     "format.unknown-role", .error, "a speaker name the format does not know (e.g. sharegpt `from`)")
 
+  // MARK: dup.* and leak.* — duplicates (tuneprep dedupe)
+  static let dupExact = FindingCode(
+    "dup.exact", .warning, "the record has the same normalized key as an earlier kept record")
+  static let dupNear = FindingCode(
+    "dup.near", .warning, "the record is a near-duplicate (Jaccard at or above --threshold) of a kept record")
+  static let leakExact = FindingCode(
+    "leak.exact", .warning, "the record also appears in an evaluation file given with --against")
+  static let leakNear = FindingCode(
+    "leak.near", .warning, "the record nearly duplicates a record of an evaluation file given with --against")
+
   // MARK: count.*
   static let countEmptyFile = FindingCode(
     "count.empty-file", .error, "the file holds no records")
@@ -95,6 +105,7 @@ extension FindingCode {
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole,
+    dupExact, dupNear, leakExact, leakNear,
     countEmptyFile,
   ]
 

@@ -1,0 +1,152 @@
+/// Which part of an example two records must share to be duplicates: `--key`.
+public enum DedupeKey: String, Sendable, CaseIterable {
+  /// The whole example: system prompt, every turn (with tool calls), tool definitions and, for
+  /// preference data, both outputs.
+  case conversation
+  /// Everything before the final answer: system prompt, earlier turns and tool definitions.
+  case input
+  /// The final answer (the preferred output for preference data).
+  case output
+}
+
+/// Builds the normalized key bytes of an example: one tagged part per text, so that moving
+/// text between fields or roles gives a different key.
+///
+/// Layout: for each part a tag byte (0x01–0x0C), the normalized text, and 0x1F. Control bytes
+/// inside the text are escaped (0x1B, then the byte + 0x40), so the layout is unambiguous.
+struct KeyBuilder {
+  let key: DedupeKey
+  let normalizer: TextNormalizer
+  private var scratch: [UInt8] = []
+
+  init(key: DedupeKey, normalization: TextNormalization) {
+    self.key = key
+    self.normalizer = TextNormalizer(mode: normalization)
+    scratch.reserveCapacity(4096)
+  }
+
+  /// Appends the key bytes of `example` to `out`.
+  /// - Returns: the number of normalized text bytes (the example's size for `--keep longest`).
+  mutating func build(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int {
+    var size = 0
+    let finalIndex = example.preferred == nil ? example.turns.lastIndex { $0.role == .assistant } : nil
+    let includeInput = key != .output
+    if includeInput, let system = example.system {
+      size += part(0x01, system, document, &out)
+    }
+    for (i, turn) in example.turns.enumerated() {
+      let isFinal = i == finalIndex
+      switch key {
+      case .conversation: break
+      case .input: if let finalIndex, i >= finalIndex { continue }
+      case .output: if !isFinal { continue }
+      }
+      size += self.turn(turn, tag: 0x02 + turn.role.rawValue, document, &out)
+    }
+    if includeInput, let tools = example.tools {
+      out.append(0x0A)
+      size += canonicalJSON(tools, document, &out)
+      out.append(0x1F)
+    }
+    if key != .input, let preferred = example.preferred {
+      for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1 {
+        size += self.turn(turn, tag: 0x0B, document, &out)
+      }
+    }
+    if key == .conversation, let rejected = example.nonPreferred {
+      for turn in rejected { size += self.turn(turn, tag: 0x0C, document, &out) }
+    }
+    return size
+  }
+
+  private mutating func turn(_ turn: Turn, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+    var size = 0
+    if let content = turn.content { size += part(tag, content, document, &out) }
+    for call in turn.toolCalls {
+      if let name = call.name { size += part(0x08, name, document, &out) }
+      if let arguments = call.arguments { size += part(0x09, arguments, document, &out) }
+    }
+    return size
+  }
+
+  /// Appends one tagged, normalized, escaped text part.
+  private mutating func part(_ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+    scratch.removeAll(keepingCapacity: true)
+    text.append(in: document, to: &scratch)
+    out.append(tag)
+    let start = out.count
+    scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
+    let size = out.count - start
+    escapeControlBytes(&out, from: start)
+    out.append(0x1F)
+    return size
+  }
+
+  /// A canonical form of a JSON value: kinds, keys and decoded strings, so that two tool lists
+  /// that differ only in spacing or escapes give the same bytes.
+  fileprivate mutating func canonicalJSON(_ node: Int, _ document: JSONDocument, _ out: inout [UInt8]) -> Int {
+    switch document.kind(node) {
+    case .object:
+      out.append(UInt8(ascii: "{"))
+      var size = 0
+      for (k, v) in document.members(node) {
+        size += canonicalJSON(k, document, &out)
+        out.append(UInt8(ascii: ":"))
+        size += canonicalJSON(v, document, &out)
+      }
+      out.append(UInt8(ascii: "}"))
+      return size
+    case .array:
+      out.append(UInt8(ascii: "["))
+      var size = 0
+      for e in document.elements(node) { size += canonicalJSON(e, document, &out) }
+      out.append(UInt8(ascii: "]"))
+      return size
+    case .string:
+      out.append(0x02)
+      let start = out.count
+      document.appendString(node, to: &out)
+      escapeControlBytes(&out, from: start)
+      out.append(0x03)
+      return out.count - start - 1
+    case .number, .null, .true, .false:
+      let start = out.count
+      document.bytes.withUnsafeBufferPointer { out.append(contentsOf: $0[document.sourceRange(node)]) }
+      out.append(UInt8(ascii: ","))
+      return out.count - start
+    }
+  }
+}
+
+/// Escapes control bytes other than whitespace in `out[start...]` so that text can never
+/// contain a tag or a terminator.
+func escapeControlBytes(_ out: inout [UInt8], from start: Int) {
+  var needed = false
+  for i in start..<out.count where out[i] < 0x20 && out[i] != 0x20 {
+    let b = out[i]
+    if b != 0x09 && b != 0x0A && b != 0x0D {
+      needed = true
+      break
+    }
+  }
+  guard needed else { return }
+  let tail = Array(out[start...])
+  out.removeSubrange(start...)
+  for b in tail {
+    if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D {
+      out.append(0x1B)
+      out.append(b &+ 0x40)
+    } else {
+      out.append(b)
+    }
+  }
+}
+
+extension KeyBuilder {
+  /// Appends the key bytes of a record that has no example (`--format json`): the whole
+  /// value in canonical form.
+  /// - Returns: the number of key bytes.
+  mutating func buildWhole(_ document: JSONDocument, into out: inout [UInt8]) -> Int {
+    canonicalJSON(document.root, document, &out)
+  }
+}

@@ -1,0 +1,202 @@
+/// What a near-duplicate comparison counts as a shingle: `--shingle words:N|chars:N`.
+public enum Shingling: Sendable, Equatable, CustomStringConvertible {
+  /// N consecutive whitespace-separated words (default 5).
+  case words(Int)
+  /// N consecutive Unicode scalars, for text without spaces between words (CJK).
+  case chars(Int)
+
+  /// The default: word 5-grams.
+  public static let standard = Shingling.words(5)
+
+  /// Parses `words:N` or `chars:N` (N from 1 to 64).
+  public init?(argument: String) {
+    let parts = argument.split(separator: ":", maxSplits: 1)
+    guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else { return nil }
+    switch parts[0] {
+    case "words": self = .words(n)
+    case "chars": self = .chars(n)
+    default: return nil
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .words(let n): "words:\(n)"
+    case .chars(let n): "chars:\(n)"
+    }
+  }
+}
+
+/// Turns key bytes (see ``KeyBuilder``) into shingle hashes, and shingle hashes into a MinHash
+/// signature.
+///
+/// Key bytes below 0x21 (tags, terminators, whitespace) separate words. Texts are joined, so a
+/// shingle may span two messages, as in the corpus generator's definition.
+struct Shingler {
+  let shingling: Shingling
+  private var ring: [UInt64]
+
+  init(_ shingling: Shingling) {
+    self.shingling = shingling
+    switch shingling {
+    case .words(let n), .chars(let n): ring = Array(repeating: 0, count: n)
+    }
+  }
+
+  /// Calls `body` with the hash of every shingle of `key` (repeats included).
+  /// - Returns: the number of shingles.
+  @discardableResult
+  mutating func forEachShingle(_ key: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) -> Int {
+    switch shingling {
+    case .words(let n): return wordShingles(key, n, body)
+    case .chars(let n): return charShingles(key, n, body)
+    }
+  }
+
+  private mutating func wordShingles(
+    _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
+  ) -> Int {
+    var count = 0
+    var tokens = 0
+    var i = 0
+    let end = key.count
+    while i < end {
+      while i < end && key[i] < 0x21 { i += 1 }
+      if i == end { break }
+      var h: UInt64 = 0xCBF2_9CE4_8422_2325
+      while i < end && key[i] >= 0x21 {
+        h = (h ^ UInt64(key[i])) &* 0x0000_0100_0000_01B3
+        i += 1
+      }
+      ring[tokens % n] = StableHash.avalanche(h)
+      tokens += 1
+      if tokens >= n {
+        body(combine(first: tokens - n, n))
+        count += 1
+      }
+    }
+    if tokens > 0 && tokens < n {
+      body(combine(first: 0, tokens))
+      count += 1
+    }
+    return count
+  }
+
+  private mutating func charShingles(
+    _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
+  ) -> Int {
+    var count = 0
+    var scalars = 0
+    var i = 0
+    let end = key.count
+    var lastWasSpace = true
+    while i < end {
+      var h: UInt64
+      if key[i] < 0x21 {
+        // Every run of separators is one space.
+        i += 1
+        if lastWasSpace { continue }
+        lastWasSpace = true
+        h = 0x20
+      } else {
+        lastWasSpace = false
+        h = UInt64(key[i])
+        i += 1
+        while i < end && key[i] & 0xC0 == 0x80 {
+          h = (h << 8) | UInt64(key[i])
+          i += 1
+        }
+      }
+      ring[scalars % n] = StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15)
+      scalars += 1
+      if scalars >= n {
+        body(combine(first: scalars - n, n))
+        count += 1
+      }
+    }
+    if scalars > 0 && scalars < n {
+      body(combine(first: 0, scalars))
+      count += 1
+    }
+    return count
+  }
+
+  /// The hash of `count` ring entries starting at running index `first`, order-sensitive.
+  @inline(__always)
+  private func combine(first: Int, _ count: Int) -> UInt64 {
+    var s: UInt64 = 0x8422_2325_CBF2_9CE4 ^ UInt64(count)
+    let n = ring.count
+    for k in 0..<count {
+      s = StableHash.rotate(s, 27) ^ ring[(first + k) % n]
+      s &*= 0x9FB2_1C65_1E98_DF25
+    }
+    return StableHash.avalanche(s)
+  }
+
+  /// The sorted, distinct shingle hashes of `key` (for exact Jaccard).
+  mutating func shingleSet(_ key: UnsafeBufferPointer<UInt8>, into set: inout [UInt64]) {
+    set.removeAll(keepingCapacity: true)
+    forEachShingle(key) { set.append($0) }
+    set.sort()
+    var w = 0
+    for r in 0..<set.count where w == 0 || set[r] != set[w - 1] {
+      set[w] = set[r]
+      w += 1
+    }
+    set.removeSubrange(w...)
+  }
+}
+
+/// One-permutation MinHash with densification: each shingle hash falls into one of
+/// ``MinHash/size`` bins by its top bits and the bin keeps its smallest value; empty bins
+/// borrow from the next filled bin to the right, shifted by the distance (Shrivastava & Li's
+/// rotation), so two sets agree in a bin with probability close to their Jaccard similarity.
+///
+/// One hash per shingle instead of one per shingle and permutation makes signatures about 100
+/// times cheaper than classic MinHash. Each bin is stored in 16 bits (b-bit MinHash), so a
+/// signature is 256 bytes; unrelated values collide with probability 2^-16.
+enum MinHash {
+  /// Bins per signature.
+  static let size = 128
+
+  /// Writes the signature of the shingles `shingles` produces into `out[0..<size]`.
+  /// - Returns: false when there was no shingle (the record gets no signature).
+  static func signature(
+    into out: UnsafeMutableBufferPointer<UInt16>, _ shingles: ((UInt64) -> Void) -> Void
+  ) -> Bool {
+    let mask: UInt64 = (1 << 57) - 1
+    var mins = [UInt64](repeating: UInt64.max, count: size)
+    var any = false
+    mins.withUnsafeMutableBufferPointer { m in
+      shingles { h in
+        let bin = Int(truncatingIfNeeded: h >> 57)
+        let value = h & mask
+        if value < m[bin] { m[bin] = value }
+      }
+      for v in m where v != UInt64.max {
+        any = true
+        break
+      }
+      guard any else { return }
+      for i in 0..<size {
+        if m[i] != UInt64.max {
+          out[i] = UInt16(truncatingIfNeeded: m[i] >> 41)
+          continue
+        }
+        var d = 1
+        while m[(i + d) % size] == UInt64.max { d += 1 }
+        let borrowed = StableHash.avalanche(m[(i + d) % size] &+ UInt64(d) &* 0x9E37_79B9_7F4A_7C15)
+        out[i] = UInt16(truncatingIfNeeded: borrowed >> 48)
+      }
+    }
+    return any
+  }
+
+  /// The fraction of equal bins: an estimate of the Jaccard similarity.
+  @inline(__always)
+  static func similarity(_ a: UnsafeBufferPointer<UInt16>, _ b: UnsafeBufferPointer<UInt16>) -> Double {
+    var equal = 0
+    for i in 0..<size where a[i] == b[i] { equal += 1 }
+    return Double(equal) / Double(size)
+  }
+}

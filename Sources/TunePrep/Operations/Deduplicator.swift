@@ -1,0 +1,625 @@
+internal import Dispatch
+
+/// Removes exact and near-duplicate records, and records that leak from evaluation files:
+/// `tuneprep dedupe`.
+///
+/// The first pass runs the shared scan (parse, decode, check) on every core and keeps a fixed
+/// state per record: where it is, a 128-bit hash of its normalized key and, with `--near`, a
+/// 256-byte MinHash signature; never its text. Decisions are then made on that state (exact
+/// groups by hash, near candidates by LSH, each verified by exact Jaccard on the re-read
+/// records), and a second pass copies the kept records from the input, byte for byte.
+/// Standard input and JSON array files are spooled to a temporary file during the first pass.
+public struct Deduplicator {
+  /// Which record of a duplicate group survives: `--keep`.
+  public enum KeepPolicy: String, Sendable, CaseIterable {
+    /// The first in input order.
+    case first
+    /// The last in input order.
+    case last
+    /// The one with the most key text; ties go to the earliest.
+    case longest
+  }
+
+  /// What to compare and how.
+  public struct Options: Sendable {
+    /// The input format, or nil to detect it per file.
+    public var format: Format?
+    /// The part of the example that must match.
+    public var key: DedupeKey = .conversation
+    /// How text is normalized before comparing.
+    public var normalization: TextNormalization = .text
+    /// Also remove near duplicates.
+    public var near = false
+    /// The Jaccard similarity at or above which two records are near duplicates.
+    public var threshold = 0.8
+    /// What a shingle is.
+    public var shingling: Shingling = .standard
+    /// Which record of a group survives.
+    public var keep: KeepPolicy = .first
+    /// Evaluation files whose records must not appear in the input.
+    public var against: [InputName] = []
+    /// Report leaks from `against` files but keep the records.
+    public var reportOnly = false
+    /// Worker threads (nil: one per core).
+    public var threads: Int?
+    /// Read and block sizes.
+    public var sizes: ReadSizes = .standard
+
+    /// Creates default options.
+    public init() {}
+  }
+
+  /// Where the results go; each is optional.
+  public struct Outputs {
+    /// The kept records (nil: `--dry-run`).
+    public var kept: OutputStream?
+    /// Every dropped record with its reason, as JSONL.
+    public var rejects: OutputStream?
+    /// The duplicate clusters, as JSONL.
+    public var clusters: OutputStream?
+
+    /// Creates outputs.
+    public init(kept: OutputStream?, rejects: OutputStream? = nil, clusters: OutputStream? = nil) {
+      self.kept = kept
+      self.rejects = rejects
+      self.clusters = clusters
+    }
+  }
+
+  let options: Options
+
+  /// Creates a deduplicator.
+  public init(options: Options) {
+    self.options = options
+  }
+
+  /// Deduplicates `input`.
+  /// - Parameters:
+  ///   - input: a file or standard input.
+  ///   - outputs: where kept records, rejects and clusters go (not committed here).
+  ///   - reporter: receives the scan's findings and one finding per dropped record.
+  /// - Returns: the counts: kept, and dropped per reason (they add up to `read`).
+  /// - Throws: ``TunePrepError`` when an input cannot be read or an output written.
+  public func run(
+    _ input: InputName, outputs: Outputs, reporter: FindingReporter
+  ) throws(TunePrepError) -> RunSummary {
+    var table = RecordTable(near: options.near)
+    let main = try scan(input, source: 0, into: &table, reporter: reporter)
+    let inputCount = table.states.count
+    var sources = [main]
+    let quiet = FindingReporter(command: "dedupe", options: Self.quietOptions, output: .standardError())
+    for (k, name) in options.against.enumerated() {
+      sources.append(try scan(name, source: UInt16(k + 1), into: &table, reporter: quiet))
+    }
+    let verifier = Verifier(sources: sources, options: options)
+    var decisions = Decisions(count: inputCount)
+    decideLeaksExact(table, inputCount: inputCount, &decisions)
+    decideExact(table, inputCount: inputCount, &decisions)
+    if options.near {
+      try decideNear(table, inputCount: inputCount, verifier: verifier, &decisions)
+    }
+    try writeResults(
+      table, inputCount: inputCount, decisions: decisions, sources: sources, outputs: outputs,
+      verifier: verifier, reporter: reporter)
+    var summary = RunSummary(command: "dedupe")
+    summary.files = 1
+    summary.read = inputCount
+    var counts: [(String, Int)] = [("kept", decisions.count(.kept) + decisions.count(.reportedLeak))]
+    counts.append(("dup.exact", decisions.count(.dupExact)))
+    if options.near { counts.append(("dup.near", decisions.count(.dupNear))) }
+    if !options.against.isEmpty && !options.reportOnly {
+      counts.append(("leak.exact", decisions.count(.leakExact)))
+      if options.near { counts.append(("leak.near", decisions.count(.leakNear))) }
+    }
+    counts.append(("invalid", decisions.count(.invalid)))
+    summary.counts = counts
+    return summary
+  }
+
+  private static var quietOptions: FindingReporter.Options {
+    var options = FindingReporter.Options()
+    options.maxFindings = 0
+    return options
+  }
+
+  // MARK: First pass
+
+  /// Scans one file into the table.
+  private func scan(
+    _ name: InputName, source: UInt16, into table: inout RecordTable, reporter: FindingReporter
+  ) throws(TunePrepError) -> Source {
+    let file = try InputFile(name)
+    let spooling = name.path == nil || name.isJSONFile
+    let records: RecordFile
+    if let path = name.path, !spooling {
+      records = try RecordFile.open(path: path)
+    } else {
+      records = try RecordFile.spool(for: name.displayName)
+    }
+    let options = self.options
+    let near = options.near
+    let outcome = try FileScan(format: options.format, threads: options.threads, sizes: options.sizes)
+      .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout DedupeBlock) in
+        if block.keyer == nil {
+          block.keyer = RecordKeyer(
+            key: options.key, normalization: options.normalization, shingling: options.shingling)
+        }
+        var state = RecordState(
+          offset: Int64(record.position.byteOffset), length: UInt32(record.bytes.count),
+          line: UInt32(clamping: record.position.line), source: source)
+        if spooling {
+          state.offset = Int64(block.spool.count)
+          let start = block.spool.count
+          block.spool.append(contentsOf: record.bytes)
+          // A JSON array element may span lines; raw newlines can only be whitespace between
+          // tokens (JSON strings escape them), so spaces keep it the same value on one line.
+          for k in start..<block.spool.count where block.spool[k] == 0x0A || block.spool[k] == 0x0D {
+            block.spool[k] = 0x20
+          }
+          block.spool.append(0x0A)
+        }
+        if near { block.signatures.append(contentsOf: repeatElement(0, count: MinHash.size)) }
+        if !record.hasError, record.example != nil || options.format == .json {
+          let (hash, size) = block.keyer?.build(example: record.example, document: record.document) ?? (Hash128(high: 0, low: 0), 0)
+          state.hash = hash
+          state.size = UInt32(clamping: size)
+          state.flags |= RecordState.valid
+          if near {
+            let start = block.signatures.count - MinHash.size
+            let signed = block.signatures.withUnsafeMutableBufferPointer { all in
+              block.keyer?.signature(into: UnsafeMutableBufferPointer(rebasing: all[start...])) ?? false
+            }
+            if signed { state.flags |= RecordState.signed }
+          }
+        }
+        block.states.append(state)
+      } consume: { (block: inout DedupeBlock) throws(TunePrepError) in
+        let base = records.spoolSize
+        if spooling {
+          try block.spool.withUnsafeBufferPointer { (p) throws(TunePrepError) in try records.appendToSpool(p) }
+          for k in block.states.indices { block.states[k].offset += base }
+        }
+        table.states.append(contentsOf: block.states)
+        table.signatures.append(contentsOf: block.signatures)
+      }
+    if spooling { try records.flushSpool() }
+    return Source(records: records, format: outcome.format)
+  }
+
+  // MARK: Decisions
+
+  /// Input records whose key equals a record of an `--against` file.
+  private func decideLeaksExact(_ table: RecordTable, inputCount: Int, _ d: inout Decisions) {
+    for i in 0..<inputCount where !table.states[i].isValid {
+      d.set(i, .invalid, related: UInt32(i), similarity: 0)
+    }
+    guard table.states.count > inputCount else { return }
+    var firstAgainst: [Hash128: UInt32] = [:]
+    for j in inputCount..<table.states.count where table.states[j].isValid {
+      if firstAgainst[table.states[j].hash] == nil { firstAgainst[table.states[j].hash] = UInt32(j) }
+    }
+    for i in 0..<inputCount where table.states[i].isValid {
+      if let j = firstAgainst[table.states[i].hash] {
+        d.set(i, options.reportOnly ? .reportedLeak : .leakExact, related: j, similarity: 1)
+      }
+    }
+  }
+
+  /// Exact duplicates inside the input: one survivor per key hash, chosen by `--keep`.
+  private func decideExact(_ table: RecordTable, inputCount: Int, _ d: inout Decisions) {
+    var survivor: [Hash128: UInt32] = [:]
+    survivor.reserveCapacity(inputCount)
+    for i in 0..<inputCount where d.isCandidate(i) {
+      let hash = table.states[i].hash
+      guard let current = survivor[hash] else {
+        survivor[hash] = UInt32(i)
+        continue
+      }
+      if prefers(UInt32(i), over: current, table) { survivor[hash] = UInt32(i) }
+    }
+    for i in 0..<inputCount where d.isCandidate(i) {
+      if let s = survivor[table.states[i].hash], s != UInt32(i) {
+        d.set(i, .dupExact, related: s, similarity: 1)
+      }
+    }
+  }
+
+  /// Whether record `a` (later in input order than `b`) should survive instead of `b`.
+  private func prefers(_ a: UInt32, over b: UInt32, _ table: RecordTable) -> Bool {
+    switch options.keep {
+    case .first: return a < b
+    case .last: return a > b
+    case .longest:
+      let sa = table.states[Int(a)].size
+      let sb = table.states[Int(b)].size
+      return sa != sb ? sa > sb : a < b
+    }
+  }
+
+  /// Near duplicates (and near leaks): LSH candidates, verified by exact Jaccard, clustered.
+  private func decideNear(
+    _ table: RecordTable, inputCount: Int, verifier: Verifier, _ d: inout Decisions
+  ) throws(TunePrepError) {
+    var members: [UInt32] = []
+    for i in 0..<table.states.count where table.states[i].isSigned {
+      if i >= inputCount || d.isCandidate(i) { members.append(UInt32(i)) }
+    }
+    let threads = max(1, options.threads ?? RecordPipeline.defaultThreads)
+    let banding = LSHBanding(threshold: options.threshold)
+    let limit = UInt32(inputCount)
+    let candidates = banding.candidates(
+      members: members, signatures: table.signatures, threads: threads
+    ) { a, _ in a < limit }
+    // Cheap filter on the signatures; the margin is about four standard deviations of the
+    // estimate at the threshold, so the exact check below sees every pair that can pass.
+    let floor = options.threshold - 0.15
+    var likely: [UInt64] = []
+    table.signatures.withUnsafeBufferPointer { sig in
+      for pair in candidates {
+        let a = Int(pair >> 32) * MinHash.size
+        let b = Int(pair & 0xFFFF_FFFF) * MinHash.size
+        let estimate = MinHash.similarity(
+          UnsafeBufferPointer(rebasing: sig[a..<(a + MinHash.size)]),
+          UnsafeBufferPointer(rebasing: sig[b..<(b + MinHash.size)]))
+        if estimate >= floor { likely.append(pair) }
+      }
+    }
+    let similarities = try verifier.jaccard(likely, table: table, threads: threads)
+    var edges = UnionFind(count: inputCount)
+    var known: [UInt64: Float] = [:]
+    for (k, pair) in likely.enumerated() where similarities[k] >= options.threshold {
+      let a = UInt32(pair >> 32)
+      let b = UInt32(pair & 0xFFFF_FFFF)
+      known[pair] = Float(similarities[k])
+      if b >= limit {
+        // A near leak: keep the most similar evaluation record (the first on ties).
+        let s = Float(similarities[k])
+        if d.reason(Int(a)) == .kept || (d.isLeak(Int(a)) && d.similarity(Int(a)) < s) {
+          d.set(Int(a), options.reportOnly ? .reportedLeak : .leakNear, related: b, similarity: s)
+        }
+      } else {
+        edges.union(a, b)
+      }
+    }
+    // Clusters among the records still in: survivor by --keep, the rest dropped.
+    var survivor: [UInt32: UInt32] = [:]
+    var size: [UInt32: Int] = [:]
+    for m in members where m < limit && d.isCandidate(Int(m)) {
+      let root = edges.find(m)
+      size[root, default: 0] += 1
+      if let s = survivor[root] {
+        if prefers(m, over: s, table) { survivor[root] = m }
+      } else {
+        survivor[root] = m
+      }
+    }
+    var dropped: [(UInt32, UInt32)] = []
+    for m in members where m < limit && d.isCandidate(Int(m)) {
+      let root = edges.find(m)
+      guard (size[root] ?? 0) > 1, let s = survivor[root], s != m else { continue }
+      dropped.append((m, s))
+    }
+    var missing: [UInt64] = []
+    for (m, s) in dropped where known[pairKey(m, s)] == nil { missing.append(pairKey(m, s)) }
+    let extra = try verifier.jaccard(missing, table: table, threads: threads)
+    for (k, pair) in missing.enumerated() { known[pair] = Float(extra[k]) }
+    for (m, s) in dropped {
+      d.set(Int(m), .dupNear, related: s, similarity: known[pairKey(m, s)] ?? 0)
+    }
+    // An exact duplicate whose survivor leaked, leaks too.
+    for i in 0..<inputCount where d.reason(i) == .dupExact {
+      let s = Int(d.related(i))
+      if d.reason(s) == .leakNear { d.set(i, .leakNear, related: d.related(s), similarity: d.similarity(s)) }
+    }
+  }
+
+  // MARK: Second pass
+
+  private func writeResults(
+    _ table: RecordTable, inputCount: Int, decisions d: Decisions, sources: [Source], outputs: Outputs,
+    verifier: Verifier, reporter: FindingReporter
+  ) throws(TunePrepError) {
+    let input = sources[0].records
+    let needBytes = outputs.kept != nil || outputs.rejects != nil
+    let cursor = RecordFile.Cursor(input, readAhead: 4 << 20)
+    var checker = RecordChecker(fileFormat: sources[0].format, detected: options.format == nil, formatLocation: nil)
+    var scratch: [Finding] = []
+    let name = input.displayName
+    for i in 0..<inputCount {
+      let state = table.states[i]
+      let reason = d.reason(i)
+      var finding: Finding?
+      let related = Int(d.related(i))
+      switch reason {
+      case .kept, .invalid: break
+      case .dupExact, .dupNear:
+        let kept = table.states[related]
+        let what =
+          reason == .dupExact
+          ? "exact duplicate of line \(kept.line) (same \(options.key.rawValue) after --normalize \(options.normalization.rawValue))"
+          : "near-duplicate of line \(kept.line) (Jaccard \(formatSimilarity(d.similarity(i))))"
+        finding = Finding(
+          reason == .dupExact ? .dupExact : .dupNear, at: Location(file: name, line: Int(state.line)),
+          message: what + (outputs.kept == nil ? "" : ": dropped, line \(kept.line) kept"),
+          related: [Location(file: name, line: Int(kept.line))])
+      case .leakExact, .leakNear, .reportedLeak:
+        let other = table.states[related]
+        let file = sources[Int(other.source)].records.displayName
+        let exact = d.similarity(i) >= 1 && table.states[i].hash == other.hash
+        let what =
+          exact
+          ? "the same example as \(file):\(other.line)"
+          : "a near-duplicate of \(file):\(other.line) (Jaccard \(formatSimilarity(d.similarity(i))))"
+        let action = reason == .reportedLeak ? "kept (--report-only); remove it before training so the evaluation stays honest" : "dropped so the evaluation stays honest"
+        finding = Finding(
+          exact ? .leakExact : .leakNear, at: Location(file: name, line: Int(state.line)),
+          message: "leaks evaluation data: \(what); \(action)",
+          related: [Location(file: file, line: Int(other.line))])
+      }
+      if let finding { reporter.report(finding) }
+      let isKept = reason == .kept || reason == .reportedLeak
+      guard needBytes, isKept ? outputs.kept != nil : outputs.rejects != nil else { continue }
+      try cursor.withRecord(at: state.offset, length: Int(state.length)) { bytes in
+        if isKept {
+          outputs.kept?.write(bytes)
+          outputs.kept?.write(CollectionOfOne(UInt8(0x0A)))
+          return
+        }
+        guard let rejects = outputs.rejects else { return }
+        var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
+        if reason == .invalid {
+          scratch.removeAll(keepingCapacity: true)
+          let position = RecordPosition(file: name, line: Int(state.line), column: 1, byteOffset: Int(state.offset))
+          _ = checker.check(bytes, at: position, findings: &scratch)
+          let first = scratch.first { $0.severity == .error } ?? scratch.first
+          line += ",\"reason\":\((first?.code ?? "invalid").jsonQuoted)"
+          line += ",\"message\":\((first?.message ?? "the record failed validation").jsonQuoted)"
+          line += ",\"text\":\(String(decoding: bytes, as: UTF8.self).jsonQuoted)}\n"
+          rejects.write(line)
+          return
+        }
+        if let finding {
+          let other = table.states[related]
+          let file = sources[Int(other.source)].records.displayName
+          line += ",\"reason\":\(finding.code.jsonQuoted),\"message\":\(finding.message.jsonQuoted)"
+          line += ",\"kept\":{\"file\":\(file.jsonQuoted),\"line\":\(other.line)}"
+          line += ",\"similarity\":\(formatSimilarity(d.similarity(i))),\"record\":"
+          rejects.write(line)
+          rejects.write(bytes)
+          rejects.write("}\n")
+        }
+      }
+    }
+    if let clusters = outputs.clusters {
+      writeClusters(table, inputCount: inputCount, decisions: d, name: name, to: clusters)
+    }
+  }
+
+  /// One JSON line per group of duplicates: the kept record and every dropped member.
+  private func writeClusters(
+    _ table: RecordTable, inputCount: Int, decisions d: Decisions, name: String, to out: OutputStream
+  ) {
+    var members: [(kept: UInt32, member: UInt32)] = []
+    for i in 0..<inputCount where d.reason(i) == .dupExact || d.reason(i) == .dupNear {
+      var kept = d.related(i)
+      var hops = 0
+      while hops < 4, d.reason(Int(kept)) == .dupExact || d.reason(Int(kept)) == .dupNear {
+        kept = d.related(Int(kept))
+        hops += 1
+      }
+      members.append((kept, UInt32(i)))
+    }
+    members.sort { $0.kept != $1.kept ? $0.kept < $1.kept : $0.member < $1.member }
+    var k = 0
+    while k < members.count {
+      let kept = members[k].kept
+      var line = "{\"file\":\(name.jsonQuoted),\"kept\":\(table.states[Int(kept)].line),\"members\":["
+      var first = true
+      while k < members.count && members[k].kept == kept {
+        let m = Int(members[k].member)
+        if !first { line += "," }
+        first = false
+        let reason = d.reason(m) == .dupExact ? "dup.exact" : "dup.near"
+        line += "{\"line\":\(table.states[m].line),\"reason\":\"\(reason)\",\"similarity\":\(formatSimilarity(d.similarity(m)))"
+        if d.related(m) != kept { line += ",\"via\":\(table.states[Int(d.related(m))].line)" }
+        line += "}"
+        k += 1
+      }
+      out.write(line + "]}\n")
+    }
+  }
+}
+
+/// A similarity with up to four decimals and no trailing zeros (1, 0.9, 0.8731).
+func formatSimilarity(_ value: Float) -> String {
+  let scaled = Int((Double(value) * 10000).rounded())
+  if scaled >= 10000 { return "1" }
+  if scaled <= 0 { return "0" }
+  var digits = String(scaled)
+  while digits.count < 4 { digits = "0" + digits }
+  while digits.hasSuffix("0") { digits.removeLast() }
+  return "0." + digits
+}
+
+@inline(__always)
+func pairKey(_ a: UInt32, _ b: UInt32) -> UInt64 {
+  a < b ? UInt64(a) << 32 | UInt64(b) : UInt64(b) << 32 | UInt64(a)
+}
+
+// MARK: - State
+
+/// What dedupe keeps of one record: 40 bytes (plus 256 for a signature with `--near`).
+struct RecordState {
+  static let valid: UInt8 = 1
+  static let signed: UInt8 = 2
+
+  /// Offset of the record in its ``RecordFile``.
+  var offset: Int64
+  /// Bytes of the record (no newline).
+  var length: UInt32
+  /// Line of the record in its input.
+  var line: UInt32
+  /// The hash of the normalized key.
+  var hash = Hash128(high: 0, low: 0)
+  /// Normalized key text bytes, for `--keep longest`.
+  var size: UInt32 = 0
+  /// 0 for the input, k for the k-th `--against` file.
+  var source: UInt16
+  var flags: UInt8 = 0
+
+  init(offset: Int64, length: UInt32, line: UInt32, source: UInt16) {
+    self.offset = offset
+    self.length = length
+    self.line = line
+    self.source = source
+  }
+
+  var isValid: Bool { flags & RecordState.valid != 0 }
+  var isSigned: Bool { flags & RecordState.signed != 0 }
+}
+
+/// Every record's state, input first, then the `--against` files.
+struct RecordTable {
+  var states: [RecordState] = []
+  /// ``MinHash/size`` bins per record when near duplicates are searched, else empty.
+  var signatures: [UInt16] = []
+
+  init(near: Bool) {}
+}
+
+/// One scanned file: its records to read back and its format.
+struct Source {
+  let records: RecordFile
+  let format: Format?
+}
+
+/// The per-block payload of dedupe's first pass.
+struct DedupeBlock: BlockPayload {
+  var states: [RecordState] = []
+  var signatures: [UInt16] = []
+  var spool: [UInt8] = []
+  var keyer: RecordKeyer?
+  init() {}
+}
+
+/// Why an input record is not (or is) in the output.
+enum DropReason: UInt8, CaseIterable {
+  case kept, invalid, dupExact, dupNear, leakExact, leakNear
+  /// A leak reported with `--report-only`: the record stays.
+  case reportedLeak
+}
+
+/// The decision for each input record: 9 bytes each.
+struct Decisions {
+  private var reasons: [DropReason]
+  private var relatedRecord: [UInt32]
+  private var similarities: [Float]
+
+  init(count: Int) {
+    reasons = Array(repeating: .kept, count: count)
+    relatedRecord = Array(repeating: 0, count: count)
+    similarities = Array(repeating: 0, count: count)
+  }
+
+  mutating func set(_ i: Int, _ reason: DropReason, related: UInt32, similarity: Float) {
+    reasons[i] = reason
+    relatedRecord[i] = related
+    similarities[i] = similarity
+  }
+
+  func reason(_ i: Int) -> DropReason { reasons[i] }
+  func related(_ i: Int) -> UInt32 { relatedRecord[i] }
+  func similarity(_ i: Int) -> Float { similarities[i] }
+
+  /// Still in the running (kept so far, or a leak that is only reported).
+  func isCandidate(_ i: Int) -> Bool { reasons[i] == .kept || reasons[i] == .reportedLeak }
+
+  func isLeak(_ i: Int) -> Bool {
+    reasons[i] == .leakExact || reasons[i] == .leakNear || reasons[i] == .reportedLeak
+  }
+
+  func count(_ reason: DropReason) -> Int { reasons.reduce(0) { $0 + ($1 == reason ? 1 : 0) } }
+}
+
+// MARK: - Verification
+
+/// Computes exact Jaccard similarities by reading records back and shingling them again, on
+/// several threads; each pair's result depends only on the two records.
+final class Verifier: @unchecked Sendable {
+  private let sources: [Source]
+  private let options: Deduplicator.Options
+
+  init(sources: [Source], options: Deduplicator.Options) {
+    self.sources = sources
+    self.options = options
+  }
+
+  /// The exact Jaccard similarity of each pair (`a << 32 | b` record indices).
+  func jaccard(_ pairs: [UInt64], table: RecordTable, threads: Int) throws(TunePrepError) -> [Double] {
+    if pairs.isEmpty { return [] }
+    let results = ResultSlots<Result<[Double], TunePrepError>>(count: threads)
+    let states = UnsafeSendable(table.states)
+    let workers = min(threads, pairs.count)
+    DispatchQueue.concurrentPerform(iterations: workers) { t in
+      var context = VerifyContext(sources: sources, options: options)
+      var out: [Double] = []
+      var setA: [UInt64] = []
+      var setB: [UInt64] = []
+      do throws(TunePrepError) {
+        var k = t
+        while k < pairs.count {
+          let a = Int(pairs[k] >> 32)
+          let b = Int(pairs[k] & 0xFFFF_FFFF)
+          try context.shingles(of: states.value[a], into: &setA)
+          try context.shingles(of: states.value[b], into: &setB)
+          out.append(TunePrep.jaccard(setA, setB))
+          k += workers
+        }
+        results.set(t, .success(out))
+      } catch {
+        results.set(t, .failure(error))
+      }
+    }
+    var perWorker: [[Double]] = []
+    for t in 0..<workers {
+      switch results.get(t) {
+      case .success(let values): perWorker.append(values)
+      case .failure(let error): throw error
+      case nil: perWorker.append([])
+      }
+    }
+    var all = [Double](repeating: 0, count: pairs.count)
+    for k in 0..<pairs.count { all[k] = perWorker[k % workers][k / workers] }
+    return all
+  }
+}
+
+/// One verification thread's readers, checkers and buffers.
+struct VerifyContext {
+  private var cursors: [RecordFile.Cursor]
+  private var checkers: [RecordChecker]
+  private var keyer: RecordKeyer
+  private var findings: [Finding] = []
+  private let names: [String]
+
+  init(sources: [Source], options: Deduplicator.Options) {
+    cursors = sources.map { RecordFile.Cursor($0.records, readAhead: 0) }
+    checkers = sources.map {
+      RecordChecker(fileFormat: $0.format, detected: false, formatLocation: nil)
+    }
+    names = sources.map(\.records.displayName)
+    keyer = RecordKeyer(key: options.key, normalization: options.normalization, shingling: options.shingling)
+  }
+
+  /// The shingle set of a record, read back from its file.
+  mutating func shingles(of state: RecordState, into set: inout [UInt64]) throws(TunePrepError) {
+    let s = Int(state.source)
+    let position = RecordPosition(file: names[s], line: Int(state.line), column: 1, byteOffset: Int(state.offset))
+    try cursors[s].withRecord(at: state.offset, length: Int(state.length)) { bytes in
+      findings.removeAll(keepingCapacity: true)
+      let (example, _) = checkers[s].check(bytes, at: position, findings: &findings)
+      _ = keyer.build(example: example, document: checkers[s].document)
+      keyer.shingleSet(into: &set)
+    }
+  }
+}

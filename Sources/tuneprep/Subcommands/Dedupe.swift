@@ -1,0 +1,126 @@
+public import ArgumentParser
+public import TunePrep
+
+extension DedupeKey: ExpressibleByArgument {}
+extension TextNormalization: ExpressibleByArgument {}
+extension Deduplicator.KeepPolicy: ExpressibleByArgument {}
+
+extension Shingling: ExpressibleByArgument {
+  public static var defaultCompletionKind: CompletionKind { .list(["words:5", "chars:5"]) }
+}
+
+extension TunePrepCommand {
+  struct Dedupe: TunePrepSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Remove exact and near-duplicate records, and records that leak from evaluation files.",
+      discussion: """
+        Kept records go to stdout (or -o) byte for byte as they were in the input; every dropped \
+        record is reported (dup.exact, dup.near, leak.exact, leak.near, or the finding that made \
+        it invalid) and, with --rejects, written with its reason, the kept record's line and the \
+        similarity. The summary on stderr adds up: read = kept + dropped per reason. \
+        Exit status: 0 clean, 1 findings at or above --fail-on, 2 cannot read or write, 64 usage.
+
+        Examples:
+          tuneprep dedupe --near data.jsonl --rejects dropped.jsonl > clean.jsonl
+          tuneprep dedupe train.jsonl --against valid.jsonl test.jsonl -o train.clean.jsonl
+          cat data.jsonl | tuneprep dedupe --key output --keep longest --dry-run
+        """)
+
+    @Argument(help: ArgumentHelp("Input file ('-' or none: standard input).", valueName: "input"))
+    var input: String?
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write kept records here instead of stdout (atomically).", valueName: "path"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write every dropped record with its reason to this JSONL file.", valueName: "path"))
+    var rejects: String?
+
+    @Option(help: ArgumentHelp("Write each duplicate group (kept line and dropped members) to this JSONL file.", valueName: "path"))
+    var clusters: String?
+
+    @Flag(help: "Only report: write no kept records (--rejects and --clusters are still written).")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("What must match: conversation (all of it), input (all but the final answer) or output (the final answer).", valueName: "key"))
+    var key: DedupeKey = .conversation
+
+    @Option(help: ArgumentHelp("Before comparing: none, whitespace (collapse and trim) or text (also Unicode NFC and case folding).", valueName: "mode"))
+    var normalize: TextNormalization = .text
+
+    @Flag(help: "Also remove near duplicates (MinHash + LSH, each pair verified by exact Jaccard).")
+    var near = false
+
+    @Option(help: ArgumentHelp("Jaccard similarity at or above which records are near duplicates (0 < J <= 1).", valueName: "J"))
+    var threshold: Double = 0.8
+
+    @Option(help: ArgumentHelp("Shingles for --near: words:N (default words:5) or chars:N (for CJK text).", valueName: "kind:N"))
+    var shingle: Shingling = .standard
+
+    @Option(help: ArgumentHelp("Which record of a group survives: first, last or longest (ties: the earliest).", valueName: "policy"))
+    var keep: Deduplicator.KeepPolicy = .first
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records.", valueName: "file"))
+    var against: [String] = []
+
+    @Flag(help: "With --against: report leaked records (leak.*) but keep them.")
+    var reportOnly = false
+
+    @Option(help: ArgumentHelp("Record format (default: detected). 'json' compares whole JSON values.", valueName: "format"))
+    var format: Format?
+
+    @Option(help: ArgumentHelp("Worker threads (default: one per core); results do not depend on it.", valueName: "n"))
+    var threads: Int?
+
+    @OptionGroup var reportOptions: ReportOptions
+
+    func validate() throws {
+      if !(threshold > 0 && threshold <= 1) {
+        throw ValidationError("--threshold must be greater than 0 and at most 1, got \(threshold)")
+      }
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be 1 or more, got \(threads)")
+      }
+      if reportOnly && against.isEmpty {
+        throw ValidationError("--report-only needs --against FILE...")
+      }
+      if dryRun && output != nil {
+        throw ValidationError("--dry-run writes no records: drop -o/--output or --dry-run")
+      }
+      if against.contains("-") {
+        throw ValidationError("--against needs files; standard input can only be the input")
+      }
+    }
+
+    func execute() throws(TunePrepError) -> Bool {
+      var options = Deduplicator.Options()
+      options.format = format
+      options.key = key
+      options.normalization = normalize
+      options.near = near
+      options.threshold = threshold
+      options.shingling = shingle
+      options.keep = keep
+      options.against = against.map(InputName.init)
+      options.reportOnly = reportOnly
+      options.threads = threads
+      let kept = dryRun ? nil : try OutputStream.file(output ?? "-")
+      let rejectsOutput = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+      let clustersOutput = try clusters.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+      let report = try reportOptions.openReportOutput()
+      let reporter = FindingReporter(
+        command: "dedupe", options: reportOptions.reporterOptions(writingTo: report), output: report)
+      let summary = try Deduplicator(options: options).run(
+        InputName(input ?? "-"),
+        outputs: .init(kept: kept, rejects: rejectsOutput, clusters: clustersOutput),
+        reporter: reporter)
+      try kept?.commit()
+      try rejectsOutput?.commit()
+      try clustersOutput?.commit()
+      let stderr = OutputStream.standardError()
+      reporter.finish(summary, summaryOutput: stderr)
+      try report.commit()
+      try stderr.flush()
+      return reporter.shouldFail
+    }
+  }
+}

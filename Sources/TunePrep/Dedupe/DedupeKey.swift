@@ -26,8 +26,45 @@ struct KeyBuilder {
   }
 
   /// Appends the key bytes of `example` to `out`.
-  /// - Returns: the number of normalized text bytes (the example's size for `--keep longest`).
+  /// - Returns: the example's size for `--keep longest`: the normalized key text bytes for the
+  ///   `conversation` key, else the decoded bytes of all the example's text (so that among
+  ///   records with the same input, the longest answer wins).
   mutating func build(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int {
+    let keySize = buildKey(example, in: document, into: &out)
+    return key == .conversation ? keySize : textSize(example, document)
+  }
+
+  /// The decoded UTF-8 bytes of every text of the example.
+  private mutating func textSize(_ example: Example, _ document: JSONDocument) -> Int {
+    var total = 0
+    func add(_ text: Text?) {
+      guard let text else { return }
+      switch text {
+      case .owned(let s): total += s.utf8.count
+      case .node(let i):
+        if document.hasEscapes(i) {
+          scratch.removeAll(keepingCapacity: true)
+          document.appendString(i, to: &scratch)
+          total += scratch.count
+        } else {
+          total += document.rawRange(i).count
+        }
+      }
+    }
+    add(example.system)
+    for turns in [example.turns, example.preferred ?? [], example.nonPreferred ?? []] {
+      for turn in turns {
+        add(turn.content)
+        for call in turn.toolCalls {
+          add(call.name)
+          add(call.arguments)
+        }
+      }
+    }
+    return total
+  }
+
+  private mutating func buildKey(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int {
     var size = 0
     let finalIndex = example.preferred == nil ? example.turns.lastIndex { $0.role == .assistant } : nil
     let includeInput = key != .output
@@ -121,13 +158,14 @@ struct KeyBuilder {
 /// Escapes control bytes other than whitespace in `out[start...]` so that text can never
 /// contain a tag or a terminator.
 func escapeControlBytes(_ out: inout [UInt8], from start: Int) {
-  var needed = false
-  for i in start..<out.count where out[i] < 0x20 && out[i] != 0x20 {
-    let b = out[i]
-    if b != 0x09 && b != 0x0A && b != 0x0D {
-      needed = true
-      break
+  let needed = out.withUnsafeBufferPointer { p in
+    var k = start
+    while k < p.count {
+      let b = p[k]
+      if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+      k += 1
     }
+    return false
   }
   guard needed else { return }
   let tail = Array(out[start...])

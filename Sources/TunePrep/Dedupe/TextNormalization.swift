@@ -31,12 +31,7 @@ struct TextNormalizer {
     case .none:
       out.append(contentsOf: text)
     case .whitespace, .text:
-      var ascii = true
-      for b in text where b >= 0x80 {
-        ascii = false
-        break
-      }
-      if ascii || mode == .whitespace {
+      if mode == .whitespace || isASCII(text) {
         appendASCII(text, fold: mode == .text, to: &out)
       } else {
         appendUnicode(text, to: &out)
@@ -44,72 +39,221 @@ struct TextNormalizer {
     }
   }
 
-  /// Collapses ASCII whitespace and, with `fold`, lowercases A–Z.
+  /// Collapses ASCII whitespace and, with `fold`, lowercases A–Z (the bytes of non-ASCII
+  /// text pass unchanged).
   private func appendASCII(_ text: UnsafeBufferPointer<UInt8>, fold: Bool, to out: inout [UInt8]) {
-    var pendingSpace = false
+    var state = CollapseState()
+    appendASCII(text, fold: fold, state: &state, to: &out)
+  }
+
+  /// Whitespace collapsing across calls: a space is written only between two non-space
+  /// characters, so runs collapse and both ends are trimmed.
+  struct CollapseState {
     var wrote = false
-    for b in text {
-      if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
-        pendingSpace = wrote
-        continue
+    var pendingSpace = false
+  }
+
+  private func appendASCII(
+    _ text: UnsafeBufferPointer<UInt8>, fold: Bool, state: inout CollapseState, to out: inout [UInt8]
+  ) {
+    let start = out.count
+    out.append(contentsOf: repeatElement(0, count: text.count + 1))
+    var written = 0
+    var wrote = state.wrote
+    var pendingSpace = state.pendingSpace
+    let table = fold ? asciiFoldTable : asciiSpaceTable
+    table.withUnsafeBufferPointer { map in
+      out.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress, let source = text.baseAddress, let map = map.baseAddress
+        else { return }
+        let p = base + start
+        var w = 0
+        var pending = pendingSpace ? 1 : 0
+        var any = wrote ? 1 : 0
+        // Branch-free: a space is written before a character only when one is pending, and
+        // the character's slot is reused when it turns out to be whitespace.
+        for k in 0..<text.count {
+          let mapped = map[Int(source[k])]
+          let character = mapped != 0 ? 1 : 0
+          p[w] = 0x20
+          w &+= character & pending
+          p[w] = mapped
+          w &+= character
+          any |= character
+          pending = (1 &- character) & (pending | any)
+        }
+        wrote = any != 0
+        pendingSpace = pending != 0
+        written = w
       }
-      if pendingSpace {
-        out.append(0x20)
-        pendingSpace = false
-      }
-      out.append(fold && b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
-      wrote = true
     }
+    out.removeLast(text.count + 1 - written)
+    state.wrote = wrote
+    state.pendingSpace = pendingSpace
   }
 
   private func appendUnicode(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    var string = String(decoding: text, as: UTF8.self)
-    if !string.unicodeScalars.allSatisfy(isStableNFC) { string = canonicalComposition(string) }
-    var folded = String.UnicodeScalarView()
+    var stable = true
+    forEachScalar(text) { scalar in
+      if scalar.value >= 0x80 && !isStableNFC(scalar) { stable = false }
+    }
+    if stable {
+      appendFolded(text, to: &out)
+      return
+    }
+    // Rare: combining marks, singletons and the like need real composition first.
+    let composed = Array(canonicalComposition(String(decoding: text, as: UTF8.self)).utf8)
+    composed.withUnsafeBufferPointer { appendFolded($0, to: &out) }
+  }
+
+  /// Case-folds NFC text and collapses Unicode whitespace: runs of ASCII take the table path,
+  /// only other scalars look up Unicode properties.
+  private func appendFolded(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    let start = out.count
+    var state = CollapseState()
     var needsComposition = false
-    for scalar in string.unicodeScalars {
+    var i = 0
+    var scalar: Unicode.Scalar = " "
+    while i < text.count {
+      var j = i
+      while j < text.count && text[j] < 0x80 { j += 1 }
+      if j > i {
+        appendASCII(UnsafeBufferPointer(rebasing: text[i..<j]), fold: true, state: &state, to: &out)
+        i = j
+        if i == text.count { break }
+      }
+      i += decodeScalar(text, at: i, into: &scalar)
+      if scalar.properties.isWhitespace {
+        state.pendingSpace = state.wrote
+        continue
+      }
+      if state.pendingSpace {
+        out.append(0x20)
+        state.pendingSpace = false
+      }
+      state.wrote = true
       if scalar.properties.changesWhenCaseFolded {
         // Full case folding is lowercase(uppercase(c)) for all but a few scripts, and it maps
         // every case variant of a letter to the same scalars, which is what matching needs.
-        let mapped = String(scalar).uppercased().lowercased()
-        for m in mapped.unicodeScalars {
-          if !isStableNFC(m) { needsComposition = true }
-          folded.append(m)
+        for m in String(scalar).uppercased().lowercased().unicodeScalars {
+          if m.value >= 0x80 && !isStableNFC(m) { needsComposition = true }
+          UTF8.encode(m) { out.append($0) }
         }
       } else {
-        folded.append(scalar)
+        UTF8.encode(scalar) { out.append($0) }
       }
     }
-    string = String(folded)
-    if needsComposition { string = canonicalComposition(string) }
-    var pendingSpace = false
-    var wrote = false
-    for scalar in string.unicodeScalars {
-      if scalar.properties.isWhitespace {
-        pendingSpace = wrote
-        continue
-      }
-      if pendingSpace {
-        out.append(0x20)
-        pendingSpace = false
-      }
-      UTF8.encode(scalar) { out.append($0) }
-      wrote = true
+    if needsComposition {
+      let folded = String(decoding: out[start...], as: UTF8.self)
+      out.removeSubrange(start...)
+      out.append(contentsOf: canonicalComposition(folded).utf8)
     }
+  }
+}
+
+@inline(__always)
+func isASCIISpace(_ b: UInt8) -> Bool {
+  b == 0x20 || (b >= 0x09 && b <= 0x0D)
+}
+
+/// Byte to byte: 0 for ASCII whitespace, A–Z to a–z, NUL to 0x1B (0 marks whitespace; NUL
+/// and ESC then compare equal, a documented corner), every other byte to itself.
+private let asciiFoldTable: [UInt8] = makeTable(fold: true)
+
+/// Byte to byte: 0 for ASCII whitespace, NUL to 0x1B (as above), every other byte to itself.
+private let asciiSpaceTable: [UInt8] = makeTable(fold: false)
+
+private func makeTable(fold: Bool) -> [UInt8] {
+  var table = [UInt8](repeating: 0, count: 256)
+  for i in 0..<256 {
+    let b = UInt8(i)
+    if isASCIISpace(b) {
+      table[i] = 0
+    } else if b == 0 {
+      table[i] = 0x1B
+    } else if fold && b >= 0x41 && b <= 0x5A {
+      table[i] = b | 0x20
+    } else {
+      table[i] = b
+    }
+  }
+  return table
+}
+
+/// Whether every byte is below 0x80, checked eight bytes at a time.
+func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  guard let base = bytes.baseAddress else { return true }
+  let raw = UnsafeRawPointer(base)
+  var i = 0
+  var any: UInt64 = 0
+  while i + 8 <= bytes.count {
+    any |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+    i += 8
+  }
+  while i < bytes.count {
+    any |= UInt64(bytes[i])
+    i += 1
+  }
+  return any & 0x8080_8080_8080_8080 == 0
+}
+
+/// Decodes the scalar of valid UTF-8 at `i`.
+/// - Returns: its length in bytes.
+@inline(__always)
+func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, into scalar: inout Unicode.Scalar) -> Int {
+  let b0 = UInt32(bytes[i])
+  var value: UInt32
+  var length: Int
+  if b0 < 0x80 {
+    value = b0
+    length = 1
+  } else if b0 < 0xE0 {
+    value = b0 & 0x1F
+    length = 2
+  } else if b0 < 0xF0 {
+    value = b0 & 0x0F
+    length = 3
+  } else {
+    value = b0 & 0x07
+    length = 4
+  }
+  var k = 1
+  while k < length && i + k < bytes.count {
+    value = value << 6 | UInt32(bytes[i + k] & 0x3F)
+    k += 1
+  }
+  scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+  return length
+}
+
+/// Calls `body` with each non-ASCII scalar of valid UTF-8 bytes.
+@inline(__always)
+func forEachScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Unicode.Scalar) -> Void) {
+  var i = 0
+  var scalar: Unicode.Scalar = " "
+  while i < bytes.count {
+    if bytes[i] < 0x80 {
+      i += 1
+      continue
+    }
+    i += decodeScalar(bytes, at: i, into: &scalar)
+    body(scalar)
   }
 }
 
 /// Whether a scalar can appear in NFC text unchanged whatever its neighbours: a conservative
 /// list of ranges without combining marks, singletons or composition exclusions (Latin-1,
-/// Latin Extended A/B, basic Greek and Cyrillic letters, CJK, kana, Hangul syllables,
-/// punctuation, symbols and emoji). Anything else goes through full NFC.
+/// Latin Extended A/B, Greek, Cyrillic, Hebrew and Arabic letters, CJK, kana, Hangul
+/// syllables, punctuation, symbols, emoji and zero-width joiners). Anything else goes through
+/// full NFC.
 @inline(__always)
 func isStableNFC(_ scalar: Unicode.Scalar) -> Bool {
   let v = scalar.value
   switch v {
-  case 0..<0x300, 0x391...0x3A9, 0x3B1...0x3C9, 0x400...0x45F, 0x2010...0x2027, 0x2030...0x205E,
-    0x20A0...0x20BF, 0x2190...0x2328, 0x232B...0x23FF, 0x2500...0x27BF, 0x3000...0x3098, 0x30A0...0x30FF,
-    0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFE0F, 0xFF01...0xFF5E, 0x1F300...0x1FAFF:
+  case 0..<0x300, 0x386, 0x388...0x3CE, 0x400...0x45F, 0x5D0...0x5EA, 0x621...0x64A,
+    0x200B...0x200F, 0x2010...0x2027, 0x2030...0x205E, 0x20A0...0x20BF, 0x2122,
+    0x2190...0x2328, 0x232B...0x23FF, 0x2500...0x27BF, 0x3000...0x3098, 0x30A0...0x30FF,
+    0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFE0F, 0xFF01...0xFF5E, 0x1F000...0x1FAFF:
     return true
   default:
     return false

@@ -19,11 +19,13 @@ func appendDecodedJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [U
   var i = 0
   let n = raw.count
   while i < n {
-    let b = raw[i]
-    if b != UInt8(ascii: "\\") {
-      out.append(b)
-      i += 1
-      continue
+    // Copy the run up to the next backslash in one append.
+    var end = i
+    while end < n && raw[end] != UInt8(ascii: "\\") { end += 1 }
+    if end > i {
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[i..<end]))
+      i = end
+      if i == n { return }
     }
     i += 1
     guard i < n else { return }

@@ -16,7 +16,8 @@ public struct Deduplicator {
     case first
     /// The last in input order.
     case last
-    /// The one with the most key text; ties go to the earliest.
+    /// The one with the most text (the whole example's text, whatever the key); ties go to
+    /// the earliest.
     case longest
   }
 
@@ -461,7 +462,7 @@ struct RecordState {
   var line: UInt32
   /// The hash of the normalized key.
   var hash = Hash128(high: 0, low: 0)
-  /// Normalized key text bytes, for `--keep longest`.
+  /// Text bytes, for `--keep longest` (see ``KeyBuilder/build(_:in:into:)``).
   var size: UInt32 = 0
   /// 0 for the input, k for the k-th `--against` file.
   var source: UInt16

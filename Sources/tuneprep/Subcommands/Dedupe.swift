@@ -56,7 +56,7 @@ extension TunePrepCommand {
     @Option(help: ArgumentHelp("Shingles for --near: words:N (default words:5) or chars:N (for CJK text).", valueName: "kind:N"))
     var shingle: Shingling = .standard
 
-    @Option(help: ArgumentHelp("Which record of a group survives: first, last or longest (ties: the earliest).", valueName: "policy"))
+    @Option(help: ArgumentHelp("Which record of a group survives: first, last or longest (most text; ties: the earliest).", valueName: "policy"))
     var keep: Deduplicator.KeepPolicy = .first
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records.", valueName: "file"))

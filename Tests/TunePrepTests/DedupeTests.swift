@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+
+@testable import TunePrep
+
+@Suite struct DedupeHashTests {
+  func hash(_ s: String) -> Hash128 {
+    Array(s.utf8).withUnsafeBytes { StableHash.hash128($0) }
+  }
+
+  @Test func isStableAcrossRuns() {
+    // Pinned values: a change here changes which records every existing run keeps.
+    #expect(hash("") == Hash128(high: 0x70E0_B420_33AA_1CB4, low: 0x447C_3CAC_9D9F_9A73))
+    #expect(hash("hello") == hash("hello"))
+  }
+
+  @Test(arguments: [0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 100])
+  func everyByteMatters(length: Int) {
+    let base = String(repeating: "a", count: length)
+    var seen: Set<Hash128> = [hash(base)]
+    for i in 0..<length {
+      var bytes = Array(base.utf8)
+      bytes[i] = UInt8(ascii: "b")
+      seen.insert(bytes.withUnsafeBytes { StableHash.hash128($0) })
+    }
+    seen.insert(hash(base + "\0"))
+    #expect(seen.count == length + 2)
+  }
+}
+
+@Suite struct TextNormalizerTests {
+  func normalized(_ s: String, _ mode: TextNormalization) -> String {
+    var out: [UInt8] = []
+    Array(s.utf8).withUnsafeBufferPointer { TextNormalizer(mode: mode).append($0, to: &out) }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  @Test(arguments: [
+    ("  Hello\t\tWORLD \n", TextNormalization.text, "hello world"),
+    ("  Hello\t\tWORLD \n", .whitespace, "Hello WORLD"),
+    ("  Hello\t\tWORLD \n", .none, "  Hello\t\tWORLD \n"),
+    ("Cafe\u{301}", .text, "caf\u{E9}"),
+    ("CAF\u{C9}  au   LAIT", .text, "caf\u{E9} au lait"),
+    ("STRASSE", .text, "strasse"),
+    ("Stra\u{DF}e", .text, "strasse"),
+    ("\u{3A3}\u{39F}\u{3A6}\u{39F}\u{3A3}", .text, "\u{3C3}\u{3BF}\u{3C6}\u{3BF}\u{3C3}"),
+    ("\u{3C3}\u{3BF}\u{3C6}\u{3BF}\u{3C2}", .text, "\u{3C3}\u{3BF}\u{3C6}\u{3BF}\u{3C3}"),
+    ("a\u{A0}\u{2003}b", .text, "a b"),
+    ("\u{65E5}\u{672C} \u{1F600}", .text, "\u{65E5}\u{672C} \u{1F600}"),
+    ("\u{212B}", .text, "\u{E5}"),
+  ])
+  func normalizes(input: String, mode: TextNormalization, expected: String) {
+    #expect(Array(normalized(input, mode).utf8) == Array(expected.utf8))
+  }
+}
+
+@Suite struct NearDuplicateMachineryTests {
+  @Test func parsesShingling() {
+    #expect(Shingling(argument: "words:5") == .words(5))
+    #expect(Shingling(argument: "chars:3") == .chars(3))
+    #expect(Shingling(argument: "chars:0") == nil)
+    #expect(Shingling(argument: "bytes:3") == nil)
+    #expect(Shingling(argument: "words") == nil)
+  }
+
+  @Test(arguments: [0.5, 0.7, 0.8, 0.9, 0.95])
+  func bandingCatchesPairsBelowTheThreshold(threshold: Double) {
+    let banding = LSHBanding(threshold: threshold)
+    #expect(banding.rows * banding.bands <= MinHash.size)
+    #expect(banding.probability(threshold - 0.05) >= 0.995)
+    #expect(banding.probability(threshold) >= 0.999)
+  }
+
+  func words(_ n: Int, seed: Int) -> [String] {
+    (0..<n).map { "w\(($0 &* 2_654_435_761 &+ seed) % 100_000)" }
+  }
+
+  func signatureAndSet(_ text: String) -> ([UInt16], [UInt64]) {
+    var keyer = RecordKeyer(key: .conversation, normalization: .text, shingling: .standard)
+    var example = Example()
+    example.turns = [Turn(role: .user, content: .owned(text), node: -1)]
+    _ = keyer.build(example: example, document: JSONDocument())
+    var signature = [UInt16](repeating: 0, count: MinHash.size)
+    let signed = signature.withUnsafeMutableBufferPointer { keyer.signature(into: $0) }
+    #expect(signed)
+    var set: [UInt64] = []
+    keyer.shingleSet(into: &set)
+    return (signature, set)
+  }
+
+  @Test(arguments: [40, 200, 1000])
+  func signaturesEstimateJaccard(length: Int) {
+    let a = words(length, seed: 1)
+    var b = a
+    for i in stride(from: 0, to: length, by: 25) { b[i] = "changed\(i)" }
+    let (sa, setA) = signatureAndSet(a.joined(separator: " "))
+    let (sb, setB) = signatureAndSet(b.joined(separator: " "))
+    let exact = jaccard(setA, setB)
+    let estimate = sa.withUnsafeBufferPointer { pa in
+      sb.withUnsafeBufferPointer { pb in MinHash.similarity(pa, pb) }
+    }
+    #expect(abs(estimate - exact) < 0.15, "estimate \(estimate), exact \(exact)")
+    let (sc, _) = signatureAndSet(words(length, seed: 7).joined(separator: " "))
+    let unrelated = sa.withUnsafeBufferPointer { pa in
+      sc.withUnsafeBufferPointer { pc in MinHash.similarity(pa, pc) }
+    }
+    #expect(unrelated < 0.1)
+  }
+
+  @Test func exactJaccard() {
+    #expect(jaccard([1, 2, 3], [2, 3, 4]) == 0.5)
+    #expect(jaccard([], []) == 1)
+    #expect(jaccard([1], []) == 0)
+  }
+
+  @Test func unionFindRootIsTheSmallestIndex() {
+    var sets = UnionFind(count: 6)
+    sets.union(5, 3)
+    sets.union(3, 4)
+    sets.union(1, 2)
+    #expect(sets.find(5) == 3)
+    #expect(sets.find(4) == 3)
+    #expect(sets.find(2) == 1)
+    #expect(sets.find(0) == 0)
+  }
+
+  @Test func formatsSimilarities() {
+    #expect(formatSimilarity(1) == "1")
+    #expect(formatSimilarity(0.9) == "0.9")
+    #expect(formatSimilarity(0.87314) == "0.8731")
+    #expect(formatSimilarity(0.05) == "0.05")
+  }
+}
+
+/// The library entry point on small inputs, with tiny blocks so records cross block edges.
+@Suite struct DeduplicatorTests {
+  static let records = [
+    #"{"messages":[{"role":"user","content":"Hello there"},{"role":"assistant","content":"Hi!"}]}"#,
+    #"{"messages": [{"role": "user", "content": "hello   THERE"}, {"role": "assistant", "content": "hi!"}]}"#,
+    #"{"messages":[{"role":"user","content":"Something else"},{"role":"assistant","content":"Sure, a longer answer."}]}"#,
+    #"{"messages":[{"role":"user","content":"Something else"},{"role":"assistant","content":"Other."}]}"#,
+    #"{"messages":[{"role":"user","content":"broken"}"#,
+  ]
+
+  func run(
+    _ lines: [String], sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
+    configure: (inout Deduplicator.Options) -> Void = { _ in }
+  ) throws -> (kept: String, rejects: String, summary: RunSummary) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-dedupe-unit-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in.jsonl")
+    try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+    var options = Deduplicator.Options()
+    options.sizes = sizes
+    options.threads = threads
+    configure(&options)
+    let kept = try OutputStream.file(dir.appendingPathComponent("kept.jsonl").path)
+    let rejects = try OutputStream.file(dir.appendingPathComponent("rejects.jsonl").path)
+    var quiet = FindingReporter.Options()
+    quiet.maxFindings = 0
+    let reporter = FindingReporter(command: "dedupe", options: quiet, output: .standardError())
+    let summary = try Deduplicator(options: options).run(
+      InputName(input.path), outputs: .init(kept: kept, rejects: rejects), reporter: reporter)
+    try kept.commit()
+    try rejects.commit()
+    return (
+      try String(contentsOf: dir.appendingPathComponent("kept.jsonl"), encoding: .utf8),
+      try String(contentsOf: dir.appendingPathComponent("rejects.jsonl"), encoding: .utf8)
+        .replacingOccurrences(of: input.path, with: "IN"),
+      summary
+    )
+  }
+
+  @Test func dropsNormalizedDuplicatesAndInvalidRecords() throws {
+    let (kept, rejects, summary) = try run(Self.records)
+    #expect(kept == [Self.records[0], Self.records[2], Self.records[3]].joined(separator: "\n") + "\n")
+    #expect(summary.read == 5)
+    #expect(summary.counts.map(\.0) == ["kept", "dup.exact", "invalid"])
+    #expect(summary.counts.map(\.1) == [3, 1, 1])
+    #expect(rejects.contains(#""line":2,"reason":"dup.exact""#))
+    #expect(rejects.contains(#""kept":{"file":"IN","line":1}"#))
+    #expect(rejects.contains(#""line":5,"reason":"json.syntax""#))
+  }
+
+  @Test func normalizeNoneKeepsCaseVariants() throws {
+    let (kept, _, _) = try run(Self.records) { $0.normalization = .none }
+    #expect(kept.split(separator: "\n").count == 4)
+  }
+
+  @Test(arguments: [
+    (DedupeKey.input, Deduplicator.KeepPolicy.first, [0, 2]),
+    (.input, .last, [1, 3]),
+    (.input, .longest, [1, 2]),
+    (.output, .first, [0, 2, 3]),
+  ])
+  func keyAndKeep(key: DedupeKey, keep: Deduplicator.KeepPolicy, survivors: [Int]) throws {
+    let (kept, _, _) = try run(Self.records) {
+      $0.key = key
+      $0.keep = keep
+    }
+    #expect(kept == survivors.map { Self.records[$0] + "\n" }.joined())
+  }
+
+  @Test func sameResultForEveryBlockSizeAndThreadCount() throws {
+    let reference = try run(Self.records, sizes: .standard, threads: 1) { $0.near = true }
+    for (read, block, threads) in [(1, 1, 1), (2, 3, 2), (7, 64, 3)] {
+      let other = try run(Self.records, sizes: ReadSizes(readSize: read, blockSize: block), threads: threads) {
+        $0.near = true
+      }
+      #expect(other.kept == reference.kept)
+      #expect(other.rejects == reference.rejects)
+    }
+  }
+}

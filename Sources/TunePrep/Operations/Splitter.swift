@@ -94,6 +94,9 @@ public struct Splitter {
     public var group: GroupKey?
     /// Jaccard threshold for near duplicates (grouping and the leak check).
     public var threshold = 0.8
+    /// Hash the input and every split with SHA-256 for the manifest. Hashing 2 bytes per input
+    /// byte in plain Swift is the slowest step, so very large pools may turn it off.
+    public var checksums = true
     /// Look for near duplicates that cross splits when they are not grouped.
     public var nearLeakCheck = true
     /// Evaluation splits smaller than this are a finding.

@@ -6,12 +6,12 @@
 struct SplitManifest {
   let options: Splitter.Options
   let input: InputName
-  let inputDigest: String
+  let inputDigest: String?
   let inputBytes: Int
   let records: Int
   let format: Format?
   let assignment: SplitAssignment
-  let splitDigests: [String]
+  let splitDigests: [String?]
   let rejected: Int
   let reporter: FindingReporter
 
@@ -35,20 +35,21 @@ struct SplitManifest {
     s += "    \"threshold\": \(number(options.threshold)),\n"
     s += "    \"near_leak_check\": \(options.nearLeakCheck && options.group != .nearDuplicates),\n"
     s += "    \"min_eval\": \(options.minEval),\n"
+    s += "    \"checksums\": \(options.checksums),\n"
     s += "    \"format\": \((options.format?.rawValue).map(\.jsonQuoted) ?? "null")\n"
     s += "  },\n"
     s += "  \"seed\": \(options.seed),\n"
     s += "  \"prng\": \(options.stable ? "\"splitmix64-keyed-hash\"" : "\"xoshiro256**-fisher-yates\""),\n"
     s += "  \"inputs\": [\n"
     s += "    {\"name\": \(input.displayName.jsonQuoted), \"format\": \((format?.rawValue).map(\.jsonQuoted) ?? "null"), "
-    s += "\"bytes\": \(inputBytes), \"records\": \(records), \"sha256\": \(inputDigest.jsonQuoted)}\n"
+    s += "\"bytes\": \(inputBytes), \"records\": \(records), \"sha256\": \(inputDigest.map(\.jsonQuoted) ?? "null")}\n"
     s += "  ],\n"
     s += "  \"splits\": [\n"
     var lines: [String] = []
     for (k, name) in options.names.enumerated() {
       lines.append(
         "    {\"name\": \(name.jsonQuoted), \"file\": \("\(name).jsonl".jsonQuoted), \"count\": \(assignment.splitCounts[k]), "
-          + "\"target\": \(assignment.targets[k]), \"sha256\": \(splitDigests[k].jsonQuoted)}")
+          + "\"target\": \(assignment.targets[k]), \"sha256\": \(splitDigests[k].map(\.jsonQuoted) ?? "null")}")
     }
     s += lines.joined(separator: ",\n") + "\n  ],\n"
     s += "  \"rejected\": \(rejected),\n"

@@ -10,9 +10,10 @@ struct SplitWriter {
 
   /// The manifest's checksums.
   struct Digests {
-    var input: String
+    /// Nil when checksums are off.
+    var input: String?
     var inputBytes: Int
-    var splits: [String]
+    var splits: [String?]
   }
 
   /// Writes every split.
@@ -25,30 +26,27 @@ struct SplitWriter {
     let input = source.secondPass
     let buffer = ByteBlock(capacity: chunkSize * 2)
     var bufferStart: Int64 = 0
-    let pending = (0..<splits).map { _ in ByteBlock(capacity: chunkSize + chunkSize / 4) }
     let lanes = HashLanes(count: splits + 1)
+    let writer = SplitDrain(
+      streams: outputs.splits, lanes: lanes, checksums: options.checksums, capacity: chunkSize + chunkSize / 4)
+    // Never leave with writes in flight: on an error the caller discards the outputs.
+    defer { writer.finish() }
+    var pending = writer.take()
     var fresh = 0..<0
     var atEOF = false
     var checker = RecordChecker(fileFormat: scan.format, detected: options.format == nil, formatLocation: nil)
     var findings: [Finding] = []
     let name = source.name.displayName
 
-    /// Hashes the fresh input bytes and the pending split bytes, then writes the latter.
+    /// Hashes the fresh input bytes here and hands the pending split bytes to the writer
+    /// thread, which hashes and writes them while this thread reads on.
     func drain() {
-      let work = UnsafeSendable((buffer, pending, fresh))
-      DispatchQueue.concurrentPerform(iterations: splits + 1) { lane in
-        let (buffer, pending, fresh) = work.value
-        if lane == 0 {
-          lanes.update(0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer.bytes)[fresh]))
-        } else {
-          lanes.update(lane, UnsafeRawBufferPointer(pending[lane - 1].bytes))
-        }
-      }
-      for (k, block) in pending.enumerated() where block.count > 0 {
-        outputs.splits[k].write(block.bytes)
-        block.count = 0
+      if options.checksums {
+        lanes.update(0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer.bytes)[fresh]))
       }
       fresh = fresh.upperBound..<fresh.upperBound
+      writer.submit(pending)
+      pending = writer.take()
     }
 
     /// Makes the bytes `[offset, offset + length)` available in the buffer.
@@ -107,7 +105,7 @@ struct SplitWriter {
       }
     }
     // Hash what is left of the input after the last record.
-    while !atEOF {
+    while !atEOF && options.checksums {
       drain()
       bufferStart += Int64(buffer.count)
       buffer.count = 0
@@ -117,11 +115,62 @@ struct SplitWriter {
       buffer.count = n
     }
     drain()
+    writer.finish()
     for stream in outputs.splits { try stream.flush() }
     try outputs.rejects?.flush()
+    guard options.checksums else {
+      return Digests(input: nil, inputBytes: source.firstPass.bytesRead, splits: Array(repeating: nil, count: splits))
+    }
     return Digests(
-      input: lanes.finish(0), inputBytes: input.bytesRead,
+      input: lanes.finish(0), inputBytes: source.firstPass.bytesRead,
       splits: (1...splits).map { lanes.finish($0) })
+  }
+}
+
+/// The writer thread of the second pass: hashes and writes one set of split buffers while
+/// the reading thread fills the other; two sets circulate, so memory stays bounded.
+private final class SplitDrain: @unchecked Sendable {
+  private let streams: [OutputStream]
+  private let lanes: HashLanes
+  private let checksums: Bool
+  private let queue = DispatchQueue(label: "tuneprep.split.writer")
+  private let poolQueue = DispatchQueue(label: "tuneprep.split.pool")
+  /// Counts the sets in the pool. Created at 0 and signalled twice: libdispatch traps when a
+  /// semaphore is freed below its initial value, which a set still in use would cause.
+  private let available = DispatchSemaphore(value: 0)
+  private var pool: [[ByteBlock]]
+
+  init(streams: [OutputStream], lanes: HashLanes, checksums: Bool, capacity: Int) {
+    self.streams = streams
+    self.lanes = lanes
+    self.checksums = checksums
+    pool = (0..<2).map { _ in streams.map { _ in ByteBlock(capacity: capacity) } }
+    available.signal()
+    available.signal()
+  }
+
+  /// An empty set of buffers, one per split; waits while both sets are being written.
+  func take() -> [ByteBlock] {
+    available.wait()
+    return poolQueue.sync { pool.removeLast() }
+  }
+
+  /// Hashes and writes a filled set on the writer thread, then returns it to the pool.
+  func submit(_ set: [ByteBlock]) {
+    queue.async { [self] in
+      for (k, block) in set.enumerated() where block.count > 0 {
+        if checksums { lanes.update(k + 1, UnsafeRawBufferPointer(block.bytes)) }
+        streams[k].write(block.bytes)
+        block.count = 0
+      }
+      poolQueue.sync { pool.append(set) }
+      available.signal()
+    }
+  }
+
+  /// Waits until every submitted set is written.
+  func finish() {
+    queue.sync {}
   }
 }
 

@@ -54,6 +54,9 @@ extension TunePrepCommand {
     @Flag(help: "Skip the check for near duplicates that cross splits (exact duplicates are still checked).")
     var noNearLeakCheck = false
 
+    @Flag(help: "Skip the SHA-256 of the input and of every split (the manifest then has null checksums); hashing is the slowest step.")
+    var noChecksums = false
+
     @Option(help: ArgumentHelp("Evaluation splits smaller than this are a finding.", valueName: "n"))
     var minEval: Int = 50
 
@@ -137,6 +140,7 @@ extension TunePrepCommand {
       }
       options.threshold = threshold
       options.nearLeakCheck = !noNearLeakCheck
+      options.checksums = !noChecksums
       guard minEval >= 0 else { throw ValidationError("--min-eval must be 0 or more, got \(minEval)") }
       options.minEval = minEval
       if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, got \(threads)") }

@@ -116,3 +116,29 @@ import Testing
     #expect(JSONPointer("/a~2") == nil)
   }
 }
+
+/// Stratified quotas: every stratum's row adds up to its size and every split's column to its
+/// target, and each cell is within one of its exact proportional share.
+@Suite struct SplitQuotaTests {
+  @Test(arguments: [
+    ([600, 300, 100, 2], [802, 100, 100]),
+    ([300, 150, 45, 3], [398, 50, 50]),
+    ([1, 1, 1, 1, 1, 1, 1], [5, 1, 1]),
+    ([997, 3], [900, 100]),
+    ([10, 20, 30, 40, 50], [120, 15, 15]),
+  ])
+  func quotasAddUpBothWays(_ records: [Int], _ total: [Int]) {
+    let quotas = SplitPlan.stratumQuotas(records, total)
+    let n = records.reduce(0, +)
+    for (s, row) in quotas.enumerated() {
+      #expect(row.reduce(0, +) == records[s])
+      for (k, cell) in row.enumerated() {
+        let exact = Double(records[s] * total[k]) / Double(n)
+        #expect(abs(Double(cell) - exact) < 1.0 + 1e-9, "stratum \(s) split \(k): \(cell) vs \(exact)")
+      }
+    }
+    for k in total.indices {
+      #expect(quotas.reduce(0) { $0 + $1[k] } == total[k])
+    }
+  }
+}

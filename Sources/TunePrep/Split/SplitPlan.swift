@@ -151,11 +151,12 @@ struct SplitPlan {
     unitRoot: [UInt32], unitSize: [UInt32], total: [Int], into splitOfUnit: inout [UInt8]
   ) {
     var random = SplitRandom(seed: options.seed)
-    for stratum in unitsByStratum(unitRoot) {
+    let strata = unitsByStratum(unitRoot)
+    let records = strata.map { $0.reduce(0) { $0 + Int(unitSize[Int($1)]) } }
+    let quotas = options.stratify == nil ? [total] : Self.stratumQuotas(records, total)
+    for (s, stratum) in strata.enumerated() {
       var units = stratum
-      let records = units.reduce(0) { $0 + Int(unitSize[Int($1)]) }
-      let targets =
-        options.stratify == nil ? total : largestRemainder(records, weights: total)
+      let targets = quotas[s]
       var bounds: [Int] = []
       var sum = 0
       for t in targets {
@@ -171,6 +172,38 @@ struct SplitPlan {
         position += Int(unitSize[Int(unit)])
       }
     }
+  }
+
+  /// Splits each stratum's records over the splits in proportion, so that every stratum's
+  /// row adds up to its size and every split's column to its target: floors of the exact
+  /// quotas first, then the units left over by largest remainder (integers, same denominator)
+  /// wherever both the stratum and the split still have room.
+  static func stratumQuotas(_ records: [Int], _ total: [Int]) -> [[Int]] {
+    let n = records.reduce(0, +)
+    guard n > 0 else { return records.map { _ in total.map { _ in 0 } } }
+    var quotas = records.map { r in total.map { r * $0 / n } }
+    var rowLeft = records.indices.map { records[$0] - quotas[$0].reduce(0, +) }
+    var columnLeft = total.indices.map { k in total[k] - quotas.reduce(0) { $0 + $1[k] } }
+    var cells: [(s: Int, k: Int, remainder: Int)] = []
+    for s in records.indices {
+      for k in total.indices { cells.append((s, k, records[s] * total[k] % n)) }
+    }
+    cells.sort { $0.remainder != $1.remainder ? $0.remainder > $1.remainder : ($0.s, $0.k) < ($1.s, $1.k) }
+    for cell in cells where cell.remainder > 0 && rowLeft[cell.s] > 0 && columnLeft[cell.k] > 0 {
+      quotas[cell.s][cell.k] += 1
+      rowLeft[cell.s] -= 1
+      columnLeft[cell.k] -= 1
+    }
+    // Rarely the greedy pass strands a unit; any cell with room on both sides takes it.
+    for s in records.indices {
+      for k in total.indices where rowLeft[s] > 0 && columnLeft[k] > 0 {
+        let give = min(rowLeft[s], columnLeft[k])
+        quotas[s][k] += give
+        rowLeft[s] -= give
+        columnLeft[k] -= give
+      }
+    }
+    return quotas
   }
 
   /// Unit indices per stratum (one list without `--stratify`), strata in order of their value.

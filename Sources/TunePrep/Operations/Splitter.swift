@@ -165,7 +165,7 @@ public struct Splitter {
     let source = try SplitSource.open(input, keepRecordFile: needsNearDuplicates)
     let scan = try SplitScan(options: options).run(source, reporter: reporter)
     var plan = SplitPlan(scan: scan, options: options)
-    if options.group == .nearDuplicates || (needsNearDuplicates) {
+    if needsNearDuplicates {
       plan.nearPairs = try SplitNearDuplicates.pairs(
         scan: scan, source: source, threshold: options.threshold,
         threads: options.threads ?? RecordPipeline.defaultThreads)

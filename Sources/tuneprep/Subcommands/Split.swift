@@ -17,8 +17,9 @@ extension TunePrepCommand {
 
         Examples:
           tuneprep split data.jsonl --out-dir splits
-          tuneprep split data.jsonl --out-dir splits --ratios 90,10 --names train,eval --seed 7
-          tuneprep split data.jsonl --out-dir splits --stratify /label --group near-duplicates
+          tuneprep split data.jsonl --out-dir splits --ratios 90,10 --seed 7
+          tuneprep split data.jsonl --out-dir splits --stratify /label
+          tuneprep split data.jsonl --out-dir splits --group near-duplicates
         """)
 
     @Argument(help: ArgumentHelp("Input JSONL file ('-' or none: standard input).", valueName: "input"))
@@ -36,7 +37,7 @@ extension TunePrepCommand {
     @Option(help: ArgumentHelp("Split names, one per size (default train,validation,test).", valueName: "names"))
     var names: String?
 
-    @Option(help: ArgumentHelp("Shuffle or hash seed (default \(Splitter.defaultSeed)).", valueName: "n"))
+    @Option(help: ArgumentHelp("Shuffle or hash seed; the same seed gives the same files.", valueName: "n"))
     var seed: UInt64 = Splitter.defaultSeed
 
     @Flag(help: "Place each example by a keyed hash of its content: adding examples never moves old ones; sizes are approximate.")

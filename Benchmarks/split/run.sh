@@ -14,15 +14,17 @@ cat "$corpus" > /dev/null  # warm the page cache
 measure() {
   local label=$1; shift
   rm -rf "$work/out"
-  local t0 t1
-  t0=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/stderr" || true
-  t1=$(date +%s.%N)
-  awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$bytes" -v r="$(cat "$work/rss")" \
-    'BEGIN { s = b - a; printf "%-44s %7.2f s  %7.0f MB/s  %7.0f MB peak RSS\n", l, s, n / s / 1e6, r / 1024 }'
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > /dev/null 2> "$work/stderr" || true
+  # time(1) writes "Command exited with non-zero status N" first when the command fails.
+  tail -1 "$work/time" | awk -v l="$label" -v n="$bytes" \
+    '{ printf "%-46s %7.2f s wall %7.0f MB/s  %6.2f s CPU (%4.0f MB/s per CPU-s)  %6.0f MB peak RSS\n", l, $1, n / $1 / 1e6, $2 + $3, n / ($2 + $3) / 1e6, $4 / 1024 }'
 }
-measure "tuneprep split (default: near-leak check)" "$bin" split "$corpus" --out-dir "$work/out" --max-findings 0
-measure "tuneprep split --no-near-leak-check" "$bin" split "$corpus" --out-dir "$work/out" --max-findings 0 --no-near-leak-check
-measure "tuneprep split --no-near-leak-check --stable" "$bin" split "$corpus" --out-dir "$work/out" --max-findings 0 --no-near-leak-check --stable
+split=("$bin" split "$corpus" --out-dir "$work/out" --max-findings 0)
+measure "split --no-near-leak-check" "${split[@]}" --no-near-leak-check
+measure "split --no-near-leak-check --no-checksums" "${split[@]}" --no-near-leak-check --no-checksums
+measure "split --no-near-leak-check --stable" "${split[@]}" --no-near-leak-check --stable
+measure "split --no-near-leak-check --threads 1" "${split[@]}" --no-near-leak-check --threads 1
+# The default run adds the near-duplicate leak check (MinHash + LSH via dedupe): minutes, not seconds.
+if [ "${WITH_NEAR:-0}" = 1 ]; then measure "split (default: near-leak check)" "${split[@]}"; fi
 measure "python readlines + random.shuffle" python3 "$here/split_baseline.py" "$corpus" "$work/out"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

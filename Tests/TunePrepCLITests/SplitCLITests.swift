@@ -387,5 +387,10 @@ import Testing
         #expect(finalNames.isEmpty, "final-named files after kill -9 at \(delay)s: \(finalNames)")
       }
     }
+    // The temporary files a killed run leaves do not block the next run.
+    let small = dir.appendingPathComponent("small.jsonl")
+    try Self.write(Self.chatLines(20), to: small)
+    let rerun = try Self.run(["split", small.path, "--out-dir", dir.appendingPathComponent("out-0.05").path])
+    #expect(rerun.status == 0, "\(String(decoding: rerun.stderr, as: UTF8.self))")
   }
 }

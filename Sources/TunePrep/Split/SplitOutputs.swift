@@ -78,6 +78,7 @@ final class SplitOutputs {
     if let createdDirectory { rmdir(createdDirectory) }
   }
 
+  /// Whether the folder holds nothing but leftovers of an interrupted run.
   private static func isEmptyDirectory(_ path: String) -> Bool {
     guard let dir = opendir(path) else { return false }
     defer { closedir(dir) }
@@ -85,7 +86,9 @@ final class SplitOutputs {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
-      if name != "." && name != ".." { return false }
+      // Temporary files of an interrupted run (`.train.jsonl.tuneprep-XXXXXX`) do not count.
+      if name == "." || name == ".." || (name.hasPrefix(".") && name.contains(".tuneprep-")) { continue }
+      return false
     }
     return true
   }

@@ -348,6 +348,13 @@ import Testing
     #expect(String(decoding: again.stderr, as: UTF8.self).contains("pass --force"))
     #expect(try Data(contentsOf: out.appendingPathComponent("train.jsonl")) == before)
     #expect(try Self.run(["split", inputURL.path, "--out-dir", out.path, "--seed", "1", "--force"]).status == 0)
+    // The input is never overwritten, even with --force.
+    let trainURL = out.appendingPathComponent("train.jsonl")
+    let train = try Data(contentsOf: trainURL)
+    let onto = try Self.run(["split", trainURL.path, "--out-dir", out.path, "--force"])
+    #expect(onto.status == 2)
+    #expect(String(decoding: onto.stderr, as: UTF8.self).contains("would be overwritten"))
+    #expect(try Data(contentsOf: trainURL) == train)
     // A regular file where the folder should be, and a folder inside it.
     let blocker = dir.appendingPathComponent("file")
     try Data("x".utf8).write(to: blocker)

@@ -105,8 +105,6 @@ public struct Splitter {
     public var minTrain = 500
     /// The tool version written into the manifest.
     public var toolVersion = "unknown"
-    /// The command line options as the user gave them, for the manifest (in order).
-    public var commandLine: [String] = []
     /// Worker threads (nil: one per core).
     public var threads: Int?
     /// Read and block sizes.
@@ -156,6 +154,7 @@ public struct Splitter {
   public func run(
     _ input: InputName, into destination: Destination, reporter: FindingReporter
   ) throws(TunePrepError) -> RunSummary {
+    try refuseOverwritingInput(input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(
       paths: outputPaths(in: destination.directory), directory: destination.directory,
       force: destination.force, rejects: destination.rejects)
@@ -193,10 +192,30 @@ public struct Splitter {
     return summary
   }
 
+  /// Inputs are never modified: an output that would replace the input (e.g. splitting
+  /// `splits/train.jsonl` into `splits` with `--force`) is an error.
+  private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?) throws(TunePrepError) {
+    guard let path = input.path, let real = resolvedPath(path) else { return }
+    let folder = resolvedPath(directory)
+    var targets = options.names.map { "\($0).jsonl" } + ["manifest.json"]
+    targets = folder.map { folder in targets.map { joinPath(folder, $0) } } ?? []
+    if let rejects, let resolved = resolvedPath(rejects) { targets.append(resolved) }
+    if targets.contains(real) {
+      throw .failed("\(path) is the input and would be overwritten by an output: choose another --out-dir or --rejects")
+    }
+  }
+
   /// Whether near-duplicate pairs are needed (grouping by them, or the leak check).
   var needsNearDuplicates: Bool {
     options.group == .nearDuplicates || options.nearLeakCheck
   }
+}
+
+/// The absolute path with symbolic links resolved, or nil when it does not exist.
+func resolvedPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
 }
 
 /// `directory/name`, without doubling a trailing slash.

@@ -54,6 +54,37 @@ import Testing
   }
 }
 
+extension TextNormalizerTests {
+  /// The word-at-a-time path against a plain reference, on seeded random ASCII.
+  @Test(arguments: [TextNormalization.text, .whitespace])
+  func fastPathMatchesReference(mode: TextNormalization) {
+    let alphabet = Array("abcXYZ  \t\n\u{1}.,AZaz@[`{".utf8)
+    var state: UInt64 = 0x1234_5678
+    for length in 0..<200 {
+      var bytes: [UInt8] = []
+      for _ in 0..<length {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        bytes.append(alphabet[Int(state >> 33) % alphabet.count])
+      }
+      var expected: [UInt8] = []
+      var pending = false
+      for b in bytes {
+        if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+          pending = !expected.isEmpty
+          continue
+        }
+        if pending { expected.append(0x20) }
+        pending = false
+        let folded = mode == .text && b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+        expected.append(folded < 0x20 ? 0x1B : folded)
+      }
+      var out: [UInt8] = [0x41]
+      bytes.withUnsafeBufferPointer { TextNormalizer(mode: mode).append($0, to: &out) }
+      #expect(Array(out.dropFirst()) == expected, "input \(bytes)")
+    }
+  }
+}
+
 @Suite struct NearDuplicateMachineryTests {
   @Test func parsesShingling() {
     #expect(Shingling(argument: "words:5") == .words(5))

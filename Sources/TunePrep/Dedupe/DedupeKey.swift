@@ -13,7 +13,8 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 /// text between fields or roles gives a different key.
 ///
 /// Layout: for each part a tag byte (0x01–0x0C), the normalized text, and 0x1F. Control bytes
-/// inside the text are escaped (0x1B, then the byte + 0x40), so the layout is unambiguous.
+/// inside the text are escaped (0x1B, then the byte + 0x40) or, when text is normalized,
+/// mapped to 0x1B, so the layout is unambiguous.
 struct KeyBuilder {
   let key: DedupeKey
   let normalizer: TextNormalizer
@@ -114,7 +115,7 @@ struct KeyBuilder {
     let start = out.count
     scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
     let size = out.count - start
-    escapeControlBytes(&out, from: start)
+    if normalizer.mode == .none { escapeControlBytes(&out, from: start) }
     out.append(0x1F)
     return size
   }

@@ -11,10 +11,15 @@ internal import Dispatch
 struct LSHBanding: Sendable, Equatable {
   let rows: Int
   let bands: Int
-  /// Buckets larger than this pair each member with the next `maxBucketPairs` members only,
-  /// so a pathological bucket (thousands of records sharing a long boilerplate) cannot make
-  /// the candidate count quadratic.
-  static let maxBucketPairs = 1000
+  /// Buckets up to this size pair every two members. A larger bucket is what thousands of
+  /// records sharing a long boilerplate (the same system prompt) make: its key says little,
+  /// so its members are sorted by the key of another band and each is paired with the next
+  /// ``LSHBanding/window`` members only. That keeps the work linear, and the similar records
+  /// inside such a bucket (a template copied a thousand times with small edits) still end up
+  /// next to each other and linked into one cluster.
+  static let maxFullBucket = 64
+  /// How many following members a member of a large bucket is paired with.
+  static let window = 8
 
   init(rows: Int, bands: Int) {
     self.rows = rows
@@ -47,45 +52,52 @@ struct LSHBanding: Sendable, Equatable {
   /// `first << 32 | second` with first < second, sorted and distinct.
   /// - Parameters:
   ///   - members: the records that take part.
-  ///   - signatures: every record's signature, ``MinHash/size`` bins per record.
-  ///   - keep: whether a pair counts (e.g. not two records of `--against` files).
+  ///   - signatures: every record's signature.
   ///   - threads: worker threads.
+  ///   - keep: whether a pair counts (e.g. not two records of `--against` files).
+  ///   - accept: a cheap filter run on each band's pairs (e.g. the signature estimate).
   func candidates(
-    members: [UInt32], signatures: [UInt16], threads: Int, keep: @escaping @Sendable (UInt32, UInt32) -> Bool
+    members: [UInt32], signatures: SignatureStore, threads: Int,
+    keep: @escaping @Sendable (UInt32, UInt32) -> Bool,
+    accept: @escaping @Sendable (UInt64) -> Bool
   ) -> [UInt64] {
     let perBand = ResultSlots<[UInt64]>(count: bands)
     let rows = self.rows
-    signatures.withUnsafeBufferPointer { sig in
-      let sigBox = UnsafeSendable(sig)
+    do {
+      let sig = signatures
       DispatchQueue.concurrentPerform(iterations: bands) { band in
-        let sig = sigBox.value
-        var keys: [(UInt64, UInt32)] = []
-        keys.reserveCapacity(members.count)
-        for m in members {
-          let base = Int(m) * MinHash.size + band * rows
-          var h: UInt64 = 0x6A09_E667_F3BC_C908 &+ UInt64(band)
-          for r in 0..<rows {
-            h = StableHash.rotate(h, 16) ^ UInt64(sig[base + r])
-            h &*= 0x9E37_79B9_7F4A_7C15
-          }
-          keys.append((StableHash.avalanche(h), m))
-        }
-        keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let keys = sortedKeys(sig, members: members, band: band, rows: rows)
         var pairs: [UInt64] = []
+        var large: [(UInt64, UInt32)] = []
         var i = 0
         while i < keys.count {
           var j = i + 1
           while j < keys.count && keys[j].0 == keys[i].0 { j += 1 }
-          if j - i > 1 {
+          if j - i > LSHBanding.maxFullBucket {
+            // Re-sort the bucket by another band's key, then pair neighbours.
+            let other = (band + 1) % bands
+            large.removeAll(keepingCapacity: true)
+            for k in i..<j {
+              large.append((bandKey(sig, record: keys[k].1, band: other, rows: rows), keys[k].1))
+            }
+            large.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            for a in 0..<large.count {
+              for b in (a + 1)..<min(large.count, a + 1 + LSHBanding.window) {
+                let (x, y) = large[a].1 < large[b].1 ? (large[a].1, large[b].1) : (large[b].1, large[a].1)
+                if keep(x, y) { pairs.append(UInt64(x) << 32 | UInt64(y)) }
+              }
+            }
+          } else if j - i > 1 {
             for a in i..<(j - 1) {
-              let last = min(j, a + 1 + LSHBanding.maxBucketPairs)
-              for b in (a + 1)..<last where keep(keys[a].1, keys[b].1) {
+              for b in (a + 1)..<j where keep(keys[a].1, keys[b].1) {
                 pairs.append(UInt64(keys[a].1) << 32 | UInt64(keys[b].1))
               }
             }
           }
           i = j
         }
+        // Drop pairs whose signatures already say they are far apart, before they are merged.
+        pairs.removeAll { !accept($0) }
         perBand.set(band, pairs)
       }
     }
@@ -100,6 +112,40 @@ struct LSHBanding: Sendable, Equatable {
     all.removeSubrange(w...)
     return all
   }
+}
+
+/// The members' keys for one band, sorted by key and then by record.
+///
+/// With fewer than 2^24 members a key's top 40 bits and the member's position share one
+/// 64-bit word, which a radix sort orders quickly; two records whose keys agree only in those
+/// 40 bits become one extra candidate pair, which verification drops.
+private func sortedKeys(
+  _ sig: SignatureStore, members: [UInt32], band: Int, rows: Int
+) -> [(UInt64, UInt32)] {
+  if members.count < 1 << 24 {
+    var packed = [UInt64](repeating: 0, count: members.count)
+    for (position, m) in members.enumerated() {
+      packed[position] = bandKey(sig, record: m, band: band, rows: rows) & ~0xFF_FFFF | UInt64(position)
+    }
+    radixSort(&packed)
+    return packed.map { ($0 >> 24, members[Int($0 & 0xFF_FFFF)]) }
+  }
+  var keys = members.map { (bandKey(sig, record: $0, band: band, rows: rows), $0) }
+  keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+  return keys
+}
+
+/// The hash of one band of a record's signature.
+@inline(__always)
+private func bandKey(_ sig: SignatureStore, record: UInt32, band: Int, rows: Int) -> UInt64 {
+  let bins = sig[Int(record)]
+  let base = band * rows
+  var h: UInt64 = 0x6A09_E667_F3BC_C908 &+ UInt64(band)
+  for r in 0..<rows {
+    h = StableHash.rotate(h, 16) ^ UInt64(bins[base + r])
+    h &*= 0x9E37_79B9_7F4A_7C15
+  }
+  return StableHash.avalanche(h)
 }
 
 /// Per-iteration results of `concurrentPerform`; iteration `i` writes slot `i` only.

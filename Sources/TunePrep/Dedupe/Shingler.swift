@@ -56,6 +56,7 @@ struct Shingler {
   private mutating func wordShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
+    var roller = Roller(n)
     var count = 0
     var tokens = 0
     var i = 0
@@ -63,20 +64,30 @@ struct Shingler {
     while i < end {
       while i < end && key[i] < 0x21 { i += 1 }
       if i == end { break }
-      var h: UInt64 = 0xCBF2_9CE4_8422_2325
+      // Hash the token eight bytes at a time.
+      var h: UInt64 = 0x243F_6A88_85A3_08D3
+      var word: UInt64 = 0
+      var shift: UInt64 = 0
       while i < end && key[i] >= 0x21 {
-        h = (h ^ UInt64(key[i])) &* 0x0000_0100_0000_01B3
+        word |= UInt64(key[i]) << shift
+        shift += 8
         i += 1
+        if shift == 64 {
+          h = StableHash.fold(h ^ word, 0x9E37_79B9_7F4A_7C15)
+          word = 0
+          shift = 0
+        }
       }
-      ring[tokens % n] = StableHash.avalanche(h)
+      h = StableHash.fold(h ^ word ^ shift, 0xA409_3822_299F_31D0)
+      roller.push(h, &ring)
       tokens += 1
       if tokens >= n {
-        body(combine(first: tokens - n, n))
+        body(StableHash.avalanche(roller.value))
         count += 1
       }
     }
     if tokens > 0 && tokens < n {
-      body(combine(first: 0, tokens))
+      body(StableHash.avalanche(roller.value ^ UInt64(tokens)))
       count += 1
     }
     return count
@@ -85,6 +96,7 @@ struct Shingler {
   private mutating func charShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
+    var roller = Roller(n)
     var count = 0
     var scalars = 0
     var i = 0
@@ -107,30 +119,50 @@ struct Shingler {
           i += 1
         }
       }
-      ring[scalars % n] = StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15)
+      roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15), &ring)
       scalars += 1
       if scalars >= n {
-        body(combine(first: scalars - n, n))
+        body(StableHash.avalanche(roller.value))
         count += 1
       }
     }
     if scalars > 0 && scalars < n {
-      body(combine(first: 0, scalars))
+      body(StableHash.avalanche(roller.value ^ UInt64(scalars)))
       count += 1
     }
     return count
   }
 
-  /// The hash of `count` ring entries starting at running index `first`, order-sensitive.
-  @inline(__always)
-  private func combine(first: Int, _ count: Int) -> UInt64 {
-    var s: UInt64 = 0x8422_2325_CBF2_9CE4 ^ UInt64(count)
-    let n = ring.count
-    for k in 0..<count {
-      s = StableHash.rotate(s, 27) ^ ring[(first + k) % n]
-      s &*= 0x9FB2_1C65_1E98_DF25
+  /// A polynomial rolling hash over the last `n` item hashes: adding an item and dropping
+  /// the oldest costs two multiplications, whatever `n` is.
+  private struct Roller {
+    static let base: UInt64 = 0x9FB2_1C65_1E98_DF25
+    let n: Int
+    /// base^(n-1), the weight of the oldest item.
+    let oldest: UInt64
+    var value: UInt64 = 0
+    var next = 0
+    var filled = 0
+
+    init(_ n: Int) {
+      self.n = n
+      var p: UInt64 = 1
+      for _ in 1..<max(n, 1) { p &*= Roller.base }
+      oldest = p
     }
-    return StableHash.avalanche(s)
+
+    @inline(__always)
+    mutating func push(_ item: UInt64, _ ring: inout [UInt64]) {
+      if filled == n {
+        value &-= ring[next] &* oldest
+      } else {
+        filled += 1
+      }
+      value = value &* Roller.base &+ item
+      ring[next] = item
+      next += 1
+      if next == n { next = 0 }
+    }
   }
 
   /// The sorted, distinct shingle hashes of `key` (for exact Jaccard).

@@ -22,7 +22,8 @@ public enum TextNormalization: String, Sendable, CaseIterable {
 struct TextNormalizer {
   let mode: TextNormalization
 
-  /// Appends `text` normalized to `out`.
+  /// Appends `text` normalized to `out`. With `whitespace` and `text`, the result holds no
+  /// control byte (see ``asciiFoldTable``).
   /// - Parameters:
   ///   - text: decoded UTF-8 bytes (valid UTF-8: the parser checked it).
   ///   - out: the buffer to append to.
@@ -70,9 +71,27 @@ struct TextNormalizer {
         var w = 0
         var pending = pendingSpace ? 1 : 0
         var any = wrote ? 1 : 0
-        // Branch-free: a space is written before a character only when one is pending, and
-        // the character's slot is reused when it turns out to be whitespace.
-        for k in 0..<text.count {
+        let raw = UnsafeRawPointer(source)
+        let target = UnsafeMutableRawPointer(p)
+        var k = 0
+        let n = text.count
+        while k < n {
+          // Eight bytes at once when they need nothing but case folding (see `plainWord`).
+          if k + 8 <= n {
+            let word = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            if let folded = plainWord(word, fold: fold, spaceAllowedFirst: pending == 0 && any != 0) {
+              p[w] = 0x20
+              w &+= pending
+              target.storeBytes(of: folded, toByteOffset: w, as: UInt64.self)
+              w &+= 8
+              pending = 0
+              any = 1
+              k += 8
+              continue
+            }
+          }
+          // Otherwise one byte, branch-free: a space is written before a character only when
+          // one is pending, and the character's slot is reused when it is whitespace.
           let mapped = map[Int(source[k])]
           let character = mapped != 0 ? 1 : 0
           p[w] = 0x20
@@ -81,6 +100,7 @@ struct TextNormalizer {
           w &+= character
           any |= character
           pending = (1 &- character) & (pending | any)
+          k += 1
         }
         wrote = any != 0
         pendingSpace = pending != 0
@@ -115,8 +135,7 @@ struct TextNormalizer {
     var i = 0
     var scalar: Unicode.Scalar = " "
     while i < text.count {
-      var j = i
-      while j < text.count && text[j] < 0x80 { j += 1 }
+      let j = nextNonASCII(text, from: i)
       if j > i {
         appendASCII(UnsafeBufferPointer(rebasing: text[i..<j]), fold: true, state: &state, to: &out)
         i = j
@@ -156,11 +175,13 @@ func isASCIISpace(_ b: UInt8) -> Bool {
   b == 0x20 || (b >= 0x09 && b <= 0x0D)
 }
 
-/// Byte to byte: 0 for ASCII whitespace, A–Z to a–z, NUL to 0x1B (0 marks whitespace; NUL
-/// and ESC then compare equal, a documented corner), every other byte to itself.
+/// Byte to byte: 0 for ASCII whitespace, A–Z to a–z, other control bytes to ESC (0x1B),
+/// every other byte to itself. 0 marks whitespace; mapping every control byte to one keeps the
+/// normalized text free of the bytes ``KeyBuilder`` uses as tags (control characters in
+/// training text are noise, so `\u0001` and `\u0002` counting as equal is acceptable).
 private let asciiFoldTable: [UInt8] = makeTable(fold: true)
 
-/// Byte to byte: 0 for ASCII whitespace, NUL to 0x1B (as above), every other byte to itself.
+/// As ``asciiFoldTable`` without case folding.
 private let asciiSpaceTable: [UInt8] = makeTable(fold: false)
 
 private func makeTable(fold: Bool) -> [UInt8] {
@@ -169,7 +190,7 @@ private func makeTable(fold: Bool) -> [UInt8] {
     let b = UInt8(i)
     if isASCIISpace(b) {
       table[i] = 0
-    } else if b == 0 {
+    } else if b < 0x20 {
       table[i] = 0x1B
     } else if fold && b >= 0x41 && b <= 0x5A {
       table[i] = b | 0x20
@@ -178,6 +199,47 @@ private func makeTable(fold: Bool) -> [UInt8] {
     }
   }
   return table
+}
+
+/// Eight ASCII bytes that normalize to themselves apart from case: no control byte or
+/// whitespace but single spaces inside the word (not first unless a space may follow the
+/// output so far, never last, never two in a row). Returns them case-folded, or nil.
+@inline(__always)
+func plainWord(_ x: UInt64, fold: Bool, spaceAllowedFirst: Bool) -> UInt64? {
+  let ones: UInt64 = 0x0101_0101_0101_0101
+  let high: UInt64 = 0x8080_8080_8080_8080
+  // Bytes below 0x20 (no byte is 0x80 or more: the text is ASCII, so nothing carries).
+  if (x &+ ones &* (0x80 - 0x20)) & high != high { return nil }
+  // Bytes equal to 0x20, exactly.
+  let y = x ^ (ones &* 0x20)
+  let spaces = ~(((y & ~high) &+ ~high) | y) & high
+  if spaces != 0 {
+    if spaces & (spaces << 8) != 0 { return nil }
+    if spaces & 0x80 != 0 && !spaceAllowedFirst { return nil }
+    if spaces & 0x8000_0000_0000_0000 != 0 { return nil }
+  }
+  guard fold else { return x }
+  // A–Z: at least 0x41 and below 0x5B; setting bit 5 lowercases them.
+  let atLeastA = x &+ ones &* (0x80 - 0x41)
+  let pastZ = x &+ ones &* (0x80 - 0x5B)
+  return x | ((atLeastA & ~pastZ & high) >> 2)
+}
+
+/// The index of the first byte at or after `start` that is 0x80 or more (or the count),
+/// skipping eight ASCII bytes at a time.
+@inline(__always)
+func nextNonASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+  var i = start
+  if let base = bytes.baseAddress {
+    let raw = UnsafeRawPointer(base)
+    while i + 8 <= bytes.count
+      && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+    {
+      i += 8
+    }
+  }
+  while i < bytes.count && bytes[i] < 0x80 { i += 1 }
+  return i
 }
 
 /// Whether every byte is below 0x80, checked eight bytes at a time.
@@ -232,10 +294,8 @@ func forEachScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Unicode.Scalar)
   var i = 0
   var scalar: Unicode.Scalar = " "
   while i < bytes.count {
-    if bytes[i] < 0x80 {
-      i += 1
-      continue
-    }
+    i = nextNonASCII(bytes, from: i)
+    if i == bytes.count { break }
     i += decodeScalar(bytes, at: i, into: &scalar)
     body(scalar)
   }

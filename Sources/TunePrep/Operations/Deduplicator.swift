@@ -181,7 +181,7 @@ public struct Deduplicator {
           for k in block.states.indices { block.states[k].offset += base }
         }
         table.states.append(contentsOf: block.states)
-        table.signatures.append(contentsOf: block.signatures)
+        table.signatures.append(block.signatures)
       }
     if spooling { try records.flushSpool() }
     return Source(records: records, format: outcome.format)
@@ -248,23 +248,16 @@ public struct Deduplicator {
     let threads = max(1, options.threads ?? RecordPipeline.defaultThreads)
     let banding = LSHBanding(threshold: options.threshold)
     let limit = UInt32(inputCount)
-    let candidates = banding.candidates(
-      members: members, signatures: table.signatures, threads: threads
-    ) { a, _ in a < limit }
     // Cheap filter on the signatures; the margin is about four standard deviations of the
     // estimate at the threshold, so the exact check below sees every pair that can pass.
     let floor = options.threshold - 0.15
-    var likely: [UInt64] = []
-    table.signatures.withUnsafeBufferPointer { sig in
-      for pair in candidates {
-        let a = Int(pair >> 32) * MinHash.size
-        let b = Int(pair & 0xFFFF_FFFF) * MinHash.size
-        let estimate = MinHash.similarity(
-          UnsafeBufferPointer(rebasing: sig[a..<(a + MinHash.size)]),
-          UnsafeBufferPointer(rebasing: sig[b..<(b + MinHash.size)]))
-        if estimate >= floor { likely.append(pair) }
-      }
-    }
+    let signatures = table.signatures
+    let likely = banding.candidates(
+      members: members, signatures: signatures, threads: threads,
+      keep: { a, _ in a < limit },
+      accept: { pair in
+        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)]) >= floor
+      })
     let similarities = try verifier.jaccard(likely, table: table, threads: threads)
     var edges = UnionFind(count: inputCount)
     var known: [UInt64: Float] = [:]
@@ -482,8 +475,8 @@ struct RecordState {
 /// Every record's state, input first, then the `--against` files.
 struct RecordTable {
   var states: [RecordState] = []
-  /// ``MinHash/size`` bins per record when near duplicates are searched, else empty.
-  var signatures: [UInt16] = []
+  /// Signatures when near duplicates are searched, else empty.
+  let signatures = SignatureStore()
 
   init(near: Bool) {}
 }
@@ -624,3 +617,4 @@ struct VerifyContext {
     }
   }
 }
+

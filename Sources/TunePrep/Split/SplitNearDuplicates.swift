@@ -24,23 +24,15 @@ enum SplitNearDuplicates {
       }
       table.states.append(state)
     }
-    table.signatures = scan.signatures
-    let candidates = LSHBanding(threshold: threshold).candidates(
-      members: members, signatures: table.signatures, threads: threads
-    ) { _, _ in true }
     // The same cheap pre-filter dedupe applies before its exact check.
     let floor = threshold - 0.15
-    var likely: [UInt64] = []
-    table.signatures.withUnsafeBufferPointer { sig in
-      for pair in candidates {
-        let a = Int(pair >> 32) * MinHash.size
-        let b = Int(pair & 0xFFFF_FFFF) * MinHash.size
-        let estimate = MinHash.similarity(
-          UnsafeBufferPointer(rebasing: sig[a..<(a + MinHash.size)]),
-          UnsafeBufferPointer(rebasing: sig[b..<(b + MinHash.size)]))
-        if estimate >= floor { likely.append(pair) }
-      }
-    }
+    let signatures = scan.signatures
+    let likely = LSHBanding(threshold: threshold).candidates(
+      members: members, signatures: signatures, threads: threads,
+      keep: { _, _ in true },
+      accept: { pair in
+        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)]) >= floor
+      })
     var options = Deduplicator.Options()
     options.threshold = threshold
     options.near = true

@@ -31,8 +31,9 @@ struct SplitScan {
     /// Records without the `--stratify` or `--group` key, and the first one's line.
     var missingKey = 0
     var firstMissingLine = 0
-    /// ``MinHash/size`` bins per entry (empty unless near duplicates are needed).
-    var signatures: [UInt16] = []
+    /// ``MinHash/size`` bins per entry in dedupe's paged store (empty unless near duplicates
+    /// are needed).
+    let signatures = SignatureStore()
     /// Whether each entry has a signature (an entry without words has none).
     var signed: [Bool] = []
     /// The input's format.
@@ -91,7 +92,7 @@ struct SplitScan {
         if result.missingKey == 0 { result.firstMissingLine = Int(block.firstMissingLine) }
         result.missingKey += block.missingKey
       }
-      result.signatures.append(contentsOf: block.signatures)
+      result.signatures.append(block.signatures)
       result.signed.append(contentsOf: block.signed)
     }
     result.format = outcome.format

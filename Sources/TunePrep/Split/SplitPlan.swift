@@ -38,27 +38,30 @@ struct SplitPlan {
     let splits = options.names.count
     var unitOf = unitsOfEntries()
     var unitCount = 0
-    // A unit's root is its first record; roots are numbered in input order, in place.
+    // A unit's root is its first record; roots are numbered in input order, in place. Only
+    // strata and --stable need the roots afterwards.
+    let keepRoots = options.stable || options.stratify != nil
     var unitRoot: [UInt32] = []
     for i in 0..<n {
       if unitOf[i] == UInt32(i) {
         unitOf[i] = UInt32(unitCount)
-        unitRoot.append(UInt32(i))
+        if keepRoots { unitRoot.append(UInt32(i)) }
         unitCount += 1
       } else {
         unitOf[i] = unitOf[Int(unitOf[i])]
       }
     }
-    var unitSize = [UInt32](repeating: 0, count: unitCount)
-    for i in 0..<n { unitSize[Int(unitOf[i])] += 1 }
 
     let targets = targetSizes(n, reporter: reporter, file: file)
     var splitOfUnit = [UInt8](repeating: 0, count: unitCount)
     if options.stable {
       placeByHash(unitRoot: unitRoot, into: &splitOfUnit)
     } else {
-      placeByShuffle(unitRoot: unitRoot, unitSize: unitSize, total: targets, into: &splitOfUnit)
+      var unitSize = [UInt32](repeating: 0, count: unitCount)
+      for i in 0..<n { unitSize[Int(unitOf[i])] += 1 }
+      placeByShuffle(unitRoot: unitRoot, unitCount: unitCount, unitSize: unitSize, total: targets, into: &splitOfUnit)
     }
+    unitRoot = []
     var assignment = SplitAssignment(
       splitOf: [UInt8](repeating: 0, count: n), splitCounts: [Int](repeating: 0, count: splits),
       targets: targets, units: unitCount)
@@ -148,14 +151,16 @@ struct SplitPlan {
   /// Shuffles the units of each stratum and deals them out in order until each split has its
   /// share: exact sizes when units are single records.
   private func placeByShuffle(
-    unitRoot: [UInt32], unitSize: [UInt32], total: [Int], into splitOfUnit: inout [UInt8]
+    unitRoot: [UInt32], unitCount: Int, unitSize: [UInt32], total: [Int], into splitOfUnit: inout [UInt8]
   ) {
     var random = SplitRandom(seed: options.seed)
-    let strata = unitsByStratum(unitRoot)
+    var strata = unitsByStratum(unitRoot, unitCount: unitCount)
     let records = strata.map { $0.reduce(0) { $0 + Int(unitSize[Int($1)]) } }
     let quotas = options.stratify == nil ? [total] : Self.stratumQuotas(records, total)
-    for (s, stratum) in strata.enumerated() {
-      var units = stratum
+    for s in strata.indices {
+      // Move the list out so the shuffle does not copy it.
+      var units: [UInt32] = []
+      swap(&units, &strata[s])
       let targets = quotas[s]
       var bounds: [Int] = []
       var sum = 0
@@ -207,8 +212,8 @@ struct SplitPlan {
   }
 
   /// Unit indices per stratum (one list without `--stratify`), strata in order of their value.
-  private func unitsByStratum(_ unitRoot: [UInt32]) -> [[UInt32]] {
-    guard options.stratify != nil else { return [(0..<unitRoot.count).map { UInt32($0) }] }
+  private func unitsByStratum(_ unitRoot: [UInt32], unitCount: Int) -> [[UInt32]] {
+    guard options.stratify != nil else { return [(0..<unitCount).map { UInt32($0) }] }
     var lists = [[UInt32]](repeating: [], count: scan.stratumNames.count)
     for (unit, root) in unitRoot.enumerated() {
       lists[Int(scan.strata[Int(root)])].append(UInt32(unit))

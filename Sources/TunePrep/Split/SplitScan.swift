@@ -78,6 +78,16 @@ struct SplitScan {
         block.signed.append(signed)
       }
     } consume: { (block: inout SplitBlock) throws(TunePrepError) in
+      if result.entries.isEmpty, let last = block.entries.last, last.offset > 0 {
+        // Size the table once from the first block's record density (with a margin), so it
+        // never doubles: doubling briefly holds the old and the new copy, twice the budget.
+        let perRecord = Double(last.offset + Int64(last.length) + 1) / Double(block.entries.count + block.rejected.count)
+        let estimate = Double(source.size) / max(perRecord, 1) * 1.15 + 1024
+        let capacity = Int(min(estimate, Double(Int32.max)))
+        result.entries.reserveCapacity(capacity)
+        if options.stratify != nil { result.strata.reserveCapacity(capacity) }
+        if case .pointer = options.group { result.groupKeys.reserveCapacity(capacity) }
+      }
       result.entries.append(contentsOf: block.entries)
       result.rejected.append(contentsOf: block.rejected)
       for (hash, name) in block.names where stratumIDs[hash] == nil {

@@ -20,9 +20,12 @@ final class SplitSource {
   let secondPass: InputFile
   /// Random access for verifying near duplicates (only when asked for).
   let records: RecordFile?
+  /// The file's size in bytes when it was opened (for sizing the record table).
+  let size: Int
 
-  private init(name: InputName, firstPass: InputFile, secondPass: InputFile, records: RecordFile?) {
+  private init(name: InputName, firstPass: InputFile, secondPass: InputFile, records: RecordFile?, size: Int) {
     self.name = name
+    self.size = size
     self.firstPass = firstPass
     self.secondPass = secondPass
     self.records = records
@@ -40,14 +43,14 @@ final class SplitSource {
       try refuseJSONArray(path)
       let second = try InputFile(name)
       let records = keepRecordFile ? try RecordFile.open(path: path) : nil
-      return SplitSource(name: name, firstPass: first, secondPass: second, records: records)
+      return SplitSource(name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
     }
     let spool = try spoolStandardInput()
     defer { unlink(spool) }
     let first = try InputFile(name, openingPath: spool)
     let second = try InputFile(name, openingPath: spool)
     let records = keepRecordFile ? try RecordFile.open(path: spool) : nil
-    return SplitSource(name: name, firstPass: first, secondPass: second, records: records)
+    return SplitSource(name: name, firstPass: first, secondPass: second, records: records, size: fileSize(spool))
   }
 
   /// A `.json` file holding one array is framed by elements, not lines, so offsets would not
@@ -116,4 +119,10 @@ final class SplitSource {
 /// `open(2)` for reading, outside ``SplitSource`` whose `open(_:keepRecordFile:)` would shadow it.
 private func openForReading(_ path: String) -> Int32 {
   open(path, O_RDONLY | O_CLOEXEC)
+}
+
+/// The size of the file at `path`, or 0 when it cannot be read.
+private func fileSize(_ path: String) -> Int {
+  var info = stat()
+  return stat(path, &info) == 0 ? Int(info.st_size) : 0
 }

@@ -301,6 +301,16 @@ import Testing
       #expect(splitOf[a] != nil && splitOf[a] == splitOf[b], "a planted pair crosses splits")
     }
 
+    // Grouping is thread-independent too.
+    let single = dir.appendingPathComponent("single")
+    let one = try Self.run(["split", inputURL.path, "--out-dir", single.path, "--group", "near-duplicates", "--threads", "1"])
+    #expect(one.status == 0)
+    for name in ["train.jsonl", "validation.jsonl", "test.jsonl", "manifest.json"] {
+      #expect(
+        try Data(contentsOf: single.appendingPathComponent(name)) == (try Data(contentsOf: grouped.appendingPathComponent(name))),
+        "\(name) depends on --threads")
+    }
+
     let plain = dir.appendingPathComponent("plain")
     let ungrouped = try Self.run(["split", inputURL.path, "--out-dir", plain.path, "--report", "json"])
     let report = String(decoding: ungrouped.stderr, as: UTF8.self)

@@ -142,3 +142,34 @@ import Testing
     }
   }
 }
+
+/// The leak checks report what crosses splits (and nothing else).
+@Suite struct SplitCheckTests {
+  func checks(keys: [UInt64], splits: [UInt8], near: [(UInt32, UInt32, Float)] = []) -> SplitChecks {
+    var scan = SplitScan.Result()
+    scan.entries = keys.enumerated().map { i, key in
+      SplitEntry(offset: Int64(i * 10), length: 9, line: UInt32(i + 1), key: key)
+    }
+    let options = Splitter.Options()
+    var plan = SplitPlan(scan: scan, options: options)
+    plan.nearPairs = near
+    let assignment = SplitAssignment(splitOf: splits, splitCounts: [0, 0, 0], targets: [0, 0, 0])
+    return SplitChecks(scan: scan, assignment: assignment, options: options, plan: plan)
+  }
+
+  @Test func exactDuplicatesInTwoSplitsAreLeaks() {
+    let found = checks(keys: [7, 8, 7, 7], splits: [0, 1, 0, 2]).exactLeaks(file: "f")
+    #expect(found.map(\.code) == ["leak.exact"])
+    #expect(found.first?.location.line == 4)
+    #expect(found.first?.related.first?.line == 1)
+    #expect(checks(keys: [7, 8, 7], splits: [1, 0, 1]).exactLeaks(file: "f").isEmpty)
+  }
+
+  @Test func nearDuplicatesInTwoSplitsAreLeaks() {
+    let c = checks(keys: [1, 2, 3], splits: [0, 2, 0], near: [(0, 1, 0.9), (0, 2, 0.85)])
+    let found = c.nearLeaks(file: "f")
+    #expect(found.map(\.code) == ["leak.near"])
+    #expect(found.first?.location.line == 2)
+    #expect(found.first?.message.contains("Jaccard 0.9") == true)
+  }
+}

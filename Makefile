@@ -8,19 +8,26 @@ PYTHON ?= python3
 BIN := .build/release/tuneprep
 DEBUG_BIN := .build/debug/tuneprep
 
-.PHONY: all build release test demo install uninstall lint format golden bench ci clean completions vocab
+.PHONY: all build release test demo install uninstall lint format golden bench ci clean completions vocab deps
 
 all: build
 
-build:
+# The one system library: libxml2 headers for `tuneprep import` of XML. Installed with apt when
+# missing (as root, as on CI); otherwise the message says what to run.
+deps:
+	@pkg-config --exists libxml-2.0 2>/dev/null || dpkg -s libxml2-dev >/dev/null 2>&1 || \
+		{ if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libxml2-dev pkg-config; \
+		  else echo "tuneprep needs libxml2's headers: sudo apt-get install libxml2-dev pkg-config" >&2; exit 2; fi; }
+
+build: deps
 	$(SWIFT) build
 
-release:
+release: deps
 	$(SWIFT) build -c release
 
 # Every test: unit, conformance (reads ../shared/conformance or $$TUNEPREP_CONFORMANCE_DIR)
 # and end-to-end golden tests that run the real binary.
-test: vocab
+test: deps vocab
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 
@@ -30,8 +37,15 @@ demo: release
 	@echo "== good samples: expect no errors"
 	$(BIN) validate samples/chat.jsonl samples/alpaca.jsonl samples/sharegpt.jsonl
 	@echo
-	@echo "== broken sample: every finding code (exit status 1 is expected)"
-	-$(BIN) validate samples/broken.jsonl
+	@echo "== broken samples: every finding code (exit status 1 is expected)"
+	-$(BIN) validate samples/broken/*.jsonl
+	@echo
+	@echo "== convert the chat sample to alpaca (first 2 records)"
+	$(BIN) format --to alpaca --lossy samples/chat.jsonl 2>/dev/null | head -2
+	@echo
+	@echo "== import support tickets from CSV and XML"
+	$(BIN) import samples/tickets.csv --input-column question --output-column answer | head -2
+	$(BIN) import samples/tickets.xml --record '//ticket' --input './question' --output './answer' | head -2
 
 install: release vocab
 	install -d $(DESTDIR)$(PREFIX)/bin

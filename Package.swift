@@ -8,13 +8,11 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
-    .target(
-      name: "TunePrep",
-      dependencies: [.product(name: "Yams", package: "Yams")]
-    ),
+    // libxml2's streaming reader for `tuneprep import` of XML (Debian: libxml2-dev).
+    .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .target(name: "TunePrep", dependencies: ["CLibXML2"]),
     .executableTarget(
       name: "tuneprep",
       dependencies: [
@@ -28,7 +26,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
   var settings = target.swiftSettings ?? []
   settings.append(contentsOf: [
     .enableUpcomingFeature("ExistentialAny"),

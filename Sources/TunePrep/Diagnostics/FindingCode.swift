@@ -54,6 +54,13 @@ extension FindingCode {
   static let schemaEmpty = FindingCode(
     "schema.empty", .error, "an array the format needs to be non-empty is empty")
 
+  static let schemaInvalid = FindingCode(
+    "schema.invalid", .error, "the record does not conform to the JSON Schema given with --schema")
+  static let schemaOutput = FindingCode(
+    "schema.output", .error, "the final answer does not conform to the --output-schema")
+  static let schemaOutputNotJSON = FindingCode(
+    "schema.output-not-json", .error, "the final answer is not JSON, but --output-schema expects JSON")
+
   // MARK: format.* — meaning of a record in its format
   static let formatUnknown = FindingCode(
     "format.unknown", .error, "the record matches no built-in format")
@@ -70,7 +77,7 @@ extension FindingCode {
   static let formatLastNotAssistant = FindingCode(
     "format.last-not-assistant", .warning, "the conversation ends with a turn after the last answer, which is not trained")
   static let formatWeight = FindingCode(
-    "format.weight", .error, "a weight on a message that cannot carry one, or every answer has weight 0")
+    "format.weight", .error, "every assistant answer has weight 0, so the example trains nothing")
   static let formatToolCall = FindingCode(
     "format.tool-call", .error, "a tool call without id or name, or with arguments that are not a JSON object string")
   static let formatToolResponse = FindingCode(
@@ -81,6 +88,33 @@ extension FindingCode {
     "format.alternation", .error, "turns do not alternate between the user and the assistant")
   static let formatUnknownRole = FindingCode(
     "format.unknown-role", .error, "a speaker name the format does not know (e.g. sharegpt `from`)")
+  static let formatLossy = FindingCode(
+    "format.lossy", .error, "the target format cannot hold a field of the record; converting would drop it (see --lossy)")
+  static let formatUnconvertible = FindingCode(
+    "format.unconvertible", .error, "the record's turns cannot be expressed in the target format at all")
+
+  // MARK: import.* — rows and elements of CSV, TSV, XML and JSON exports
+  static let importCSVFields = FindingCode(
+    "import.csv-fields", .error, "a CSV/TSV row has more or fewer fields than the header")
+  static let importCSVQuote = FindingCode(
+    "import.csv-quote", .error, "a quoted CSV field is not closed, or has text after its closing quote")
+  static let importEmptyCell = FindingCode(
+    "import.empty-cell", .error, "a required cell, element or field (input, output) is empty or missing")
+  static let importNoHeader = FindingCode(
+    "import.no-header", .error, "the file has no header row naming the mapped columns")
+  static let importEncoding = FindingCode(
+    "import.encoding", .error, "the file's bytes are not valid UTF-8 or UTF-16")
+  static let importXML = FindingCode(
+    "import.xml", .error, "the XML is not well-formed")
+  static let importXMLDTD = FindingCode(
+    "import.xml-dtd", .error, "the XML has a DOCTYPE; DTDs and entity declarations are not processed (no entity expansion)")
+  static let importNoRecords = FindingCode(
+    "import.no-records", .error, "the record selector matched nothing")
+
+  // MARK: tokens.*
+  static let tokensOverContext = FindingCode(
+    "tokens.over-context", .error,
+    "the example has more tokens than --context-window; the trainer truncates or rejects it")
 
   // MARK: dup.* and leak.* — duplicates (tuneprep dedupe)
   static let dupExact = FindingCode(
@@ -115,10 +149,14 @@ extension FindingCode {
     jsonSyntax, jsonDepth, jsonDuplicateKey, jsonLoneSurrogate, jsonNumberRange, jsonBlankLine,
     jsonNotObject,
     encodingInvalidUTF8, encodingBOM, encodingCRLF,
-    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty,
+    schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty, schemaInvalid,
+    schemaOutput, schemaOutputNotJSON,
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
-    formatPreferenceIdentical, formatAlternation, formatUnknownRole,
+    formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy, formatUnconvertible,
+    importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importEncoding, importXML,
+    importXMLDTD, importNoRecords,
+    tokensOverContext,
     dupExact, dupNear, leakExact, leakNear,
     splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing, splitCountsAdjusted,
     countEmptyFile,

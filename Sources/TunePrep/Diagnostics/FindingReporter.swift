@@ -22,6 +22,8 @@ public struct RunSummary: Sendable, Equatable {
   public var read = 0
   /// Named counts in order, e.g. ("valid", 980), ("written", 1000), ("rejected", 3).
   public var counts: [(String, Int)] = []
+  /// Extra members of the JSON summary object, as (name, JSON text), e.g. `tokens`' details.
+  public var details: [(String, String)] = []
 
   /// Creates an empty summary.
   public init(command: String) {
@@ -31,6 +33,7 @@ public struct RunSummary: Sendable, Equatable {
   public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
     lhs.command == rhs.command && lhs.files == rhs.files && lhs.read == rhs.read
       && lhs.counts.map(\.0) == rhs.counts.map(\.0) && lhs.counts.map(\.1) == rhs.counts.map(\.1)
+      && lhs.details.map(\.0) == rhs.details.map(\.0) && lhs.details.map(\.1) == rhs.details.map(\.1)
   }
 }
 
@@ -161,6 +164,7 @@ public final class FindingReporter {
   private func jsonSummary(_ summary: RunSummary) -> String {
     var s = "{\"summary\":{\"command\":\(summary.command.jsonQuoted),\"files\":\(summary.files),\"read\":\(summary.read)"
     for (name, value) in summary.counts { s += ",\(name.jsonQuoted):\(value)" }
+    for (name, json) in summary.details { s += ",\(name.jsonQuoted):\(json)" }
     s += ",\"errors\":\(bySeverity[2]),\"warnings\":\(bySeverity[1]),\"infos\":\(bySeverity[0])"
     s += ",\"codes\":{"
     s += codeCounts.map { "\($0.0.jsonQuoted):\($0.1)" }.joined(separator: ",")

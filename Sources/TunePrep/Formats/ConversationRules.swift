@@ -32,11 +32,13 @@ struct ConversationRules {
       if turns[i].weight != 0 { weightedAnswers += 1 }
       lastAnswer = i
     }
-    if answerCount == 0 {
+    // A turn dropped for an earlier error (an unknown role, say) must not also read as a
+    // missing answer.
+    if answerCount == 0 && !c.hasErrors {
       c.report(
         .formatNoAnswer, at: nil,
         "the example has no assistant answer: add the answer the model should learn to give")
-    } else if weightedAnswers == 0 {
+    } else if answerCount > 0 && weightedAnswers == 0 {
       c.report(
         .formatWeight, at: turns[lastAnswer].node,
         "every assistant message has weight 0, so nothing in this example is trained")

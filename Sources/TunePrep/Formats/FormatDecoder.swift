@@ -6,6 +6,8 @@
 struct FormatDecoder {
   private var argumentsParser = JSONParser(maxDepth: 128)
   private var argumentsDocument = JSONDocument()
+  /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
+  var roleMap = RoleMap()
 
   /// Decodes the record in `context` as `format`.
   /// - Returns: the example, or nil when the record is too broken to map.
@@ -49,6 +51,7 @@ struct FormatDecoder {
     var example = Example()
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
+      c.checkOpenAITools(tools)
     }
     if let parallel = slots[2] {
       _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
@@ -114,10 +117,10 @@ struct FormatDecoder {
       if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
         turn.weight = Int(value)
         if role != .assistant {
-          c.report(.formatWeight, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
+          c.report(.schemaUnknownKey, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
         }
       } else {
-        c.report(.formatWeight, at: weight, "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
+        c.report(.schemaEnum, at: weight, "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
       }
     }
     if let calls = slots[4] {
@@ -140,7 +143,9 @@ struct FormatDecoder {
       } else {
         c.report(.formatEmptyContent, at: content, "the \(role.name) message has null content and no tool calls")
       }
-    } else if let text = turn.content, turn.toolCalls.isEmpty, text.isBlank(in: d) {
+    } else if let text = turn.content, turn.toolCalls.isEmpty, let content, d.kind(content) == .string,
+      text.isBlank(in: d)
+    {
       c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
     }
     return turn
@@ -156,13 +161,30 @@ struct FormatDecoder {
     case .null:
       return nil
     case .array:
+      if d.count(node) == 0 {
+        c.report(.schemaEmpty, at: node, "\"content\" is an empty array of parts: give the text, or a text part")
+        return nil
+      }
       var text = ""
       var parts = 0
       for part in d.elements(node) {
         guard c.expect(part, .object, "a content part") else { continue }
         guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
+        if d.stringEquals(type, "image_url") {
+          c.checkImagePart(part)
+          turn.hasNonTextContent = true
+          continue
+        }
+        guard d.stringEquals(type, "text") else {
+          c.report(.schemaEnum, at: type, "a content part's \"type\" must be \"text\" or \"image_url\"")
+          continue
+        }
+        c.rejectUnknownKeys(part, allowed: ["type", "text"], in: "the text part")
         if d.stringEquals(type, "text") {
           if let t = c.requiredString(part, "text", in: "the text part") {
+            if d.isBlankString(t) {
+              c.report(.formatEmptyContent, at: t, "a text part of the message is empty: remove it or write its text")
+            }
             text += d.string(t)
             parts += 1
           }
@@ -184,47 +206,78 @@ struct FormatDecoder {
     }
   }
 
+  private static let toolCallKeys = KeySet(["id", "type", "function"])
+  private static let functionKeys = KeySet(["name", "arguments"])
+
+  /// A tool call's structure (as `schemas/openai-chat.json` has it) gives `schema.*` findings;
+  /// arguments that do not encode a JSON object are `format.tool-call`.
   private mutating func decodeToolCall(_ call: Int, _ c: inout RecordContext) -> ToolCall? {
     guard c.expect(call, .object, "a tool call") else { return nil }
     let d = c.document
     var result = ToolCall(node: call)
-    if let id = d.member(call, "id"), d.kind(id) == .string, !d.isBlankString(id) {
-      result.id = .node(id)
-    } else {
-      c.report(.formatToolCall, at: call, "the tool call has no \"id\": a tool message must be able to answer it")
-    }
-    guard let function = d.member(call, "function"), d.kind(function) == .object else {
-      c.report(.formatToolCall, at: call, "the tool call has no \"function\" object with a name and arguments")
-      return result
-    }
-    if let name = d.member(function, "name"), d.kind(name) == .string, !d.isBlankString(name) {
-      result.name = .node(name)
-    } else {
-      c.report(.formatToolCall, at: function, "the tool call's function has no \"name\"")
-    }
-    if let arguments = d.member(function, "arguments") {
-      if d.kind(arguments) == .string {
-        result.arguments = .node(arguments)
-        let text = d.string(arguments)
-        do throws(JSONSyntaxError) {
-          try argumentsParser.parse(Array(text.utf8), into: &argumentsDocument)
-          if argumentsDocument.kind(argumentsDocument.root) != .object {
-            c.report(
-              .formatToolCall, at: arguments,
-              "the tool call's \"arguments\" must encode a JSON object, found \(argumentsDocument.kind(argumentsDocument.root).name)")
-          }
-        } catch {
-          c.report(
-            .formatToolCall, at: arguments,
-            "the tool call's \"arguments\" is not valid JSON (\(error.message)): it must be a JSON object serialized to a string")
+    let slots = d.slots(call, Self.toolCallKeys)
+    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.toolCallKeys, in: "the tool call") }
+    if let id = slots[0] {
+      if c.expect(id, .string, "the tool call's \"id\"") {
+        if d.isBlankString(id) {
+          c.report(.formatEmptyContent, at: id, "the tool call's \"id\" is empty: a tool message must be able to answer it")
+        } else {
+          result.id = .node(id)
         }
-      } else {
-        c.report(
-          .formatToolCall, at: arguments,
-          "the tool call's \"arguments\" must be a string holding a JSON object, found \(d.kind(arguments).name)")
       }
     } else {
-      c.report(.formatToolCall, at: function, "the tool call's function has no \"arguments\"")
+      c.report(.schemaRequired, at: call, "the tool call has no \"id\": a tool message must be able to answer it")
+    }
+    if let type = slots[1] {
+      if !d.stringEquals(type, "function") {
+        c.report(.schemaEnum, at: type, "the tool call's \"type\" must be \"function\"")
+      }
+    } else {
+      c.report(.schemaRequired, at: call, "the tool call has no \"type\" (always \"function\")")
+    }
+    guard let function = slots[2] else {
+      c.report(.schemaRequired, at: call, "the tool call has no \"function\" object with a name and arguments")
+      return result
+    }
+    guard c.expect(function, .object, "the tool call's \"function\"") else { return result }
+    let functionSlots = d.slots(function, Self.functionKeys)
+    if !functionSlots.unknown.isEmpty {
+      c.rejectUnknownKeys(functionSlots, allowed: Self.functionKeys, in: "the tool call's function")
+    }
+    if let name = functionSlots[0] {
+      if c.expect(name, .string, "the function's \"name\"") {
+        if d.isBlankString(name) {
+          c.report(.formatEmptyContent, at: name, "the tool call's function \"name\" is empty")
+        } else {
+          result.name = .node(name)
+        }
+      }
+    } else {
+      c.report(.schemaRequired, at: function, "the tool call's function has no \"name\"")
+    }
+    guard let arguments = functionSlots[1] else {
+      c.report(.schemaRequired, at: function, "the tool call's function has no \"arguments\"")
+      return result
+    }
+    guard d.kind(arguments) == .string else {
+      c.report(
+        .schemaType, at: arguments,
+        "the tool call's \"arguments\" must be a string holding a JSON object, found \(d.kind(arguments).name)")
+      return result
+    }
+    result.arguments = .node(arguments)
+    let text = d.string(arguments)
+    do throws(JSONSyntaxError) {
+      try argumentsParser.parse(Array(text.utf8), into: &argumentsDocument)
+      if argumentsDocument.kind(argumentsDocument.root) != .object {
+        c.report(
+          .formatToolCall, at: arguments,
+          "the tool call's \"arguments\" must encode a JSON object, found \(argumentsDocument.kind(argumentsDocument.root).name)")
+      }
+    } catch {
+      c.report(
+        .formatToolCall, at: arguments,
+        "the tool call's \"arguments\" is not valid JSON (\(error.message)): it must be a JSON object serialized to a string")
     }
     return result
   }
@@ -238,7 +291,10 @@ struct FormatDecoder {
     var example = Example()
     if let input = c.required(root, "input", in: "the record"), c.expect(input, .object, "\"input\"") {
       c.rejectUnknownKeys(input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
-      if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") { example.tools = tools }
+      if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") {
+        example.tools = tools
+        c.checkOpenAITools(tools)
+      }
       if let messages = c.required(input, "messages", in: "\"input\""), c.expect(messages, .array, "\"input.messages\"") {
         if d.count(messages) == 0 {
           c.report(.schemaEmpty, at: messages, "\"input.messages\" is empty: the prompt needs at least a user message")
@@ -289,7 +345,9 @@ struct FormatDecoder {
   // MARK: prompt-completion, input-output
 
   private mutating func decodePromptCompletion(_ c: inout RecordContext) -> Example? {
-    pairExample(&c, input: "prompt", output: "completion", extraKeys: [])
+    // A provider format (OpenAI's legacy completions): unknown keys are rejected, not kept.
+    c.rejectUnknownKeys(c.document.root, allowed: ["prompt", "completion"], in: "the record")
+    return pairExample(&c, input: "prompt", output: "completion", extraKeys: [])
   }
 
   private mutating func decodeInputOutput(_ c: inout RecordContext) -> Example? {
@@ -375,7 +433,9 @@ struct FormatDecoder {
       d.appendString(instruction, to: &joined)
       joined.append(contentsOf: [0x0A, 0x0A])
       d.appendString(input, to: &joined)
-      example.turns.append(Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction))
+      var turn = Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction)
+      turn.alpacaInput = input
+      example.turns.append(turn)
     } else {
       example.turns.append(Turn(role: .user, content: .node(instruction), node: instruction))
     }
@@ -413,7 +473,9 @@ struct FormatDecoder {
       guard let from = c.requiredString(m, "from", in: "the turn") else { continue }
       let value = c.requiredString(m, "value", in: "the turn")
       let role: Role
-      if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
+      if !roleMap.isEmpty, let mapped = roleMap.role(for: d.string(from)) {
+        role = mapped
+      } else if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
         role = .user
       } else if d.stringEquals(from, "gpt") || d.stringEquals(from, "assistant")
         || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing") || d.stringEquals(from, "bard")
@@ -441,13 +503,22 @@ struct FormatDecoder {
       if let weight = d.member(m, "weight"), let w = d.double(weight), w == 0 || w == 1 {
         turn.weight = Int(w)
       }
+      if let name = c.optionalString(m, "name", in: "the turn") { turn.name = .node(name) }
       example.turns.append(turn)
     }
     if let first = example.turns.first, first.role == .system, example.system == nil {
       example.system = first.content
       example.turns.removeFirst()
     }
-    if let tools = d.member(root, "tools"), d.kind(tools) == .array { example.tools = tools }
+    // Tools as LLaMA-Factory writes them (a JSON text in a string) or as an array.
+    if let tools = d.member(root, "tools") {
+      switch d.kind(tools) {
+      case .array: example.tools = tools
+      case .string: break
+      default:
+        c.report(.schemaType, at: tools, "\"tools\" must be a string (a JSON text) or an array, found \(d.kind(tools).name)")
+      }
+    }
     for key in c.unknownKeys(root, allowed: ["conversations", "system", "tools"]) {
       example.metadata.append((key, key + 1))
     }
@@ -490,9 +561,6 @@ struct FormatDecoder {
       }
       var turn = Turn(role: role, content: nil, node: m)
       turn.content = geminiText(m, &c, turn: &turn)
-      if let content = turn.content, content.isBlank(in: d), !turn.hasNonTextContent {
-        c.report(.formatEmptyContent, at: d.member(m, "parts"), "the \(d.string(roleNode)) content has no text")
-      }
       example.turns.append(turn)
     }
     return example
@@ -509,10 +577,9 @@ struct FormatDecoder {
     }
     var texts: [Int] = []
     for part in d.elements(parts) {
-      guard c.expect(part, .object, "a part") else { continue }
-      if let text = d.member(part, "text") {
-        if c.expect(text, .string, "\"text\"") { texts.append(text) }
-      } else {
+      if let text = c.checkGeminiPart(part) {
+        texts.append(text)
+      } else if d.kind(part) == .object, d.member(part, "fileData") != nil {
         turn.hasNonTextContent = true
       }
     }
@@ -526,7 +593,7 @@ struct FormatDecoder {
   private mutating func decodeBedrock(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    c.rejectUnknownKeys(root, allowed: ["schemaVersion", "system", "messages", "toolConfig"], in: "the record")
+    c.rejectUnknownKeys(root, allowed: ["schemaVersion", "system", "messages"], in: "the record")
     var example = Example()
     if let version = c.requiredString(root, "schemaVersion", in: "the record"),
       !d.stringEquals(version, "bedrock-conversation-2024")
@@ -536,7 +603,12 @@ struct FormatDecoder {
     if let system = d.member(root, "system"), c.expect(system, .array, "\"system\"") {
       var texts: [String] = []
       for block in d.elements(system) {
-        if c.expect(block, .object, "a system block"), let t = c.requiredString(block, "text", in: "the system block") {
+        guard c.expect(block, .object, "a system block") else { continue }
+        c.rejectUnknownKeys(block, allowed: ["text"], in: "the system block")
+        if let t = c.requiredString(block, "text", in: "the system block") {
+          if d.isBlankString(t) {
+            c.report(.formatEmptyContent, at: t, "the system block's \"text\" is empty")
+          }
           texts.append(d.string(t))
         }
       }
@@ -564,12 +636,14 @@ struct FormatDecoder {
       }
       var turn = Turn(role: role, content: nil, node: m)
       if let content = c.required(m, "content", in: "the message"), c.expect(content, .array, "\"content\"") {
+        if d.count(content) == 0 {
+          c.report(.schemaEmpty, at: content, "\"content\" is empty: add a {\"text\": ...} block")
+        }
         var texts: [Int] = []
         for block in d.elements(content) {
-          guard c.expect(block, .object, "a content block") else { continue }
-          if let t = d.member(block, "text") {
-            if c.expect(t, .string, "\"text\"") { texts.append(t) }
-          } else {
+          if let text = c.checkBedrockBlock(block) {
+            texts.append(text)
+          } else if d.kind(block) == .object, d.member(block, "image") != nil {
             turn.hasNonTextContent = true
           }
         }
@@ -577,9 +651,6 @@ struct FormatDecoder {
           turn.content = .node(texts[0])
         } else if !texts.isEmpty {
           turn.content = .owned(texts.map { d.string($0) }.joined())
-        }
-        if (turn.content?.isBlank(in: d) ?? true) && !turn.hasNonTextContent {
-          c.report(.formatEmptyContent, at: content, "the \(role.name) message has no text")
         }
       }
       example.turns.append(turn)

@@ -1,3 +1,5 @@
+internal import Dispatch
+
 #if canImport(Glibc)
   internal import Glibc
 #elseif canImport(Musl)
@@ -36,7 +38,10 @@ final class BlockReader {
   private var atEOF = false
   private var offset = 0
   private var nextLine = 1
+  /// Blocks whose records have been consumed, for reuse. The reader thread takes from it and
+  /// the consuming thread returns to it, so it has its own lock.
   private var pool: [ByteBlock] = []
+  private let poolLock = DispatchSemaphore(value: 1)
   /// The file started with a UTF-8 byte order mark (which is skipped).
   private(set) var hadBOM = false
   private var started = false
@@ -54,7 +59,17 @@ final class BlockReader {
 
   /// Returns a block to the pool once every reference to its bytes is gone.
   func recycle(_ block: ByteBlock) {
+    poolLock.wait()
     if pool.count < 8 { pool.append(block) }
+    poolLock.signal()
+  }
+
+  /// A block from the pool, or a new one.
+  private func freshBlock() -> ByteBlock {
+    poolLock.wait()
+    let reused = pool.popLast()
+    poolLock.signal()
+    return reused ?? ByteBlock(capacity: sizes.blockSize + sizes.readSize)
   }
 
   /// The next block of whole records, or nil at the end of the input.
@@ -68,7 +83,7 @@ final class BlockReader {
       return try nextArrayBlock()
     }
     if atEOF && carry.isEmpty { return nil }
-    let block = pool.popLast() ?? ByteBlock(capacity: sizes.blockSize + sizes.readSize)
+    let block = freshBlock()
     block.count = 0
     block.spans.removeAll(keepingCapacity: true)
     carry.withUnsafeBytes { block.append($0) }
@@ -156,7 +171,7 @@ final class BlockReader {
     guard var framer = arrayFramer else { return nil }
     defer { arrayFramer = framer }
     if framer.finished { return nil }
-    let block = pool.popLast() ?? ByteBlock(capacity: sizes.blockSize + sizes.readSize)
+    let block = freshBlock()
     block.count = 0
     block.spans.removeAll(keepingCapacity: true)
     block.newlines = 0

@@ -96,10 +96,16 @@ struct RecordPipeline {
   }
 
   /// Reads `input` and visits its records.
+  ///
+  /// A reader thread cuts blocks and queues them; `threads` workers take blocks as they come
+  /// and file each outcome under its sequence number; the calling thread consumes outcomes in
+  /// sequence order. At most `2 × threads + 2` blocks are in flight (queued, being visited or
+  /// waiting to be consumed), which bounds memory; there is no barrier between groups of
+  /// blocks, so no core waits for the slowest block of a round.
   /// - Parameters:
   ///   - input: the opened input.
   ///   - makeVisitor: makes one visitor per thread; it sees the first block (to sniff a format).
-  ///   - fileFindings: receives findings about the whole file (BOM, framing errors) in order.
+  ///   - fileFinding: receives findings about the whole file (BOM, framing errors) in order.
   ///   - consume: receives each block's outcome in input order.
   /// - Throws: ``TunePrepError`` when reading fails, or whatever `consume` throws.
   func run<V: RecordVisitor>(
@@ -110,9 +116,8 @@ struct RecordPipeline {
   ) throws(TunePrepError) {
     let reader = BlockReader(file: input, sizes: sizes)
     let name = input.name.displayName
-    var group = try readGroup(reader)
-    let first = group.first
-    let slots = Slots<V>(count: threads, visitors: (0..<threads).map { _ in makeVisitor(first) })
+    let first = try reader.next()
+    let visitors = (0..<threads).map { _ in makeVisitor(first) }
     if reader.hadBOM {
       fileFinding(
         Finding(
@@ -120,32 +125,26 @@ struct RecordPipeline {
           message: "the file starts with a UTF-8 byte order mark; it was skipped, but some trainers choke on it: re-save as UTF-8 without BOM"
         ))
     }
-    while !group.isEmpty {
-      let current = group
-      var nextGroup: [ByteBlock] = []
-      var readError: TunePrepError?
-      let isArray = reader.isArray
-      withoutActuallyEscaping({ (i: Int) in
-        if i == current.count {
-          do throws(TunePrepError) {
-            nextGroup = try readGroup(reader)
-          } catch {
-            readError = error
-          }
-        } else {
-          slots.process(current[i], slot: i, file: name, isArray: isArray)
+    if let first {
+      let state = StreamState<V>(
+        reader: reader, visitors: visitors, capacity: 2 * threads + 2, file: name, isArray: reader.isArray)
+      state.start(first: first)
+      var failure: TunePrepError?
+      var sequence = 0
+      while let outcome = state.take(sequence) {
+        var current = outcome
+        do throws(TunePrepError) {
+          try consume(&current)
+        } catch {
+          failure = error
+          break
         }
-      }) { work in
-        let box = UncheckedBox(work)
-        DispatchQueue.concurrentPerform(iterations: current.count + 1) { box.value($0) }
+        state.release(current.block)
+        sequence += 1
       }
-      for i in 0..<current.count {
-        guard var outcome = slots.take(i) else { continue }
-        try consume(&outcome)
-      }
-      for block in current { reader.recycle(block) }
-      if let readError { throw readError }
-      group = nextGroup
+      state.finish()
+      if let failure { throw failure }
+      if let readError = state.readError { throw readError }
     }
     if let failure = reader.arrayError {
       fileFinding(
@@ -154,77 +153,172 @@ struct RecordPipeline {
           message: "invalid JSON array at column \(failure.column): \(failure.message)"))
     }
   }
+}
 
-  private func readGroup(_ reader: BlockReader) throws(TunePrepError) -> [ByteBlock] {
-    var blocks: [ByteBlock] = []
-    while blocks.count < threads, let block = try reader.next() {
-      blocks.append(block)
+/// The state shared by the reader thread, the worker threads and the consuming thread.
+///
+/// Hand-offs go through semaphores, which order memory: a block is written by the reader
+/// before `ready` is signalled, an outcome is written by a worker before its slot's
+/// semaphore is signalled, and a slot is reused only after the consumer returned its ticket.
+private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
+  private let reader: BlockReader
+  private let visitors: UnsafeMutablePointer<V>
+  private let workerCount: Int
+  private let capacity: Int
+  private let file: String
+  private let isArray: Bool
+  /// One ticket per block in flight; the reader takes one before reading a block.
+  private let tickets: DispatchSemaphore
+  /// Counts queued blocks (and end markers) for the workers.
+  private let ready = DispatchSemaphore(value: 0)
+  private let queueLock = DispatchSemaphore(value: 1)
+  private var queue: [(sequence: Int, block: ByteBlock?)] = []
+  private var queueHead = 0
+  /// Outcomes by sequence number modulo capacity; nil with a signalled slot means the end.
+  private let slots: UnsafeMutablePointer<BlockOutcome<V.Result>?>
+  private let slotReady: [DispatchSemaphore]
+  private let group = DispatchGroup()
+  private let flagLock = DispatchSemaphore(value: 1)
+  private var cancelledFlag = false
+  private(set) var readError: TunePrepError?
+
+  init(reader: BlockReader, visitors: [V], capacity: Int, file: String, isArray: Bool) {
+    self.reader = reader
+    self.workerCount = visitors.count
+    self.visitors = UnsafeMutablePointer<V>.allocate(capacity: visitors.count)
+    self.visitors.initialize(from: visitors, count: visitors.count)
+    self.capacity = capacity
+    self.file = file
+    self.isArray = isArray
+    self.tickets = DispatchSemaphore(value: capacity - 1)
+    self.slots = UnsafeMutablePointer<BlockOutcome<V.Result>?>.allocate(capacity: capacity)
+    self.slots.initialize(repeating: nil, count: capacity)
+    self.slotReady = (0..<capacity).map { _ in DispatchSemaphore(value: 0) }
+  }
+
+  deinit {
+    visitors.deinitialize(count: workerCount)
+    visitors.deallocate()
+    slots.deinitialize(count: capacity)
+    slots.deallocate()
+  }
+
+  private var cancelled: Bool {
+    flagLock.wait()
+    defer { flagLock.signal() }
+    return cancelledFlag
+  }
+
+  private func enqueue(_ sequence: Int, _ block: ByteBlock?) {
+    queueLock.wait()
+    queue.append((sequence, block))
+    queueLock.signal()
+    ready.signal()
+  }
+
+  private func dequeue() -> (sequence: Int, block: ByteBlock?) {
+    ready.wait()
+    queueLock.wait()
+    defer { queueLock.signal() }
+    let item = queue[queueHead]
+    queueHead += 1
+    if queueHead > 64 && queueHead * 2 > queue.count {
+      queue.removeFirst(queueHead)
+      queueHead = 0
     }
-    return blocks
-  }
-}
-
-/// A value that crosses into `concurrentPerform`, whose iterations touch disjoint slots only.
-private final class UncheckedBox<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
-}
-
-/// Per-thread visitors and per-block outcomes; iteration `i` only touches slot `i`.
-private final class Slots<V: RecordVisitor>: @unchecked Sendable {
-  private var visitors: [V]
-  private var outcomes: [BlockOutcome<V.Result>?]
-
-  init(count: Int, visitors: [V]) {
-    self.visitors = visitors
-    self.outcomes = Array(repeating: nil, count: count)
+    return item
   }
 
-  func take(_ i: Int) -> BlockOutcome<V.Result>? {
-    defer { outcomes[i] = nil }
-    return outcomes[i]
+  /// Starts the reader and the workers; `first` (already read) is block 0.
+  func start(first: ByteBlock) {
+    enqueue(0, first)
+    let queue = DispatchQueue.global()
+    queue.async(group: group) { self.readAll() }
+    for worker in 0..<workerCount {
+      queue.async(group: group) { self.work(worker) }
+    }
   }
 
-  func process(_ block: ByteBlock, slot: Int, file: String, isArray: Bool) {
-    var outcome = BlockOutcome<V.Result>(result: V.Result(), block: block)
-    visitors.withUnsafeMutableBufferPointer { all in
-      if isArray {
-        visitSpans(block, visitor: &all[slot], file: file, outcome: &outcome)
-      } else {
-        visitLines(block, visitor: &all[slot], file: file, outcome: &outcome)
+  private func readAll() {
+    var sequence = 1
+    while true {
+      tickets.wait()
+      if cancelled { break }
+      let block: ByteBlock?
+      do throws(TunePrepError) {
+        block = try reader.next()
+      } catch {
+        readError = error
+        break
       }
+      guard let block else { break }
+      enqueue(sequence, block)
+      sequence += 1
     }
-    outcomes.withUnsafeMutableBufferPointer { $0[slot] = outcome }
+    // The ticket just taken covers the end marker's slot.
+    slotReady[sequence % capacity].signal()
+    for _ in 0..<workerCount { enqueue(-1, nil) }
   }
 
-  private func visitSpans(
-    _ block: ByteBlock, visitor: inout V, file: String, outcome: inout BlockOutcome<V.Result>
-  ) {
+  private func work(_ worker: Int) {
+    while true {
+      let (sequence, block) = dequeue()
+      guard let block else { return }
+      var outcome = BlockOutcome<V.Result>(result: V.Result(), block: block)
+      if !cancelled {
+        if isArray {
+          visitSpans(block, visitor: &visitors[worker], outcome: &outcome)
+        } else {
+          visitLines(block, visitor: &visitors[worker], outcome: &outcome)
+        }
+      }
+      slots[sequence % capacity] = outcome
+      slotReady[sequence % capacity].signal()
+    }
+  }
+
+  /// Waits for the outcome of block `sequence`; nil at the end of the input.
+  func take(_ sequence: Int) -> BlockOutcome<V.Result>? {
+    slotReady[sequence % capacity].wait()
+    let outcome = slots[sequence % capacity]
+    slots[sequence % capacity] = nil
+    return outcome
+  }
+
+  /// Returns a consumed block to the reader's pool and its ticket to the reader.
+  func release(_ block: ByteBlock) {
+    reader.recycle(block)
+    tickets.signal()
+  }
+
+  /// Stops the reader and the workers (early, if the consumer stopped) and waits for them.
+  func finish() {
+    flagLock.wait()
+    cancelledFlag = true
+    flagLock.signal()
+    for _ in 0..<capacity { tickets.signal() }
+    group.wait()
+  }
+
+  private func visitSpans(_ block: ByteBlock, visitor: inout V, outcome: inout BlockOutcome<V.Result>) {
     let bytes = block.bytes
     for span in block.spans {
       let record = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
-      let position = RecordPosition(
-        file: file, line: span.line, column: span.column, byteOffset: span.start)
+      let position = RecordPosition(file: file, line: span.line, column: span.column, byteOffset: span.start)
       outcome.records += 1
       visitor.visit(record, at: position, into: &outcome.result)
     }
   }
 
-  private func visitLines(
-    _ block: ByteBlock, visitor: inout V, file: String, outcome: inout BlockOutcome<V.Result>
-  ) {
+  private func visitLines(_ block: ByteBlock, visitor: inout V, outcome: inout BlockOutcome<V.Result>) {
     let bytes = block.bytes
     let n = bytes.count
     var start = 0
     var line = block.firstLine
     while start < n {
-      var end = start
-      if let base = bytes.baseAddress,
-        let hit = memchr(base + start, 0x0A, n - start)
-      {
+      var end = n
+      if let base = bytes.baseAddress, let hit = memchr(base + start, 0x0A, n - start) {
         end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-      } else {
-        end = n
       }
       var contentEnd = end
       if contentEnd > start && bytes[contentEnd - 1] == 0x0D {
@@ -235,8 +329,7 @@ private final class Slots<V: RecordVisitor>: @unchecked Sendable {
         }
       }
       let record = UnsafeBufferPointer(rebasing: bytes[start..<contentEnd])
-      let position = RecordPosition(
-        file: file, line: line, column: 1, byteOffset: block.byteOffset + start)
+      let position = RecordPosition(file: file, line: line, column: 1, byteOffset: block.byteOffset + start)
       if isBlank(record) {
         outcome.result.findings.append(
           Finding(
@@ -258,3 +351,4 @@ private final class Slots<V: RecordVisitor>: @unchecked Sendable {
     return true
   }
 }
+

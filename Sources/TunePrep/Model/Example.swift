@@ -74,6 +74,9 @@ public struct Turn: Sendable, Equatable {
   public var toolCallID: Text?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
   public var hasNonTextContent = false
+  /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
+  /// (the instruction is ``node``), so alpaca output can split them again.
+  public var alpacaInput: Int?
   /// The node of the turn in the record (for JSON pointers), or -1 when made by the tool.
   public var node: Int
 

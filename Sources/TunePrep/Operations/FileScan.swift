@@ -15,6 +15,10 @@ struct CheckedRecord {
   let hasError: Bool
   /// The parsed record, valid until the next record.
   let document: JSONDocument
+  /// The format the record was decoded as (nil: none given or detected).
+  let format: Format?
+  /// The record's own findings from the shared stage, in order.
+  let findings: ArraySlice<Finding>
 }
 
 /// Scans one input with the shared first stage (read, parse, detect, decode, check) on every
@@ -26,6 +30,10 @@ struct FileScan {
   var format: Format?
   var threads: Int?
   var sizes: ReadSizes
+  /// Extra speaker names for sharegpt records (`--role-map`).
+  var roleMap = RoleMap()
+  /// User schemas for every record and every final answer (`validate --schema`/`--output-schema`).
+  var schemas = RecordSchemas()
 
   /// What a scan of one file saw.
   struct Outcome {
@@ -62,7 +70,9 @@ struct FileScan {
           location = at
         }
         outcome.format = fileFormat
-        let checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
+        var checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
+        checker.decoder.roleMap = roleMap
+        checker.schemas = schemas
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
       },
       fileFinding: { reporter.report($0) },
@@ -106,9 +116,11 @@ struct ScanVisitor<P: BlockPayload>: RecordVisitor {
   mutating func visit(
     _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout ScanResult<P>
   ) {
+    let first = result.findings.count
     let (example, hasError) = checker.check(bytes, at: position, findings: &result.findings)
     let record = CheckedRecord(
-      bytes: bytes, position: position, example: example, hasError: hasError, document: checker.document)
+      bytes: bytes, position: position, example: example, hasError: hasError, document: checker.document,
+      format: checker.fileFormat, findings: result.findings[first...])
     perRecord(record, &result.payload)
   }
 }

@@ -11,6 +11,11 @@ struct RecordChecker {
   var parser = JSONParser()
   var document = JSONDocument()
   var decoder = FormatDecoder()
+  /// User schemas, checked after the format's own rules.
+  var schemas = RecordSchemas()
+  private var schemaErrors: [SchemaError] = []
+  private var answerParser = JSONParser()
+  private var answerDocument = JSONDocument()
 
   init(fileFormat: Format?, detected: Bool, formatLocation: Location?) {
     self.fileFormat = fileFormat
@@ -70,9 +75,61 @@ struct RecordChecker {
         "the record matches no built-in format (keys such as \"messages\", \"instruction\"/\"output\", \"conversations\", \"contents\", \"prompt\"/\"completion\"): name one with --format, or use --format json"
       )
     }
+    if !schemas.isEmpty {
+      checkSchemas(example: example, &context)
+    }
     let hasError = context.findings.contains { $0.severity == .error }
     findings.append(contentsOf: context.findings)
     return (example, hasError)
+  }
+
+  /// Checks the record against `--schema` and its final answer against `--output-schema`.
+  private mutating func checkSchemas(example: Example?, _ context: inout RecordContext) {
+    if let schema = schemas.record {
+      schemaErrors.removeAll(keepingCapacity: true)
+      if !schema.validate(document, into: &schemaErrors, limit: schemas.errorLimit) {
+        for error in schemaErrors {
+          context.findings.append(
+            Finding(
+              .schemaInvalid, at: context.position.recordLocation, path: error.instanceLocation,
+              message: "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+        }
+      }
+    }
+    guard let schema = schemas.output, let example else { return }
+    guard let answer = example.finalAnswer, let content = answer.content else {
+      context.report(
+        .schemaOutputNotJSON, at: nil,
+        "the example has no final answer text to check against --output-schema")
+      return
+    }
+    var text: [UInt8] = []
+    content.append(in: document, to: &text)
+    // The answer's pointer: its message's `content` for chat-like formats, the field itself
+    // (alpaca `output`, `completion`) otherwise.
+    var contentPath = ""
+    if answer.node >= 0 {
+      contentPath = document.pointer(to: answer.node)
+      if document.kind(answer.node) == .object { contentPath += "/content" }
+    }
+    do throws(JSONSyntaxError) {
+      try answerParser.parse(text, into: &answerDocument)
+    } catch {
+      context.findings.append(
+        Finding(
+          .schemaOutputNotJSON, at: context.position.recordLocation, path: contentPath,
+          message: "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"))
+      return
+    }
+    schemaErrors.removeAll(keepingCapacity: true)
+    if !schema.validate(answerDocument, into: &schemaErrors, limit: schemas.errorLimit) {
+      for error in schemaErrors {
+        context.findings.append(
+          Finding(
+            .schemaOutput, at: context.position.recordLocation, path: contentPath + error.instanceLocation,
+            message: "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+      }
+    }
   }
 
   private func syntaxFinding(

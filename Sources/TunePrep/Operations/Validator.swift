@@ -8,6 +8,8 @@ public struct Validator {
     public var threads: Int?
     /// Read and block sizes.
     public var sizes: ReadSizes = .standard
+    /// `--schema` and `--output-schema`.
+    public var schemas = RecordSchemas()
 
     /// Creates default options.
     public init() {}
@@ -32,7 +34,8 @@ public struct Validator {
     var invalid = 0
     for input in inputs {
       let file = try InputFile(input)
-      let outcome = try FileScan(format: options.format, threads: options.threads, sizes: options.sizes)
+      let outcome = try FileScan(
+        format: options.format, threads: options.threads, sizes: options.sizes, schemas: options.schemas)
         .run(file, reporter: reporter) { (record: borrowing CheckedRecord, counts: inout ValidateCounts) in
           if record.hasError { counts.invalid += 1 } else { counts.valid += 1 }
         } consume: { (counts: inout ValidateCounts) throws(TunePrepError) in

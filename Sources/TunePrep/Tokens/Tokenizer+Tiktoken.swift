@@ -43,12 +43,20 @@ extension Tokenizer {
       pattern: encoding.pattern, specials: specials, addedTokens: [], byteIDs: [])
   }
 
-  /// Reads a whole file.
+  /// Reads a whole file through the project's reader, so a failure reads as the system's
+  /// reason ("no such file"), not a Foundation error dump.
   static func readFile(_ path: String) throws(TokenizerError) -> [UInt8] {
     do {
-      return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+      return try readSmallFile(path)
     } catch {
-      throw .unreadable(path: path, reason: String(describing: error))
+      switch error {
+      case .cannotOpen(_, let reason), .readFailed(_, _, let reason):
+        throw .unreadable(path: path, reason: reason)
+      case .isDirectory:
+        throw .unreadable(path: path, reason: "it is a directory, not a file")
+      default:
+        throw .unreadable(path: path, reason: error.description)
+      }
     }
   }
 

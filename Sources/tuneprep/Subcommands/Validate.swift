@@ -29,10 +29,32 @@ extension TunePrepCommand {
     @Option(help: ArgumentHelp("Record format (default: detected per file). 'json' checks well-formedness only.", valueName: "format"))
     var format: Format?
 
+    @Option(help: ArgumentHelp("Also check every record against this JSON Schema (draft 2020-12 or 7).", valueName: "path"))
+    var schema: String?
+
+    @Option(help: ArgumentHelp("Parse each example's final answer as JSON and check it against this JSON Schema.", valueName: "path"))
+    var outputSchema: String?
+
+    @Option(help: ArgumentHelp("Resolve $refs under URL from local folder DIR (repeatable); other remote $refs are errors.", valueName: "url=dir"))
+    var refBase: [String] = []
+
+    @Flag(help: "Assert the 'format' keyword of the schemas (date-time, email, uri, uuid, ...) instead of treating it as an annotation.")
+    var strictFormats = false
+
     @OptionGroup var reportOptions: ReportOptions
 
     @Flag(help: "List every finding code with its default severity and meaning, then exit.")
     var listCodes = false
+
+    var schemaOptions: SchemaFlags {
+      SchemaFlags(refBase: refBase, strictFormats: strictFormats)
+    }
+
+    func validate() throws {
+      for mapping in refBase where SchemaResolver.mapping(parsing: mapping) == nil {
+        throw ValidationError("--ref-base takes URL=DIR, got '\(mapping)'")
+      }
+    }
 
     func execute() throws(TunePrepError) -> Bool {
       if listCodes {
@@ -45,6 +67,7 @@ extension TunePrepCommand {
       }
       var options = Validator.Options()
       options.format = format
+      options.schemas = try schemaOptions.compile(schema: schema, outputSchema: outputSchema)
       options.threads = input.threads
       let output = try reportOptions.openReportOutput()
       let reporter = FindingReporter(

@@ -1,0 +1,658 @@
+/// Encodes a canonical ``Example`` into one JSONL record of an ``OutputFormat``: the second half
+/// of the 2n adapters (``FormatDecoder`` is the first).
+///
+/// Keys are written in a fixed order per format, without spaces. Strings that come from the
+/// input are copied as their raw JSON bytes (already valid JSON, escapes kept), so a round trip
+/// never re-escapes text. Before writing, the encoder lists what the target cannot hold; such a
+/// record is rejected with `format.lossy` naming the field, unless lossy conversion is allowed,
+/// in which case the fields are dropped and counted.
+struct FormatEncoder {
+  let target: OutputFormat
+  let lossy: Bool
+  private let pieces: TemplatePieces?
+
+  /// Why a record was not written.
+  struct Rejection: Error {
+    var code: FindingCode
+    var message: String
+    /// The value the problem is at, for the finding's JSON pointer.
+    var node: Int?
+  }
+
+  init(target: OutputFormat, lossy: Bool) {
+    self.target = target
+    self.lossy = lossy
+    if case .text(let template) = target {
+      pieces = TemplatePieces(template)
+    } else {
+      pieces = nil
+    }
+  }
+
+  /// Encodes `example` and appends the record and a newline to `out`.
+  /// - Parameters:
+  ///   - example: the decoded example.
+  ///   - source: the format it was decoded from (decides whether `tools` carry over as is).
+  ///   - d: the parsed record the example points into.
+  ///   - out: receives the record; left unchanged when the record is rejected.
+  ///   - dropped: receives the name of each field dropped by a lossy conversion.
+  /// - Throws: a ``Rejection`` when the target cannot hold the record.
+  func encode(
+    _ example: Example, source: Format?, document d: JSONDocument, into out: inout [UInt8],
+    dropped: inout [String]
+  ) throws(Rejection) {
+    var ex = example
+    try reduce(&ex, source: source, document: d, dropped: &dropped)
+    let mark = out.count
+    switch target {
+    case .format(let format):
+      switch format {
+      case .openaiChat: writeChat(ex, d, &out)
+      case .openaiPreference: writePreference(ex, d, &out)
+      case .promptCompletion: writePair(ex, d, &out, input: "prompt", output: "completion", system: false)
+      case .inputOutput: writePair(ex, d, &out, input: "input", output: "output", system: true)
+      case .alpaca: writeAlpaca(ex, d, &out)
+      case .sharegpt: writeShareGPT(ex, d, &out)
+      case .gemini: writeGemini(ex, d, &out)
+      case .bedrockConversation: writeBedrock(ex, d, &out)
+      case .json:
+        out.removeSubrange(mark...)
+        throw Rejection(code: .formatUnconvertible, message: "'json' is not an output format", node: nil)
+      }
+    case .text:
+      if let pieces { writeText(ex, d, &out, pieces) }
+    }
+    out.append(0x0A)
+  }
+
+  // MARK: What the target can hold
+
+  /// Drops (lossy) or rejects what the target cannot hold, and checks the turn structure.
+  private func reduce(
+    _ ex: inout Example, source: Format?, document d: JSONDocument, dropped: inout [String]
+  ) throws(Rejection) {
+    let name = target.name
+    var losses: [(field: String, node: Int?)] = []
+    func lose(_ field: String, _ node: Int?) {
+      if !losses.contains(where: { $0.field == field }) { losses.append((field, node)) }
+    }
+    var targetFormat: Format?
+    if case .format(let f) = target { targetFormat = f }
+
+    // Preference pairs: only openai-preference holds the rejected answer.
+    if targetFormat == .openaiPreference {
+      guard ex.preferred != nil, ex.nonPreferred != nil else {
+        throw Rejection(
+          code: .formatUnconvertible,
+          message: "the record has no preferred/non-preferred answer pair, which openai-preference needs", node: nil)
+      }
+    } else if let preferred = ex.preferred {
+      lose("non_preferred_output", ex.nonPreferred?.first?.node)
+      ex.turns += preferred
+      ex.preferred = nil
+      ex.nonPreferred = nil
+    }
+
+    let caps = Capabilities(target)
+    if ex.system != nil && !caps.system { lose("system", nil) }
+    if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) { lose("tools", tools) }
+    for turn in ex.turns {
+      if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
+      if turn.name != nil && !caps.name { lose("name", turn.node) }
+      if !caps.toolCalls && (!turn.toolCalls.isEmpty || turn.toolCallID != nil || turn.role == .tool) {
+        lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
+      }
+      if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
+    }
+    if !caps.metadata {
+      for (key, _) in ex.metadata { lose(d.string(key), key) }
+    }
+    if caps.singlePair {
+      let conversational = ex.turns.filter { $0.role == .user || $0.role == .assistant }
+      if conversational.count > 2 { lose("earlier turns", ex.turns.first?.node) }
+    }
+
+    if !losses.isEmpty {
+      guard lossy else {
+        let first = losses[0]
+        let fields = losses.map { "\"\($0.field)\"" }.joined(separator: ", ")
+        throw Rejection(
+          code: .formatLossy,
+          message: "\(name) cannot hold \(fields) of this record: converting would drop \(losses.count == 1 ? "it" : "them"); "
+            + "pass --lossy to drop and count \(losses.count == 1 ? "it" : "them"), or pick a target format that keeps \(losses.count == 1 ? "it" : "them")",
+          node: first.node)
+      }
+      for loss in losses { dropped.append(loss.field) }
+      if !caps.system { ex.system = nil }
+      if !caps.tools || !sameToolDialect(source, targetFormat) { ex.tools = nil }
+      if !caps.metadata { ex.metadata = [] }
+      var kept: [Turn] = []
+      for var turn in ex.turns {
+        if !caps.weight { turn.weight = nil }
+        if !caps.name { turn.name = nil }
+        if !caps.toolCalls {
+          if turn.role == .tool { continue }
+          turn.toolCalls = []
+          turn.toolCallID = nil
+          if turn.content == nil { continue }
+        }
+        kept.append(turn)
+      }
+      ex.turns = kept
+      if caps.singlePair, let answer = ex.turns.lastIndex(where: { $0.role == .assistant }),
+        answer > 0, ex.turns[answer - 1].role == .user
+      {
+        ex.turns = [ex.turns[answer - 1], ex.turns[answer]]
+      }
+    }
+    try checkStructure(ex, caps: caps)
+  }
+
+  /// Checks the turn order the target needs, which dropping cannot fix.
+  private func checkStructure(_ ex: Example, caps: Capabilities) throws(Rejection) {
+    let name = target.name
+    if caps.singlePair || caps.pairs || caps.alternation {
+      var expected = Role.user
+      for turn in ex.turns where turn.role != .tool {
+        if turn.role == .system {
+          throw Rejection(
+            code: .formatUnconvertible,
+            message: "\(name) has no place for a system message in the middle of the conversation", node: turn.node)
+        }
+        if turn.role != expected {
+          throw Rejection(
+            code: .formatUnconvertible,
+            message: "\(name) needs turns that alternate user, assistant, user, ...; found two \(turn.role.name) turns in a row"
+              + (turn.role == .assistant && expected == .user ? " or a conversation that starts with the assistant" : ""),
+            node: turn.node)
+        }
+        expected = expected == .user ? .assistant : .user
+      }
+      if (caps.singlePair || caps.pairs) && (ex.turns.last?.role != .assistant || ex.turns.count < 2) {
+        throw Rejection(
+          code: .formatUnconvertible,
+          message: "\(name) needs the conversation to end with the assistant's answer to a user message",
+          node: ex.turns.last?.node)
+      }
+    }
+    if ex.turns.isEmpty && ex.preferred == nil {
+      throw Rejection(code: .formatUnconvertible, message: "the record has no turns to write", node: nil)
+    }
+  }
+
+  /// Whether a `tools` array written for `source` means the same in `target`.
+  private func sameToolDialect(_ source: Format?, _ target: Format?) -> Bool {
+    func dialect(_ f: Format?) -> Int {
+      switch f {
+      case .openaiChat, .openaiPreference, .sharegpt: 0
+      case .gemini: 1
+      case .bedrockConversation: 2
+      default: 3
+      }
+    }
+    return dialect(source) == dialect(target) && dialect(source) != 3
+  }
+
+  /// What a target can hold.
+  private struct Capabilities {
+    var system = true
+    var weight = false
+    var name = false
+    var toolCalls = false
+    var tools = false
+    var metadata = false
+    /// Exactly one user turn and one answer.
+    var singlePair = false
+    /// User/assistant pairs (alpaca's history).
+    var pairs = false
+    /// Strict alternation starting with the user.
+    var alternation = false
+
+    init(_ target: OutputFormat) {
+      metadata = target.keepsMetadata
+      switch target {
+      case .format(let f):
+        switch f {
+        case .openaiChat, .openaiPreference:
+          weight = true
+          name = true
+          toolCalls = true
+          tools = true
+        case .promptCompletion:
+          system = false
+          singlePair = true
+        case .inputOutput:
+          singlePair = true
+        case .alpaca:
+          pairs = true
+        case .sharegpt:
+          weight = true
+          name = true
+          tools = true
+          alternation = true
+        case .gemini, .bedrockConversation:
+          alternation = true
+        case .json:
+          break
+        }
+      case .text(let t):
+        system = t.system != nil || t.systemPlacement != .unsupported
+        alternation = t.requiresAlternation
+      }
+    }
+  }
+
+  // MARK: Writers
+
+  private func writeChat(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{\"messages\":[")
+    writeMessages(ex, d, &out)
+    out.append(literal: "]")
+    if let tools = ex.tools {
+      out.append(literal: ",\"tools\":")
+      appendCompactJSON(d, tools, to: &out)
+    }
+    out.append(literal: "}")
+  }
+
+  private func writeMessages(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    var first = true
+    if let system = ex.system {
+      out.append(literal: "{\"role\":\"system\",\"content\":")
+      appendText(system, d, &out)
+      out.append(literal: "}")
+      first = false
+    }
+    for turn in ex.turns {
+      if !first { out.append(UInt8(ascii: ",")) }
+      first = false
+      writeMessage(turn, d, &out)
+    }
+  }
+
+  private func writeMessage(_ turn: Turn, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{\"role\":")
+    switch turn.role {
+    case .system: out.append(literal: "\"system\"")
+    case .user: out.append(literal: "\"user\"")
+    case .assistant: out.append(literal: "\"assistant\"")
+    case .tool: out.append(literal: "\"tool\"")
+    }
+    if let name = turn.name {
+      out.append(literal: ",\"name\":")
+      appendText(name, d, &out)
+    }
+    if let content = turn.content {
+      out.append(literal: ",\"content\":")
+      appendText(content, d, &out)
+    } else if turn.toolCalls.isEmpty {
+      out.append(literal: ",\"content\":null")
+    }
+    if !turn.toolCalls.isEmpty {
+      out.append(literal: ",\"tool_calls\":[")
+      for (i, call) in turn.toolCalls.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        out.append(literal: "{")
+        if let id = call.id {
+          out.append(literal: "\"id\":")
+          appendText(id, d, &out)
+          out.append(literal: ",")
+        }
+        out.append(literal: "\"type\":\"function\",\"function\":{\"name\":")
+        appendText(call.name ?? .owned(""), d, &out)
+        out.append(literal: ",\"arguments\":")
+        appendText(call.arguments ?? .owned("{}"), d, &out)
+        out.append(literal: "}}")
+      }
+      out.append(literal: "]")
+    }
+    if let id = turn.toolCallID {
+      out.append(literal: ",\"tool_call_id\":")
+      appendText(id, d, &out)
+    }
+    if let weight = turn.weight {
+      out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
+    }
+    out.append(literal: "}")
+  }
+
+  private func writePreference(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{\"input\":{\"messages\":[")
+    writeMessages(ex, d, &out)
+    out.append(literal: "]")
+    if let tools = ex.tools {
+      out.append(literal: ",\"tools\":")
+      appendCompactJSON(d, tools, to: &out)
+    }
+    out.append(literal: "},\"preferred_output\":[")
+    for (i, turn) in (ex.preferred ?? []).enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      writeMessage(turn, d, &out)
+    }
+    out.append(literal: "],\"non_preferred_output\":[")
+    for (i, turn) in (ex.nonPreferred ?? []).enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      writeMessage(turn, d, &out)
+    }
+    out.append(literal: "]}")
+  }
+
+  private func writePair(
+    _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], input: StaticString, output: StaticString,
+    system: Bool
+  ) {
+    out.append(literal: "{\"")
+    out.append(literal: input)
+    out.append(literal: "\":")
+    appendText(ex.turns[0].content ?? .owned(""), d, &out)
+    out.append(literal: ",\"")
+    out.append(literal: output)
+    out.append(literal: "\":")
+    appendText(ex.turns[1].content ?? .owned(""), d, &out)
+    if system, let s = ex.system {
+      out.append(literal: ",\"system\":")
+      appendText(s, d, &out)
+    }
+    writeMetadata(ex, d, &out)
+    out.append(literal: "}")
+  }
+
+  private func writeMetadata(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    for (key, value) in ex.metadata {
+      out.append(UInt8(ascii: ","))
+      appendCompactJSON(d, key, to: &out)
+      out.append(UInt8(ascii: ":"))
+      appendCompactJSON(d, value, to: &out)
+    }
+  }
+
+  private func writeAlpaca(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    let n = ex.turns.count
+    let question = ex.turns[n - 2]
+    out.append(literal: "{\"instruction\":")
+    if let input = question.alpacaInput {
+      appendText(.node(question.node), d, &out)
+      out.append(literal: ",\"input\":")
+      appendText(.node(input), d, &out)
+    } else {
+      appendText(question.content ?? .owned(""), d, &out)
+      out.append(literal: ",\"input\":\"\"")
+    }
+    out.append(literal: ",\"output\":")
+    appendText(ex.turns[n - 1].content ?? .owned(""), d, &out)
+    if let s = ex.system {
+      out.append(literal: ",\"system\":")
+      appendText(s, d, &out)
+    }
+    if n > 2 {
+      out.append(literal: ",\"history\":[")
+      var i = 0
+      while i + 1 < n - 2 {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "["))
+        appendText(ex.turns[i].content ?? .owned(""), d, &out)
+        out.append(UInt8(ascii: ","))
+        appendText(ex.turns[i + 1].content ?? .owned(""), d, &out)
+        out.append(UInt8(ascii: "]"))
+        i += 2
+      }
+      out.append(literal: "]")
+    }
+    writeMetadata(ex, d, &out)
+    out.append(literal: "}")
+  }
+
+  private func writeShareGPT(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{\"conversations\":[")
+    var first = true
+    if let s = ex.system {
+      out.append(literal: "{\"from\":\"system\",\"value\":")
+      appendText(s, d, &out)
+      out.append(literal: "}")
+      first = false
+    }
+    for turn in ex.turns {
+      if !first { out.append(UInt8(ascii: ",")) }
+      first = false
+      switch turn.role {
+      case .system: out.append(literal: "{\"from\":\"system\"")
+      case .user: out.append(literal: "{\"from\":\"human\"")
+      case .assistant: out.append(literal: "{\"from\":\"gpt\"")
+      case .tool: out.append(literal: "{\"from\":\"observation\"")
+      }
+      if let name = turn.name {
+        out.append(literal: ",\"name\":")
+        appendText(name, d, &out)
+      }
+      out.append(literal: ",\"value\":")
+      appendText(turn.content ?? .owned(""), d, &out)
+      if let weight = turn.weight {
+        out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
+      }
+      out.append(literal: "}")
+    }
+    out.append(literal: "]")
+    if let tools = ex.tools {
+      out.append(literal: ",\"tools\":")
+      appendCompactJSON(d, tools, to: &out)
+    }
+    writeMetadata(ex, d, &out)
+    out.append(literal: "}")
+  }
+
+  private func writeGemini(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{")
+    if let s = ex.system {
+      out.append(literal: "\"systemInstruction\":{\"parts\":[{\"text\":")
+      appendText(s, d, &out)
+      out.append(literal: "}]},")
+    }
+    out.append(literal: "\"contents\":[")
+    for (i, turn) in ex.turns.enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      out.append(literal: turn.role == .user ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":")
+      appendText(turn.content ?? .owned(""), d, &out)
+      out.append(literal: "}]}")
+    }
+    out.append(literal: "]")
+    if let tools = ex.tools {
+      out.append(literal: ",\"tools\":")
+      appendCompactJSON(d, tools, to: &out)
+    }
+    out.append(literal: "}")
+  }
+
+  private func writeBedrock(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+    out.append(literal: "{\"schemaVersion\":\"bedrock-conversation-2024\"")
+    if let s = ex.system {
+      out.append(literal: ",\"system\":[{\"text\":")
+      appendText(s, d, &out)
+      out.append(literal: "}]")
+    }
+    out.append(literal: ",\"messages\":[")
+    for (i, turn) in ex.turns.enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      out.append(
+        literal: turn.role == .user ? "{\"role\":\"user\",\"content\":[{\"text\":" : "{\"role\":\"assistant\",\"content\":[{\"text\":")
+      appendText(turn.content ?? .owned(""), d, &out)
+      out.append(literal: "}]}")
+    }
+    out.append(literal: "]}")
+  }
+
+  private func writeText(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], _ p: TemplatePieces) {
+    out.append(literal: "{\"text\":\"")
+    out.append(contentsOf: p.begin)
+    var system = ex.system
+    if let s = system, let piece = p.system {
+      piece.write(s, prefix: nil, d, trim: p.trim, &out)
+      system = nil
+    }
+    let users = ex.turns.indices.filter { ex.turns[$0].role == .user }
+    let systemTurn = p.placement == .firstUser ? users.first : users.last
+    for (i, turn) in ex.turns.enumerated() {
+      let prefix = i == systemTurn ? system : nil
+      switch turn.role {
+      case .user: p.user.write(turn.content ?? .owned(""), prefix: prefix, d, trim: p.trim, &out)
+      case .assistant: p.assistant.write(turn.content ?? .owned(""), prefix: nil, d, trim: p.trim, &out)
+      case .system:
+        if let piece = p.system { piece.write(turn.content ?? .owned(""), prefix: nil, d, trim: p.trim, &out) }
+      case .tool: break
+      }
+    }
+    out.append(contentsOf: p.end)
+    out.append(literal: "\"}")
+  }
+}
+
+/// A chat template split at `{content}`, each side already escaped for a JSON string.
+private struct TemplatePieces {
+  struct Piece {
+    var before: [UInt8]
+    var after: [UInt8]
+
+    init(_ text: String) {
+      let parts = text.split(separator: "{content}", maxSplits: 1, omittingEmptySubsequences: false)
+      before = escapedJSON(String(parts.first ?? ""))
+      after = parts.count > 1 ? escapedJSON(String(parts[1])) : []
+    }
+
+    func write(_ text: Text, prefix: Text?, _ d: JSONDocument, trim: Bool, _ out: inout [UInt8]) {
+      out.append(contentsOf: before)
+      if let prefix {
+        // The system prompt joins the turn's text as the template does: prompt, blank line, text.
+        let joined = prefix.string(in: d) + "\n\n" + (trim ? text.string(in: d).trimmingWhitespace() : text.string(in: d))
+        appendEscaped(.owned(joined), d, &out)
+      } else if trim {
+        appendEscaped(text, d, &out, trim: true)
+      } else {
+        appendEscaped(text, d, &out)
+      }
+      out.append(contentsOf: after)
+    }
+  }
+
+  var begin: [UInt8]
+  var end: [UInt8]
+  var system: Piece?
+  var user: Piece
+  var assistant: Piece
+  var trim: Bool
+  var placement: ChatTemplate.SystemPlacement
+
+  init(_ t: ChatTemplate) {
+    begin = escapedJSON(t.begin)
+    end = escapedJSON(t.end)
+    system = t.system.map(Piece.init)
+    user = Piece(t.user)
+    assistant = Piece(t.assistant)
+    trim = t.trimContent
+    placement = t.systemPlacement
+  }
+}
+
+/// The JSON-escaped bytes of `text`, without quotes.
+private func escapedJSON(_ text: String) -> [UInt8] {
+  var out: [UInt8] = []
+  appendJSONStringLiteral(text.utf8, to: &out)
+  return Array(out.dropFirst().dropLast())
+}
+
+/// Appends text as the inside of a JSON string (no quotes); node text is copied raw.
+private func appendEscaped(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8], trim: Bool = false) {
+  switch text {
+  case .node(let i):
+    let r = d.rawRange(i)
+    if trim {
+      let first = r.isEmpty ? 0 : d.bytes[r.lowerBound]
+      let last = r.isEmpty ? 0 : d.bytes[r.upperBound - 1]
+      // Raw bytes that start or end with a space, an escape or non-ASCII may need trimming.
+      if first == 0x20 || last == 0x20 || first == 0x5C || last == 0x5C || first >= 0x80 || last >= 0x80
+        || d.hasEscapes(i)
+      {
+        let trimmed = d.string(i).trimmingWhitespace()
+        let escaped = escapedJSON(trimmed)
+        out.append(contentsOf: escaped)
+        return
+      }
+    }
+    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+  case .owned(let s):
+    out.append(contentsOf: escapedJSON(trim ? s.trimmingWhitespace() : s))
+  }
+}
+
+/// Appends text as a JSON string literal with quotes; node text is copied raw.
+@inline(__always)
+private func appendText(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8]) {
+  switch text {
+  case .node(let i):
+    let r = d.rawRange(i)
+    out.append(UInt8(ascii: "\""))
+    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+    out.append(UInt8(ascii: "\""))
+  case .owned(let s):
+    appendJSONStringLiteral(s.utf8, to: &out)
+  }
+}
+
+/// Appends value `node` as compact JSON (no spaces); strings and numbers keep their raw bytes.
+///
+/// With `normalizingStrings`, strings that contain escapes are re-escaped minimally (only `"`,
+/// `\` and control characters; other text as UTF-8): the text Python's
+/// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes, which is what token
+/// counts of `tools` and `tool_calls` are measured on.
+func appendCompactJSON(
+  _ d: JSONDocument, _ node: Int, normalizingStrings: Bool = false, to out: inout [UInt8]
+) {
+  switch d.kind(node) {
+  case .null: out.append(literal: "null")
+  case .true: out.append(literal: "true")
+  case .false: out.append(literal: "false")
+  case .number:
+    let r = d.rawRange(node)
+    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+  case .string:
+    if normalizingStrings, d.hasEscapes(node) {
+      var decoded: [UInt8] = []
+      d.appendString(node, to: &decoded)
+      appendJSONStringLiteral(decoded, to: &out)
+    } else {
+      appendText(.node(node), d, &out)
+    }
+  case .array:
+    out.append(UInt8(ascii: "["))
+    for (i, element) in d.elements(node).enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      appendCompactJSON(d, element, normalizingStrings: normalizingStrings, to: &out)
+    }
+    out.append(UInt8(ascii: "]"))
+  case .object:
+    out.append(UInt8(ascii: "{"))
+    for (i, member) in d.members(node).enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      appendCompactJSON(d, member.key, normalizingStrings: normalizingStrings, to: &out)
+      out.append(UInt8(ascii: ":"))
+      appendCompactJSON(d, member.value, normalizingStrings: normalizingStrings, to: &out)
+    }
+    out.append(UInt8(ascii: "}"))
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Appends the bytes of a static string.
+  @inline(__always)
+  mutating func append(literal: StaticString) {
+    append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+  }
+}
+
+extension String {
+  /// The string without leading and trailing whitespace, as Jinja's `trim` (Python's `strip`).
+  func trimmingWhitespace() -> String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s.removeFirst() }
+    while let l = s.last, l.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}

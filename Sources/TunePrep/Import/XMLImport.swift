@@ -1,0 +1,247 @@
+internal import CLibXML2
+
+/// A record selector: the small XPath subset `//name`, `//a/b`, `/root/a/b` (prefixes allowed).
+struct XMLRecordPath: Equatable {
+  /// One step: a namespace URI (nil: no namespace) and a local name (`*` matches any).
+  struct Step: Equatable {
+    var uri: String?
+    var local: String
+  }
+
+  /// Whether the path may start at any depth (`//`).
+  var anywhere: Bool
+  var steps: [Step]
+
+  struct Failure: Error {
+    var message: String
+  }
+
+  /// Parses a selector.
+  /// - Parameters:
+  ///   - text: e.g. `//ticket` or `/p:export/p:ticket`.
+  ///   - namespaces: the prefixes the selector may use.
+  init(_ text: String, namespaces: [Importer.Namespace]) throws(Failure) {
+    var rest = Substring(text.trimmingSpaces())
+    if rest.hasPrefix("//") {
+      anywhere = true
+      rest = rest.dropFirst(2)
+    } else if rest.hasPrefix("/") {
+      anywhere = false
+      rest = rest.dropFirst()
+    } else {
+      anywhere = true
+    }
+    steps = []
+    for part in rest.split(separator: "/", omittingEmptySubsequences: false) {
+      guard !part.isEmpty, part.allSatisfy({ $0.isLetter || $0.isNumber || "_-.:*".contains($0) }) else {
+        throw Failure(
+          message: "--record '\(text)' is outside the supported subset: use //name, //parent/name or /root/.../name (prefix:name with --namespace)")
+      }
+      let pieces = part.split(separator: ":", maxSplits: 1)
+      if pieces.count == 2 {
+        guard let ns = namespaces.first(where: { $0.prefix == pieces[0] }) else {
+          throw Failure(message: "--record '\(text)' uses the prefix '\(pieces[0])': declare it with --namespace \(pieces[0])=URI")
+        }
+        steps.append(Step(uri: ns.uri, local: String(pieces[1])))
+      } else {
+        steps.append(Step(uri: nil, local: String(part)))
+      }
+    }
+  }
+
+  /// Whether an element whose ancestors-or-self are `stack` (root first) is a record.
+  func matches(_ stack: [Step]) -> Bool {
+    if anywhere ? stack.count < steps.count : stack.count != steps.count { return false }
+    let offset = stack.count - steps.count
+    for (i, step) in steps.enumerated() {
+      let element = stack[offset + i]
+      if step.local != "*" && step.local != element.local { return false }
+      if step.local != "*" && step.uri != element.uri { return false }
+    }
+    return true
+  }
+}
+
+/// State the libxml2 callbacks reach through their context pointer.
+private final class XMLReadContext {
+  let file: InputFile
+  var readError: TunePrepError?
+  var firstError: (line: Int, column: Int, message: String)?
+
+  init(file: InputFile) {
+    self.file = file
+  }
+}
+
+extension Importer {
+  func importXML(
+    _ file: InputFile, output: OutputStream, rejects: OutputStream?, reporter: FindingReporter,
+    totals: inout ImportTotals
+  ) throws(TunePrepError) {
+    let name = file.name.displayName
+    let recordPath: XMLRecordPath
+    do throws(XMLRecordPath.Failure) {
+      recordPath = try XMLRecordPath(options.record ?? "", namespaces: options.namespaces)
+    } catch {
+      throw .badConfig(path: name, line: nil, reason: error.message)
+    }
+    xmlInitParser()
+    let context = XMLReadContext(file: file)
+    let opaque = Unmanaged.passUnretained(context).toOpaque()
+    let readCallback: xmlInputReadCallback = { ctx, buffer, length in
+      guard let ctx, let buffer else { return -1 }
+      let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
+      do throws(TunePrepError) {
+        return Int32(try box.file.read(into: UnsafeMutableRawPointer(buffer), count: Int(length)))
+      } catch {
+        box.readError = error
+        return -1
+      }
+    }
+    // No network, no DTD loading, no entity substitution: entities stay references, and a
+    // DOCTYPE stops the import below, so no entity is ever expanded.
+    let flags = Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_COMPACT.rawValue)
+    guard let reader = xmlReaderForIO(readCallback, nil, opaque, name, nil, flags) else {
+      throw .readFailed(path: name, byteOffset: 0, reason: "libxml2 could not start a reader")
+    }
+    defer { xmlFreeTextReader(reader) }
+    let errorHandler: xmlStructuredErrorFunc = { ctx, error in
+      guard let ctx, let error else { return }
+      let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
+      guard box.firstError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+      var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
+      while message.last?.isWhitespace == true { message.removeLast() }
+      box.firstError = (Int(error.pointee.line), Int(error.pointee.int2), message)
+    }
+    xmlTextReaderSetStructuredErrorHandler(reader, errorHandler, opaque)
+
+    let names = ImportFieldNames(
+      input: "element \(options.input ?? "")", output: "element \(options.output ?? "")",
+      system: options.system.map { "element \($0)" }, id: options.id.map { "element \($0)" })
+    var converter = RowConverter(target: options.to, lossy: options.lossy, names: names)
+    var fields = XMLFields()
+    defer { fields.free() }
+    var stack: [XMLRecordPath.Step] = []
+    var status = xmlTextReaderRead(reader)
+    var stopped = false
+    while status == 1 {
+      let type = xmlTextReaderNodeType(reader)
+      if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
+        converter.report(
+          Finding(
+            .importXMLDTD, at: Location(file: name, line: Int(xmlTextReaderGetParserLineNumber(reader))),
+            message: "the file declares a DOCTYPE: tuneprep does not load DTDs or expand entities (a guard against entity-expansion attacks); remove the DOCTYPE and use plain text or character references"))
+        stopped = true
+        break
+      }
+      guard type == Int32(XML_READER_TYPE_ELEMENT.rawValue) else {
+        status = xmlTextReaderRead(reader)
+        continue
+      }
+      let depth = Int(xmlTextReaderDepth(reader))
+      if stack.count > depth { stack.removeLast(stack.count - depth) }
+      let local = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
+      let uri = xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) }
+      stack.append(XMLRecordPath.Step(uri: uri, local: local))
+      guard recordPath.matches(stack) else {
+        status = xmlTextReaderRead(reader)
+        continue
+      }
+      guard let node = xmlTextReaderExpand(reader) else { break }
+      if !fields.compiled {
+        do throws(TunePrepError) {
+          try fields.compile(options, document: xmlTextReaderCurrentDoc(reader), file: name)
+        } catch {
+          throw error
+        }
+      }
+      totals.read += 1
+      var row = ImportRow(location: Location(file: name, line: Int(xmlGetLineNo(node))))
+      row.input = fields.value(fields.input, at: node)
+      row.output = fields.value(fields.output, at: node)
+      row.system = fields.value(fields.system, at: node)
+      row.id = fields.value(fields.id, at: node)
+      for (metaName, expression) in fields.meta { row.meta.append((metaName, fields.value(expression, at: node))) }
+      converter.convert(row)
+      if converter.out.count > 1 << 20 {
+        converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
+        totals.take(&converter)
+      }
+      stack.removeLast()
+      status = xmlTextReaderNext(reader)
+    }
+    if let readError = context.readError { throw readError }
+    if !stopped && (status == -1 || context.firstError != nil) {
+      let (line, column, message) = context.firstError ?? (Int(xmlTextReaderGetParserLineNumber(reader)), 0, "malformed XML")
+      converter.report(
+        Finding(
+          .importXML, at: Location(file: name, line: line, column: column > 0 ? column : nil),
+          message: "malformed XML at line \(line)\(column > 0 ? ", column \(column)" : ""): \(message); the \(totals.read) record\(totals.read == 1 ? "" : "s") before it were read, the rest of the file was not: fix the XML and import again"))
+    } else if !stopped && totals.read == 0 {
+      converter.report(
+        Finding(
+          .importNoRecords, at: Location(file: name, line: 0),
+          message: "no element matches --record '\(options.record ?? "")': check the element name and namespace (--namespace p=URI, then p:name)"))
+    }
+    converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
+    totals.take(&converter)
+  }
+}
+
+/// The compiled field XPaths of an XML import and the context they run in.
+private struct XMLFields {
+  var compiled = false
+  var context: xmlXPathContextPtr?
+  var input: xmlXPathCompExprPtr?
+  var output: xmlXPathCompExprPtr?
+  var system: xmlXPathCompExprPtr?
+  var id: xmlXPathCompExprPtr?
+  var meta: [(String, xmlXPathCompExprPtr?)] = []
+
+  mutating func compile(_ options: Importer.Options, document: xmlDocPtr?, file: String) throws(TunePrepError) {
+    compiled = true
+    context = xmlXPathNewContext(document)
+    for ns in options.namespaces {
+      _ = xmlXPathRegisterNs(context, ns.prefix, ns.uri)
+    }
+    func compile(_ expression: String?) throws(TunePrepError) -> xmlXPathCompExprPtr? {
+      guard let expression else { return nil }
+      guard let compiled = xmlXPathCtxtCompile(context, expression) else {
+        throw .badConfig(path: file, line: nil, reason: "'\(expression)' is not an XPath expression libxml2 accepts (e.g. ./answer, @id, p:body/text())")
+      }
+      return compiled
+    }
+    input = try compile(options.input)
+    output = try compile(options.output)
+    system = try compile(options.system)
+    id = try compile(options.id)
+    for m in options.meta {
+      let key = m.split(whereSeparator: { "/@:.".contains($0) }).last.map(String.init) ?? m
+      meta.append((key.isEmpty ? m : key, try compile(m)))
+    }
+  }
+
+  /// The trimmed string value of `expression` at `node`, or nil when it selects nothing.
+  func value(_ expression: xmlXPathCompExprPtr?, at node: xmlNodePtr) -> [UInt8]? {
+    guard let expression, let context else { return nil }
+    context.pointee.node = node
+    guard let result = xmlXPathCompiledEval(expression, context) else { return nil }
+    defer { xmlXPathFreeObject(result) }
+    if result.pointee.type == XPATH_NODESET {
+      guard let set = result.pointee.nodesetval, set.pointee.nodeNr > 0 else { return nil }
+    }
+    guard let text = xmlXPathCastToString(result) else { return nil }
+    defer { tuneprep_xml_free(text) }
+    var bytes = Array(UnsafeBufferPointer(start: text, count: Int(xmlStrlen(text))))
+    // XML indentation around a value is layout, not content.
+    while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x09 || last == 0x0D { bytes.removeLast() }
+    let lead = bytes.prefix { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }.count
+    if lead > 0 { bytes.removeFirst(lead) }
+    return bytes
+  }
+
+  func free() {
+    for e in [input, output, system, id] + meta.map(\.1) { if let e { xmlXPathFreeCompExpr(e) } }
+    if let context { xmlXPathFreeContext(context) }
+  }
+}

@@ -1,0 +1,440 @@
+/// Brings example pairs in from spreadsheet exports (CSV, TSV), XML and JSON files with other
+/// field names: `tuneprep import`.
+///
+/// Every reader streams; each row or element becomes an `input-output` record that goes
+/// through the same decoder, checks and encoder as `tuneprep format`. Every row read is written
+/// or rejected with a finding that names its line, so the summary adds up.
+public struct Importer {
+  /// The kind of file being imported.
+  public enum Source: String, Sendable, CaseIterable {
+    case csv, tsv, xml, json
+
+    /// The kind a file name's extension implies (`.jsonl` and `.json` are `json`).
+    public init?(path: String) {
+      let lower = path.lowercased()
+      if lower.hasSuffix(".csv") {
+        self = .csv
+      } else if lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") {
+        self = .tsv
+      } else if lower.hasSuffix(".xml") {
+        self = .xml
+      } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") || lower.hasSuffix(".ndjson") {
+        self = .json
+      } else {
+        return nil
+      }
+    }
+  }
+
+  /// A namespace prefix for XML selectors (`--namespace p=URI`).
+  public struct Namespace: Sendable, Equatable {
+    /// The prefix used in the selectors.
+    public var prefix: String
+    /// The namespace URI it stands for.
+    public var uri: String
+
+    /// Creates a namespace binding.
+    public init(prefix: String, uri: String) {
+      self.prefix = prefix
+      self.uri = uri
+    }
+  }
+
+  /// What to import and how to map it.
+  public struct Options: Sendable {
+    /// The kind of input.
+    public var source: Source = .csv
+    /// The prompt: a column name or 1-based number (CSV/TSV), an XPath (XML), a field name or
+    /// JSON pointer (JSON). Nil for CSV/TSV: found in the header by name.
+    public var input: String?
+    /// The answer, mapped like ``input``.
+    public var output: String?
+    /// The system prompt, if any.
+    public var system: String?
+    /// An identifier kept as `id`.
+    public var id: String?
+    /// Extra fields kept as metadata.
+    public var meta: [String] = []
+    /// CSV/TSV: whether the first row is a header (nil: yes when columns are named).
+    public var header: Bool?
+    /// XML: the elements that are records, e.g. `//ticket`.
+    public var record: String?
+    /// XML: namespace prefixes used in the selectors.
+    public var namespaces: [Namespace] = []
+    /// The output format.
+    public var to: OutputFormat = .format(.openaiChat)
+    /// Drop what the target cannot hold instead of rejecting the row.
+    public var lossy = false
+    /// Worker threads for JSON inputs (nil: one per core).
+    public var threads: Int?
+    /// Bytes per read.
+    public var readSize = 1 << 20
+
+    /// Creates default options.
+    public init() {}
+  }
+
+  let options: Options
+
+  /// Creates an importer.
+  public init(options: Options) {
+    self.options = options
+  }
+
+  /// Imports `input`.
+  /// - Parameters:
+  ///   - input: a file or standard input.
+  ///   - output: receives the records.
+  ///   - rejects: receives each row not imported, with its reason.
+  ///   - reporter: receives the findings.
+  /// - Returns: the run's counts (`written`, `rejected`, dropped fields).
+  /// - Throws: ``TunePrepError`` when reading or writing fails.
+  public func run(
+    _ input: InputName, output: OutputStream, rejects: OutputStream?, reporter: FindingReporter
+  ) throws(TunePrepError) -> RunSummary {
+    var summary = RunSummary(command: "import")
+    var totals = ImportTotals()
+    let file = try InputFile(input)
+    switch options.source {
+    case .csv, .tsv:
+      try importCSV(file, output: output, rejects: rejects, reporter: reporter, totals: &totals)
+    case .json:
+      try importJSON(file, output: output, rejects: rejects, reporter: reporter, totals: &totals)
+    case .xml:
+      try importXML(file, output: output, rejects: rejects, reporter: reporter, totals: &totals)
+    }
+    summary.files = 1
+    summary.read = totals.read
+    summary.counts = [("written", totals.written), ("rejected", totals.rejected)]
+    for (field, n) in totals.dropped.sorted(by: { $0.key < $1.key }) {
+      summary.counts.append(("dropped \(field)", n))
+    }
+    return summary
+  }
+}
+
+/// Counts of one import.
+struct ImportTotals {
+  var read = 0
+  var written = 0
+  var rejected = 0
+  var dropped: [String: Int] = [:]
+
+  /// Adds what `converter` did since the last call and resets its counts.
+  mutating func take(_ converter: inout RowConverter) {
+    written += converter.written
+    rejected += converter.rejected
+    for (field, n) in converter.dropped { dropped[field, default: 0] += n }
+    converter.written = 0
+    converter.rejected = 0
+    converter.dropped.removeAll(keepingCapacity: true)
+  }
+}
+
+// MARK: CSV and TSV
+
+extension Importer {
+  private static let inputNames = ["input", "prompt", "question", "instruction", "query", "request"]
+  private static let outputNames = ["output", "response", "answer", "completion", "reply", "target"]
+  private static let systemNames = ["system", "system_prompt"]
+
+  func importCSV(
+    _ file: InputFile, output: OutputStream, rejects: OutputStream?, reporter: FindingReporter,
+    totals: inout ImportTotals
+  ) throws(TunePrepError) {
+    let name = file.name.displayName
+    let reader = TextChunkReader(file: file, readSize: options.readSize)
+    var parser = CSVParser(delimiter: options.source == .tsv ? 0x09 : UInt8(ascii: ","))
+    let specs = [options.input, options.output, options.system, options.id] + options.meta.map { Optional($0) }
+    let numbered = specs.allSatisfy { $0.map { Int($0) != nil } ?? true } && options.input != nil
+    let hasHeader = options.header ?? !numbered
+    var columns: CSVColumns?
+    var header: [String] = []
+    var fatal: Finding?
+    if !hasHeader {
+      do throws(TunePrepError) {
+        columns = try CSVColumns(options: options, header: nil, file: name)
+      } catch {
+        throw error
+      }
+    }
+    var converter = RowConverter(
+      target: options.to, lossy: options.lossy,
+      names: ImportFieldNames(input: "", output: ""))
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(options.readSize * 2)
+    var first = true
+    while fatal == nil {
+      let more = try reader.read(appendingTo: &buffer)
+      if first {
+        first = false
+        if reader.encoding == .utf8BOM {
+          converter.report(
+            Finding(
+              .encodingBOM, at: Location(file: name, line: 1, column: 1),
+              message: "the file starts with a UTF-8 byte order mark (as spreadsheet programs write it); it was skipped"))
+        }
+      }
+      let consumed = buffer.withUnsafeBufferPointer { buf in
+        parser.parse(buf, final: !more) { p, range, line in
+          guard fatal == nil else { return }
+          let location = Location(file: name, line: line)
+          guard let cols = columns else {
+            header = (0..<p.fields.count).map { String(decoding: p.value($0, in: buf), as: UTF8.self).trimmingSpaces() }
+            do throws(CSVColumns.Failure) {
+              let resolved = try CSVColumns(resolving: options, header: header)
+              columns = resolved
+              converter = RowConverter(target: options.to, lossy: options.lossy, names: resolved.names)
+            } catch {
+              fatal = Finding(.importNoHeader, at: location, message: error.message)
+            }
+            return
+          }
+          totals.read += 1
+          let raw = UnsafeBufferPointer(rebasing: buf[range])
+          if let problem = p.rowError {
+            converter.rejectRaw(location, problem.code, problem.message, raw: raw)
+            return
+          }
+          let expected = cols.fieldCount ?? p.fields.count
+          if columns?.fieldCount == nil { columns?.fieldCount = p.fields.count }
+          if p.fields.count != expected {
+            converter.rejectRaw(
+              location, .importCSVFields,
+              "the row has \(p.fields.count) field\(p.fields.count == 1 ? "" : "s") but \(hasHeader ? "the header has" : "the first row has") \(expected): "
+                + "a delimiter or a quote is missing or extra; the row was not imported, so no value lands in the wrong column",
+              raw: raw)
+            return
+          }
+          var row = ImportRow(location: location)
+          row.input = p.value(cols.input, in: buf)
+          row.output = p.value(cols.output, in: buf)
+          if let i = cols.system { row.system = p.value(i, in: buf) }
+          if let i = cols.id { row.id = p.value(i, in: buf) }
+          for (metaName, i) in cols.meta { row.meta.append((metaName, p.value(i, in: buf))) }
+          converter.convert(row)
+        }
+      }
+      buffer.removeFirst(consumed)
+      converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
+      totals.take(&converter)
+      if !more { break }
+    }
+    if let fatal {
+      reporter.report(fatal)
+    } else if columns == nil || (hasHeader && header.isEmpty) {
+      reporter.report(
+        Finding(
+          .countEmptyFile, at: Location(file: name, line: 0),
+          message: "the file holds no rows: check the path, or whether the export wrote anything"))
+    } else if totals.read == 0 {
+      reporter.report(
+        Finding(.countEmptyFile, at: Location(file: name, line: 0), message: "the file holds a header but no rows"))
+    }
+    if reader.replacedSurrogates > 0 {
+      reporter.report(
+        Finding(
+          .importEncoding, at: Location(file: name, line: 0),
+          message: "\(reader.replacedSurrogates) unpaired UTF-16 surrogate\(reader.replacedSurrogates == 1 ? " was" : "s were") replaced by U+FFFD: the file is not valid UTF-16"))
+    }
+  }
+}
+
+/// Which fields of a CSV row hold what.
+struct CSVColumns {
+  var input: Int
+  var output: Int
+  var system: Int?
+  var id: Int?
+  var meta: [(String, Int)] = []
+  /// The number of fields every row must have (the header's; nil until the first row without a header).
+  var fieldCount: Int?
+  var names: ImportFieldNames
+
+  struct Failure: Error {
+    var message: String
+  }
+
+  /// Columns given by number, for a file without a header.
+  init(options: Importer.Options, header: [String]?, file: String) throws(TunePrepError) {
+    func number(_ spec: String?, _ flag: String) throws(TunePrepError) -> Int? {
+      guard let spec else { return nil }
+      guard let n = Int(spec), n >= 1 else {
+        throw .badConfig(path: file, line: nil, reason: "\(flag) \(spec): without a header, name columns by number (1 is the first)")
+      }
+      return n - 1
+    }
+    guard let input = try number(options.input, "--input-column"), let output = try number(options.output, "--output-column") else {
+      throw .badConfig(
+        path: file, line: nil, reason: "a file without a header needs --input-column N and --output-column N")
+    }
+    self.input = input
+    self.output = output
+    system = try number(options.system, "--system-column")
+    id = try number(options.id, "--id-column")
+    for m in options.meta {
+      if let i = try number(m, "--meta-column") { meta.append(("column\(i + 1)", i)) }
+    }
+    names = ImportFieldNames(
+      input: "column \(input + 1)", output: "column \(output + 1)", system: system.map { "column \($0 + 1)" },
+      id: id.map { "column \($0 + 1)" })
+  }
+
+  /// Columns found in a header row, by name (case-insensitive) or number.
+  init(resolving options: Importer.Options, header: [String]) throws(Failure) {
+    let lower = header.map { $0.lowercased() }
+    let listed = header.map { "'\($0)'" }.joined(separator: ", ")
+    func find(_ spec: String?, _ flag: String, guesses: [String]) throws(Failure) -> Int? {
+      if let spec {
+        if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
+        if let i = lower.firstIndex(of: spec.lowercased()) { return i }
+        throw Failure(message: "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none")
+      }
+      return guesses.lazy.compactMap { lower.firstIndex(of: $0) }.first
+    }
+    guard let input = try find(options.input, "--input-column", guesses: Importer.inputNamesList) else {
+      throw Failure(
+        message: "no input column: the header (\(listed)) has none of \(Importer.inputNamesList.joined(separator: ", ")); name it with --input-column, or pass --no-header with column numbers if the first row is data")
+    }
+    guard let output = try find(options.output, "--output-column", guesses: Importer.outputNamesList) else {
+      throw Failure(
+        message: "no output column: the header (\(listed)) has none of \(Importer.outputNamesList.joined(separator: ", ")); name it with --output-column")
+    }
+    self.input = input
+    self.output = output
+    system = try find(options.system, "--system-column", guesses: options.input == nil ? Importer.systemNamesList : [])
+    id = try find(options.id, "--id-column", guesses: [])
+    for m in options.meta {
+      if let i = try find(m, "--meta-column", guesses: []) { meta.append((header[i], i)) }
+    }
+    fieldCount = header.count
+    names = ImportFieldNames(
+      input: "column '\(header[input])'", output: "column '\(header[output])'", system: system.map { "column '\(header[$0])'" },
+      id: id.map { "column '\(header[$0])'" })
+  }
+}
+
+extension Importer {
+  static var inputNamesList: [String] { inputNames }
+  static var outputNamesList: [String] { outputNames }
+  static var systemNamesList: [String] { systemNames }
+}
+
+// MARK: JSON and JSONL
+
+extension Importer {
+  func importJSON(
+    _ file: InputFile, output: OutputStream, rejects: OutputStream?, reporter: FindingReporter,
+    totals: inout ImportTotals
+  ) throws(TunePrepError) {
+    let options = self.options
+    let inputField = JSONField(options.input ?? "input")
+    let outputField = JSONField(options.output ?? "output")
+    let systemField = options.system.map(JSONField.init)
+    let idField = options.id.map(JSONField.init)
+    let metaFields = options.meta.map(JSONField.init)
+    let names = ImportFieldNames(
+      input: "field \(inputField.name)", output: "field \(outputField.name)", system: systemField.map { "field \($0.name)" },
+      id: idField.map { "field \($0.name)" })
+    let outcome = try FileScan(format: .json, threads: options.threads, sizes: .standard).run(
+      file, reporter: reporter
+    ) { (record: borrowing CheckedRecord, block: inout ImportPayload) in
+      if block.converter == nil {
+        block.converter = RowConverter(target: options.to, lossy: options.lossy, names: names)
+      }
+      let location = record.position.recordLocation
+      guard !record.hasError else {
+        let reason = record.findings.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
+        block.converter?.rejectRaw(location, .jsonSyntax, reason, raw: record.bytes, reportFinding: false)
+        return
+      }
+      let d = record.document
+      guard d.kind(d.root) == .object else {
+        block.converter?.rejectRaw(
+          location, .jsonNotObject, "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
+          raw: record.bytes)
+        return
+      }
+      var row = ImportRow(location: location)
+      row.input = inputField.value(in: d)
+      row.output = outputField.value(in: d)
+      row.system = systemField?.value(in: d)
+      row.id = idField?.value(in: d)
+      for field in metaFields { row.meta.append((field.key, field.value(in: d))) }
+      block.converter?.convert(row)
+    } consume: { (block: inout ImportPayload) throws(TunePrepError) in
+      guard var converter = block.converter else { return }
+      converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
+      totals.take(&converter)
+    }
+    totals.read += outcome.records
+  }
+}
+
+/// One block's converter for JSON imports (made on first use, on the worker thread).
+struct ImportPayload: BlockPayload {
+  var converter: RowConverter?
+  init() {}
+}
+
+/// A field of a JSON record: a top-level key, or a JSON pointer (`/a/0/b`).
+struct JSONField: Sendable {
+  let name: String
+  let path: [String]
+
+  init(_ spec: String) {
+    name = spec
+    if spec.hasPrefix("/") {
+      path = spec.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(unescapePointerSegment)
+    } else {
+      path = [spec]
+    }
+  }
+
+  /// The metadata key this field is written under (its last path segment).
+  var key: String { path.last ?? name }
+
+  /// The field's text: a string's value, a number or boolean as written, other values as
+  /// compact JSON; nil when missing or null.
+  func value(in d: JSONDocument) -> [UInt8]? {
+    var node = d.root
+    for segment in path {
+      switch d.kind(node) {
+      case .object:
+        guard let next = d.members(node).first(where: { d.string($0.key) == segment })?.value else { return nil }
+        node = next
+      case .array:
+        guard let index = Int(segment), index >= 0, index < d.count(node) else { return nil }
+        guard let next = d.elements(node).dropFirst(index).first(where: { _ in true }) else { return nil }
+        node = next
+      default:
+        return nil
+      }
+    }
+    var out: [UInt8] = []
+    switch d.kind(node) {
+    case .null: return nil
+    case .string: d.appendString(node, to: &out)
+    default: appendCompactJSON(d, node, to: &out)
+    }
+    return out
+  }
+}
+
+/// Decodes a JSON pointer segment (`~1` is `/`, `~0` is `~`).
+func unescapePointerSegment(_ segment: Substring) -> String {
+  guard segment.contains("~") else { return String(segment) }
+  var out = ""
+  var tilde = false
+  for ch in segment {
+    if tilde {
+      out.append(ch == "1" ? "/" : ch == "0" ? "~" : ch)
+      tilde = false
+    } else if ch == "~" {
+      tilde = true
+    } else {
+      out.append(ch)
+    }
+  }
+  return out
+}

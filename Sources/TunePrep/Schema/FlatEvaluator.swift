@@ -1,0 +1,411 @@
+/// Runs a ``FlatProgram`` over a document tape and answers valid or not, building nothing.
+///
+/// Every table is read through an unsafe buffer that lives only for one ``FlatProgram/isValid``
+/// call, so reading an instruction costs no reference counting and no copy of a payload.
+struct FlatEvaluator {
+  let ops: UnsafeBufferPointer<FlatOp>
+  let nodeStart: UnsafeBufferPointer<Int32>
+  let lists: UnsafeBufferPointer<Int32>
+  let strings: UnsafeBufferPointer<FlatString>
+  let arena: UnsafeBufferPointer<UInt8>
+  let properties: UnsafeBufferPointer<FlatProperties>
+  let legacyChecks: UnsafeBufferPointer<SchemaCheck>
+  let program: FlatProgram
+  let nodes: UnsafeBufferPointer<JSONNode>
+  let bytes: UnsafeBufferPointer<UInt8>
+  /// The node graph, for the checks handed to ``SchemaEvaluator``.
+  let schemaProgram: SchemaProgram
+  /// The node validation started at.
+  let origin: Int
+  /// No object of the document repeats a key (the parser reported no duplicate), so a member
+  /// lookup may stop at the first match.
+  let uniqueKeys: Bool
+
+  /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
+  ///
+  /// The flat evaluator itself holds no mutable state, so it is never copied on a call.
+  func legacy(depth: Int = 0) -> SchemaEvaluator {
+    var evaluator = SchemaEvaluator(
+      nodes: nodes, bytes: bytes, program: schemaProgram, origin: origin, collecting: false,
+      limit: 0)
+    evaluator.depth = depth
+    return evaluator
+  }
+
+  // MARK: Tape helpers
+
+  @inline(__always) func next(_ i: Int) -> Int { Int(nodes[i].end) }
+
+  /// The little-endian, zero-padded first eight bytes of `length` bytes at `start`.
+  @inline(__always) func prefix(_ start: Int, _ length: Int) -> UInt64 {
+    if start &+ 8 <= bytes.count, let base = bytes.baseAddress {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+      return length >= 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
+    }
+    var value: UInt64 = 0
+    var j = 0
+    while j < length && j < 8 {
+      value |= UInt64(bytes[start &+ j]) &<< UInt64(j &* 8)
+      j &+= 1
+    }
+    return value
+  }
+
+  /// Whether schema string `s` equals the `length` raw bytes at `start` beyond the prefix.
+  @inline(__always) func tailEquals(_ s: FlatString, _ start: Int, _ length: Int) -> Bool {
+    var j = 8
+    let base = Int(s.start)
+    while j < length {
+      if arena[base &+ j] != bytes[start &+ j] { return false }
+      j &+= 1
+    }
+    return true
+  }
+
+  /// The position (from 0) among `count` schema strings from `first` of string node `i`, or -1.
+  @inline(__always)
+  func find(_ i: Int, _ first: Int, _ count: Int) -> Int {
+    let n = nodes[i]
+    if n.flags & 1 != 0 { return findDecoded(i, first, count) }
+    let start = Int(n.start)
+    let length = Int(n.length)
+    let p = prefix(start, length)
+    var j = 0
+    while j < count {
+      let s = strings[first &+ j]
+      if Int(s.length) == length && s.prefix == p && (length <= 8 || tailEquals(s, start, length)) {
+        return j
+      }
+      j &+= 1
+    }
+    return -1
+  }
+
+  /// ``find(_:_:_:)`` for a string with escapes: decodes it first (rare, allocates).
+  @inline(never)
+  func findDecoded(_ i: Int, _ first: Int, _ count: Int) -> Int {
+    let decoded = legacy().stringBytes(i)
+    var j = 0
+    while j < count {
+      let s = strings[first &+ j]
+      if Int(s.length) == decoded.count
+        && decoded.indices.allSatisfy({ arena[Int(s.start) &+ $0] == decoded[$0] })
+      {
+        return j
+      }
+      j &+= 1
+    }
+    return -1
+  }
+
+  // MARK: Evaluation
+
+  /// Whether node `i` satisfies schema node `schema`, `depth` levels down.
+  func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    var pc = Int(nodeStart[schema])
+    let end = Int(nodeStart[schema &+ 1])
+    while pc < end {
+      if !step(ops[pc], i, depth &+ 1) { return false }
+      pc &+= 1
+    }
+    return true
+  }
+
+  /// Evaluates schema `schema` on node `i`; a node of one instruction (most subschemas) runs
+  /// it directly, without the loop of ``eval(_:_:_:)``.
+  @inline(__always)
+  func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
+    let start = Int(nodeStart[schema])
+    let count = Int(nodeStart[schema &+ 1]) &- start
+    if count == 1 {
+      if depth >= SchemaEvaluator.maxDepth { return false }
+      return step(ops[start], i, depth &+ 1)
+    }
+    if count == 0 { return true }
+    return eval(schema, i, depth)
+  }
+
+  /// Runs one instruction: leaves inline, `properties` and the `if` discriminator straight to
+  /// their scans, the rest in ``run(_:_:_:)``.
+  @inline(__always)
+  func step(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
+    if op.code == .properties {
+      let node = nodes[i]
+      return node.kind != .object || runProperties(properties[op.a], i, Int(node.end), depth)
+    }
+    if op.code == .memberConst { return runMemberConst(op, nodes[i], i) }
+    return run(op, i, depth)
+  }
+
+  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``.
+  ///
+  /// Kept out of line so that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
+  @inline(never)
+  func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    let node = nodes[i]
+    switch op.code {
+    case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems,
+      .minProperties,
+      .maxProperties:
+      return runLeaf(op, node, i)
+
+    case .memberConst:
+      return runMemberConst(op, node, i)
+
+    case .required:
+      guard node.kind == .object else { return true }
+      let count = Int(op.b)
+      if count > 64 { return requiredSlow(i, op.a, count) }
+      var missing = count == 64 ? UInt64.max : (1 &<< UInt64(count)) &- 1
+      var k = i &+ 1
+      let stop = Int(node.end)
+      while k < stop && missing != 0 {
+        let j = find(k, op.a, count)
+        if j >= 0 { missing &= ~(1 &<< UInt64(j)) }
+        k = next(k &+ 1)
+      }
+      return missing == 0
+
+    case .properties:
+      guard node.kind == .object else { return true }
+      return runProperties(properties[op.a], i, Int(node.end), depth)
+
+    case .items:
+      guard node.kind == .array else { return true }
+      let prefixCount = Int(op.b)
+      var index = 0
+      var e = i &+ 1
+      let stop = Int(node.end)
+      while e < stop {
+        if index < prefixCount {
+          if !check(Int(lists[op.a &+ index]), e, depth) { return false }
+        } else if op.c >= 0 {
+          if !check(Int(op.c), e, depth) { return false }
+        } else {
+          return true
+        }
+        index &+= 1
+        e = next(e)
+      }
+      return true
+
+    case .allOf:
+      var j = 0
+      while j < Int(op.b) {
+        if !check(Int(lists[op.a &+ j]), i, depth) { return false }
+        j &+= 1
+      }
+      return true
+
+    case .anyOf:
+      var j = 0
+      while j < Int(op.b) {
+        if check(Int(lists[op.a &+ j]), i, depth) { return true }
+        j &+= 1
+      }
+      return false
+
+    case .oneOf:
+      var matched = 0
+      var j = 0
+      while j < Int(op.b) {
+        if check(Int(lists[op.a &+ j]), i, depth) {
+          matched &+= 1
+          if matched > 1 { return false }
+        }
+        j &+= 1
+      }
+      return matched == 1
+
+    case .not:
+      return !check(op.a, i, depth)
+
+    case .conditional:
+      if check(op.a, i, depth) {
+        return op.b < 0 || check(Int(op.b), i, depth)
+      }
+      return op.c < 0 || check(Int(op.c), i, depth)
+
+    case .ref:
+      return check(op.a, i, depth)
+
+    case .legacyCheck:
+      return runLegacyCheck(op.a, i, depth)
+
+    case .legacyNode:
+      return runLegacyNode(op.a, i, depth)
+    }
+  }
+
+  /// Runs check `index` of the side table with ``SchemaEvaluator`` (kept out of line: rare).
+  @inline(never)
+  func runLegacyCheck(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
+    var annotations = Annotations()
+    var legacy = legacy(depth: depth)
+    return legacy.run(legacyChecks[index], i, &annotations, false)
+  }
+
+  /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
+  @inline(never)
+  func runLegacyNode(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
+    var annotations = Annotations()
+    var legacy = legacy(depth: depth)
+    return legacy.eval(program.legacyNodes[index], i, &annotations, false)
+  }
+
+  /// Runs a leaf instruction (one that evaluates no other node) on node `i`.
+  @inline(__always)
+  func runLeaf(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+    switch op.code {
+    case .fail:
+      return false
+
+    case .type:
+      let mask = UInt8(truncatingIfNeeded: op.a)
+      switch node.kind {
+      case .null: return mask & SchemaTypes.null != 0
+      case .true, .false: return mask & SchemaTypes.boolean != 0
+      case .string: return mask & SchemaTypes.string != 0
+      case .object: return mask & SchemaTypes.object != 0
+      case .array: return mask & SchemaTypes.array != 0
+      case .number:
+        if mask & SchemaTypes.number != 0 { return true }
+        if mask & SchemaTypes.integer == 0 { return false }
+        return node.flags & 1 == 0 || isIntegral(i)
+      }
+
+    case .enumStrings:
+      return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
+
+    case .constString:
+      return node.kind == .string && find(i, op.a, 1) >= 0
+
+    case .minLength:
+      guard node.kind == .string else { return true }
+      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
+      if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
+      return codePoints(i) >= op.a
+
+    case .maxLength:
+      guard node.kind == .string else { return true }
+      if Int(node.length) <= op.a { return true }
+      return codePoints(i) <= op.a
+
+    case .minItems:
+      return node.kind != .array || Int(node.length) >= op.a
+    case .maxItems:
+      return node.kind != .array || Int(node.length) <= op.a
+    case .minProperties:
+      return node.kind != .object || Int(node.length) >= op.a
+    case .maxProperties:
+      return node.kind != .object || Int(node.length) <= op.a
+
+    default:
+      return true
+    }
+  }
+
+  /// Whether every member `op.a` of object `i` (if any) is the string `op.b`.
+  @inline(__always)
+  func runMemberConst(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+    guard node.kind == .object else { return true }
+    var k = i &+ 1
+    let stop = Int(node.end)
+    while k < stop {
+      if find(k, op.a, 1) == 0 {
+        let v = k &+ 1
+        if nodes[v].kind != .string || find(v, Int(op.b), 1) != 0 { return false }
+        if uniqueKeys { return true }
+      }
+      k = next(k &+ 1)
+    }
+    return true
+  }
+
+  /// Whether number node `i`, written with a fraction or exponent, is an integer (rare: out of line).
+  @inline(never)
+  func isIntegral(_ i: Int) -> Bool { legacy().decimal(i).isInteger }
+
+  /// The length of string node `i` in code points (out of line: most strings pass on byte length).
+  @inline(never)
+  func codePoints(_ i: Int) -> Int { legacy().codePointCount(i) }
+
+  /// `required` with more than 64 keys: one member lookup per key.
+  func requiredSlow(_ i: Int, _ first: Int, _ count: Int) -> Bool {
+    var j = 0
+    while j < count {
+      var found = false
+      var k = i &+ 1
+      let stop = next(i)
+      while k < stop && !found {
+        if find(k, first &+ j, 1) == 0 { found = true }
+        k = next(k &+ 1)
+      }
+      if !found { return false }
+      j &+= 1
+    }
+    return true
+  }
+
+  /// One scan over the members of object `i`: each value against its property's schema (or
+  /// `additionalProperties`), while noting which required names were seen.
+  func runProperties(_ table: FlatProperties, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
+    var missing = table.requiredMask
+    let first = Int(table.firstName)
+    let count = Int(table.count)
+    var k = i &+ 1
+    while k < stop {
+      let v = k &+ 1
+      let j = find(k, first, count)
+      if j >= 0 {
+        missing &= ~(1 &<< UInt64(j))
+        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return false }
+      } else if table.additional >= 0 {
+        if table.additionalFalse || !check(Int(table.additional), v, depth) { return false }
+      }
+      k = next(v)
+    }
+    return missing == 0
+  }
+}
+
+extension FlatProgram {
+  /// Whether node `node` of the tape satisfies the schema.
+  /// - Parameters:
+  ///   - nodes: the document's tape.
+  ///   - bytes: the document's bytes.
+  ///   - node: the value to check.
+  ///   - schemaProgram: the node graph, for checks that run through ``SchemaEvaluator``.
+  ///   - uniqueKeys: no object of the document repeats a key.
+  /// - Returns: whether the value is valid.
+  /// - Complexity: O(instance size × schema applicators); allocates only for strings with
+  ///   escapes that must be compared, and in the checks handed to ``SchemaEvaluator``.
+  func isValid(
+    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int,
+    schemaProgram: SchemaProgram,
+    uniqueKeys: Bool
+  ) -> Bool {
+    ops.withUnsafeBufferPointer { ops in
+      nodeStart.withUnsafeBufferPointer { nodeStart in
+        lists.withUnsafeBufferPointer { lists in
+          strings.withUnsafeBufferPointer { strings in
+            arena.withUnsafeBufferPointer { arena in
+              properties.withUnsafeBufferPointer { properties in
+                legacyChecks.withUnsafeBufferPointer { legacyChecks in
+                  let evaluator = FlatEvaluator(
+                    ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
+                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes,
+                    bytes: bytes,
+                    schemaProgram: schemaProgram, origin: node, uniqueKeys: uniqueKeys)
+                  return evaluator.eval(root, node, 0)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,284 @@
+/// What one ``FlatOp`` does; the operands `a`, `b`, `c` are read as each case says.
+enum FlatCode: UInt8 {
+  /// The `false` schema.
+  case fail
+  /// `type`; a: bit set of ``SchemaTypes``.
+  case type
+  /// `enum` of strings; a: first ``FlatString``, b: count.
+  case enumStrings
+  /// `const` string; a: its ``FlatString``.
+  case constString
+  /// a: the limit. The cases up to here are leaves: they never evaluate another node.
+  case minLength, maxLength, minItems, maxItems, minProperties, maxProperties
+  /// `properties: {name: {const: "..."}}` alone (the usual `if` discriminator); a: the name's
+  /// ``FlatString``, b: the constant's.
+  case memberConst
+  /// `required`; a: first ``FlatString``, b: count.
+  case required
+  /// `properties` + `additionalProperties` (+ merged `required`); a: ``FlatProperties`` index.
+  case properties
+  /// `prefixItems` + `items`; a: first prefix node in `lists`, b: prefix count, c: rest node or -1.
+  case items
+  /// a: first node in `lists`, b: count.
+  case allOf, anyOf, oneOf
+  /// a: the node.
+  case not
+  /// `if`/`then`/`else`; a: if node, b: then node or -1, c: else node or -1.
+  case conditional
+  /// `$ref`; a: the target node.
+  case ref
+  /// A check the flat program does not specialise; a: index in `legacyChecks`.
+  case legacyCheck
+  /// A whole schema that needs annotations (`unevaluated*`); a: index in `legacyNodes`.
+  case legacyNode
+}
+
+/// One instruction: a trivial struct, so reading it costs no reference counting.
+struct FlatOp {
+  var a: Int
+  var b: Int32
+  var c: Int32
+  var code: FlatCode
+}
+
+/// A string of the schema (property name, `enum`/`const` value) in the byte arena.
+///
+/// `prefix` holds the first (up to) eight bytes, little-endian and zero padded, so most
+/// comparisons against a tape string are one length and one 64-bit compare.
+struct FlatString {
+  var start: Int32
+  var length: Int32
+  var prefix: UInt64
+}
+
+/// A `properties`/`additionalProperties` table.
+struct FlatProperties {
+  /// First ``FlatString`` of the property names, and their count.
+  var firstName: Int32
+  var count: Int32
+  /// First node (in `lists`) of the schemas, one per name.
+  var firstSchema: Int32
+  /// The `additionalProperties` node, or -1.
+  var additional: Int32
+  /// Whether `additionalProperties` is the `false` schema.
+  var additionalFalse: Bool
+  /// Bit `j` set: name `j` is `required` by the same schema (checked in the same scan).
+  var requiredMask: UInt64
+}
+
+/// A compiled schema as flat arrays of trivial structs, for the boolean validation pass.
+///
+/// Built from the ``SchemaNode`` graph once compilation ends. Nodes are indices: node `n`'s
+/// instructions are `ops[nodeStart[n]..<nodeStart[n + 1]]`. Checks it does not specialise
+/// (patterns, numbers, `uniqueItems`, ...) run through ``SchemaEvaluator`` from a side table,
+/// and so do schemas that need annotations for `unevaluated*`. Immutable once built.
+final class FlatProgram: Sendable {
+  let ops: [FlatOp]
+  let nodeStart: [Int32]
+  let lists: [Int32]
+  let strings: [FlatString]
+  let arena: [UInt8]
+  let properties: [FlatProperties]
+  let legacyChecks: [SchemaCheck]
+  let legacyNodes: [SchemaNode]
+  /// The node validation starts at.
+  let root: Int
+
+  /// Translates the compiled nodes; `nil` when the schema uses `$dynamicRef` (the dynamic scope
+  /// is tracked only by ``SchemaEvaluator``).
+  init?(nodes: [SchemaNode], root: SchemaNode, usesDynamicScope: Bool) {
+    if usesDynamicScope { return nil }
+    var builder = FlatBuilder(nodes: nodes)
+    builder.build()
+    guard let rootIndex = builder.index[ObjectIdentifier(root)] else { return nil }
+    ops = builder.ops
+    nodeStart = builder.nodeStart
+    lists = builder.lists
+    strings = builder.strings
+    arena = builder.arena
+    properties = builder.properties
+    legacyChecks = builder.legacyChecks
+    legacyNodes = builder.legacyNodes
+    self.root = builder.resolve(rootIndex)
+  }
+}
+
+/// The little-endian, zero-padded first eight bytes of `bytes`.
+func flatPrefix(_ bytes: some Collection<UInt8>) -> UInt64 {
+  var value: UInt64 = 0
+  var shift: UInt64 = 0
+  for b in bytes.prefix(8) {
+    value |= UInt64(b) << shift
+    shift += 8
+  }
+  return value
+}
+
+/// Builds the arrays of a ``FlatProgram``.
+struct FlatBuilder {
+  let nodes: [SchemaNode]
+  var index: [ObjectIdentifier: Int] = [:]
+  var ops: [FlatOp] = []
+  var nodeStart: [Int32] = []
+  var lists: [Int32] = []
+  var strings: [FlatString] = []
+  var arena: [UInt8] = []
+  var properties: [FlatProperties] = []
+  var legacyChecks: [SchemaCheck] = []
+  var legacyNodes: [SchemaNode] = []
+  /// Per node: the node it forwards to when its only check is a `$ref` (else itself).
+  var alias: [Int] = []
+
+  init(nodes: [SchemaNode]) {
+    self.nodes = nodes
+    for (n, node) in nodes.enumerated() { index[ObjectIdentifier(node)] = n }
+    alias = Array(nodes.indices)
+  }
+
+  /// Follows `$ref`-only nodes to the node that does the work (bounded, in case of a cycle).
+  func resolve(_ n: Int) -> Int {
+    var current = n
+    var steps = 0
+    while alias[current] != current && steps < alias.count {
+      current = alias[current]
+      steps += 1
+    }
+    return current
+  }
+
+  func node(_ schema: SchemaNode) -> Int32 {
+    Int32(resolve(index[ObjectIdentifier(schema)] ?? 0))
+  }
+
+  mutating func string(_ bytes: [UInt8]) -> Int32 {
+    strings.append(
+      FlatString(start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes)))
+    arena.append(contentsOf: bytes)
+    return Int32(strings.count - 1)
+  }
+
+  mutating func list(_ schemas: [SchemaNode]) -> Int {
+    let first = lists.count
+    for schema in schemas { lists.append(node(schema)) }
+    return first
+  }
+
+  mutating func build() {
+    // Aliases first, so that every operand can point past `$ref`-only nodes.
+    for (n, node) in nodes.enumerated() where !node.hasUnevaluated && node.checks.count == 1 {
+      if case .ref(let target) = node.checks[0].op, let t = index[ObjectIdentifier(target)] {
+        alias[n] = t
+      }
+    }
+    for node in nodes {
+      nodeStart.append(Int32(ops.count))
+      if node.hasUnevaluated {
+        legacyNodes.append(node)
+        ops.append(FlatOp(a: legacyNodes.count - 1, b: 0, c: 0, code: .legacyNode))
+        continue
+      }
+      emit(node.checks)
+    }
+    nodeStart.append(Int32(ops.count))
+  }
+
+  mutating func op(_ code: FlatCode, _ a: Int, _ b: Int32 = 0, _ c: Int32 = 0) {
+    ops.append(FlatOp(a: a, b: b, c: c, code: code))
+  }
+
+  /// The bytes of `schema`'s `const` when that (after `$ref`-only hops) is its only check.
+  func constantString(_ schema: SchemaNode) -> [UInt8]? {
+    let target = nodes[Int(node(schema))]
+    guard !target.hasUnevaluated, target.checks.count == 1,
+      case .constantString(let table) = target.checks[0].op
+    else {
+      return nil
+    }
+    return table.strings[0]
+  }
+
+  mutating func emit(_ checks: [SchemaCheck]) {
+    // `required` keys that `properties` also names are checked during the properties scan.
+    var mergedRequired: [PropertyKey] = []
+    var propertiesTable: PropertiesCheck?
+    for check in checks {
+      if case .properties(let table) = check.op, table.patterns.isEmpty, table.names.count <= 64 {
+        propertiesTable = table
+      }
+    }
+    for check in checks {
+      if case .required(let keys) = check.op, let table = propertiesTable,
+        keys.allSatisfy({ key in table.names.contains { $0.bytes == key.bytes } })
+      {
+        mergedRequired.append(contentsOf: keys)
+      }
+    }
+    for check in checks {
+      switch check.op {
+      case .alwaysFalse: op(.fail, 0)
+      case .type(let mask): op(.type, Int(mask))
+      case .enumStrings(let table):
+        let first = strings.count
+        for s in table.strings { _ = string(s) }
+        op(.enumStrings, first, Int32(table.strings.count))
+      case .constantString(let table):
+        op(.constString, Int(string(table.strings[0])))
+      case .minLength(let n): op(.minLength, n)
+      case .maxLength(let n): op(.maxLength, n)
+      case .minItems(let n): op(.minItems, n)
+      case .maxItems(let n): op(.maxItems, n)
+      case .minProperties(let n): op(.minProperties, n)
+      case .maxProperties(let n): op(.maxProperties, n)
+      case .required(let keys):
+        if !mergedRequired.isEmpty
+          && keys.allSatisfy({ key in mergedRequired.contains { $0.bytes == key.bytes } })
+        {
+          continue
+        }
+        let first = strings.count
+        for key in keys { _ = string(key.bytes) }
+        op(.required, first, Int32(keys.count))
+      case .properties(let table)
+      where table === propertiesTable && table.names.count == 1 && table.additional == nil
+        && mergedRequired.isEmpty
+        && constantString(table.schemas[0]) != nil:
+        let name = string(table.names[0].bytes)
+        let value = string(constantString(table.schemas[0]) ?? [])
+        op(.memberConst, Int(name), value)
+      case .properties(let table) where table === propertiesTable:
+        let firstName = strings.count
+        var mask: UInt64 = 0
+        for (j, name) in table.names.enumerated() {
+          _ = string(name.bytes)
+          if mergedRequired.contains(where: { $0.bytes == name.bytes }) { mask |= 1 << UInt64(j) }
+        }
+        let firstSchema = list(table.schemas)
+        let additional = table.additional.map(node) ?? -1
+        properties.append(
+          FlatProperties(
+            firstName: Int32(firstName), count: Int32(table.names.count),
+            firstSchema: Int32(firstSchema),
+            additional: additional, additionalFalse: table.additional?.isFalse ?? false,
+            requiredMask: mask))
+        op(.properties, properties.count - 1)
+      case .items(let table):
+        let first = list(table.prefix)
+        op(.items, first, Int32(table.prefix.count), table.rest.map(node) ?? -1)
+      case .allOf(let schemas): op(.allOf, list(schemas), Int32(schemas.count))
+      case .anyOf(let schemas): op(.anyOf, list(schemas), Int32(schemas.count))
+      case .oneOf(let schemas): op(.oneOf, list(schemas), Int32(schemas.count))
+      case .not(let schema): op(.not, Int(node(schema)))
+      case .conditional(let table):
+        // Without then/else, `if` only contributes annotations, which this program never needs.
+        if table.then == nil && table.otherwise == nil { continue }
+        op(
+          .conditional, Int(node(table.condition)), table.then.map(node) ?? -1,
+          table.otherwise.map(node) ?? -1)
+      case .ref(let target): op(.ref, Int(node(target)))
+      default:
+        legacyChecks.append(check)
+        op(.legacyCheck, legacyChecks.count - 1)
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/// The token counts of one training example under OpenAI's chat convention
+/// (``TokenCounter``), taken from the canonical ``Example`` so every format counts alike.
+///
+/// Per message: 3 + tokens(role) + tokens(content) + (tokens(name) + 1 if named)
+/// + tokens(compact JSON of `tool_calls`) + tokens(`tool_call_id`); the system prompt is a
+/// message; plus 3 per example for the reply priming. Tool definitions (`tools`) are counted
+/// as their compact JSON text and added to ``total``; the cookbook rule leaves them out, and
+/// OpenAI does not publish how it renders them, so that part is an estimate.
+///
+/// A preference example counts its input plus the longer of the two outputs: the longest
+/// sequence the trainer sees, which is what must fit the context window.
+public struct ExampleTokens: Sendable, Equatable {
+  /// The whole example: chat messages under the convention plus tool definitions.
+  public var total = 0
+  /// Tokens of the tool definitions (part of ``total``).
+  public var tools = 0
+  /// Messages counted (the system prompt included).
+  public var messages = 0
+  /// Content tokens per role (indexed by `Role.rawValue`): the text of the messages only, as
+  /// the cookbook's `num_assistant_tokens_per_example` counts it.
+  public var content = [0, 0, 0, 0]
+  /// Which roles have at least one message (bit `1 << Role.rawValue`).
+  public var rolesPresent: UInt8 = 0
+  /// Tokens of assistant messages with `weight: 0` (whole messages, part of ``total``): billed
+  /// but not learned from.
+  public var weightZero = 0
+
+  /// Creates zero counts.
+  public init() {}
+
+  /// Content tokens of `role`, or nil when the example has no message of that role.
+  public func content(of role: Role) -> Int? {
+    rolesPresent & (1 << role.rawValue) == 0 ? nil : content[Int(role.rawValue)]
+  }
+}
+
+/// Counts examples with one shared tokenizer.
+///
+/// Immutable and `Sendable`, so one instance serves every worker thread; each thread passes its
+/// own scratch buffer.
+struct ExampleTokenCounter: Sendable {
+  let tokenizer: Tokenizer
+  let allowSpecial: Bool
+  /// Tokens of each role name, by `Role.rawValue`.
+  private let roleTokens: [Int]
+
+  init(tokenizer: Tokenizer, allowSpecial: Bool) {
+    self.tokenizer = tokenizer
+    self.allowSpecial = allowSpecial
+    roleTokens = Role.allCases.map { tokenizer.count($0.name, allowSpecial: allowSpecial) }
+  }
+
+  /// The counts of `example`, whose text lives in `document`.
+  /// - Parameters:
+  ///   - example: the decoded example.
+  ///   - document: the parsed record its text points into.
+  ///   - scratch: a reusable buffer for decoded text and compact JSON.
+  /// - Returns: the counts.
+  func count(_ example: Example, in document: JSONDocument, scratch: inout [UInt8]) -> ExampleTokens
+  {
+    var result = ExampleTokens()
+    var total = TokenCounter.replyPriming
+    if let system = example.system {
+      let turn = Turn(role: .system, content: system, node: -1)
+      total += count(turn, in: document, scratch: &scratch, into: &result)
+    }
+    for turn in example.turns {
+      total += count(turn, in: document, scratch: &scratch, into: &result)
+    }
+    if let preferred = example.preferred {
+      var good = ExampleTokens()
+      var bad = ExampleTokens()
+      var goodTotal = 0
+      var badTotal = 0
+      for turn in preferred {
+        goodTotal += count(turn, in: document, scratch: &scratch, into: &good)
+      }
+      for turn in example.nonPreferred ?? [] {
+        badTotal += count(turn, in: document, scratch: &scratch, into: &bad)
+      }
+      let longer = badTotal > goodTotal ? bad : good
+      total += max(goodTotal, badTotal)
+      result.messages += longer.messages
+      result.weightZero += longer.weightZero
+      result.rolesPresent |= longer.rolesPresent
+      for r in 0..<4 { result.content[r] += longer.content[r] }
+    }
+    if let tools = example.tools {
+      scratch.removeAll(keepingCapacity: true)
+      appendCompactJSON(document, tools, normalizingStrings: true, to: &scratch)
+      result.tools = count(scratch)
+      total += result.tools
+    }
+    result.total = total
+    return result
+  }
+
+  /// One message's tokens under the convention; adds its content to `result`.
+  private func count(
+    _ turn: Turn, in document: JSONDocument, scratch: inout [UInt8],
+    into result: inout ExampleTokens
+  ) -> Int {
+    var tokens = TokenCounter.tokensPerMessage + roleTokens[Int(turn.role.rawValue)]
+    var content = 0
+    if let text = turn.content { content = count(text, in: document, scratch: &scratch) }
+    tokens += content
+    if let name = turn.name {
+      tokens += count(name, in: document, scratch: &scratch) + TokenCounter.tokensPerName
+    }
+    if !turn.toolCalls.isEmpty {
+      scratch.removeAll(keepingCapacity: true)
+      scratch.append(UInt8(ascii: "["))
+      for (k, call) in turn.toolCalls.enumerated() {
+        if k > 0 { scratch.append(UInt8(ascii: ",")) }
+        appendCompactJSON(document, call.node, normalizingStrings: true, to: &scratch)
+      }
+      scratch.append(UInt8(ascii: "]"))
+      tokens += count(scratch)
+    }
+    if let id = turn.toolCallID { tokens += count(id, in: document, scratch: &scratch) }
+    let r = Int(turn.role.rawValue)
+    result.content[r] += content
+    result.rolesPresent |= 1 << turn.role.rawValue
+    result.messages += 1
+    if turn.role == .assistant, turn.weight == 0 { result.weightZero += tokens }
+    return tokens
+  }
+
+  private func count(_ text: Text, in document: JSONDocument, scratch: inout [UInt8]) -> Int {
+    switch text {
+    case .owned(let s):
+      return tokenizer.count(s, allowSpecial: allowSpecial)
+    case .node(let i) where !document.hasEscapes(i):
+      // The common case: count the record's bytes in place, without a copy.
+      let range = document.rawRange(i)
+      return document.bytes.withUnsafeBufferPointer {
+        tokenizer.count(utf8: UnsafeBufferPointer(rebasing: $0[range]), allowSpecial: allowSpecial)
+      }
+    case .node(let i):
+      scratch.removeAll(keepingCapacity: true)
+      document.appendString(i, to: &scratch)
+      return count(scratch)
+    }
+  }
+
+  private func count(_ bytes: [UInt8]) -> Int {
+    bytes.withUnsafeBufferPointer { tokenizer.count(utf8: $0, allowSpecial: allowSpecial) }
+  }
+}

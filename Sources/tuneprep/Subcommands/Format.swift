@@ -1,0 +1,142 @@
+import ArgumentParser
+import TunePrep
+
+extension TunePrepCommand {
+  /// `tuneprep format`; the type is not named `Format` because that would hide
+  /// ``TunePrep/Format`` in every `TunePrepCommand` extension.
+  struct FormatCommand: TunePrepSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "format",
+      abstract: "Convert records between trainer formats through one canonical model.",
+      discussion: """
+        Reads JSONL (or a .json array) in any built-in format, detected unless --from names it, \
+        and writes JSONL in the --to format with keys in a fixed order. A record the target cannot \
+        hold completely (a system prompt, weights, tool calls, extra fields) is rejected with a \
+        format.lossy finding naming the field, unless --lossy drops it and counts it in the summary. \
+        Every record not written goes to --rejects with its line and reason. \
+        --to text renders the conversation with a chat template (chatml, llama3, mistral, gemma, or \
+        a JSON template file). Exit status: 0 clean, 1 findings at or above --fail-on, 2 cannot read \
+        or write, 64 usage.
+
+        Examples:
+          tuneprep format chat.jsonl --to alpaca -o alpaca.jsonl --rejects rejects.jsonl
+          tuneprep format sharegpt.jsonl --to openai-chat --role-map bot=assistant,customer=user
+          tuneprep format chat.jsonl --to text --template llama3 --lossy
+        """)
+
+    @Argument(help: ArgumentHelp("Input file ('-' or none: standard input).", valueName: "input"))
+    var input: String = "-"
+
+    @Option(help: ArgumentHelp(
+      "Output format: \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), or text (with --template).",
+      valueName: "format"))
+    var to: String
+
+    @Option(help: ArgumentHelp("Input format (default: detected).", valueName: "format"))
+    var from: TunePrep.Format?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write records here ('-': stdout, the default).", valueName: "path"))
+    var output: String = "-"
+
+    @Option(help: ArgumentHelp("Write every record that is not converted here, with its line and reason.", valueName: "path"))
+    var rejects: String?
+
+    @Flag(help: "Drop fields the target format cannot hold (counted per field in the summary) instead of rejecting the record.")
+    var lossy = false
+
+    @Option(help: ArgumentHelp("Set the system prompt of every record (adds or replaces).", valueName: "text"))
+    var system: String?
+
+    @Option(help: ArgumentHelp("Set the system prompt from a UTF-8 file (trailing newline removed).", valueName: "path"))
+    var systemFile: String?
+
+    @Flag(help: "Remove the system prompt from every record.")
+    var stripSystem = false
+
+    @Option(help: ArgumentHelp(
+      "Map unusual sharegpt speaker names to roles, e.g. human=user,bot=assistant,customer=user.", valueName: "map"))
+    var roleMap: String?
+
+    @Option(help: ArgumentHelp(
+      "Chat template for --to text: chatml, llama3, mistral, gemma, or a JSON template file.", valueName: "name|path"))
+    var template: String?
+
+    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
+    var threads: Int?
+
+    @OptionGroup var reportOptions: ReportOptions
+
+    func validate() throws {
+      if to != "text" && TunePrep.Format(name: to).map({ $0 != .json }) != true {
+        throw ValidationError("--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'")
+      }
+      if to == "text" && template == nil {
+        throw ValidationError("--to text needs --template chatml|llama3|mistral|gemma|PATH")
+      }
+      if to != "text" && template != nil {
+        throw ValidationError("--template only applies to --to text")
+      }
+      if from == .json {
+        throw ValidationError("--from json has no examples to convert: name a built-in format or leave --from out")
+      }
+      if system != nil && systemFile != nil {
+        throw ValidationError("give either --system or --system-file, not both")
+      }
+      if stripSystem && (system != nil || systemFile != nil) {
+        throw ValidationError("--strip-system contradicts --system/--system-file")
+      }
+      if let roleMap {
+        do throws(RoleMapError) {
+          _ = try RoleMap(parsing: roleMap)
+        } catch {
+          throw ValidationError("--role-map: \(error.message)")
+        }
+      }
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be 1 or more, got \(threads)")
+      }
+    }
+
+    func execute() throws(TunePrepError) -> Bool {
+      var options = Formatter.Options()
+      options.from = from
+      options.to = try outputFormat(to, template: template)
+      options.lossy = lossy
+      options.stripSystem = stripSystem
+      options.system = system
+      if let systemFile {
+        var text = String(decoding: try readSmallFile(systemFile), as: UTF8.self)
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        options.system = text
+      }
+      if let roleMap { options.roleMap = (try? RoleMap(parsing: roleMap)) ?? RoleMap() }
+      options.threads = threads
+      let report = try reportOptions.openReportOutput()
+      let reporter = FindingReporter(
+        command: "format", options: reportOptions.reporterOptions(writingTo: report), output: report)
+      let out = try OutputStream.file(output)
+      let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+      let summary = try Formatter(options: options).run(
+        InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
+      try out.commit()
+      try rejectsOut?.commit()
+      let stderr = OutputStream.standardError()
+      reporter.finish(summary, summaryOutput: stderr)
+      try report.commit()
+      try stderr.flush()
+      return reporter.shouldFail
+    }
+  }
+}
+
+/// The output format named by `--to` (and `--template` for `text`).
+/// - Throws: ``TunePrepError`` when a template file cannot be read or parsed.
+func outputFormat(_ name: String, template: String?) throws(TunePrepError) -> OutputFormat {
+  if name == "text" {
+    let template = template ?? "chatml"
+    if let builtIn = ChatTemplate.builtIn(template) { return .text(builtIn) }
+    return .text(try ChatTemplate(parsing: readSmallFile(template), path: template))
+  }
+  guard let format = TunePrep.Format(name: name) else { throw .failed("unknown format \(name)") }
+  return .format(format)
+}

@@ -1,0 +1,171 @@
+public import ArgumentParser
+public import TunePrep
+
+extension EpochRule: ExpressibleByArgument {}
+
+extension TunePrepCommand {
+  struct Tokens: TunePrepSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Count tokens per example in the target model's tokenizer, with training tokens and cost.",
+      discussion: """
+        Counts every example under OpenAI's chat convention (3 tokens per message, the role, \
+        the content, name + 1, tool calls and tool definitions as compact JSON, 3 for the \
+        reply priming), offline, in the tokenizer of --model, --encoding (default o200k_base) \
+        or a Hugging Face --tokenizer file. Writes a table per file to stderr (min, median, \
+        p95, max per example and per role), flags examples over --context-window \
+        (tokens.over-context), and estimates training tokens x epochs x price. \
+        Exit status: 0 clean, 1 findings at or above --fail-on, 2 cannot read (or no \
+        vocabulary: run `make vocab`), 64 usage.
+
+        Examples:
+          tuneprep tokens --model gpt-4o-mini --context-window 65536 train.jsonl
+          tuneprep tokens --provider openai --price-per-million 3 train.jsonl
+          tuneprep tokens --encoding cl100k_base --per-record data.jsonl > counts.jsonl
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Record format (default: detected per file).", valueName: "format"))
+    var format: Format?
+
+    @Option(
+      help: ArgumentHelp(
+        "OpenAI encoding: o200k_base (default), cl100k_base, p50k_base, r50k_base.",
+        valueName: "name"))
+    var encoding: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Model whose encoding to use, e.g. gpt-4o-mini, gpt-4.1, gpt-3.5-turbo, ft:gpt-4o-mini:org::id.",
+        valueName: "name"))
+    var model: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Hugging Face tokenizer.json (byte-level BPE) to count with instead.", valueName: "path"))
+    var tokenizer: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Folder holding <encoding>.tiktoken (default: TUNEPREP_VOCAB_DIR, the installed share/tuneprep/vocab, ./vocab).",
+        valueName: "dir"))
+    var vocabDir: String?
+
+    @Flag(
+      help:
+        "Count special-token text such as <|endoftext|> as the special token (default: as plain text)."
+    )
+    var allowSpecial = false
+
+    @Option(
+      help: ArgumentHelp(
+        "Context window in tokens; longer examples are tokens.over-context errors.", valueName: "n")
+    )
+    var contextWindow: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Provider whose default epochs apply when --epochs is not given: openai.", valueName: "name"
+      ))
+    var provider: EpochRule?
+
+    @Option(
+      help: ArgumentHelp("Training epochs (default: the --provider rule, else 1).", valueName: "n"))
+    var epochs: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Price per million training tokens, for a cost estimate.", valueName: "amount"))
+    var pricePerMillion: Double?
+
+    @Flag(
+      help: "Write one JSON line per counted example to stdout: {\"line\": N, \"tokens\": T, ...}.")
+    var perRecord = false
+
+    @OptionGroup var reportOptions: ReportOptions
+
+    func validate() throws {
+      let chosen = [
+        encoding.map { _ in "--encoding" }, model.map { _ in "--model" },
+        tokenizer.map { _ in "--tokenizer" },
+      ]
+      .compactMap { $0 }
+      if chosen.count > 1 {
+        throw ValidationError(
+          "\(chosen.joined(separator: " and ")) both choose the tokenizer; pass only one")
+      }
+      if let encoding {
+        do throws(TokenizerError) { _ = try TokenEncoding(named: encoding) } catch {
+          throw ValidationError(error.description)
+        }
+      }
+      if let model, TokenEncoding.forModel(model) == nil {
+        throw ValidationError(TokenizerError.unknownModel(model).description)
+      }
+      if format == .json {
+        throw ValidationError(
+          "--format json only checks JSON syntax; tokens needs a chat format, or none to detect it")
+      }
+      if let contextWindow, contextWindow < 1 {
+        throw ValidationError("--context-window must be 1 or more, got \(contextWindow)")
+      }
+      if let epochs, epochs < 1 {
+        throw ValidationError("--epochs must be 1 or more, got \(epochs)")
+      }
+      if let pricePerMillion, !(pricePerMillion >= 0 && pricePerMillion.isFinite) {
+        throw ValidationError(
+          "--price-per-million must be a number 0 or more, got \(pricePerMillion)")
+      }
+    }
+
+    /// Loads the tokenizer the flags choose (o200k_base when none does).
+    func loadTokenizer() throws(TunePrepError) -> Tokenizer {
+      do throws(TokenizerError) {
+        if let tokenizer { return try Tokenizer.load(tokenizerJSON: tokenizer) }
+        let chosen: TokenEncoding
+        if let encoding {
+          chosen = try TokenEncoding(named: encoding)
+        } else if let model {
+          guard let forModel = TokenEncoding.forModel(model) else { throw .unknownModel(model) }
+          chosen = forModel
+        } else {
+          chosen = .o200kBase
+        }
+        return try Tokenizer.load(chosen, locator: VocabularyLocator(vocabDir: vocabDir))
+      } catch {
+        throw .failed(error.description)
+      }
+    }
+
+    func execute() throws(TunePrepError) -> Bool {
+      let tokenizer = try loadTokenizer()
+      var options = TokenStats.Options()
+      options.format = format
+      options.threads = input.threads
+      options.contextWindow = contextWindow
+      options.allowSpecial = allowSpecial
+      options.epochs = epochs
+      options.epochRule = provider
+      options.pricePerMillion = pricePerMillion
+      let output = try reportOptions.openReportOutput()
+      let reporter = FindingReporter(
+        command: "tokens", options: reportOptions.reporterOptions(writingTo: output), output: output
+      )
+      let records = perRecord ? OutputStream.standardOutput() : nil
+      let report = try TokenStats(tokenizer: tokenizer, options: options)
+        .run(input.names, reporter: reporter, perRecord: records)
+      try records?.flush()
+      let stderr = OutputStream.standardError()
+      // The table is for people: leave it out when a machine report is going to stderr.
+      let machineOnStderr =
+        reportOptions.report != .text && reportOptions.report != .github
+        && reportOptions.reportFile == nil
+      if !machineOnStderr { stderr.write(report.textTable()) }
+      reporter.finish(report.runSummary, summaryOutput: stderr)
+      try output.commit()
+      try stderr.flush()
+      return reporter.shouldFail
+    }
+  }
+}

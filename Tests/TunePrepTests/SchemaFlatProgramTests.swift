@@ -1,0 +1,103 @@
+import Testing
+
+@testable import TunePrep
+
+/// The flat boolean pass (``FlatProgram``) must answer exactly as the collecting evaluator does.
+@Suite struct SchemaFlatProgramTests {
+  /// Instances that take the flat program's special paths: escaped keys and values (decoded
+  /// comparison), duplicate keys, names longer than eight bytes, required merged into
+  /// properties, the `if` discriminator on a non-string, and leaf nodes on the wrong type.
+  static let chatRecords: [(String, Bool)] = [
+    (#"{"messages":[{"role":"user","content":"Hi"}]}"#, true),
+    (#"{"messages":[{"r\u006fle":"user","content":"Hi"}]}"#, true),
+    (#"{"messages":[{"role":"us\u0065r","content":"Hi"}]}"#, true),
+    (#"{"messages":[{"role":"assist\u0061nt","content":"Hi"}]}"#, true),
+    (#"{"messages":[{"role":"assist\u0061nt","refusal":"no"}]}"#, true),
+    (#"{"messages":[{"role":"assistant","refusal":"no"}]}"#, true),
+    (#"{"messages":[{"role":"user","refusal":"no"}]}"#, false),
+    (#"{"messages":[{"role":"user","content":"Hi","role":"robot"}]}"#, false),
+    (#"{"messages":[{"role":"assistant","content":"a","role":"user"}]}"#, true),
+    (#"{"messages":[{"role":1,"content":"Hi"}]}"#, false),
+    (#"{"messages":[{"content":"Hi"}]}"#, false),
+    (#"{"messages":[{"role":"tool","content":"x"}]}"#, false),
+    (#"{"messages":[{"role":"tool","content":"x","tool_call_id":"c"}]}"#, true),
+    (#"{"messages":[{"role":"tool","content":"x","tool_call_i\u0064":"c"}]}"#, true),
+    (#"{"messages":[{"role":"function","content":"x"}]}"#, false),
+    (#"{"messages":[{"role":"function","content":"x","name":"f"}]}"#, true),
+    (#"{"messages":[{"role":"user","content":""}]}"#, false),
+    (#"{"messages":[{"role":"user","content":"\u00e9"}]}"#, true),
+    (#"{"messages":[{"role":"user","content":[]}]}"#, false),
+    (#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}"#, true),
+    (#"{"messages":[{"role":"user","content":"a","tool_call_idx":"c"}]}"#, false),
+    (#"{"messages":[{"role":"user","content":"a","parallel_tool_calls":true}]}"#, false),
+    (#"{"messages":[],"tools":[]}"#, false),
+    (#"{"messages":[{"role":"user","content":"a"}],"parallel_tool_calls":true}"#, true),
+    (#"{"messages":[{"role":"user","content":"a"}],"parallel_tool_calls":1}"#, false),
+    (
+      #"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"bad name"}}]}"#,
+      false
+    ),
+    (
+      #"{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"ok_1"}}]}"#,
+      true
+    ),
+    (#"[{"messages":[]}]"#, false),
+    (#"{"messages":[{"role":"user","content":"a"}],"extra":1}"#, false),
+  ]
+
+  @Test(arguments: chatRecords)
+  func chatSchemaFlatPassAgreesWithTheEvaluator(record: String, valid: Bool) throws {
+    let schema = try #require(try BuiltinSchemas.compile(named: "openai-chat"))
+    #expect(schema.program.flat != nil)
+    var parser = JSONParser()
+    var document = JSONDocument()
+    try parser.parse(Array(record.utf8), into: &document)
+    let (collected, errors) = schema.collectErrors(document)
+    #expect(schema.isValid(document) == valid, "\(errors.map(\.description))")
+    #expect(collected == valid)
+  }
+
+  /// Schemas mixing flat instructions with checks the flat program hands to the evaluator.
+  static let mixed: [(schema: String, instance: String, valid: Bool)] = [
+    (#"{"properties":{"a":{"minimum":3}},"required":["a","b"]}"#, #"{"a":3,"b":0}"#, true),
+    (#"{"properties":{"a":{"minimum":3}},"required":["a","b"]}"#, #"{"a":3}"#, false),
+    (#"{"properties":{"a":{"minimum":3}},"required":["a"]}"#, #"{"a":2}"#, false),
+    (
+      #"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#,
+      #"{"abcdefghijk":"0123456789ab"}"#, true
+    ),
+    (
+      #"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#,
+      #"{"abcdefghijk":"0123456789aX"}"#, false
+    ),
+    (#"{"properties":{"abcdefghijk":{"const":"0123456789ab"}}}"#, #"{"abcdefghijX":"0"}"#, true),
+    (
+      #"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"a":2}]"#,
+      true
+    ),
+    (
+      #"{"items":{"unevaluatedProperties":false,"properties":{"a":true}}}"#, #"[{"a":1},{"b":2}]"#,
+      false
+    ),
+    (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1]"#, true),
+    (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1,2]"#, false),
+    (#"{"type":"integer"}"#, #"1.0"#, true),
+    (#"{"type":"integer"}"#, #"1.5"#, false),
+    (#"{"oneOf":[{"type":"string"},{"minLength":2}]}"#, #""ab""#, false),
+    (#"{"not":{"enum":["a","b"]}}"#, #""c""#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x"}"#, false),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","a":"y"}"#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","\u0061":"y"}"#, true),
+    (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"b":1}"#, false),
+  ]
+
+  @Test(arguments: mixed)
+  func mixedSchemasAgree(schema: String, instance: String, valid: Bool) throws {
+    let compiled = try SchemaCompiler().compile(schemaBytes: Array(schema.utf8))
+    var parser = JSONParser()
+    var document = JSONDocument()
+    try parser.parse(Array(instance.utf8), into: &document)
+    #expect(compiled.isValid(document) == valid)
+    #expect(compiled.collectErrors(document).valid == valid)
+  }
+}

@@ -8,7 +8,8 @@ import Testing
 
   /// A temporary folder removed by the caller.
   static func folder() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-split-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-split-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
   }
@@ -44,8 +45,10 @@ import Testing
   }
 
   static func lines(_ url: URL) throws -> [String] {
-    try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-      .dropLast().map(String.init)
+    try String(contentsOf: url, encoding: .utf8).split(
+      separator: "\n", omittingEmptySubsequences: false
+    )
+    .dropLast().map(String.init)
   }
 
   static func run(_ args: [String], stdin: Data? = nil) throws -> CLIRunner.Result {
@@ -76,16 +79,21 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     var input = Self.chatLines(1000)
     input.insert("{\"messages\": [", at: 10)  // invalid JSON: rejected
-    input.insert(Self.chat("no answer", "").replacingOccurrences(of: "\"assistant\"", with: "\"user\""), at: 20)
+    input.insert(
+      Self.chat("no answer", "").replacingOccurrences(of: "\"assistant\"", with: "\"user\""), at: 20
+    )
     input.insert("", at: 30)  // a blank line is not a record
     let inputURL = dir.appendingPathComponent("in.jsonl")
     try Self.write(input, to: inputURL)
     let out = dir.appendingPathComponent("out")
     let rejects = dir.appendingPathComponent("rejects.jsonl")
-    let result = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--rejects", rejects.path])
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--rejects", rejects.path,
+    ])
     let stderr = String(decoding: result.stderr, as: UTF8.self)
     #expect(result.status == 1, "rejected records are errors: \(stderr)")
-    #expect(stderr.contains("1002 records in 1 file, 800 train, 100 validation, 100 test, 2 rejected"))
+    #expect(
+      stderr.contains("1002 records in 1 file, 800 train, 100 validation, 100 test, 2 rejected"))
     #expect(stderr.contains("seed 20240917"))
     let train = try Self.lines(out.appendingPathComponent("train.jsonl"))
     let validation = try Self.lines(out.appendingPathComponent("validation.jsonl"))
@@ -98,7 +106,9 @@ import Testing
     let splits = try #require(manifest["splits"] as? [[String: Any]])
     for split in splits {
       let name = try #require(split["name"] as? String)
-      #expect(split["sha256"] as? String == (try Self.sha256(out.appendingPathComponent("\(name).jsonl"))))
+      #expect(
+        split["sha256"] as? String == (try Self.sha256(out.appendingPathComponent("\(name).jsonl")))
+      )
     }
     let inputs = try #require(manifest["inputs"] as? [[String: Any]])
     #expect(inputs.first?["sha256"] as? String == (try Self.sha256(inputURL)))
@@ -114,12 +124,15 @@ import Testing
     var outputs: [URL] = []
     for threads in ["1", "2", "3"] {
       let out = dir.appendingPathComponent("out\(threads)")
-      let result = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--seed", "99", "--threads", threads])
+      let result = try Self.run([
+        "split", inputURL.path, "--out-dir", out.path, "--seed", "99", "--threads", threads,
+      ])
       #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
       outputs.append(out)
     }
     let piped = dir.appendingPathComponent("piped")
-    _ = try Self.run(["split", "--out-dir", piped.path, "--seed", "99"], stdin: try Data(contentsOf: inputURL))
+    _ = try Self.run(
+      ["split", "--out-dir", piped.path, "--seed", "99"], stdin: try Data(contentsOf: inputURL))
     let other = dir.appendingPathComponent("other")
     _ = try Self.run(["split", inputURL.path, "--out-dir", other.path, "--seed", "100"])
     for name in ["train.jsonl", "validation.jsonl", "test.jsonl", "manifest.json"] {
@@ -128,8 +141,12 @@ import Testing
         #expect(try Data(contentsOf: out.appendingPathComponent(name)) == first, "\(name) differs")
       }
       if name != "manifest.json" {
-        #expect(try Data(contentsOf: piped.appendingPathComponent(name)) == first, "\(name) differs from stdin")
-        #expect(try Data(contentsOf: other.appendingPathComponent(name)) != first, "another seed, same \(name)")
+        #expect(
+          try Data(contentsOf: piped.appendingPathComponent(name)) == first,
+          "\(name) differs from stdin")
+        #expect(
+          try Data(contentsOf: other.appendingPathComponent(name)) != first,
+          "another seed, same \(name)")
       }
     }
   }
@@ -140,7 +157,9 @@ import Testing
     let inputURL = dir.appendingPathComponent("in.jsonl")
     try Self.write(Self.chatLines(700), to: inputURL)
     let out = dir.appendingPathComponent("a")
-    let result = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--counts", "600,60", "--names", "fit,holdout"])
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--counts", "600,60", "--names", "fit,holdout",
+    ])
     let stderr = String(decoding: result.stderr, as: UTF8.self)
     #expect(result.status == 0, "\(stderr)")
     #expect(stderr.contains("split.counts-adjusted"))
@@ -160,7 +179,9 @@ import Testing
     #expect(result.status == 0, "\(stderr)")
     #expect(stderr.contains("split.eval-small 2"))
     #expect(stderr.contains("split.train-small 1"))
-    let strict = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--force", "--fail-on", "warning"])
+    let strict = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--force", "--fail-on", "warning",
+    ])
     #expect(strict.status == 1)
   }
 
@@ -175,14 +196,17 @@ import Testing
     try Self.write(grown, to: dir.appendingPathComponent("grown.jsonl"))
     for name in ["old", "grown"] {
       let result = try Self.run([
-        "split", dir.appendingPathComponent("\(name).jsonl").path, "--out-dir", dir.appendingPathComponent("out-\(name)").path,
+        "split", dir.appendingPathComponent("\(name).jsonl").path, "--out-dir",
+        dir.appendingPathComponent("out-\(name)").path,
         "--stable",
       ])
       #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
     }
     var placed: [String: String] = [:]
     for split in ["train", "validation", "test"] {
-      for line in try Self.lines(dir.appendingPathComponent("out-old/\(split).jsonl")) { placed[line] = split }
+      for line in try Self.lines(dir.appendingPathComponent("out-old/\(split).jsonl")) {
+        placed[line] = split
+      }
     }
     var moved = 0
     var testCount = 0
@@ -203,7 +227,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     var words = Words(state: 9)
     var input: [String] = []
-    let labels = Array(repeating: "positive", count: 600) + Array(repeating: "negative", count: 300)
+    let labels =
+      Array(repeating: "positive", count: 600) + Array(repeating: "negative", count: 300)
       + Array(repeating: "neutral", count: 100) + ["rare", "rare"]
     for (i, label) in labels.enumerated() {
       input.append("{\"input\":\"review \(i) \(words.sentence(10))\",\"output\":\"\(label)\"}")
@@ -211,7 +236,9 @@ import Testing
     let inputURL = dir.appendingPathComponent("in.jsonl")
     try Self.write(input, to: inputURL)
     let out = dir.appendingPathComponent("out")
-    let result = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--stratify", "output"])
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--stratify", "output",
+    ])
     let stderr = String(decoding: result.stderr, as: UTF8.self)
     #expect(result.status == 0, "\(stderr)")
     #expect(stderr.contains("split.stratum-too-small 1"))
@@ -235,21 +262,27 @@ import Testing
     var words = Words(state: 3)
     var input: [String] = []
     for i in 0..<1500 {
-      input.append("{\"conversation\":\"c\(i % 300)\",\"turn\":\(i),\"text\":\"\(words.sentence(8))\"}")
+      input.append(
+        "{\"conversation\":\"c\(i % 300)\",\"turn\":\(i),\"text\":\"\(words.sentence(8))\"}")
     }
     let inputURL = dir.appendingPathComponent("in.jsonl")
     try Self.write(input, to: inputURL)
     let out = dir.appendingPathComponent("out")
-    let result = try Self.run(["split", inputURL.path, "--out-dir", out.path, "--format", "json", "--group", "/conversation"])
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--format", "json", "--group", "/conversation",
+    ])
     #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
     var splitOf: [String: String] = [:]
     var total = 0
     for split in ["train", "validation", "test"] {
       for line in try Self.lines(out.appendingPathComponent("\(split).jsonl")) {
         total += 1
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let object = try #require(
+          try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let conversation = try #require(object["conversation"] as? String)
-        if let other = splitOf[conversation] { #expect(other == split, "\(conversation) crosses splits") }
+        if let other = splitOf[conversation] {
+          #expect(other == split, "\(conversation) crosses splits")
+        }
         splitOf[conversation] = split
       }
     }
@@ -289,13 +322,17 @@ import Testing
     try Self.write(input, to: inputURL)
 
     let grouped = dir.appendingPathComponent("grouped")
-    let result = try Self.run(["split", inputURL.path, "--out-dir", grouped.path, "--group", "near-duplicates"])
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", grouped.path, "--group", "near-duplicates",
+    ])
     let stderr = String(decoding: result.stderr, as: UTF8.self)
     #expect(result.status == 0, "\(stderr)")
     #expect(!stderr.contains("leak."))
     var splitOf: [String: String] = [:]
     for split in ["train", "validation", "test"] {
-      for line in try Self.lines(grouped.appendingPathComponent("\(split).jsonl")) { splitOf[line] = split }
+      for line in try Self.lines(grouped.appendingPathComponent("\(split).jsonl")) {
+        splitOf[line] = split
+      }
     }
     for (a, b) in pairs {
       #expect(splitOf[a] != nil && splitOf[a] == splitOf[b], "a planted pair crosses splits")
@@ -303,16 +340,22 @@ import Testing
 
     // Grouping is thread-independent too.
     let single = dir.appendingPathComponent("single")
-    let one = try Self.run(["split", inputURL.path, "--out-dir", single.path, "--group", "near-duplicates", "--threads", "1"])
+    let one = try Self.run([
+      "split", inputURL.path, "--out-dir", single.path, "--group", "near-duplicates", "--threads",
+      "1",
+    ])
     #expect(one.status == 0)
     for name in ["train.jsonl", "validation.jsonl", "test.jsonl", "manifest.json"] {
       #expect(
-        try Data(contentsOf: single.appendingPathComponent(name)) == (try Data(contentsOf: grouped.appendingPathComponent(name))),
+        try Data(contentsOf: single.appendingPathComponent(name))
+          == (try Data(contentsOf: grouped.appendingPathComponent(name))),
         "\(name) depends on --threads")
     }
 
     let plain = dir.appendingPathComponent("plain")
-    let ungrouped = try Self.run(["split", inputURL.path, "--out-dir", plain.path, "--report", "json"])
+    let ungrouped = try Self.run([
+      "split", inputURL.path, "--out-dir", plain.path, "--report", "json",
+    ])
     let report = String(decoding: ungrouped.stderr, as: UTF8.self)
     #expect(ungrouped.status == 0)
     #expect(report.contains("\"code\":\"leak.near\""))
@@ -357,7 +400,9 @@ import Testing
     #expect(again.status == 2)
     #expect(String(decoding: again.stderr, as: UTF8.self).contains("pass --force"))
     #expect(try Data(contentsOf: out.appendingPathComponent("train.jsonl")) == before)
-    #expect(try Self.run(["split", inputURL.path, "--out-dir", out.path, "--seed", "1", "--force"]).status == 0)
+    #expect(
+      try Self.run(["split", inputURL.path, "--out-dir", out.path, "--seed", "1", "--force"]).status
+        == 0)
     // The input is never overwritten, even with --force.
     let trainURL = out.appendingPathComponent("train.jsonl")
     let train = try Data(contentsOf: trainURL)
@@ -371,9 +416,13 @@ import Testing
     for target in [blocker.path, blocker.appendingPathComponent("sub").path] {
       let result = try Self.run(["split", inputURL.path, "--out-dir", target])
       #expect(result.status == 2)
-      #expect(String(decoding: result.stderr, as: UTF8.self).contains("tuneprep: error: cannot write"))
+      #expect(
+        String(decoding: result.stderr, as: UTF8.self).contains("tuneprep: error: cannot write"))
     }
-    let missing = try Self.run(["split", dir.appendingPathComponent("nope.jsonl").path, "--out-dir", dir.appendingPathComponent("o2").path])
+    let missing = try Self.run([
+      "split", dir.appendingPathComponent("nope.jsonl").path, "--out-dir",
+      dir.appendingPathComponent("o2").path,
+    ])
     #expect(missing.status == 2)
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o2").path))
   }
@@ -407,7 +456,9 @@ import Testing
     // The temporary files a killed run leaves do not block the next run.
     let small = dir.appendingPathComponent("small.jsonl")
     try Self.write(Self.chatLines(20), to: small)
-    let rerun = try Self.run(["split", small.path, "--out-dir", dir.appendingPathComponent("out-0.05").path])
+    let rerun = try Self.run([
+      "split", small.path, "--out-dir", dir.appendingPathComponent("out-0.05").path,
+    ])
     #expect(rerun.status == 0, "\(String(decoding: rerun.stderr, as: UTF8.self))")
   }
 }

@@ -26,7 +26,8 @@ import Testing
     var hasher = SHA256()
     let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
     for _ in 0..<1000 { chunk.withUnsafeBytes { hasher.update($0) } }
-    #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    #expect(
+      hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 
   /// Feeding the same bytes in pieces of any size gives the same digest.
@@ -134,7 +135,8 @@ import Testing
       #expect(row.reduce(0, +) == records[s])
       for (k, cell) in row.enumerated() {
         let exact = Double(records[s] * total[k]) / Double(n)
-        #expect(abs(Double(cell) - exact) < 1.0 + 1e-9, "stratum \(s) split \(k): \(cell) vs \(exact)")
+        #expect(
+          abs(Double(cell) - exact) < 1.0 + 1e-9, "stratum \(s) split \(k): \(cell) vs \(exact)")
       }
     }
     for k in total.indices {
@@ -145,7 +147,8 @@ import Testing
 
 /// The leak checks report what crosses splits (and nothing else).
 @Suite struct SplitCheckTests {
-  func checks(keys: [UInt64], splits: [UInt8], near: [(UInt32, UInt32, Float)] = []) -> SplitChecks {
+  func checks(keys: [UInt64], splits: [UInt8], near: [(UInt32, UInt32, Float)] = []) -> SplitChecks
+  {
     var scan = SplitScan.Result()
     scan.entries = keys.enumerated().map { i, key in
       SplitEntry(offset: Int64(i * 10), length: 9, line: UInt32(i + 1), key: key)

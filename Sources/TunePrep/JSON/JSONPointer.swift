@@ -1,5 +1,6 @@
-/// A JSON pointer (RFC 6901), parsed once and resolved against many records, e.g.
-/// `/metadata/conversation_id` for `split --group`.
+/// A JSON pointer (RFC 6901), parsed once and resolved against many records.
+///
+/// For example `/metadata/conversation_id` for `split --group`.
 public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
   /// The reference tokens, unescaped (`~1` is `/`, `~0` is `~`).
   let tokens: [[UInt8]]
@@ -17,7 +18,9 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     }
     guard text.hasPrefix("/") else { return nil }
     var parsed: [[UInt8]] = []
-    for piece in text.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+    for piece in text.utf8.dropFirst().split(
+      separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+    {
       var token: [UInt8] = []
       var escaped = false
       for byte in piece {
@@ -41,6 +44,7 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// The node the pointer refers to in `document`, or nil when it does not exist.
+  ///
   /// Object keys compare by decoded value; duplicate keys resolve to the last one, as
   /// ``JSONDocument/member(_:_:)`` does.
   /// - Parameter document: a parsed record.

@@ -94,8 +94,10 @@ public struct Splitter {
     public var group: GroupKey?
     /// Jaccard threshold for near duplicates (grouping and the leak check).
     public var threshold = 0.8
-    /// Hash the input and every split with SHA-256 for the manifest. Hashing 2 bytes per input
-    /// byte in plain Swift is the slowest step, so very large pools may turn it off.
+    /// Hash the input and every split with SHA-256 for the manifest.
+    ///
+    /// Hashing 2 bytes per input byte in plain Swift is the slowest step, so very large pools
+    /// may turn it off.
     public var checksums = true
     /// Look for near duplicates that cross splits when they are not grouped.
     public var nearLeakCheck = true
@@ -140,7 +142,9 @@ public struct Splitter {
 
   /// The files a run writes into `directory`: one per split, then `manifest.json`.
   public func outputPaths(in directory: String) -> [String] {
-    options.names.map { joinPath(directory, "\($0).jsonl") } + [joinPath(directory, "manifest.json")]
+    options.names.map { joinPath(directory, "\($0).jsonl") } + [
+      joinPath(directory, "manifest.json")
+    ]
   }
 
   /// Splits `input` into `destination`.
@@ -154,7 +158,8 @@ public struct Splitter {
   public func run(
     _ input: InputName, into destination: Destination, reporter: FindingReporter
   ) throws(TunePrepError) -> RunSummary {
-    try refuseOverwritingInput(input, directory: destination.directory, rejects: destination.rejects)
+    try refuseOverwritingInput(
+      input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(
       paths: outputPaths(in: destination.directory), directory: destination.directory,
       force: destination.force, rejects: destination.rejects)
@@ -184,7 +189,8 @@ public struct Splitter {
     summary.counts.append(("rejected", scan.rejected.count))
     let manifest = SplitManifest(
       options: options, input: input, inputDigest: digests.input, inputBytes: digests.inputBytes,
-      records: summary.read, format: scan.format, assignment: assignment, splitDigests: digests.splits,
+      records: summary.read, format: scan.format, assignment: assignment,
+      splitDigests: digests.splits,
       rejected: scan.rejected.count, reporter: reporter)
     outputs.manifest.write(manifest.json())
     try outputs.commit()
@@ -192,16 +198,21 @@ public struct Splitter {
     return summary
   }
 
-  /// Inputs are never modified: an output that would replace the input (e.g. splitting
-  /// `splits/train.jsonl` into `splits` with `--force`) is an error.
-  private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?) throws(TunePrepError) {
+  /// Refuses an output that would replace the input, since inputs are never modified.
+  ///
+  /// For example, splitting `splits/train.jsonl` into `splits` with `--force`.
+  private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?)
+    throws(TunePrepError)
+  {
     guard let path = input.path, let real = resolvedPath(path) else { return }
     let folder = resolvedPath(directory)
     var targets = options.names.map { "\($0).jsonl" } + ["manifest.json"]
     targets = folder.map { folder in targets.map { joinPath(folder, $0) } } ?? []
     if let rejects, let resolved = resolvedPath(rejects) { targets.append(resolved) }
     if targets.contains(real) {
-      throw .failed("\(path) is the input and would be overwritten by an output: choose another --out-dir or --rejects")
+      throw .failed(
+        "\(path) is the input and would be overwritten by an output: choose another --out-dir or --rejects"
+      )
     }
   }
 

@@ -19,12 +19,15 @@ struct SplitChecks {
       for finding in nearLeaks(file: file) { reporter.report(finding) }
     }
     if scan.missingKey > 0 {
-      let what = [options.stratify.map { "--stratify \($0)" }, groupPointer.map { "--group \($0)" }]
-        .compactMap { $0 }.joined(separator: " or ")
+      let what = [
+        options.stratify.map { "--stratify \($0)" }, groupPointer.map { "--group \($0)" },
+      ]
+      .compactMap { $0 }.joined(separator: " or ")
       reporter.report(
         Finding(
           .splitKeyMissing, at: Location(file: file, line: scan.firstMissingLine),
-          message: "\(scan.missingKey) record\(scan.missingKey == 1 ? " has" : "s have") no value at \(what), from this line on; each is placed as its own group (stratum \"(missing)\")"
+          message:
+            "\(scan.missingKey) record\(scan.missingKey == 1 ? " has" : "s have") no value at \(what), from this line on; each is placed as its own group (stratum \"(missing)\")"
         ))
     }
   }
@@ -48,14 +51,16 @@ struct SplitChecks {
         reporter.report(
           Finding(
             .splitEvalSmall, at: location,
-            message: "the \(name) split has \(n) example\(n == 1 ? "" : "s"), fewer than --min-eval \(options.minEval): its scores will be noisy; give it a larger share or add examples"
+            message:
+              "the \(name) split has \(n) example\(n == 1 ? "" : "s"), fewer than --min-eval \(options.minEval): its scores will be noisy; give it a larger share or add examples"
           ))
       } else if k == 0 && n < options.minTrain {
         let floor = n < 10 ? " (providers refuse fewer than 10, e.g. OpenAI)" : ""
         reporter.report(
           Finding(
             .splitTrainSmall, at: location,
-            message: "the \(name) split has \(n) example\(n == 1 ? "" : "s"), below the usual 500–5000 for fine-tuning\(floor): expect overfitting, or add examples"
+            message:
+              "the \(name) split has \(n) example\(n == 1 ? "" : "s"), below the usual 500–5000 for fine-tuning\(floor): expect overfitting, or add examples"
           ))
       }
     }
@@ -93,23 +98,31 @@ struct SplitChecks {
   /// Verified near duplicates in different splits.
   func nearLeaks(file: String) -> [Finding] {
     var findings: [Finding] = []
-    for (a, b, similarity) in plan.nearPairs where assignment.splitOf[Int(a)] != assignment.splitOf[Int(b)] {
+    for (a, b, similarity) in plan.nearPairs
+    where assignment.splitOf[Int(a)] != assignment.splitOf[Int(b)] {
       let rounded = (Double(similarity) * 100).rounded() / 100
-      findings.append(leak(.leakNear, Int(b), Int(a), "a near-duplicate (Jaccard \(rounded)) of", file: file))
+      findings.append(
+        leak(.leakNear, Int(b), Int(a), "a near-duplicate (Jaccard \(rounded)) of", file: file))
     }
     findings.sort { $0.location.line < $1.location.line }
     return findings
   }
 
-  private func leak(_ code: FindingCode, _ record: Int, _ other: Int, _ what: String, file: String) -> Finding {
+  private func leak(_ code: FindingCode, _ record: Int, _ other: Int, _ what: String, file: String)
+    -> Finding
+  {
     let line = Int(scan.entries[record].line)
     let otherLine = Int(scan.entries[other].line)
     let here = options.names[Int(assignment.splitOf[record])]
     let there = options.names[Int(assignment.splitOf[other])]
-    let fix = code == .leakNear ? "use --group near-duplicates to keep them together, or remove one with `tuneprep dedupe --near`" : "this should not happen (exact duplicates are always grouped): please report it"
+    let fix =
+      code == .leakNear
+      ? "use --group near-duplicates to keep them together, or remove one with `tuneprep dedupe --near`"
+      : "this should not happen (exact duplicates are always grouped): please report it"
     return Finding(
       code, at: Location(file: file, line: line),
-      message: "leaks across splits: this record (in \(here)) is \(what) line \(otherLine) (in \(there)); \(fix)",
+      message:
+        "leaks across splits: this record (in \(here)) is \(what) line \(otherLine) (in \(there)); \(fix)",
       related: [Location(file: file, line: otherLine)])
   }
 }

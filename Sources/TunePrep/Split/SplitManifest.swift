@@ -39,17 +39,21 @@ struct SplitManifest {
     s += "    \"format\": \((options.format?.rawValue).map(\.jsonQuoted) ?? "null")\n"
     s += "  },\n"
     s += "  \"seed\": \(options.seed),\n"
-    s += "  \"prng\": \(options.stable ? "\"splitmix64-keyed-hash\"" : "\"xoshiro256**-fisher-yates\""),\n"
+    s +=
+      "  \"prng\": \(options.stable ? "\"splitmix64-keyed-hash\"" : "\"xoshiro256**-fisher-yates\""),\n"
     s += "  \"inputs\": [\n"
-    s += "    {\"name\": \(input.displayName.jsonQuoted), \"format\": \((format?.rawValue).map(\.jsonQuoted) ?? "null"), "
-    s += "\"bytes\": \(inputBytes), \"records\": \(records), \"sha256\": \(inputDigest.map(\.jsonQuoted) ?? "null")}\n"
+    s +=
+      "    {\"name\": \(input.displayName.jsonQuoted), \"format\": \((format?.rawValue).map(\.jsonQuoted) ?? "null"), "
+    s +=
+      "\"bytes\": \(inputBytes), \"records\": \(records), \"sha256\": \(inputDigest.map(\.jsonQuoted) ?? "null")}\n"
     s += "  ],\n"
     s += "  \"splits\": [\n"
     var lines: [String] = []
     for (k, name) in options.names.enumerated() {
       lines.append(
         "    {\"name\": \(name.jsonQuoted), \"file\": \("\(name).jsonl".jsonQuoted), \"count\": \(assignment.splitCounts[k]), "
-          + "\"target\": \(assignment.targets[k]), \"sha256\": \(splitDigests[k].map(\.jsonQuoted) ?? "null")}")
+          + "\"target\": \(assignment.targets[k]), \"sha256\": \(splitDigests[k].map(\.jsonQuoted) ?? "null")}"
+      )
     }
     s += lines.joined(separator: ",\n") + "\n  ],\n"
     s += "  \"rejected\": \(rejected),\n"
@@ -57,12 +61,14 @@ struct SplitManifest {
     if let stratify = options.stratify {
       s += "  \"strata\": {\n    \"key\": \(stratify.description.jsonQuoted),\n    \"values\": [\n"
       let values = assignment.strata.map { stratum in
-        let counts = zip(options.names, stratum.counts).map { "\($0.jsonQuoted): \($1)" }.joined(separator: ", ")
+        let counts = zip(options.names, stratum.counts).map { "\($0.jsonQuoted): \($1)" }.joined(
+          separator: ", ")
         return "      {\"value\": \(stratum.name.jsonQuoted), \"counts\": {\(counts)}}"
       }
       s += values.joined(separator: ",\n") + (values.isEmpty ? "" : "\n") + "    ]\n  },\n"
     }
-    s += "  \"findings\": {\"errors\": \(reporter.count(.error)), \"warnings\": \(reporter.count(.warning)), "
+    s +=
+      "  \"findings\": {\"errors\": \(reporter.count(.error)), \"warnings\": \(reporter.count(.warning)), "
     s += "\"infos\": \(reporter.count(.info)), \"codes\": {"
     s += reporter.codeCounts.map { "\($0.0.jsonQuoted): \($0.1)" }.joined(separator: ", ")
     s += "}}\n"

@@ -16,7 +16,8 @@ enum SplitNearDuplicates {
     table.states.reserveCapacity(scan.entries.count)
     var members: [UInt32] = []
     for (i, entry) in scan.entries.enumerated() {
-      var state = RecordState(offset: entry.offset, length: entry.length, line: entry.line, source: 0)
+      var state = RecordState(
+        offset: entry.offset, length: entry.length, line: entry.line, source: 0)
       state.flags = RecordState.valid
       if scan.signed[i] {
         state.flags |= RecordState.signed
@@ -31,12 +32,14 @@ enum SplitNearDuplicates {
       members: members, signatures: signatures, threads: threads,
       keep: { _, _ in true },
       accept: { pair in
-        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)]) >= floor
+        MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)])
+          >= floor
       })
     var options = Deduplicator.Options()
     options.threshold = threshold
     options.near = true
-    let verifier = Verifier(sources: [Source(records: records, format: scan.format)], options: options)
+    let verifier = Verifier(
+      sources: [Source(records: records, format: scan.format)], options: options)
     let similarities = try verifier.jaccard(likely, table: table, threads: threads)
     var pairs: [(UInt32, UInt32, Float)] = []
     for (k, pair) in likely.enumerated() where similarities[k] >= threshold {

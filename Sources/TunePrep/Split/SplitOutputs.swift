@@ -6,8 +6,9 @@
   internal import Darwin
 #endif
 
-/// The files `split` writes, all opened under temporary names before any reading starts, so a
-/// bad destination fails at once and an interrupted run leaves nothing under a final name.
+/// The files `split` writes, all opened under temporary names before any reading starts.
+///
+/// A bad destination fails at once and an interrupted run leaves nothing under a final name.
 /// ``commit()`` renames the split files and the rejects file first and the manifest last, so
 /// a manifest always describes complete files.
 final class SplitOutputs {
@@ -17,7 +18,10 @@ final class SplitOutputs {
   /// The folder, when this run created it (removed again if the run fails).
   private let createdDirectory: String?
 
-  private init(splits: [OutputStream], manifest: OutputStream, rejects: OutputStream?, createdDirectory: String?) {
+  private init(
+    splits: [OutputStream], manifest: OutputStream, rejects: OutputStream?,
+    createdDirectory: String?
+  ) {
     self.splits = splits
     self.manifest = manifest
     self.rejects = rejects
@@ -32,16 +36,20 @@ final class SplitOutputs {
   ///   - rejects: the rejects file, if any.
   /// - Throws: ``TunePrepError/outputExists(path:)`` for a non-empty folder without `force`,
   ///   ``TunePrepError/writeFailed(path:reason:)`` when the folder cannot be made or written.
-  static func open(paths: [String], directory: String, force: Bool, rejects: String?) throws(TunePrepError) -> SplitOutputs {
+  static func open(paths: [String], directory: String, force: Bool, rejects: String?)
+    throws(TunePrepError) -> SplitOutputs
+  {
     var info = stat()
     var created: String?
     if stat(directory, &info) == 0 {
       guard (info.st_mode & S_IFMT) == S_IFDIR else {
-        throw .writeFailed(path: directory, reason: "it exists and is not a folder: name a folder for --out-dir")
+        throw .writeFailed(
+          path: directory, reason: "it exists and is not a folder: name a folder for --out-dir")
       }
       if !force && !isEmptyDirectory(directory) {
         throw .failed(
-          "\(directory) already exists and is not empty: pass --force to replace the split files and manifest in it, or name a new folder")
+          "\(directory) already exists and is not empty: pass --force to replace the split files and manifest in it, or name a new folder"
+        )
       }
     } else {
       try makeDirectories(directory)
@@ -52,9 +60,14 @@ final class SplitOutputs {
       for path in paths {
         streams.append(try OutputStream.file(path, overwrite: true))
       }
-      let rejectsStream = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path, overwrite: true) }
-      guard let manifest = streams.popLast() else { throw .failed("split needs at least one output") }
-      return SplitOutputs(splits: streams, manifest: manifest, rejects: rejectsStream, createdDirectory: created)
+      let rejectsStream = try rejects.map { (path) throws(TunePrepError) in
+        try OutputStream.file(path, overwrite: true)
+      }
+      guard let manifest = streams.popLast() else {
+        throw .failed("split needs at least one output")
+      }
+      return SplitOutputs(
+        splits: streams, manifest: manifest, rejects: rejectsStream, createdDirectory: created)
     } catch {
       for stream in streams { stream.discard() }
       if let created { rmdir(created) }
@@ -87,7 +100,9 @@ final class SplitOutputs {
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
       // Temporary files of an interrupted run (`.train.jsonl.tuneprep-XXXXXX`) do not count.
-      if name == "." || name == ".." || (name.hasPrefix(".") && name.contains(".tuneprep-")) { continue }
+      if name == "." || name == ".." || (name.hasPrefix(".") && name.contains(".tuneprep-")) {
+        continue
+      }
       return false
     }
     return true
@@ -99,7 +114,8 @@ final class SplitOutputs {
     for part in path.split(separator: "/") {
       prefix += part
       if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
-        throw .writeFailed(path: path, reason: "cannot create the folder \(prefix): \(systemErrorMessage(errno))")
+        throw .writeFailed(
+          path: path, reason: "cannot create the folder \(prefix): \(systemErrorMessage(errno))")
       }
       prefix += "/"
     }

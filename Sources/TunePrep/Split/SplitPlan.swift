@@ -59,7 +59,9 @@ struct SplitPlan {
     } else {
       var unitSize = [UInt32](repeating: 0, count: unitCount)
       for i in 0..<n { unitSize[Int(unitOf[i])] += 1 }
-      placeByShuffle(unitRoot: unitRoot, unitCount: unitCount, unitSize: unitSize, total: targets, into: &splitOfUnit)
+      placeByShuffle(
+        unitRoot: unitRoot, unitCount: unitCount, unitSize: unitSize, total: targets,
+        into: &splitOfUnit)
     }
     unitRoot = []
     var assignment = SplitAssignment(
@@ -90,7 +92,8 @@ struct SplitPlan {
         let kb = entries[Int(b)].key
         return ka != kb ? ka < kb : a < b
       }
-      for k in order.indices.dropFirst() where entries[Int(order[k])].key == entries[Int(order[k - 1])].key {
+      for k in order.indices.dropFirst()
+      where entries[Int(order[k])].key == entries[Int(order[k - 1])].key {
         sets.union(order[k - 1], order[k])
       }
     }
@@ -140,7 +143,8 @@ struct SplitPlan {
       reporter.report(
         Finding(
           .splitCountsAdjusted, at: Location(file: file, line: 0),
-          message: "--counts asks for \(asked) records but \(n) passed validation: using \(described) (the first split takes the difference)"
+          message:
+            "--counts asks for \(asked) records but \(n) passed validation: using \(described) (the first split takes the difference)"
         ))
       return sizes
     }
@@ -151,7 +155,8 @@ struct SplitPlan {
   /// Shuffles the units of each stratum and deals them out in order until each split has its
   /// share: exact sizes when units are single records.
   private func placeByShuffle(
-    unitRoot: [UInt32], unitCount: Int, unitSize: [UInt32], total: [Int], into splitOfUnit: inout [UInt8]
+    unitRoot: [UInt32], unitCount: Int, unitSize: [UInt32], total: [Int],
+    into splitOfUnit: inout [UInt8]
   ) {
     var random = SplitRandom(seed: options.seed)
     var strata = unitsByStratum(unitRoot, unitCount: unitCount)
@@ -193,7 +198,9 @@ struct SplitPlan {
     for s in records.indices {
       for k in total.indices { cells.append((s, k, records[s] * total[k] % n)) }
     }
-    cells.sort { $0.remainder != $1.remainder ? $0.remainder > $1.remainder : ($0.s, $0.k) < ($1.s, $1.k) }
+    cells.sort {
+      $0.remainder != $1.remainder ? $0.remainder > $1.remainder : ($0.s, $0.k) < ($1.s, $1.k)
+    }
     for cell in cells where cell.remainder > 0 && rowLeft[cell.s] > 0 && columnLeft[cell.k] > 0 {
       quotas[cell.s][cell.k] += 1
       rowLeft[cell.s] -= 1
@@ -223,7 +230,9 @@ struct SplitPlan {
 
   /// Stratum ids sorted by value (byte order), so the result does not depend on input order.
   private func stratumOrder() -> [Int] {
-    scan.stratumNames.indices.sorted { Array(scan.stratumNames[$0].utf8).lexicographicallyPrecedes(Array(scan.stratumNames[$1].utf8)) }
+    scan.stratumNames.indices.sorted {
+      Array(scan.stratumNames[$0].utf8).lexicographicallyPrecedes(Array(scan.stratumNames[$1].utf8))
+    }
   }
 
   /// `--stable`: each unit goes where a keyed hash of its content (or its group value) falls
@@ -253,7 +262,8 @@ struct SplitPlan {
   // MARK: Strata
 
   private func stratumCounts(_ splitOf: [UInt8]) -> [(name: String, counts: [Int])] {
-    var table = [[Int]](repeating: [Int](repeating: 0, count: options.names.count), count: scan.stratumNames.count)
+    var table = [[Int]](
+      repeating: [Int](repeating: 0, count: options.names.count), count: scan.stratumNames.count)
     for (i, s) in splitOf.enumerated() {
       table[Int(scan.strata[i])][Int(s)] += 1
     }
@@ -272,7 +282,8 @@ struct SplitPlan {
       reporter.report(
         Finding(
           .splitStratumTooSmall, at: Location(file: file, line: 0),
-          message: "stratum \(name.jsonQuoted) has \(total) record\(total == 1 ? "" : "s"), too few to reach every split: none in \(names); add examples of it or merge it with a similar stratum"
+          message:
+            "stratum \(name.jsonQuoted) has \(total) record\(total == 1 ? "" : "s"), too few to reach every split: none in \(names); add examples of it or merge it with a similar stratum"
         ))
     }
   }

@@ -87,9 +87,10 @@ private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 {
   (x << k) | (x >> (64 - k))
 }
 
-/// Splits `total` into parts proportional to `weights` that add up to `total` exactly: each part
-/// gets the floor of its quota, and the units left over go to the largest remainders (ties to
-/// the earlier part). All arithmetic is integer, so the result is the same everywhere.
+/// Splits `total` into parts proportional to `weights` that add up to `total` exactly.
+///
+/// Each part gets the floor of its quota, and the units left over go to the largest remainders
+/// (ties to the earlier part). All arithmetic is integer, so the result is the same everywhere.
 /// - Parameters:
 ///   - total: what to divide.
 ///   - weights: non-negative weights with a positive sum.
@@ -105,7 +106,9 @@ func largestRemainder(_ total: Int, weights: [Int]) -> [Int] {
     remainders.append((i, remainder))
   }
   var left = total - parts.reduce(0, +)
-  remainders.sort { $0.remainder != $1.remainder ? $0.remainder > $1.remainder : $0.index < $1.index }
+  remainders.sort {
+    $0.remainder != $1.remainder ? $0.remainder > $1.remainder : $0.index < $1.index
+  }
   var k = 0
   while left > 0 {
     parts[remainders[k % remainders.count].index] += 1

@@ -64,7 +64,8 @@ struct SplitScan {
       entry.key = hash?.low ?? 0
       block.entries.append(entry)
       if let stratify = options.stratify {
-        block.addStratum(stratify, example: record.example, document: record.document, line: entry.line)
+        block.addStratum(
+          stratify, example: record.example, document: record.document, line: entry.line)
       }
       if case .pointer(let pointer) = options.group {
         block.addGroup(pointer, document: record.document, line: entry.line)
@@ -81,7 +82,9 @@ struct SplitScan {
       if result.entries.isEmpty, let last = block.entries.last, last.offset > 0 {
         // Size the table once from the first block's record density (with a margin), so it
         // never doubles: doubling briefly holds the old and the new copy, twice the budget.
-        let perRecord = Double(last.offset + Int64(last.length) + 1) / Double(block.entries.count + block.rejected.count)
+        let perRecord =
+          Double(last.offset + Int64(last.length) + 1)
+          / Double(block.entries.count + block.rejected.count)
         let estimate = Double(source.size) / max(perRecord, 1) * 1.15 + 1024
         let capacity = Int(min(estimate, Double(Int32.max)))
         result.entries.reserveCapacity(capacity)
@@ -129,7 +132,9 @@ struct SplitBlock: BlockPayload {
   init() {}
 
   /// Records the stratum of the entry just added.
-  mutating func addStratum(_ key: Splitter.StratumKey, example: Example?, document: JSONDocument, line: UInt32) {
+  mutating func addStratum(
+    _ key: Splitter.StratumKey, example: Example?, document: JSONDocument, line: UInt32
+  ) {
     scratch.removeAll(keepingCapacity: true)
     var found = false
     switch key {

@@ -23,7 +23,9 @@ final class SplitSource {
   /// The file's size in bytes when it was opened (for sizing the record table).
   let size: Int
 
-  private init(name: InputName, firstPass: InputFile, secondPass: InputFile, records: RecordFile?, size: Int) {
+  private init(
+    name: InputName, firstPass: InputFile, secondPass: InputFile, records: RecordFile?, size: Int
+  ) {
     self.name = name
     self.size = size
     self.firstPass = firstPass
@@ -43,14 +45,16 @@ final class SplitSource {
       try refuseJSONArray(path)
       let second = try InputFile(name)
       let records = keepRecordFile ? try RecordFile.open(path: path) : nil
-      return SplitSource(name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
+      return SplitSource(
+        name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
     }
     let spool = try spoolStandardInput()
     defer { unlink(spool) }
     let first = try InputFile(name, openingPath: spool)
     let second = try InputFile(name, openingPath: spool)
     let records = keepRecordFile ? try RecordFile.open(path: spool) : nil
-    return SplitSource(name: name, firstPass: first, secondPass: second, records: records, size: fileSize(spool))
+    return SplitSource(
+      name: name, firstPass: first, secondPass: second, records: records, size: fileSize(spool))
   }
 
   /// A `.json` file holding one array is framed by elements, not lines, so offsets would not
@@ -78,11 +82,14 @@ final class SplitSource {
     var directory = "/tmp"
     if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
     var template = Array((joinPath(directory, "tuneprep-split-stdin-XXXXXX")).utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
+    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1
+    }
     if fd < 0 {
       throw .writeFailed(
         path: directory,
-        reason: "cannot create a spool file for standard input (\(systemErrorMessage(errno))): set TMPDIR to a writable folder")
+        reason:
+          "cannot create a spool file for standard input (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
+      )
     }
     let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { close(fd) }
@@ -106,7 +113,8 @@ final class SplitSource {
           if errno == EINTR { continue }
           let code = errno
           unlink(path)
-          throw .writeFailed(path: path, reason: "spooling standard input: \(systemErrorMessage(code))")
+          throw .writeFailed(
+            path: path, reason: "spooling standard input: \(systemErrorMessage(code))")
         }
         done += w
       }

@@ -28,13 +28,15 @@ struct SplitWriter {
     var bufferStart: Int64 = 0
     let lanes = HashLanes(count: splits + 1)
     let writer = SplitDrain(
-      streams: outputs.splits, lanes: lanes, checksums: options.checksums, capacity: chunkSize + chunkSize / 4)
+      streams: outputs.splits, lanes: lanes, checksums: options.checksums,
+      capacity: chunkSize + chunkSize / 4)
     // Never leave with writes in flight: on an error the caller discards the outputs.
     defer { writer.finish() }
     var pending = writer.take()
     var fresh = 0..<0
     var atEOF = false
-    var checker = RecordChecker(fileFormat: scan.format, detected: options.format == nil, formatLocation: nil)
+    var checker = RecordChecker(
+      fileFormat: scan.format, detected: options.format == nil, formatLocation: nil)
     var findings: [Finding] = []
     let name = source.name.displayName
 
@@ -42,7 +44,8 @@ struct SplitWriter {
     /// thread, which hashes and writes them while this thread reads on.
     func drain() {
       if options.checksums {
-        lanes.update(0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer.bytes)[fresh]))
+        lanes.update(
+          0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer.bytes)[fresh]))
       }
       fresh = fresh.upperBound..<fresh.upperBound
       writer.submit(pending)
@@ -55,14 +58,18 @@ struct SplitWriter {
         if atEOF {
           throw .readFailed(
             path: name, byteOffset: Int(bufferStart) + buffer.count,
-            reason: "the input changed while split was running (it is shorter now): run again on a stable copy")
+            reason:
+              "the input changed while split was running (it is shorter now): run again on a stable copy"
+          )
         }
         drain()
         // Keep only what is still needed: from the record's start.
         let keep = max(0, Int(offset - bufferStart))
         if keep > 0 {
           let remaining = buffer.count - keep
-          if remaining > 0 { buffer.base.copyMemory(from: buffer.base + keep, byteCount: remaining) }
+          if remaining > 0 {
+            buffer.base.copyMemory(from: buffer.base + keep, byteCount: remaining)
+          }
           buffer.count = max(0, remaining)
           bufferStart += Int64(keep)
         }
@@ -79,7 +86,8 @@ struct SplitWriter {
     let entries = scan.entries
     let rejected = scan.rejected
     while a < entries.count || r < rejected.count {
-      let takeRejected = r < rejected.count && (a >= entries.count || rejected[r].offset < entries[a].offset)
+      let takeRejected =
+        r < rejected.count && (a >= entries.count || rejected[r].offset < entries[a].offset)
       let entry = takeRejected ? rejected[r] : entries[a]
       let length = Int(entry.length)
       try load(entry.offset, length)
@@ -89,7 +97,8 @@ struct SplitWriter {
         r += 1
         guard let rejects = outputs.rejects else { continue }
         findings.removeAll(keepingCapacity: true)
-        let position = RecordPosition(file: name, line: Int(entry.line), column: 1, byteOffset: Int(entry.offset))
+        let position = RecordPosition(
+          file: name, line: Int(entry.line), column: 1, byteOffset: Int(entry.offset))
         _ = checker.check(bytes, at: position, findings: &findings)
         let first = findings.first { $0.severity == .error } ?? findings.first
         var line = "{\"file\":\(name.jsonQuoted),\"line\":\(entry.line)"
@@ -119,7 +128,9 @@ struct SplitWriter {
     for stream in outputs.splits { try stream.flush() }
     try outputs.rejects?.flush()
     guard options.checksums else {
-      return Digests(input: nil, inputBytes: source.firstPass.bytesRead, splits: Array(repeating: nil, count: splits))
+      return Digests(
+        input: nil, inputBytes: source.firstPass.bytesRead,
+        splits: Array(repeating: nil, count: splits))
     }
     return Digests(
       input: lanes.finish(0), inputBytes: source.firstPass.bytesRead,
@@ -135,8 +146,10 @@ private final class SplitDrain: @unchecked Sendable {
   private let checksums: Bool
   private let queue = DispatchQueue(label: "tuneprep.split.writer")
   private let poolQueue = DispatchQueue(label: "tuneprep.split.pool")
-  /// Counts the sets in the pool. Created at 0 and signalled twice: libdispatch traps when a
-  /// semaphore is freed below its initial value, which a set still in use would cause.
+  /// Counts the sets in the pool.
+  ///
+  /// Created at 0 and signalled twice: libdispatch traps when a semaphore is freed below its
+  /// initial value, which a set still in use would cause.
   private let available = DispatchSemaphore(value: 0)
   private var pool: [[ByteBlock]]
 

@@ -22,49 +22,80 @@ extension TunePrepCommand {
           tuneprep split data.jsonl --out-dir splits --group near-duplicates
         """)
 
-    @Argument(help: ArgumentHelp("Input JSONL file ('-' or none: standard input).", valueName: "input"))
+    @Argument(
+      help: ArgumentHelp("Input JSONL file ('-' or none: standard input).", valueName: "input"))
     var input: String?
 
-    @Option(help: ArgumentHelp("The output folder (created if missing; must be empty unless --force).", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "The output folder (created if missing; must be empty unless --force).", valueName: "dir"))
     var outDir: String
 
-    @Option(help: ArgumentHelp("Relative split sizes, e.g. 80,10,10 or 0.9,0.1 (default 80,10,10).", valueName: "a,b,c"))
+    @Option(
+      help: ArgumentHelp(
+        "Relative split sizes, e.g. 80,10,10 or 0.9,0.1 (default 80,10,10).", valueName: "a,b,c"))
     var ratios: String?
 
-    @Option(help: ArgumentHelp("Exact split sizes instead of ratios, e.g. 4000,500,500.", valueName: "a,b,c"))
+    @Option(
+      help: ArgumentHelp(
+        "Exact split sizes instead of ratios, e.g. 4000,500,500.", valueName: "a,b,c"))
     var counts: String?
 
-    @Option(help: ArgumentHelp("Split names, one per size (default train,validation,test).", valueName: "names"))
+    @Option(
+      help: ArgumentHelp(
+        "Split names, one per size (default train,validation,test).", valueName: "names"))
     var names: String?
 
-    @Option(help: ArgumentHelp("Shuffle or hash seed; the same seed gives the same files.", valueName: "n"))
+    @Option(
+      help: ArgumentHelp(
+        "Shuffle or hash seed; the same seed gives the same files.", valueName: "n"))
     var seed: UInt64 = Splitter.defaultSeed
 
-    @Flag(help: "Place each example by a keyed hash of its content: adding examples never moves old ones; sizes are approximate.")
+    @Flag(
+      help:
+        "Place each example by a keyed hash of its content: adding examples never moves old ones; sizes are approximate."
+    )
     var stable = false
 
-    @Option(help: ArgumentHelp("Keep each value's share in every split: a JSON pointer (e.g. /label) or 'output' (the final answer).", valueName: "key"))
+    @Option(
+      help: ArgumentHelp(
+        "Keep each value's share in every split: a JSON pointer (e.g. /label) or 'output' (the final answer).",
+        valueName: "key"))
     var stratify: String?
 
-    @Option(help: ArgumentHelp("Keep records together: a JSON pointer (e.g. /metadata/conversation_id) or 'near-duplicates'.", valueName: "key"))
+    @Option(
+      help: ArgumentHelp(
+        "Keep records together: a JSON pointer (e.g. /metadata/conversation_id) or 'near-duplicates'.",
+        valueName: "key"))
     var group: String?
 
-    @Option(help: ArgumentHelp("Jaccard similarity for near duplicates (as in dedupe).", valueName: "J"))
+    @Option(
+      help: ArgumentHelp("Jaccard similarity for near duplicates (as in dedupe).", valueName: "J"))
     var threshold: Double = 0.8
 
-    @Flag(help: "Skip the check for near duplicates that cross splits (exact duplicates are still checked).")
+    @Flag(
+      help:
+        "Skip the check for near duplicates that cross splits (exact duplicates are still checked)."
+    )
     var noNearLeakCheck = false
 
-    @Flag(help: "Skip the SHA-256 of the input and of every split (the manifest then has null checksums); hashing is the slowest step.")
+    @Flag(
+      help:
+        "Skip the SHA-256 of the input and of every split (the manifest then has null checksums); hashing is the slowest step."
+    )
     var noChecksums = false
 
-    @Option(help: ArgumentHelp("Evaluation splits smaller than this are a finding.", valueName: "n"))
+    @Option(
+      help: ArgumentHelp("Evaluation splits smaller than this are a finding.", valueName: "n"))
     var minEval: Int = 50
 
     @Option(help: ArgumentHelp("Record format (default: detected).", valueName: "format"))
     var format: Format?
 
-    @Option(help: ArgumentHelp("Write records that fail validation, with their reason, to this JSONL file.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Write records that fail validation, with their reason, to this JSONL file.",
+        valueName: "path"))
     var rejects: String?
 
     @Flag(help: "Replace the split files and manifest in an existing, non-empty --out-dir.")
@@ -87,30 +118,42 @@ extension TunePrepCommand {
       }
       if let counts {
         let values = try parseList(counts, flag: "--counts") { Int($0) }
-        if values.contains(where: { $0 < 0 }) { throw ValidationError("--counts must not be negative, got '\(counts)'") }
-        if values.reduce(0, +) == 0 { throw ValidationError("--counts must add up to more than 0, got '\(counts)'") }
+        if values.contains(where: { $0 < 0 }) {
+          throw ValidationError("--counts must not be negative, got '\(counts)'")
+        }
+        if values.reduce(0, +) == 0 {
+          throw ValidationError("--counts must add up to more than 0, got '\(counts)'")
+        }
         options.sizes = .counts(values)
       } else if let ratios {
         let values = try parseList(ratios, flag: "--ratios") { Double($0) }
         if values.contains(where: { !$0.isFinite || $0 < 0 }) {
           throw ValidationError("--ratios must be non-negative numbers, got '\(ratios)'")
         }
-        if values.reduce(0, +) <= 0 { throw ValidationError("--ratios must add up to more than 0, got '\(ratios)'") }
+        if values.reduce(0, +) <= 0 {
+          throw ValidationError("--ratios must add up to more than 0, got '\(ratios)'")
+        }
         options.sizes = .ratios(values)
       }
       let count = options.sizes.count
       guard (2...8).contains(count) else {
-        throw ValidationError("split into 2 to 8 parts; --\(counts != nil ? "counts" : "ratios") gives \(count)")
+        throw ValidationError(
+          "split into 2 to 8 parts; --\(counts != nil ? "counts" : "ratios") gives \(count)")
       }
       if let names {
         let list = names.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
         guard list.count == count else {
           throw ValidationError("--names gives \(list.count) names for \(count) splits")
         }
-        for name in list where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == "manifest" {
-          throw ValidationError("--names: '\(name)' cannot name a split file (empty, contains '/', starts with '.', or is 'manifest')")
+        for name in list
+        where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == "manifest" {
+          throw ValidationError(
+            "--names: '\(name)' cannot name a split file (empty, contains '/', starts with '.', or is 'manifest')"
+          )
         }
-        guard Set(list).count == list.count else { throw ValidationError("--names has a name twice: '\(names)'") }
+        guard Set(list).count == list.count else {
+          throw ValidationError("--names has a name twice: '\(names)'")
+        }
         options.names = list
       } else {
         guard count <= 3 else { throw ValidationError("name \(count) splits with --names") }
@@ -124,7 +167,8 @@ extension TunePrepCommand {
         } else if let pointer = JSONPointer(stratify), !stratify.isEmpty {
           options.stratify = .pointer(pointer)
         } else {
-          throw ValidationError("--stratify takes a JSON pointer such as /label, or 'output', got '\(stratify)'")
+          throw ValidationError(
+            "--stratify takes a JSON pointer such as /label, or 'output', got '\(stratify)'")
         }
       }
       if let group {
@@ -133,7 +177,9 @@ extension TunePrepCommand {
         } else if let pointer = JSONPointer(group), !group.isEmpty {
           options.group = .pointer(pointer)
         } else {
-          throw ValidationError("--group takes a JSON pointer such as /metadata/conversation_id, or 'near-duplicates', got '\(group)'")
+          throw ValidationError(
+            "--group takes a JSON pointer such as /metadata/conversation_id, or 'near-duplicates', got '\(group)'"
+          )
         }
       }
       guard threshold > 0 && threshold <= 1 else {
@@ -142,9 +188,13 @@ extension TunePrepCommand {
       options.threshold = threshold
       options.nearLeakCheck = !noNearLeakCheck
       options.checksums = !noChecksums
-      guard minEval >= 0 else { throw ValidationError("--min-eval must be 0 or more, got \(minEval)") }
+      guard minEval >= 0 else {
+        throw ValidationError("--min-eval must be 0 or more, got \(minEval)")
+      }
       options.minEval = minEval
-      if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, got \(threads)") }
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be 1 or more, got \(threads)")
+      }
       options.threads = threads
       options.format = format
       options.toolVersion = TunePrepCommand.configuration.version
@@ -156,7 +206,8 @@ extension TunePrepCommand {
       for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
         let trimmed = String(piece.filter { $0 != " " })
         guard let value = parse(trimmed) else {
-          throw ValidationError("\(flag) takes comma-separated numbers such as 80,10,10; '\(trimmed)' is not one")
+          throw ValidationError(
+            "\(flag) takes comma-separated numbers such as 80,10,10; '\(trimmed)' is not one")
         }
         values.append(value)
       }

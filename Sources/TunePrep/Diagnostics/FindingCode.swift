@@ -126,6 +126,20 @@ extension FindingCode {
   static let leakNear = FindingCode(
     "leak.near", .warning, "the record nearly duplicates a record of an evaluation file given with --against")
 
+  // MARK: split.* — train/validation/test splits (tuneprep split)
+  static let splitEmpty = FindingCode(
+    "split.empty", .warning, "a split got no examples")
+  static let splitEvalSmall = FindingCode(
+    "split.eval-small", .warning, "an evaluation split is smaller than --min-eval (50 by default), so its scores are noisy")
+  static let splitTrainSmall = FindingCode(
+    "split.train-small", .warning, "the training split is below the usual 500–5000 examples (providers refuse fewer than 10)")
+  static let splitStratumTooSmall = FindingCode(
+    "split.stratum-too-small", .warning, "a stratum has too few examples to reach every split")
+  static let splitKeyMissing = FindingCode(
+    "split.key-missing", .warning, "records without a value at the --stratify or --group key")
+  static let splitCountsAdjusted = FindingCode(
+    "split.counts-adjusted", .warning, "--counts does not add up to the records that passed validation; the first split takes the difference")
+
   // MARK: count.*
   static let countEmptyFile = FindingCode(
     "count.empty-file", .error, "the file holds no records")
@@ -144,6 +158,7 @@ extension FindingCode {
     importXMLDTD, importNoRecords,
     tokensOverContext,
     dupExact, dupNear, leakExact, leakNear,
+    splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing, splitCountsAdjusted,
     countEmptyFile,
   ]
 

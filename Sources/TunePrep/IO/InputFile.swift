@@ -36,9 +36,16 @@ final class InputFile {
 
   /// Opens `name` for reading.
   /// - Throws: ``TunePrepError/cannotOpen(path:reason:)`` or ``TunePrepError/isDirectory(path:)``.
-  init(_ name: InputName) throws(TunePrepError) {
+  convenience init(_ name: InputName) throws(TunePrepError) {
+    try self.init(name, openingPath: name.path)
+  }
+
+  /// Opens `path` (standard input when nil) but names it `name` in findings and errors; for
+  /// a spooled copy of standard input that must still read as `<stdin>`.
+  /// - Throws: ``TunePrepError/cannotOpen(path:reason:)`` or ``TunePrepError/isDirectory(path:)``.
+  init(_ name: InputName, openingPath: String?) throws(TunePrepError) {
     self.name = name
-    guard let path = name.path else {
+    guard let path = openingPath else {
       fd = 0
       ownsDescriptor = false
       return

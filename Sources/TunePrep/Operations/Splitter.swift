@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// Splits one input into train, validation and test files: `tuneprep split`.
+///
+/// The first pass runs the shared scan (parse, decode, check) on every core and keeps 24 bytes
+/// per record (offset, length, line, a 64-bit hash of dedupe's exact-duplicate key), plus a
+/// stratum id or group key when asked. The plan is made on that state alone: exact duplicates,
+/// records sharing a `--group` key and near-duplicate clusters become one unit; units are
+/// shuffled with a seeded generator (``SplitRandom``) or placed by a keyed hash (`--stable`).
+/// The second pass copies every record byte for byte from the input to its split file, hashing
+/// the input and every output with SHA-256 for the manifest. Standard input is spooled to a
+/// temporary file first.
+public struct Splitter {
+  /// How big the splits are.
+  public enum Sizes: Sendable, Equatable {
+    /// Relative weights, e.g. 80,10,10 or 0.8,0.1,0.1.
+    case ratios([Double])
+    /// Exact record counts, e.g. 4000,500,500.
+    case counts([Int])
+
+    /// How many splits.
+    public var count: Int {
+      switch self {
+      case .ratios(let r): r.count
+      case .counts(let c): c.count
+      }
+    }
+
+    /// Integer weights (ratios scaled to millionths).
+    var weights: [Int] {
+      switch self {
+      case .ratios(let r): r.map { Int(($0 * 1_000_000).rounded()) }
+      case .counts(let c): c
+      }
+    }
+  }
+
+  /// What `--stratify` reads.
+  public enum StratumKey: Sendable, Equatable, CustomStringConvertible {
+    /// The final answer's text (for classification-style tasks whose answer is a label).
+    case output
+    /// A value of the record.
+    case pointer(JSONPointer)
+
+    /// The key as written on the command line.
+    public var description: String {
+      switch self {
+      case .output: "output"
+      case .pointer(let p): p.description
+      }
+    }
+  }
+
+  /// What `--group` keeps together.
+  public enum GroupKey: Sendable, Equatable, CustomStringConvertible {
+    /// Records whose value at the pointer is equal.
+    case pointer(JSONPointer)
+    /// Each near-duplicate cluster, found as `tuneprep dedupe --near` finds it.
+    case nearDuplicates
+
+    /// The key as written on the command line.
+    public var description: String {
+      switch self {
+      case .nearDuplicates: "near-duplicates"
+      case .pointer(let p): p.description
+      }
+    }
+  }
+
+  /// The seed used when none is given: fixed, so that two runs without `--seed` agree.
+  public static let defaultSeed: UInt64 = 20_240_917
+
+  /// What to split and how.
+  public struct Options: Sendable {
+    /// The input format, or nil to detect it.
+    public var format: Format?
+    /// Split sizes.
+    public var sizes: Sizes = .ratios([80, 10, 10])
+    /// Split names, one per size; files are `<name>.jsonl`.
+    public var names = ["train", "validation", "test"]
+    /// The shuffle or hash seed.
+    public var seed = Splitter.defaultSeed
+    /// Assign by keyed content hash instead of a shuffle.
+    public var stable = false
+    /// Stratify by this key.
+    public var stratify: StratumKey?
+    /// Keep groups together.
+    public var group: GroupKey?
+    /// Jaccard threshold for near duplicates (grouping and the leak check).
+    public var threshold = 0.8
+    /// Hash the input and every split with SHA-256 for the manifest.
+    ///
+    /// Hashing 2 bytes per input byte in plain Swift is the slowest step, so very large pools
+    /// may turn it off.
+    public var checksums = true
+    /// Look for near duplicates that cross splits when they are not grouped.
+    public var nearLeakCheck = true
+    /// Evaluation splits smaller than this are a finding.
+    public var minEval = 50
+    /// A first (training) split smaller than this is a finding (the 500–5000 guidance).
+    public var minTrain = 500
+    /// The tool version written into the manifest.
+    public var toolVersion = "unknown"
+    /// Worker threads (nil: one per core).
+    public var threads: Int?
+    /// Read and block sizes.
+    public var readSizes: ReadSizes = .standard
+
+    /// Creates default options.
+    public init() {}
+  }
+
+  /// Where the results go.
+  public struct Destination: Sendable {
+    /// The output folder (created when missing).
+    public var directory: String
+    /// Replace existing split files and manifest.
+    public var force = false
+    /// Where rejected records go with their reason (JSONL), if anywhere.
+    public var rejects: String?
+
+    /// Creates a destination.
+    public init(directory: String, force: Bool = false, rejects: String? = nil) {
+      self.directory = directory
+      self.force = force
+      self.rejects = rejects
+    }
+  }
+
+  let options: Options
+
+  /// Creates a splitter.
+  public init(options: Options) {
+    self.options = options
+  }
+
+  /// The files a run writes into `directory`: one per split, then `manifest.json`.
+  public func outputPaths(in directory: String) -> [String] {
+    options.names.map { joinPath(directory, "\($0).jsonl") } + [
+      joinPath(directory, "manifest.json")
+    ]
+  }
+
+  /// Splits `input` into `destination`.
+  /// - Parameters:
+  ///   - input: a file or standard input.
+  ///   - destination: the output folder and options.
+  ///   - reporter: receives every finding.
+  /// - Returns: the counts: one per split, then `rejected` (they add up to `read`).
+  /// - Throws: ``TunePrepError`` when the input cannot be read or an output written; nothing is
+  ///   left under a final name then.
+  public func run(
+    _ input: InputName, into destination: Destination, reporter: FindingReporter
+  ) throws(TunePrepError) -> RunSummary {
+    try refuseOverwritingInput(
+      input, directory: destination.directory, rejects: destination.rejects)
+    let outputs = try SplitOutputs.open(
+      paths: outputPaths(in: destination.directory), directory: destination.directory,
+      force: destination.force, rejects: destination.rejects)
+    var committed = false
+    defer { if !committed { outputs.discard() } }
+
+    let source = try SplitSource.open(input, keepRecordFile: needsNearDuplicates)
+    let scan = try SplitScan(options: options).run(source, reporter: reporter)
+    var plan = SplitPlan(scan: scan, options: options)
+    if needsNearDuplicates {
+      plan.nearPairs = try SplitNearDuplicates.pairs(
+        scan: scan, source: source, threshold: options.threshold,
+        threads: options.threads ?? RecordPipeline.defaultThreads)
+    }
+    let assignment = plan.assign(reporter: reporter, file: input.displayName)
+    let digests = try SplitWriter(options: options).write(
+      scan: scan, assignment: assignment, source: source, outputs: outputs)
+    SplitChecks(scan: scan, assignment: assignment, options: options, plan: plan)
+      .report(to: reporter, file: input.displayName, directory: destination.directory)
+
+    var summary = RunSummary(command: "split")
+    summary.files = 1
+    summary.read = scan.entries.count + scan.rejected.count
+    for (k, name) in options.names.enumerated() {
+      summary.counts.append((name, assignment.splitCounts[k]))
+    }
+    summary.counts.append(("rejected", scan.rejected.count))
+    let manifest = SplitManifest(
+      options: options, input: input, inputDigest: digests.input, inputBytes: digests.inputBytes,
+      records: summary.read, format: scan.format, assignment: assignment,
+      splitDigests: digests.splits,
+      rejected: scan.rejected.count, reporter: reporter)
+    outputs.manifest.write(manifest.json())
+    try outputs.commit()
+    committed = true
+    return summary
+  }
+
+  /// Refuses an output that would replace the input, since inputs are never modified.
+  ///
+  /// For example, splitting `splits/train.jsonl` into `splits` with `--force`.
+  private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?)
+    throws(TunePrepError)
+  {
+    guard let path = input.path, let real = resolvedPath(path) else { return }
+    let folder = resolvedPath(directory)
+    var targets = options.names.map { "\($0).jsonl" } + ["manifest.json"]
+    targets = folder.map { folder in targets.map { joinPath(folder, $0) } } ?? []
+    if let rejects, let resolved = resolvedPath(rejects) { targets.append(resolved) }
+    if targets.contains(real) {
+      throw .failed(
+        "\(path) is the input and would be overwritten by an output: choose another --out-dir or --rejects"
+      )
+    }
+  }
+
+  /// Whether near-duplicate pairs are needed (grouping by them, or the leak check).
+  var needsNearDuplicates: Bool {
+    options.group == .nearDuplicates || options.nearLeakCheck
+  }
+}
+
+/// The absolute path with symbolic links resolved, or nil when it does not exist.
+func resolvedPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
+}
+
+/// `directory/name`, without doubling a trailing slash.
+func joinPath(_ directory: String, _ name: String) -> String {
+  directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}

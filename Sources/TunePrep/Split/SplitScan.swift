@@ -1,0 +1,192 @@
+/// What `split` keeps of one record between its two passes: 24 bytes.
+struct SplitEntry {
+  /// Offset of the record's first byte in the (possibly spooled) input.
+  var offset: Int64
+  /// Bytes of the record, without CR and newline.
+  var length: UInt32
+  /// Line of the record in the input.
+  var line: UInt32
+  /// 64 bits of the hash of dedupe's exact-duplicate key (conversation, text normalization).
+  var key: UInt64
+}
+
+/// The first pass of `split`: the shared scan, keeping a ``SplitEntry`` per record and, when
+/// asked, a stratum id, a group key or a MinHash signature.
+struct SplitScan {
+  let options: Splitter.Options
+
+  /// What the first pass saw.
+  struct Result {
+    /// Records that passed validation, in input order.
+    var entries: [SplitEntry] = []
+    /// Records that failed validation, in input order.
+    var rejected: [SplitEntry] = []
+    /// Stratum id per entry (empty without `--stratify`).
+    var strata: [UInt32] = []
+    /// Stratum values by id, in order of first appearance.
+    var stratumNames: [String] = []
+    /// Group key per entry, odd when present and 0 when the record lacks it (empty without
+    /// `--group` by pointer).
+    var groupKeys: [UInt64] = []
+    /// Records without the `--stratify` or `--group` key, and the first one's line.
+    var missingKey = 0
+    var firstMissingLine = 0
+    /// ``MinHash/size`` bins per entry in dedupe's paged store (empty unless near duplicates
+    /// are needed).
+    let signatures = SignatureStore()
+    /// Whether each entry has a signature (an entry without words has none).
+    var signed: [Bool] = []
+    /// The input's format.
+    var format: Format?
+  }
+
+  /// Scans the input.
+  /// - Throws: ``TunePrepError`` when reading fails.
+  func run(_ source: SplitSource, reporter: FindingReporter) throws(TunePrepError) -> Result {
+    var result = Result()
+    var stratumIDs: [UInt64: UInt32] = [:]
+    let options = self.options
+    let near = options.group == .nearDuplicates || options.nearLeakCheck
+    let scan = FileScan(format: options.format, threads: options.threads, sizes: options.readSizes)
+    let outcome = try scan.run(source.firstPass, reporter: reporter) {
+      (record: borrowing CheckedRecord, block: inout SplitBlock) in
+      var entry = SplitEntry(
+        offset: Int64(record.position.byteOffset), length: UInt32(clamping: record.bytes.count),
+        line: UInt32(clamping: record.position.line), key: 0)
+      guard !record.hasError, record.example != nil || options.format == .json else {
+        block.rejected.append(entry)
+        return
+      }
+      if block.keyer == nil {
+        block.keyer = RecordKeyer(key: .conversation, normalization: .text, shingling: .standard)
+      }
+      let hash = block.keyer?.build(example: record.example, document: record.document).hash
+      entry.key = hash?.low ?? 0
+      block.entries.append(entry)
+      if let stratify = options.stratify {
+        block.addStratum(
+          stratify, example: record.example, document: record.document, line: entry.line)
+      }
+      if case .pointer(let pointer) = options.group {
+        block.addGroup(pointer, document: record.document, line: entry.line)
+      }
+      if near {
+        let start = block.signatures.count
+        block.signatures.append(contentsOf: repeatElement(0, count: MinHash.size))
+        let signed = block.signatures.withUnsafeMutableBufferPointer { all in
+          block.keyer?.signature(into: UnsafeMutableBufferPointer(rebasing: all[start...])) ?? false
+        }
+        block.signed.append(signed)
+      }
+    } consume: { (block: inout SplitBlock) throws(TunePrepError) in
+      if result.entries.isEmpty, let last = block.entries.last, last.offset > 0 {
+        // Size the table once from the first block's record density (with a margin), so it
+        // never doubles: doubling briefly holds the old and the new copy, twice the budget.
+        let perRecord =
+          Double(last.offset + Int64(last.length) + 1)
+          / Double(block.entries.count + block.rejected.count)
+        let estimate = Double(source.size) / max(perRecord, 1) * 1.15 + 1024
+        let capacity = Int(min(estimate, Double(Int32.max)))
+        result.entries.reserveCapacity(capacity)
+        if options.stratify != nil { result.strata.reserveCapacity(capacity) }
+        if case .pointer = options.group { result.groupKeys.reserveCapacity(capacity) }
+      }
+      result.entries.append(contentsOf: block.entries)
+      result.rejected.append(contentsOf: block.rejected)
+      for (hash, name) in block.names where stratumIDs[hash] == nil {
+        stratumIDs[hash] = UInt32(result.stratumNames.count)
+        result.stratumNames.append(name)
+      }
+      for hash in block.strata {
+        result.strata.append(stratumIDs[hash] ?? 0)
+      }
+      result.groupKeys.append(contentsOf: block.groupKeys)
+      if block.missingKey > 0 {
+        if result.missingKey == 0 { result.firstMissingLine = Int(block.firstMissingLine) }
+        result.missingKey += block.missingKey
+      }
+      result.signatures.append(block.signatures)
+      result.signed.append(contentsOf: block.signed)
+    }
+    result.format = outcome.format
+    return result
+  }
+}
+
+/// The per-block payload of split's first pass.
+struct SplitBlock: BlockPayload {
+  var entries: [SplitEntry] = []
+  var rejected: [SplitEntry] = []
+  /// Stratum value hash per entry, and each value's text the first time this block sees it.
+  var strata: [UInt64] = []
+  var names: [(UInt64, String)] = []
+  private var seen: Set<UInt64> = []
+  var groupKeys: [UInt64] = []
+  var missingKey = 0
+  var firstMissingLine: UInt32 = 0
+  var signatures: [UInt16] = []
+  var signed: [Bool] = []
+  var keyer: RecordKeyer?
+  private var scratch: [UInt8] = []
+
+  init() {}
+
+  /// Records the stratum of the entry just added.
+  mutating func addStratum(
+    _ key: Splitter.StratumKey, example: Example?, document: JSONDocument, line: UInt32
+  ) {
+    scratch.removeAll(keepingCapacity: true)
+    var found = false
+    switch key {
+    case .output:
+      if let content = example?.finalAnswer?.content {
+        content.append(in: document, to: &scratch)
+        found = true
+      }
+    case .pointer(let pointer):
+      if let node = pointer.resolve(in: document) {
+        appendValueText(node, document: document)
+        found = true
+      }
+    }
+    if !found {
+      noteMissing(line)
+      strata.append(0)
+      if seen.insert(0).inserted { names.append((0, "(missing)")) }
+      return
+    }
+    let hash = scratch.withUnsafeBytes { StableHash.hash128($0) }.low | 1
+    strata.append(hash)
+    if seen.insert(hash).inserted {
+      let text = scratch.first == 1 ? scratch.dropFirst() : scratch[...]
+      names.append((hash, String(decoding: text, as: UTF8.self)))
+    }
+  }
+
+  /// Records the group key of the entry just added.
+  mutating func addGroup(_ pointer: JSONPointer, document: JSONDocument, line: UInt32) {
+    guard let node = pointer.resolve(in: document), document.kind(node) != .null else {
+      noteMissing(line)
+      groupKeys.append(0)
+      return
+    }
+    scratch.removeAll(keepingCapacity: true)
+    appendValueText(node, document: document)
+    groupKeys.append(scratch.withUnsafeBytes { StableHash.hash128($0) }.low | 1)
+  }
+
+  /// A string's decoded text, or any other value's JSON source text.
+  private mutating func appendValueText(_ node: Int, document: JSONDocument) {
+    if document.kind(node) == .string {
+      document.appendString(node, to: &scratch)
+    } else {
+      scratch.append(UInt8(ascii: "\u{1}"))
+      scratch.append(contentsOf: document.bytes[document.sourceRange(node)])
+    }
+  }
+
+  private mutating func noteMissing(_ line: UInt32) {
+    if missingKey == 0 { firstMissingLine = line }
+    missingKey += 1
+  }
+}

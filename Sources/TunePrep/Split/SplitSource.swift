@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Musl)
+  internal import Musl
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// The input of `split`, readable twice: the file itself, or for standard input a spooled copy
+/// in `$TMPDIR` (unlinked as soon as it is open, so nothing is left behind).
+///
+/// Record offsets from the first pass are offsets into this file, and the second pass reads it
+/// again from the start.
+final class SplitSource {
+  /// The name in findings and the manifest.
+  let name: InputName
+  /// The reader for the first pass.
+  let firstPass: InputFile
+  /// The reader for the second pass.
+  let secondPass: InputFile
+  /// Random access for verifying near duplicates (only when asked for).
+  let records: RecordFile?
+  /// The file's size in bytes when it was opened (for sizing the record table).
+  let size: Int
+
+  private init(
+    name: InputName, firstPass: InputFile, secondPass: InputFile, records: RecordFile?, size: Int
+  ) {
+    self.name = name
+    self.size = size
+    self.firstPass = firstPass
+    self.secondPass = secondPass
+    self.records = records
+  }
+
+  /// Opens `name`, spooling standard input first.
+  /// - Parameters:
+  ///   - name: the input.
+  ///   - keepRecordFile: also open it for random access (near-duplicate verification).
+  /// - Throws: ``TunePrepError`` when it cannot be opened, is a JSON array file, or the spool
+  ///   cannot be written.
+  static func open(_ name: InputName, keepRecordFile: Bool) throws(TunePrepError) -> SplitSource {
+    if let path = name.path {
+      let first = try InputFile(name)
+      try refuseJSONArray(path)
+      let second = try InputFile(name)
+      let records = keepRecordFile ? try RecordFile.open(path: path) : nil
+      return SplitSource(
+        name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
+    }
+    let spool = try spoolStandardInput()
+    defer { unlink(spool) }
+    let first = try InputFile(name, openingPath: spool)
+    let second = try InputFile(name, openingPath: spool)
+    let records = keepRecordFile ? try RecordFile.open(path: spool) : nil
+    return SplitSource(
+      name: name, firstPass: first, secondPass: second, records: records, size: fileSize(spool))
+  }
+
+  /// A `.json` file holding one array is framed by elements, not lines, so offsets would not
+  /// point into the file and records could span lines: ask for JSONL instead.
+  private static func refuseJSONArray(_ path: String) throws(TunePrepError) {
+    guard path.lowercased().hasSuffix(".json") else { return }
+    let fd = openForReading(path)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    var head = [UInt8](repeating: 0, count: 4096)
+    let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard n > 0 else { return }
+    var k = 0
+    if n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF { k = 3 }
+    while k < n && isJSONWhitespace(head[k]) { k += 1 }
+    if k < n && head[k] == UInt8(ascii: "[") {
+      throw .failed(
+        "\(path) holds a JSON array; split reads JSONL (one record per line): convert it first, for example with `jq -c '.[]' \(path) > data.jsonl`"
+      )
+    }
+  }
+
+  /// Copies standard input to a new file in `$TMPDIR` (or /tmp) and returns its path.
+  private static func spoolStandardInput() throws(TunePrepError) -> String {
+    var directory = "/tmp"
+    if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
+    var template = Array((joinPath(directory, "tuneprep-split-stdin-XXXXXX")).utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1
+    }
+    if fd < 0 {
+      throw .writeFailed(
+        path: directory,
+        reason:
+          "cannot create a spool file for standard input (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
+      )
+    }
+    let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    defer { close(fd) }
+    let size = 1 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { buffer.deallocate() }
+    var total = 0
+    while true {
+      let n = read(0, buffer, size)
+      if n < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        unlink(path)
+        throw .readFailed(path: "<stdin>", byteOffset: total, reason: systemErrorMessage(code))
+      }
+      if n == 0 { break }
+      var done = 0
+      while done < n {
+        let w = write(fd, buffer + done, n - done)
+        if w < 0 {
+          if errno == EINTR { continue }
+          let code = errno
+          unlink(path)
+          throw .writeFailed(
+            path: path, reason: "spooling standard input: \(systemErrorMessage(code))")
+        }
+        done += w
+      }
+      total += n
+    }
+    return path
+  }
+}
+
+/// `open(2)` for reading, outside ``SplitSource`` whose `open(_:keepRecordFile:)` would shadow it.
+private func openForReading(_ path: String) -> Int32 {
+  open(path, O_RDONLY | O_CLOEXEC)
+}
+
+/// The size of the file at `path`, or 0 when it cannot be read.
+private func fileSize(_ path: String) -> Int {
+  var info = stat()
+  return stat(path, &info) == 0 ? Int(info.st_size) : 0
+}

@@ -1,0 +1,240 @@
+import ArgumentParser
+import TunePrep
+
+extension TunePrepCommand {
+  struct Split: TunePrepSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Split records into reproducible train, validation and test files.",
+      discussion: """
+        Writes DIR/<name>.jsonl per split, each record byte for byte as in the input, and \
+        DIR/manifest.json (options, seed, SHA-256 of the input and of every split, counts, \
+        findings). Records that fail validation are not split: they are reported, and written \
+        with their reason to --rejects. Exact duplicates always stay in one split. \
+        Sizes are exact by default (a seeded shuffle); --stable instead places each example by \
+        a keyed hash of its content, so a grown dataset keeps every old example where it was, \
+        at the price of sizes that only approximately match the ratios. \
+        Exit status: 0 clean, 1 findings at or above --fail-on, 2 cannot read or write, 64 usage.
+
+        Examples:
+          tuneprep split data.jsonl --out-dir splits
+          tuneprep split data.jsonl --out-dir splits --ratios 90,10 --seed 7
+          tuneprep split data.jsonl --out-dir splits --stratify /label
+          tuneprep split data.jsonl --out-dir splits --group near-duplicates
+        """)
+
+    @Argument(
+      help: ArgumentHelp("Input JSONL file ('-' or none: standard input).", valueName: "input"))
+    var input: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "The output folder (created if missing; must be empty unless --force).", valueName: "dir"))
+    var outDir: String
+
+    @Option(
+      help: ArgumentHelp(
+        "Relative split sizes, e.g. 80,10,10 or 0.9,0.1 (default 80,10,10).", valueName: "a,b,c"))
+    var ratios: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Exact split sizes instead of ratios, e.g. 4000,500,500.", valueName: "a,b,c"))
+    var counts: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Split names, one per size (default train,validation,test).", valueName: "names"))
+    var names: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Shuffle or hash seed; the same seed gives the same files.", valueName: "n"))
+    var seed: UInt64 = Splitter.defaultSeed
+
+    @Flag(
+      help:
+        "Place each example by a keyed hash of its content: adding examples never moves old ones; sizes are approximate."
+    )
+    var stable = false
+
+    @Option(
+      help: ArgumentHelp(
+        "Keep each value's share in every split: a JSON pointer (e.g. /label) or 'output' (the final answer).",
+        valueName: "key"))
+    var stratify: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Keep records together: a JSON pointer (e.g. /metadata/conversation_id) or 'near-duplicates'.",
+        valueName: "key"))
+    var group: String?
+
+    @Option(
+      help: ArgumentHelp("Jaccard similarity for near duplicates (as in dedupe).", valueName: "J"))
+    var threshold: Double = 0.8
+
+    @Flag(
+      help:
+        "Skip the check for near duplicates that cross splits (exact duplicates are still checked)."
+    )
+    var noNearLeakCheck = false
+
+    @Flag(
+      help:
+        "Skip the SHA-256 of the input and of every split (the manifest then has null checksums); hashing is the slowest step."
+    )
+    var noChecksums = false
+
+    @Option(
+      help: ArgumentHelp("Evaluation splits smaller than this are a finding.", valueName: "n"))
+    var minEval: Int = 50
+
+    @Option(help: ArgumentHelp("Record format (default: detected).", valueName: "format"))
+    var format: Format?
+
+    @Option(
+      help: ArgumentHelp(
+        "Write records that fail validation, with their reason, to this JSONL file.",
+        valueName: "path"))
+    var rejects: String?
+
+    @Flag(help: "Replace the split files and manifest in an existing, non-empty --out-dir.")
+    var force = false
+
+    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
+    var threads: Int?
+
+    @OptionGroup var reportOptions: ReportOptions
+
+    func validate() throws {
+      _ = try splitterOptions()
+    }
+
+    /// The library options these flags describe.
+    func splitterOptions() throws -> Splitter.Options {
+      var options = Splitter.Options()
+      if ratios != nil && counts != nil {
+        throw ValidationError("give --ratios or --counts, not both")
+      }
+      if let counts {
+        let values = try parseList(counts, flag: "--counts") { Int($0) }
+        if values.contains(where: { $0 < 0 }) {
+          throw ValidationError("--counts must not be negative, got '\(counts)'")
+        }
+        if values.reduce(0, +) == 0 {
+          throw ValidationError("--counts must add up to more than 0, got '\(counts)'")
+        }
+        options.sizes = .counts(values)
+      } else if let ratios {
+        let values = try parseList(ratios, flag: "--ratios") { Double($0) }
+        if values.contains(where: { !$0.isFinite || $0 < 0 }) {
+          throw ValidationError("--ratios must be non-negative numbers, got '\(ratios)'")
+        }
+        if values.reduce(0, +) <= 0 {
+          throw ValidationError("--ratios must add up to more than 0, got '\(ratios)'")
+        }
+        options.sizes = .ratios(values)
+      }
+      let count = options.sizes.count
+      guard (2...8).contains(count) else {
+        throw ValidationError(
+          "split into 2 to 8 parts; --\(counts != nil ? "counts" : "ratios") gives \(count)")
+      }
+      if let names {
+        let list = names.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+        guard list.count == count else {
+          throw ValidationError("--names gives \(list.count) names for \(count) splits")
+        }
+        for name in list
+        where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == "manifest" {
+          throw ValidationError(
+            "--names: '\(name)' cannot name a split file (empty, contains '/', starts with '.', or is 'manifest')"
+          )
+        }
+        guard Set(list).count == list.count else {
+          throw ValidationError("--names has a name twice: '\(names)'")
+        }
+        options.names = list
+      } else {
+        guard count <= 3 else { throw ValidationError("name \(count) splits with --names") }
+        options.names = Array(["train", "validation", "test"].prefix(count))
+      }
+      options.seed = seed
+      options.stable = stable
+      if let stratify {
+        if stratify == "output" {
+          options.stratify = .output
+        } else if let pointer = JSONPointer(stratify), !stratify.isEmpty {
+          options.stratify = .pointer(pointer)
+        } else {
+          throw ValidationError(
+            "--stratify takes a JSON pointer such as /label, or 'output', got '\(stratify)'")
+        }
+      }
+      if let group {
+        if group == "near-duplicates" {
+          options.group = .nearDuplicates
+        } else if let pointer = JSONPointer(group), !group.isEmpty {
+          options.group = .pointer(pointer)
+        } else {
+          throw ValidationError(
+            "--group takes a JSON pointer such as /metadata/conversation_id, or 'near-duplicates', got '\(group)'"
+          )
+        }
+      }
+      guard threshold > 0 && threshold <= 1 else {
+        throw ValidationError("--threshold must be above 0 and at most 1, got \(threshold)")
+      }
+      options.threshold = threshold
+      options.nearLeakCheck = !noNearLeakCheck
+      options.checksums = !noChecksums
+      guard minEval >= 0 else {
+        throw ValidationError("--min-eval must be 0 or more, got \(minEval)")
+      }
+      options.minEval = minEval
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be 1 or more, got \(threads)")
+      }
+      options.threads = threads
+      options.format = format
+      options.toolVersion = TunePrepCommand.configuration.version
+      return options
+    }
+
+    private func parseList<T>(_ text: String, flag: String, _ parse: (String) -> T?) throws -> [T] {
+      var values: [T] = []
+      for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
+        let trimmed = String(piece.filter { $0 != " " })
+        guard let value = parse(trimmed) else {
+          throw ValidationError(
+            "\(flag) takes comma-separated numbers such as 80,10,10; '\(trimmed)' is not one")
+        }
+        values.append(value)
+      }
+      return values
+    }
+
+    func execute() throws(TunePrepError) -> Bool {
+      let options: Splitter.Options
+      do {
+        options = try splitterOptions()
+      } catch {
+        throw .failed("\(error)")
+      }
+      let output = try reportOptions.openReportOutput()
+      let reporter = FindingReporter(
+        command: "split", options: reportOptions.reporterOptions(writingTo: output), output: output)
+      let destination = Splitter.Destination(directory: outDir, force: force, rejects: rejects)
+      let splitter = Splitter(options: options)
+      let summary = try splitter.run(InputName(input ?? "-"), into: destination, reporter: reporter)
+      let stderr = OutputStream.standardError()
+      stderr.write(
+        "tuneprep split: seed \(options.seed)\(options.stable ? " (--stable)" : ""); wrote "
+          + splitter.outputPaths(in: outDir).joined(separator: ", ") + "\n")
+      reporter.finish(summary, summaryOutput: stderr)
+      try output.commit()
+      try stderr.flush()
+      return reporter.shouldFail
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import Testing
+
+@testable import TunePrep
+
+/// The building blocks of `split` that must be exactly right: SHA-256, the PRNG, the rounding
+/// of sizes and JSON pointers.
+@Suite struct SplitUnitTests {
+  /// FIPS 180-4 / NIST example vectors, plus lengths around the padding boundary.
+  @Test(arguments: [
+    ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    (
+      "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+    ),
+    (
+      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+    ),
+  ])
+  func sha256Vectors(_ message: String, _ expected: String) {
+    #expect(SHA256.hex(Array(message.utf8)) == expected)
+  }
+
+  @Test func sha256MillionAs() {
+    var hasher = SHA256()
+    let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+    for _ in 0..<1000 { chunk.withUnsafeBytes { hasher.update($0) } }
+    #expect(
+      hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+
+  /// Feeding the same bytes in pieces of any size gives the same digest.
+  @Test(arguments: [1, 2, 3, 7, 55, 56, 63, 64, 65, 200])
+  func sha256Chunked(_ piece: Int) {
+    let message = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+    var hasher = SHA256()
+    var k = 0
+    while k < message.count {
+      let end = min(k + piece, message.count)
+      message[k..<end].withUnsafeBytes { hasher.update($0) }
+      k = end
+    }
+    #expect(hasher.finalizeHex() == SHA256.hex(message))
+    #expect(SHA256.hex(message) == SHA256.hex(message[...]))
+  }
+
+  /// xoshiro256** seeded by SplitMix64 is specified bit for bit: these values pin it, so a
+  /// change of algorithm (which would move every split) fails here.
+  @Test func prngIsPinned() {
+    var mixer = SplitMix64(state: 0)
+    // Reference values of SplitMix64 from seed 0 (Vigna's splitmix64.c).
+    #expect(mixer.next() == 0xE220_A839_7B1D_CDAF)
+    #expect(mixer.next() == 0x6E78_9E6A_A1B9_65F4)
+    var random = SplitRandom(seed: 42)
+    let first = (0..<3).map { _ in random.next() }
+    var again = SplitRandom(seed: 42)
+    #expect((0..<3).map { _ in again.next() } == first)
+    var other = SplitRandom(seed: 43)
+    #expect(other.next() != first[0])
+  }
+
+  @Test func boundedDrawsStayInRangeAndCoverIt() {
+    var random = SplitRandom(seed: 7)
+    var seen = Set<UInt64>()
+    for _ in 0..<1000 {
+      let v = random.below(10)
+      #expect(v < 10)
+      seen.insert(v)
+    }
+    #expect(seen.count == 10)
+  }
+
+  @Test func shuffleIsAPermutationAndSeeded() {
+    var a = Array(0..<100)
+    var b = Array(0..<100)
+    var ra = SplitRandom(seed: 1)
+    var rb = SplitRandom(seed: 1)
+    ra.shuffle(&a)
+    rb.shuffle(&b)
+    #expect(a == b)
+    #expect(a.sorted() == Array(0..<100))
+    #expect(a != Array(0..<100))
+  }
+
+  @Test(arguments: [
+    (10, [80, 10, 10], [8, 1, 1]),
+    (7, [80, 10, 10], [5, 1, 1]),
+    (1000, [80, 10, 10], [800, 100, 100]),
+    (3, [1, 1, 1], [1, 1, 1]),
+    (5, [1, 1, 1], [2, 2, 1]),
+    (99, [90, 10], [89, 10]),
+    (0, [80, 10, 10], [0, 0, 0]),
+    (4, [0, 1, 0], [0, 4, 0]),
+  ])
+  func largestRemainderAddsUp(_ total: Int, _ weights: [Int], _ expected: [Int]) {
+    let parts = largestRemainder(total, weights: weights)
+    #expect(parts == expected)
+    #expect(parts.reduce(0, +) == total)
+  }
+
+  @Test func pointersResolve() throws {
+    var parser = JSONParser()
+    var document = JSONDocument()
+    let text = #"{"a":{"b/c":[10,{"~k":"v"}]},"label":"pos","x\u0079":1}"#
+    let bytes = Array(text.utf8)
+    try bytes.withUnsafeBytes { try parser.parse($0, into: &document) }
+    let hit = try #require(JSONPointer("/a/b~1c/1/~0k").flatMap { $0.resolve(in: document) })
+    #expect(document.string(hit) == "v")
+    let label = try #require(JSONPointer("/label").flatMap { $0.resolve(in: document) })
+    #expect(document.string(label) == "pos")
+    #expect(JSONPointer("/xy")?.resolve(in: document) != nil)
+    #expect(JSONPointer("/a/b~1c/2")?.resolve(in: document) == nil)
+    #expect(JSONPointer("/a/b~1c/01")?.resolve(in: document) == nil)
+    #expect(JSONPointer("/missing")?.resolve(in: document) == nil)
+    #expect(JSONPointer("label") == nil)
+    #expect(JSONPointer("/a~2") == nil)
+  }
+}
+
+/// Stratified quotas: every stratum's row adds up to its size and every split's column to its
+/// target, and each cell is within one of its exact proportional share.
+@Suite struct SplitQuotaTests {
+  @Test(arguments: [
+    ([600, 300, 100, 2], [802, 100, 100]),
+    ([300, 150, 45, 3], [398, 50, 50]),
+    ([1, 1, 1, 1, 1, 1, 1], [5, 1, 1]),
+    ([997, 3], [900, 100]),
+    ([10, 20, 30, 40, 50], [120, 15, 15]),
+  ])
+  func quotasAddUpBothWays(_ records: [Int], _ total: [Int]) {
+    let quotas = SplitPlan.stratumQuotas(records, total)
+    let n = records.reduce(0, +)
+    for (s, row) in quotas.enumerated() {
+      #expect(row.reduce(0, +) == records[s])
+      for (k, cell) in row.enumerated() {
+        let exact = Double(records[s] * total[k]) / Double(n)
+        #expect(
+          abs(Double(cell) - exact) < 1.0 + 1e-9, "stratum \(s) split \(k): \(cell) vs \(exact)")
+      }
+    }
+    for k in total.indices {
+      #expect(quotas.reduce(0) { $0 + $1[k] } == total[k])
+    }
+  }
+}
+
+/// The leak checks report what crosses splits (and nothing else).
+@Suite struct SplitCheckTests {
+  func checks(keys: [UInt64], splits: [UInt8], near: [(UInt32, UInt32, Float)] = []) -> SplitChecks
+  {
+    var scan = SplitScan.Result()
+    scan.entries = keys.enumerated().map { i, key in
+      SplitEntry(offset: Int64(i * 10), length: 9, line: UInt32(i + 1), key: key)
+    }
+    let options = Splitter.Options()
+    var plan = SplitPlan(scan: scan, options: options)
+    plan.nearPairs = near
+    let assignment = SplitAssignment(splitOf: splits, splitCounts: [0, 0, 0], targets: [0, 0, 0])
+    return SplitChecks(scan: scan, assignment: assignment, options: options, plan: plan)
+  }
+
+  @Test func exactDuplicatesInTwoSplitsAreLeaks() {
+    let found = checks(keys: [7, 8, 7, 7], splits: [0, 1, 0, 2]).exactLeaks(file: "f")
+    #expect(found.map(\.code) == ["leak.exact"])
+    #expect(found.first?.location.line == 4)
+    #expect(found.first?.related.first?.line == 1)
+    #expect(checks(keys: [7, 8, 7], splits: [1, 0, 1]).exactLeaks(file: "f").isEmpty)
+  }
+
+  @Test func nearDuplicatesInTwoSplitsAreLeaks() {
+    let c = checks(keys: [1, 2, 3], splits: [0, 2, 0], near: [(0, 1, 0.9), (0, 2, 0.85)])
+    let found = c.nearLeaks(file: "f")
+    #expect(found.map(\.code) == ["leak.near"])
+    #expect(found.first?.location.line == 2)
+    #expect(found.first?.message.contains("Jaccard 0.9") == true)
+  }
+}

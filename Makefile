@@ -85,7 +85,7 @@ golden:
 	TUNEPREP_RECORD=1 $(SWIFT) test --filter TunePrepCLITests
 
 # Release-mode benchmarks on seeded corpora made by ../shared/tools/gen_corpus.py.
-bench: release
+bench: release vocab
 	bash Benchmarks/run.sh
 
 ci: test release

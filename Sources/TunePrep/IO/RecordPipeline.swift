@@ -178,6 +178,7 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
   private let slots: UnsafeMutablePointer<BlockOutcome<V.Result>?>
   private let slotReady: [DispatchSemaphore]
   private let group = DispatchGroup()
+  private var threads: [WorkerThread] = []
   private let flagLock = DispatchSemaphore(value: 1)
   private var cancelledFlag = false
   private(set) var readError: TunePrepError?
@@ -229,13 +230,22 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     return item
   }
 
-  /// Starts the reader and the workers; `first` (already read) is block 0.
+  /// Starts the reader and the workers on threads of their own; `first` (already read) is
+  /// block 0.
   func start(first: ByteBlock) {
     enqueue(0, first)
-    let queue = DispatchQueue.global()
-    queue.async(group: group) { self.readAll() }
+    spawn { self.readAll() }
     for worker in 0..<workerCount {
-      queue.async(group: group) { self.work(worker) }
+      spawn { self.work(worker) }
+    }
+  }
+
+  private func spawn(_ body: @escaping @Sendable () -> Void) {
+    if let thread = WorkerThread.start(body) {
+      threads.append(thread)
+    } else {
+      // No thread to be had: fall back to Dispatch, which still runs the task.
+      DispatchQueue.global().async(group: group, execute: body)
     }
   }
 
@@ -297,6 +307,7 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     cancelledFlag = true
     flagLock.signal()
     for _ in 0..<capacity { tickets.signal() }
+    for thread in threads { thread.join() }
     group.wait()
   }
 

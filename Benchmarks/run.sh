@@ -19,7 +19,7 @@ if [ ! -f "$corpus" ]; then
   echo "making $corpus (gen_corpus.py --n $N --seed 1 --format chat)" >&2
   python3 "$SHARED/tools/gen_corpus.py" --n "$N" --seed 1 --format chat --out "$corpus" >&2
 fi
-bytes=$(stat -c %s "$corpus")
+bytes=$(stat -L -c %s "$corpus")
 cat "$corpus" > /dev/null  # warm the page cache
 
 row() {  # name, then the command
@@ -40,9 +40,12 @@ echo "| command | seconds | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|"
 row "cat" cat "$corpus"
 row "wc -l" wc -l "$corpus"
-row "tuneprep validate (1 thread)" env TUNEPREP_THREADS=1 "$BIN" validate --max-findings 0 "$corpus"
+if command -v taskset > /dev/null; then
+  row "tuneprep validate, pinned to one core" taskset -c 0 "$BIN" validate --threads 1 --max-findings 0 "$corpus"
+  row "tuneprep validate --format json, one core" taskset -c 0 "$BIN" validate --format json --threads 1 --max-findings 0 "$corpus"
+fi
+row "tuneprep validate (1 worker thread)" "$BIN" validate --threads 1 --max-findings 0 "$corpus"
 row "tuneprep validate (2 threads)" "$BIN" validate --max-findings 0 --threads 2 "$corpus"
-row "tuneprep validate --format json (1 thread)" env TUNEPREP_THREADS=1 "$BIN" validate --format json --max-findings 0 "$corpus"
 if [ "${BENCH_ANCHORS:-1}" = 1 ]; then
   row "python json.loads per line" python3 Benchmarks/validate/anchors.py json "$corpus"
   if python3 -c "import orjson" 2>/dev/null; then

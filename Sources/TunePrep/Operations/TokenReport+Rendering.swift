@@ -3,7 +3,7 @@ extension TokenReport {
   /// total for several files) with the distribution per example and per role, then the
   /// training tokens over all epochs and the cost.
   public func textTable() -> String {
-    var s = "tokens: \(encoding), OpenAI chat convention"
+    var s = "tokens: \(encoding), " + (convention == "openai-chat" ? "OpenAI chat convention" : "\(convention) (rendered, special tokens included)")
     if let contextWindow { s += ", context window \(contextWindow)" }
     s += "\n"
     for file in files { s += block(file) }
@@ -57,7 +57,7 @@ extension TokenReport {
 
   /// The machine-readable summary, a JSON object (one line) for the report's summary.
   public func jsonObject() -> String {
-    var s = "{\"encoding\":\(encoding.jsonQuoted),\"convention\":\"openai-chat\""
+    var s = "{\"encoding\":\(encoding.jsonQuoted),\"convention\":\(convention.jsonQuoted)"
     s += ",\"context_window\":\(contextWindow.map(String.init) ?? "null")"
     s += ",\"files\":[" + files.map(Self.json).joined(separator: ",") + "]"
     s += ",\"total\":" + Self.json(total)

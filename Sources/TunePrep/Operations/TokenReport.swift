@@ -69,6 +69,8 @@ public struct TokenReport: Sendable, Equatable {
   public var epochSource: EpochSource
   /// Price per million training tokens, if given.
   public var pricePerMillion: Double?
+  /// How an example is counted: `openai-chat` (the message convention) or the chat template's name.
+  public var convention = "openai-chat"
 
   init(
     encoding: String, options: TokenStats.Options, files: [TokenFileStats], total: TokenFileStats
@@ -78,6 +80,7 @@ public struct TokenReport: Sendable, Equatable {
     self.files = files
     self.total = total
     self.pricePerMillion = options.pricePerMillion
+    if let template = options.template { convention = "\(template.name) template" }
     if let given = options.epochs {
       epochs = given
       epochSource = .given

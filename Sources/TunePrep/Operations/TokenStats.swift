@@ -23,6 +23,9 @@ public struct TokenStats {
     public var epochRule: EpochRule?
     /// Price in currency units per million training tokens.
     public var pricePerMillion: Double?
+    /// Count each example as rendered by this chat template (as `format --to text` writes it,
+    /// special tokens included) instead of by the OpenAI message convention.
+    public var template: ChatTemplate?
 
     /// Creates default options.
     public init() {}
@@ -54,6 +57,20 @@ public struct TokenStats {
     let contextWindow = options.contextWindow
     let writeLines = perRecord != nil
     let encodingName = tokenizer.name
+    let templateEncoder = options.template.map { FormatEncoder(target: .text($0), lossy: true) }
+    let tokenizer = self.tokenizer
+    /// Counts the `text` of the `{"text": ...}` record the template encoder wrote.
+    @Sendable func renderedTokens(_ block: inout TokenBlock) -> Int {
+      do throws(JSONSyntaxError) {
+        try block.parser.parse(block.rendered, into: &block.document)
+      } catch {
+        return 0
+      }
+      guard let text = block.document.member(block.document.root, "text") else { return 0 }
+      block.scratch.removeAll(keepingCapacity: true)
+      block.document.appendString(text, to: &block.scratch)
+      return block.scratch.withUnsafeBufferPointer { tokenizer.count(utf8: $0, allowSpecial: true) }
+    }
     var files: [TokenFileStats] = []
     var total = TokenTally()
     for input in inputs {
@@ -68,7 +85,27 @@ public struct TokenStats {
           block.tally.skipped += 1
           return
         }
-        let tokens = counter.count(example, in: record.document, scratch: &block.scratch)
+        var tokens = counter.count(example, in: record.document, scratch: &block.scratch)
+        if let encoder = templateEncoder {
+          // The example's total is the rendered text, counted with the template's special
+          // tokens as the special tokens they are; tool definitions are not part of it.
+          block.rendered.removeAll(keepingCapacity: true)
+          var dropped: [String] = []
+          do throws(FormatEncoder.Rejection) {
+            try encoder.encode(
+              example, source: record.format, document: record.document, into: &block.rendered,
+              dropped: &dropped)
+          } catch {
+            block.findings.append(
+              Finding(
+                error.code, at: record.position.recordLocation,
+                message: "\(error.message); the example was not counted with the template"))
+            block.tally.skipped += 1
+            return
+          }
+          tokens.total = renderedTokens(&block)
+          tokens.tools = 0
+        }
         block.tally.add(tokens, contextWindow: contextWindow)
         let over = contextWindow.map { tokens.total > $0 } ?? false
         if over, let window = contextWindow {
@@ -117,6 +154,10 @@ private func perRecordLine(line: Int, file: String, tokens: ExampleTokens, over:
 /// Per-block result of `tokens`: counts, over-context findings and per-record lines.
 struct TokenBlock: BlockPayload {
   var scratch: [UInt8] = []
+  /// With `--template`: the rendered record, and a parser to read its text back.
+  var rendered: [UInt8] = []
+  var parser = JSONParser()
+  var document = JSONDocument()
   var tally = TokenTally()
   var findings: [Finding] = []
   var lines: [UInt8] = []

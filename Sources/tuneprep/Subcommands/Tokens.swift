@@ -83,6 +83,12 @@ extension TunePrepCommand {
       help: "Write one JSON line per counted example to stdout: {\"line\": N, \"tokens\": T, ...}.")
     var perRecord = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Count each example as this chat template renders it (chatml, llama3, mistral, gemma, or a JSON template file), special tokens included, instead of by OpenAI's message convention.",
+        valueName: "name|path"))
+    var template: String?
+
     @OptionGroup var reportOptions: ReportOptions
 
     func validate() throws {
@@ -148,6 +154,12 @@ extension TunePrepCommand {
       options.epochs = epochs
       options.epochRule = provider
       options.pricePerMillion = pricePerMillion
+      if let template {
+        guard case .text(let loaded) = try outputFormat("text", template: template) else {
+          throw .failed("cannot load template \(template)")
+        }
+        options.template = loaded
+      }
       let output = try reportOptions.openReportOutput()
       let reporter = FindingReporter(
         command: "tokens", options: reportOptions.reporterOptions(writingTo: output), output: output

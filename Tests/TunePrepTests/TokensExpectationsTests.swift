@@ -130,8 +130,8 @@ import Testing
 
   @Test func defaultsAreInstallPrefixThenWorkingFolder() {
     let l = VocabularyLocator(
-      environment: [:], executablePath: "/usr/local/bin/tuneprep", currentDirectory: "/work/x")
-    #expect(l.directories == ["/usr/local/share/tuneprep/vocab", "/work/x/vocab"])
+      environment: [:], executablePath: "/usr/local/bin/tuneprep", currentDirectory: "/home/me/project")
+    #expect(l.directories == ["/usr/local/share/tuneprep/vocab", "/home/me/project/vocab"])
   }
 
   @Test func missingVocabularyNamesTheFetchCommand() throws {

@@ -43,6 +43,25 @@ struct ReportOptions: ParsableArguments {
     return options
   }
 
+  /// Runs a command's work with a reporter built from these flags: opens the report output,
+  /// writes the report's end and the summary line (stderr), commits the report, and tells
+  /// whether the findings reached `--fail-on`.
+  /// - Parameters:
+  ///   - command: the command name for the summary.
+  ///   - body: the work; returns the run's counts.
+  func run(
+    command: String, _ body: (FindingReporter) throws(TunePrepError) -> RunSummary
+  ) throws(TunePrepError) -> Bool {
+    let report = try openReportOutput()
+    let reporter = FindingReporter(command: command, options: reporterOptions(writingTo: report), output: report)
+    let summary = try body(reporter)
+    let stderr = OutputStream.standardError()
+    reporter.finish(summary, summaryOutput: stderr)
+    try report.commit()
+    try stderr.flush()
+    return reporter.shouldFail
+  }
+
   /// Opens where the report goes: stderr, stdout or a file.
   func openReportOutput() throws(TunePrepError) -> OutputStream {
     guard let reportFile else { return .standardError() }

@@ -111,20 +111,15 @@ extension TunePrepCommand {
       }
       if let roleMap { options.roleMap = (try? RoleMap(parsing: roleMap)) ?? RoleMap() }
       options.threads = threads
-      let report = try reportOptions.openReportOutput()
-      let reporter = FindingReporter(
-        command: "format", options: reportOptions.reporterOptions(writingTo: report), output: report)
-      let out = try OutputStream.file(output)
-      let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
-      let summary = try Formatter(options: options).run(
-        InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
-      try out.commit()
-      try rejectsOut?.commit()
-      let stderr = OutputStream.standardError()
-      reporter.finish(summary, summaryOutput: stderr)
-      try report.commit()
-      try stderr.flush()
-      return reporter.shouldFail
+      return try reportOptions.run(command: "format") { (reporter) throws(TunePrepError) in
+        let out = try OutputStream.file(output)
+        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+        let summary = try Formatter(options: options).run(
+          InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
+        try out.commit()
+        try rejectsOut?.commit()
+        return summary
+      }
     }
   }
 }

@@ -136,20 +136,15 @@ extension TunePrepCommand {
       options.to = try outputFormat(to, template: template)
       options.lossy = lossy
       options.threads = threads
-      let report = try reportOptions.openReportOutput()
-      let reporter = FindingReporter(
-        command: "import", options: reportOptions.reporterOptions(writingTo: report), output: report)
-      let out = try OutputStream.file(outputFile)
-      let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
-      let summary = try Importer(options: options).run(
-        InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
-      try out.commit()
-      try rejectsOut?.commit()
-      let stderr = OutputStream.standardError()
-      reporter.finish(summary, summaryOutput: stderr)
-      try report.commit()
-      try stderr.flush()
-      return reporter.shouldFail
+      return try reportOptions.run(command: "import") { (reporter) throws(TunePrepError) in
+        let out = try OutputStream.file(outputFile)
+        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+        let summary = try Importer(options: options).run(
+          InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
+        try out.commit()
+        try rejectsOut?.commit()
+        return summary
+      }
     }
   }
 }

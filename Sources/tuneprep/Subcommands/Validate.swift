@@ -69,15 +69,9 @@ extension TunePrepCommand {
       options.format = format
       options.schemas = try schemaOptions.compile(schema: schema, outputSchema: outputSchema)
       options.threads = input.threads
-      let output = try reportOptions.openReportOutput()
-      let reporter = FindingReporter(
-        command: "validate", options: reportOptions.reporterOptions(writingTo: output), output: output)
-      let summary = try Validator(options: options).run(input.names, reporter: reporter)
-      let stderr = OutputStream.standardError()
-      reporter.finish(summary, summaryOutput: stderr)
-      try output.commit()
-      try stderr.flush()
-      return reporter.shouldFail
+      return try reportOptions.run(command: "validate") { (reporter) throws(TunePrepError) in
+        try Validator(options: options).run(input.names, reporter: reporter)
+      }
     }
   }
 }

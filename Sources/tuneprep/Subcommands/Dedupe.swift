@@ -151,22 +151,16 @@ extension TunePrepCommand {
       let clustersOutput = try clusters.map { (path) throws(TunePrepError) in
         try OutputStream.file(path)
       }
-      let report = try reportOptions.openReportOutput()
-      let reporter = FindingReporter(
-        command: "dedupe", options: reportOptions.reporterOptions(writingTo: report), output: report
-      )
-      let summary = try Deduplicator(options: options).run(
-        InputName(input ?? "-"),
-        outputs: .init(kept: kept, rejects: rejectsOutput, clusters: clustersOutput),
-        reporter: reporter)
-      try kept?.commit()
-      try rejectsOutput?.commit()
-      try clustersOutput?.commit()
-      let stderr = OutputStream.standardError()
-      reporter.finish(summary, summaryOutput: stderr)
-      try report.commit()
-      try stderr.flush()
-      return reporter.shouldFail
+      return try reportOptions.run(command: "dedupe") { (reporter) throws(TunePrepError) in
+        let summary = try Deduplicator(options: options).run(
+          InputName(input ?? "-"),
+          outputs: .init(kept: kept, rejects: rejectsOutput, clusters: clustersOutput),
+          reporter: reporter)
+        try kept?.commit()
+        try rejectsOutput?.commit()
+        try clustersOutput?.commit()
+        return summary
+      }
     }
   }
 }

@@ -322,44 +322,22 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
   }
 
   private func visitLines(_ block: ByteBlock, visitor: inout V, outcome: inout BlockOutcome<V.Result>) {
-    let bytes = block.bytes
-    let n = bytes.count
-    var start = 0
-    var line = block.firstLine
-    while start < n {
-      var end = n
-      if let base = bytes.baseAddress, let hit = memchr(base + start, 0x0A, n - start) {
-        end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    block.forEachLine(file: file) { line in
+      if line.hadCRLF {
+        if outcome.crlfLines == 0 { outcome.firstCRLFLine = line.position.line }
+        outcome.crlfLines += 1
       }
-      var contentEnd = end
-      if contentEnd > start && bytes[contentEnd - 1] == 0x0D {
-        contentEnd -= 1
-        if end < n {
-          if outcome.crlfLines == 0 { outcome.firstCRLFLine = line }
-          outcome.crlfLines += 1
-        }
-      }
-      let record = UnsafeBufferPointer(rebasing: bytes[start..<contentEnd])
-      let position = RecordPosition(file: file, line: line, column: 1, byteOffset: block.byteOffset + start)
-      if isBlank(record) {
+      if line.isBlank {
         outcome.result.findings.append(
           Finding(
-            .jsonBlankLine, at: position.recordLocation,
+            .jsonBlankLine, at: line.position.recordLocation,
             message: "blank line: remove it (JSONL has one record per line and no empty lines)"))
       } else {
         outcome.records += 1
-        visitor.visit(record, at: position, into: &outcome.result)
+        visitor.visit(line.bytes, at: line.position, into: &outcome.result)
       }
-      start = end + 1
-      line += 1
+      return true
     }
-  }
-
-  private func isBlank(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
-    for b in record where b != 0x20 && b != 0x09 && b != 0x0D {
-      return false
-    }
-    return true
   }
 }
 

@@ -24,7 +24,7 @@ enum Convert {
     var probe = JSONDocument()
     let format = from ?? ((try? parser.parse(line, into: &probe)).flatMap { Format.detect(probe) })
     var checker = RecordChecker(fileFormat: format, detected: false, formatLocation: nil)
-    checker.decoder.roleMap = roleMap
+    checker.roleMap = roleMap
     var findings: [Finding] = []
     let position = RecordPosition(file: "t", line: 1, column: 1, byteOffset: 0)
     let (example, hasError) = line.withUnsafeBufferPointer { checker.check($0, at: position, findings: &findings) }

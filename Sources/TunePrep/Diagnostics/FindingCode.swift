@@ -55,7 +55,8 @@ extension FindingCode {
     "schema.empty", .error, "an array the format needs to be non-empty is empty")
 
   static let schemaInvalid = FindingCode(
-    "schema.invalid", .error, "the record does not conform to the JSON Schema given with --schema")
+    "schema.invalid", .error,
+    "the record does not conform to the JSON Schema given with --schema, or to a rule of its format's schema that has no more specific code")
   static let schemaOutput = FindingCode(
     "schema.output", .error, "the final answer does not conform to the --output-schema")
   static let schemaOutputNotJSON = FindingCode(

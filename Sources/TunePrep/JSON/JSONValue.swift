@@ -49,6 +49,21 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     return members.last(where: { $0.key == key })?.value
   }
 
+  /// A copy with `values` appended to the array at `path` (object keys from this value down),
+  /// or nil when there is no array there.
+  public func appending(_ values: [JSONValue], toArrayAt path: ArraySlice<String>) -> JSONValue? {
+    guard let key = path.first else {
+      guard case .array(let items) = self else { return nil }
+      return .array(items + values)
+    }
+    guard case .object(var members) = self,
+      let index = members.lastIndex(where: { $0.key == key }),
+      let changed = members[index].value.appending(values, toArrayAt: path.dropFirst())
+    else { return nil }
+    members[index].value = changed
+    return .object(members)
+  }
+
   /// The string, if this is one.
   public var stringValue: String? {
     if case .string(let s) = self { return s }

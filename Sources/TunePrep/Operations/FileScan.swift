@@ -71,7 +71,7 @@ struct FileScan {
         }
         outcome.format = fileFormat
         var checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
-        checker.decoder.roleMap = roleMap
+        checker.roleMap = roleMap
         checker.schemas = schemas
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
       },

@@ -13,6 +13,21 @@ struct RecordChecker {
   var decoder = FormatDecoder()
   /// User schemas, checked after the format's own rules.
   var schemas = RecordSchemas()
+  /// The built-in formats' schemas, which judge each record's structure.
+  var structure = FormatSchemas.builtin {
+    didSet { formatSchema = nil }
+  }
+  /// Extra sharegpt speaker names (`--role-map`): the decoder maps them, and sharegpt's
+  /// schema accepts them.
+  var roleMap = RoleMap() {
+    didSet {
+      decoder.roleMap = roleMap
+      structure = .builtin(allowing: roleMap)
+    }
+  }
+  private var judge = StructureJudge()
+  /// The schema of the last format judged, so the shared table is looked up once per run.
+  private var formatSchema: (format: Format, schema: CompiledSchema?)?
   private var schemaErrors: [SchemaError] = []
   private var answerParser = JSONParser()
   private var answerDocument = JSONDocument()
@@ -55,6 +70,10 @@ struct RecordChecker {
     if let format = fileFormat, format != .json {
       let before = context.findings.count
       example = decoder.decode(format, &context)
+      if formatSchema?.format != format { formatSchema = (format, structure.schema(for: format)) }
+      if let schema = formatSchema?.schema {
+        judge.judge(schema, format: format, from: before, decoded: example != nil, &context, limit: schemas.errorLimit)
+      }
       // A record of another format always fails the file's format, so detection runs only
       // then; its findings are replaced by one `format.mixed`.
       if detected, context.findings[before...].contains(where: { $0.severity == .error }),

@@ -68,30 +68,28 @@ struct FormatDecoder {
     example.turns.reserveCapacity(c.document.count(messages))
     var isFirst = true
     for m in c.document.elements(messages) {
-      if let turn = decodeOpenAIMessage(m, &c) {
-        // A leading system message becomes the example's system prompt.
-        if isFirst && turn.role == .system {
-          example.system = turn.content
-        } else {
-          example.turns.append(turn)
-        }
+      // A leading system message becomes the example's system prompt.
+      if decodeOpenAIMessage(m, &c, into: &example.turns), isFirst, example.turns[0].role == .system {
+        example.system = example.turns.removeLast().content
       }
       isFirst = false
     }
     return example
   }
 
-  /// Decodes one OpenAI chat message (shared by chat and preference records).
-  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext) -> Turn? {
-    guard c.expect(m, .object, "a message") else { return nil }
+  /// Decodes one OpenAI chat message (shared by chat and preference records) and appends it
+  /// to `turns`.
+  /// - Returns: whether a turn was appended (false when the message is unusable).
+  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into turns: inout [Turn]) -> Bool {
+    guard c.expect(m, .object, "a message") else { return false }
     let d = c.document
     let slots = d.slots(m, Self.messageKeys)
     if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
-      return nil
+      return false
     }
-    guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
+    guard c.expect(roleNode, .string, "the message \"role\"") else { return false }
     let role: Role
     if d.stringEquals(roleNode, "user") {
       role = .user
@@ -107,15 +105,19 @@ struct FormatDecoder {
       c.report(
         .schemaEnum, at: roleNode,
         "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)")
-      return nil
+      return false
     }
-    var turn = Turn(role: role, content: nil, node: m)
+    // Filled in place in `turns`: building a local turn and appending it costs a copy.
+    turns.append(Turn(role: role, content: nil, node: m))
+    let t = turns.count - 1
+    var hasToolCalls = false
     let content = slots[1]
-    turn.content = decodeContent(content, owner: m, &c, turn: &turn)
-    if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
+    let text = decodeContent(content, owner: m, &c, turn: &turns[t])
+    turns[t].content = text
+    if let name = c.stringValue(slots[2], "the message \"name\"") { turns[t].name = .node(name) }
     if let weight = slots[3] {
       if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
-        turn.weight = Int(value)
+        turns[t].weight = Int(value)
         if role != .assistant {
           c.report(.schemaUnknownKey, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
         }
@@ -129,13 +131,16 @@ struct FormatDecoder {
       }
       if c.expect(calls, .array, "\"tool_calls\"") {
         for call in d.elements(calls) {
-          if let decoded = decodeToolCall(call, &c) { turn.toolCalls.append(decoded) }
+          if let decoded = decodeToolCall(call, &c) {
+            turns[t].toolCalls.append(decoded)
+            hasToolCalls = true
+          }
         }
       }
     }
-    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turn.toolCallID = .node(id) }
+    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turns[t].toolCallID = .node(id) }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
-    if turn.content == nil && contentIsNull && turn.toolCalls.isEmpty && !turn.hasNonTextContent
+    if text == nil && contentIsNull && !hasToolCalls && !turns[t].hasNonTextContent
       && slots[6] == nil
     {
       if content == nil {
@@ -143,12 +148,12 @@ struct FormatDecoder {
       } else {
         c.report(.formatEmptyContent, at: content, "the \(role.name) message has null content and no tool calls")
       }
-    } else if let text = turn.content, turn.toolCalls.isEmpty, let content, d.kind(content) == .string,
+    } else if let text, !hasToolCalls, let content, d.kind(content) == .string,
       text.isBlank(in: d)
     {
       c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
     }
-    return turn
+    return true
   }
 
   /// Content as a string, or an array of parts whose text parts are joined.
@@ -301,7 +306,7 @@ struct FormatDecoder {
         }
         var turns: [Turn] = []
         for m in d.elements(messages) {
-          if let turn = decodeOpenAIMessage(m, &c) { turns.append(turn) }
+          _ = decodeOpenAIMessage(m, &c, into: &turns)
         }
         if let first = turns.first, first.role == .system {
           example.system = first.content
@@ -333,11 +338,10 @@ struct FormatDecoder {
     }
     var turns: [Turn] = []
     for m in d.elements(output) {
-      guard let turn = decodeOpenAIMessage(m, &c) else { continue }
-      if turn.role != .assistant {
+      guard decodeOpenAIMessage(m, &c, into: &turns) else { continue }
+      if turns[turns.count - 1].role != .assistant {
         c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
       }
-      turns.append(turn)
     }
     return turns
   }

@@ -36,15 +36,20 @@ struct FlatEvaluator {
 
   @inline(__always) func next(_ i: Int) -> Int { Int(nodes[i].end) }
 
-  /// The little-endian, zero-padded first eight bytes of `length` bytes at `start`.
-  @inline(__always) func prefix(_ start: Int, _ length: Int) -> UInt64 {
+  /// The eight bytes at `start`, little-endian; past the end of the tape's bytes they read as
+  /// zero. Compared under a ``FlatString/mask``, so bytes beyond the string do not matter.
+  @inline(__always) func word(at start: Int) -> UInt64 {
     if start &+ 8 <= bytes.count, let base = bytes.baseAddress {
-      let word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
-      return length >= 8 ? word : word & ((1 &<< UInt64(length &* 8)) &- 1)
+      return UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
     }
+    return wordNearEnd(start)
+  }
+
+  /// ``word(at:)`` within eight bytes of the end (rare: out of line).
+  @inline(never) func wordNearEnd(_ start: Int) -> UInt64 {
     var value: UInt64 = 0
     var j = 0
-    while j < length && j < 8 {
+    while start &+ j < bytes.count && j < 8 {
       value |= UInt64(bytes[start &+ j]) &<< UInt64(j &* 8)
       j &+= 1
     }
@@ -69,11 +74,11 @@ struct FlatEvaluator {
     if n.flags & 1 != 0 { return findDecoded(i, first, count) }
     let start = Int(n.start)
     let length = Int(n.length)
-    let p = prefix(start, length)
+    let w = word(at: start)
     var j = 0
     while j < count {
       let s = strings[first &+ j]
-      if Int(s.length) == length && s.prefix == p && (length <= 8 || tailEquals(s, start, length)) {
+      if Int(s.length) == length && w & s.mask == s.prefix && (length <= 8 || tailEquals(s, start, length)) {
         return j
       }
       j &+= 1

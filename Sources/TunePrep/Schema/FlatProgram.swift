@@ -49,6 +49,10 @@ struct FlatString {
   var start: Int32
   var length: Int32
   var prefix: UInt64
+  /// Ones over the bytes `prefix` holds: a tape string of the same length matches the prefix
+  /// when its first eight bytes, masked, equal it (the mask is precomputed so a lookup does
+  /// no shifting per candidate).
+  var mask: UInt64
 }
 
 /// A `properties`/`additionalProperties` table.
@@ -152,7 +156,9 @@ struct FlatBuilder {
 
   mutating func string(_ bytes: [UInt8]) -> Int32 {
     strings.append(
-      FlatString(start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes)))
+      FlatString(
+        start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes),
+        mask: bytes.count >= 8 ? UInt64.max : (1 << UInt64(bytes.count * 8)) - 1))
     arena.append(contentsOf: bytes)
     return Int32(strings.count - 1)
   }

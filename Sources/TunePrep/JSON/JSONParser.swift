@@ -379,15 +379,31 @@ private struct Scanner {
     let base = UnsafeRawPointer(baseAddress)
     let quoteV = SIMD16<UInt8>(repeating: quoteByte)
     let slashV = SIMD16<UInt8>(repeating: backslashByte)
-    let controlV = SIMD16<UInt8>(repeating: 0x1F)
-    let highV = SIMD16<UInt8>(repeating: 0x7F)
+    // Bytes 0x20...0x7F plus 0x60 wrap to 0x80...0xDF, which read as Int8 are -128...-33;
+    // every other byte (controls, non-ASCII) lands above -33. One add and one signed compare
+    // classify both.
+    let shiftV = SIMD16<UInt8>(repeating: 0x60)
+    let plainTopV = SIMD16<Int8>(repeating: -33)
     // Find the next quote, backslash, control or non-ASCII byte 16 bytes at a time: the lane
     // bits of the comparison give its offset directly, so plain text never goes byte by byte.
     var i = pos
     while true {
+      // Plain text in bulk: 32 bytes per step while nothing special is in sight.
+      while i &+ 32 <= n {
+        let v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+        let v1 = base.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
+        let special =
+          (v0 .== quoteV) .| (v0 .== slashV)
+          .| (unsafeBitCast(v0 &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
+          .| (v1 .== quoteV) .| (v1 .== slashV)
+          .| (unsafeBitCast(v1 &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
+        if anyLane(special) { break }
+        i &+= 32
+      }
       if i &+ 16 <= n {
         let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-        let special = (v .== quoteV) .| (v .== slashV) .| (v .<= controlV) .| (v .> highV)
+        let special =
+          (v .== quoteV) .| (v .== slashV) .| (unsafeBitCast(v &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
         let lanes = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: special)
         let halves = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
         if halves[0] | halves[1] == 0 {

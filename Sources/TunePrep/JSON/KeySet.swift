@@ -4,21 +4,54 @@
 /// far cheaper than one linear `member(_:_:)` search per key, and needs no allocation.
 struct KeySet: Sendable {
   let names: [StaticString]
-  private let keys: [[UInt8]]
+  /// One trivial entry per key, so a lookup touches no reference-counted storage per candidate.
+  private struct Entry {
+    var length: Int
+    var start: Int
+    /// The first (up to) eight bytes, little-endian, zero padded, and the mask over them.
+    var prefix: UInt64
+    var mask: UInt64
+  }
+  private let entries: [Entry]
+  /// The keys' bytes, end to end (for keys longer than eight bytes).
+  private let arena: [UInt8]
 
   init(_ names: [StaticString]) {
     precondition(names.count <= 16, "a KeySet holds at most 16 keys")
     self.names = names
-    self.keys = names.map { name in
-      Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    var entries: [Entry] = []
+    var arena: [UInt8] = []
+    for name in names {
+      let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+      var prefix: UInt64 = 0
+      for (j, b) in bytes.prefix(8).enumerated() { prefix |= UInt64(b) << UInt64(j * 8) }
+      let mask: UInt64 = bytes.count >= 8 ? .max : (1 << UInt64(bytes.count * 8)) - 1
+      entries.append(Entry(length: bytes.count, start: arena.count, prefix: prefix, mask: mask))
+      arena += bytes
     }
+    self.entries = entries
+    self.arena = arena
   }
 
-  /// The index of the key equal to the raw bytes `raw`, or nil.
+  /// The index of the key equal to the `count` raw bytes at `start` of `p`, or nil.
   @inline(__always)
-  func index(of raw: UnsafeBufferPointer<UInt8>) -> Int? {
-    for (i, key) in keys.enumerated() where key.count == raw.count {
-      if key.withUnsafeBufferPointer({ memoryEqual($0, raw) }) { return i }
+  func index(in p: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Int? {
+    var word: UInt64 = 0
+    if start &+ 8 <= p.count, let base = p.baseAddress {
+      word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+    } else {
+      var j = 0
+      while j < 8 && start &+ j < p.count {
+        word |= UInt64(p[start &+ j]) &<< UInt64(j &* 8)
+        j &+= 1
+      }
+    }
+    for i in entries.indices {
+      let e = entries[i]
+      guard e.length == count, word & e.mask == e.prefix else { continue }
+      var j = 8
+      while j < count && arena[e.start &+ j] == p[start &+ j] { j &+= 1 }
+      if j >= count { return i }
     }
     return nil
   }
@@ -50,8 +83,8 @@ extension JSONDocument {
       var k = object + 1
       let end = next(object)
       while k < end {
-        let raw = UnsafeBufferPointer(rebasing: p[rawRange(k)])
-        if !hasEscapes(k), let i = keys.index(of: raw) {
+        let range = rawRange(k)
+        if !hasEscapes(k), let i = keys.index(in: p, start: range.lowerBound, count: range.count) {
           slots.set(i, k + 1)
         } else if hasEscapes(k), let i = keys.names.firstIndex(where: { $0.description == string(k) }) {
           slots.set(i, k + 1)
@@ -65,13 +98,3 @@ extension JSONDocument {
   }
 }
 
-@inline(__always)
-private func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-  guard a.count == b.count else { return false }
-  var i = 0
-  while i < a.count {
-    if a[i] != b[i] { return false }
-    i += 1
-  }
-  return true
-}

@@ -5,8 +5,13 @@ internal import Dispatch
 /// reason, and hashes the input and every split file with SHA-256, the hashes on all cores.
 struct SplitWriter {
   let options: Splitter.Options
-  /// Bytes read per chunk.
-  var chunkSize = 8 << 20
+  /// Bytes read per chunk: twice the first pass's block size (8 MiB by default).
+  var chunkSize: Int
+
+  init(options: Splitter.Options) {
+    self.options = options
+    chunkSize = max(1, options.readSizes.blockSize * 2)
+  }
 
   /// The manifest's checksums.
   struct Digests {
@@ -63,8 +68,10 @@ struct SplitWriter {
           )
         }
         drain()
-        // Keep only what is still needed: from the record's start.
-        let keep = max(0, Int(offset - bufferStart))
+        // Keep only what is still needed: from the record's start. The record may start
+        // past the bytes read so far (when a read ended just before its newline or a blank
+        // line): then drop them all and read on.
+        let keep = min(buffer.count, max(0, Int(offset - bufferStart)))
         if keep > 0 {
           let remaining = buffer.count - keep
           if remaining > 0 {

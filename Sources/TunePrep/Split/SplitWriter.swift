@@ -197,13 +197,13 @@ private final class SplitDrain: @unchecked Sendable {
 /// One SHA-256 per lane in manually managed storage, so parallel iterations can each update
 /// their own lane without touching a shared array.
 private final class HashLanes: @unchecked Sendable {
-  private let lanes: UnsafeMutablePointer<SHA256>
+  private let lanes: UnsafeMutablePointer<SHA256Stream>
   private let count: Int
 
   init(count: Int) {
     self.count = count
     lanes = .allocate(capacity: count)
-    lanes.initialize(repeating: SHA256(), count: count)
+    lanes.initialize(repeating: SHA256Stream(), count: count)
   }
 
   deinit {

@@ -176,3 +176,25 @@ import Testing
     #expect(found.first?.message.contains("Jaccard 0.9") == true)
   }
 }
+
+/// The bucket sort behind split's grouping and leak checks agrees with a comparison sort.
+@Suite struct KeyOrderTests {
+  @Test(arguments: [0, 1, 2, 3, 5, 100, 5_000, 70_000])
+  func agreesWithAComparisonSort(_ n: Int) {
+    var random = SplitRandom(seed: UInt64(n))
+    // Hash-like keys, runs of equal keys, and one key shared by many (a "missing" value).
+    let keys: [UInt64] = (0..<n).map { i in
+      switch i % 7 {
+      case 0: 0
+      case 1: UInt64(i / 7)
+      default: random.next()
+      }
+    }
+    let expected = (0..<n).map { UInt32($0) }.sorted { (a: UInt32, b: UInt32) -> Bool in
+      let ka = keys[Int(a)]
+      let kb = keys[Int(b)]
+      return ka != kb ? ka < kb : a < b
+    }
+    #expect(KeyOrder.sorted(count: n) { keys[$0] } == expected)
+  }
+}

@@ -229,45 +229,54 @@ private final class HashingThread: @unchecked Sendable {
   }
 }
 
-/// The writer thread of one split: hashes and writes that split's blocks in order while the
-/// reading thread fills the next ones; three blocks circulate.
+/// The threads of one split: one writes its blocks in order while the reading thread fills
+/// the next ones, and with checksums one more hashes each block after it was written, so the
+/// 80 % split's hash and its writes run side by side instead of one after the other. Four
+/// blocks circulate (being filled, written, hashed, and one spare).
 private final class SplitFileWriter: @unchecked Sendable {
   private let stream: OutputStream
-  private let queue: DispatchQueue
+  private let writeQueue = DispatchQueue(label: "tuneprep.split.writer")
+  private let hashQueue: DispatchQueue?
   private let pool: BlockPool
-  /// Touched only on `queue`.
-  private var hasher: SHA256Stream?
+  /// Touched only on `hashQueue`.
+  private var hasher = SHA256Stream()
 
   init(stream: OutputStream, checksums: Bool, blockSize: Int) {
     self.stream = stream
-    queue = DispatchQueue(label: "tuneprep.split.writer")
+    hashQueue = checksums ? DispatchQueue(label: "tuneprep.split.hash") : nil
     // Room for a last record past the threshold without growing.
-    pool = BlockPool(count: 3, capacity: blockSize + blockSize / 4)
-    hasher = checksums ? SHA256Stream() : nil
+    pool = BlockPool(count: 4, capacity: blockSize + blockSize / 4)
   }
 
-  /// An empty block to fill; waits while all three are being hashed or written.
+  /// An empty block to fill; waits while all four are in use.
   func take() -> ByteBlock {
     pool.take()
   }
 
-  /// Hashes and writes a filled block on this split's thread, then frees it.
+  /// Writes a filled block on this split's thread, then hashes it on the other (both in
+  /// submission order), then frees it.
   func submit(_ block: ByteBlock) {
-    queue.async { [self] in
-      let bytes = UnsafeRawBufferPointer(start: block.base, count: block.count)
-      hasher?.update(bytes)
-      stream.writeThrough(bytes)
-      pool.give(block)
+    writeQueue.async { [self] in
+      stream.writeThrough(UnsafeRawBufferPointer(start: block.base, count: block.count))
+      guard let hashQueue else {
+        pool.give(block)
+        return
+      }
+      hashQueue.async { [self] in
+        hasher.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
+        pool.give(block)
+      }
     }
   }
 
-  /// Waits until every submitted block is written.
+  /// Waits until every submitted block is written and hashed.
   func finish() {
-    queue.sync {}
+    writeQueue.sync {}
+    hashQueue?.sync {}
   }
 
   /// The split file's SHA-256 (nil without checksums), after ``finish()``.
   func digest() -> String? {
-    queue.sync { hasher?.finalizeHex() }
+    hashQueue?.sync { hasher.finalizeHex() }
   }
 }

@@ -38,8 +38,9 @@ struct SplitWriter {
   ) throws(TunePrepError) -> Digests {
     let input = source.secondPass
     let checksums = options.checksums
-    // Three chunks circulate: one being filled, two queued for the input's hash.
-    let chunks = BlockPool(count: 3, capacity: chunkSize)
+    // Three chunks circulate: one being filled, two queued for the input's hash. The slack
+    // holds the start of a record carried over from the previous chunk.
+    let chunks = BlockPool(count: 3, capacity: chunkSize + chunkSize / 4)
     let inputHash = checksums ? HashingThread(pool: chunks) : nil
     let writers = outputs.splits.map { stream in
       stream.streamsToDisk = true

@@ -23,21 +23,7 @@ public final class OutputStream {
   /// Bytes written so far (including what is still buffered).
   public private(set) var bytesWritten = 0
   /// Bytes handed to the kernel so far.
-  private var flushedBytes = 0
-  /// Bytes whose write-back was started (``streamsToDisk``).
-  private var advisedUpTo = 0
-
-  /// Streams a large file output to disk as it is written, rather than at ``commit()``.
-  ///
-  /// Every ``streamingStep`` bytes the kernel is asked (`posix_fadvise(DONTNEED)`) to start
-  /// writing the new pages back and to drop the older ones, which are clean by then. The
-  /// page cache then holds a few megabytes of the file instead of all of it, so its pages are
-  /// reused while still warm, and the `fsync` at ``commit()`` has almost nothing left to wait
-  /// for. The price: the finished file is not in the page cache (like `dd oflag=nocache`).
-  /// Linux only; elsewhere it changes nothing.
-  var streamsToDisk = false
-  /// How often ``streamsToDisk`` starts write-back: 8 MiB.
-  static let streamingStep = 8 << 20
+  private(set) var flushedBytes = 0
 
   private init(name: String, fd: Int32, finalPath: String?, temporaryPath: String?, owns: Bool) {
     self.name = name
@@ -140,8 +126,7 @@ public final class OutputStream {
     buffer.removeAll(keepingCapacity: true)
   }
 
-  /// Writes every byte (unless an earlier write failed), then starts write-back when
-  /// ``streamsToDisk`` is set.
+  /// Writes every byte, unless an earlier write failed.
   private func writeAll(_ raw: UnsafeRawBufferPointer) {
     guard let base = raw.baseAddress, raw.count > 0, failed == nil else { return }
     var offset = 0
@@ -164,15 +149,24 @@ public final class OutputStream {
       offset += n
     }
     flushedBytes += raw.count
-    if streamsToDisk && flushedBytes - advisedUpTo >= Self.streamingStep {
-      // Start write-back of the step just written, and drop the step before it, whose
-      // write-back has had a step's time to finish (pages still being written are kept).
-      #if os(Linux)
-        let from = max(0, advisedUpTo - Self.streamingStep)
-        _ = posix_fadvise(fd, off_t(from), off_t(flushedBytes - from), POSIX_FADV_DONTNEED)
-      #endif
-      advisedUpTo = flushedBytes
-    }
+  }
+
+  /// Starts writing the bytes in `range` back to disk and drops from the page cache those of
+  /// them already written back (`posix_fadvise(DONTNEED)`; Linux only, a hint elsewhere
+  /// ignored).
+  ///
+  /// Called every few megabytes on a large output, this streams it to disk as it is written:
+  /// the page cache holds a few megabytes of it instead of all of it, its pages are reused while
+  /// still warm, and the `fsync` at ``commit()`` has almost nothing left to wait for. The price:
+  /// the finished file is not in the page cache (like `dd oflag=nocache`). Pages not written
+  /// back yet are kept, so no data is lost. May run on another thread than the writes, but not
+  /// after ``commit()`` or ``discard()``.
+  /// - Parameter range: byte offsets in the file, up to ``flushedBytes``.
+  func writeBack(_ range: Range<Int>) {
+    #if os(Linux)
+      guard fd >= 0, !range.isEmpty else { return }
+      _ = posix_fadvise(fd, off_t(range.lowerBound), off_t(range.count), POSIX_FADV_DONTNEED)
+    #endif
   }
 
   /// Flushes, and for a file output renames the temporary file to its final name.

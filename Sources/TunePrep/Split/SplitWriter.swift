@@ -6,8 +6,8 @@ internal import Dispatch
 /// The reading thread only reads and copies. Each split has a writer thread of its own that
 /// hashes (SHA-256) and writes its blocks while the reading thread fills the next ones, and the
 /// input's SHA-256 runs on one more thread over the chunks as they were read; so both cores
-/// stay busy, and the 80 % split's hash is the longest chain. Split files stream to disk as they
-/// are written (``OutputStream/streamsToDisk``), so the `fsync` at commit has little to wait for.
+/// stay busy. Split files stream to disk as they are written (``OutputStream/writeBack(_:)``
+/// every 8 MiB), so the `fsync` at commit has little to wait for.
 struct SplitWriter {
   let options: Splitter.Options
   /// Bytes read at a time: the first pass's block size (4 MiB by default).
@@ -43,8 +43,7 @@ struct SplitWriter {
     let chunks = BlockPool(count: 3, capacity: chunkSize + chunkSize / 4)
     let inputHash = checksums ? HashingThread(pool: chunks) : nil
     let writers = outputs.splits.map { stream in
-      stream.streamsToDisk = true
-      return SplitFileWriter(stream: stream, checksums: checksums, blockSize: blockSize)
+      SplitFileWriter(stream: stream, checksums: checksums, blockSize: blockSize)
     }
     // Never leave with writes in flight: on an error the caller discards the outputs.
     defer {
@@ -231,16 +230,24 @@ private final class HashingThread: @unchecked Sendable {
 }
 
 /// The threads of one split: one writes its blocks in order while the reading thread fills
-/// the next ones, and with checksums one more hashes each block after it was written, so the
-/// 80 % split's hash and its writes run side by side instead of one after the other. Four
-/// blocks circulate (being filled, written, hashed, and one spare).
+/// the next ones; one more streams what was written to disk (``OutputStream/writeBack(_:)``,
+/// which costs the kernel as much as a third of the write), and with checksums a third hashes
+/// each block once written. So the 80 % split's writes, write-back and hash run side by side
+/// instead of one after the other. Four blocks circulate (being filled, written, hashed, and
+/// one spare).
 private final class SplitFileWriter: @unchecked Sendable {
   private let stream: OutputStream
   private let writeQueue = DispatchQueue(label: "tuneprep.split.writer")
+  private let diskQueue = DispatchQueue(label: "tuneprep.split.write-back")
   private let hashQueue: DispatchQueue?
   private let pool: BlockPool
   /// Touched only on `hashQueue`.
   private var hasher = SHA256Stream()
+  /// Bytes handed to ``OutputStream/writeBack(_:)``; touched only on `writeQueue`.
+  private var writtenBack = 0
+  /// How often write-back starts: every 8 MiB, for the 8 MiB before (whose pages are dropped
+  /// if already written back) and the 8 MiB just written (whose write-back starts).
+  private static let writeBackStep = 8 << 20
 
   init(stream: OutputStream, checksums: Bool, blockSize: Int) {
     self.stream = stream
@@ -259,6 +266,12 @@ private final class SplitFileWriter: @unchecked Sendable {
   func submit(_ block: ByteBlock) {
     writeQueue.async { [self] in
       stream.writeThrough(UnsafeRawBufferPointer(start: block.base, count: block.count))
+      let written = stream.flushedBytes
+      if written - writtenBack >= Self.writeBackStep {
+        let range = max(0, writtenBack - Self.writeBackStep)..<written
+        writtenBack = written
+        diskQueue.async { [self] in stream.writeBack(range) }
+      }
       guard let hashQueue else {
         pool.give(block)
         return
@@ -270,9 +283,10 @@ private final class SplitFileWriter: @unchecked Sendable {
     }
   }
 
-  /// Waits until every submitted block is written and hashed.
+  /// Waits until every submitted block is written, handed to write-back and hashed.
   func finish() {
     writeQueue.sync {}
+    diskQueue.sync {}
     hashQueue?.sync {}
   }
 

@@ -12,7 +12,8 @@ import Testing
     var lines: [String] = []
     for i in 0..<60 {
       let question = String(repeating: "word\(i % 7) ", count: 1 + (i * 5) % 11)
-      let line = #"{"messages":[{"role":"user","content":"q\#(i) \#(question)"},"#
+      let line =
+        #"{"messages":[{"role":"user","content":"q\#(i) \#(question)"},"#
         + #"{"role":"assistant","content":"a\#(i)"}]}"#
       lines.append(i % 9 == 4 ? line + "\r" : line)
       if i == 20 { lines.append("") }

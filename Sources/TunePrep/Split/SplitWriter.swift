@@ -229,12 +229,13 @@ private final class HashingThread: @unchecked Sendable {
   }
 }
 
-/// The threads of one split: one writes its blocks in order while the reading thread fills
-/// the next ones; one more streams what was written to disk (``OutputStream/writeBack(_:)``,
-/// which costs the kernel as much as a third of the write), and with checksums a third hashes
-/// each block once written. So the 80 % split's writes, write-back and hash run side by side
-/// instead of one after the other. Four blocks circulate (being filled, written, hashed, and
-/// one spare).
+/// The threads of one split: writing, write-back and (with checksums) hashing.
+///
+/// One thread writes the split's blocks in order while the reading thread fills the next ones;
+/// one more streams what was written to disk (``OutputStream/writeBack(_:)``, which costs the
+/// kernel as much as a third of the write), and with checksums a third hashes each block once
+/// written. So the 80 % split's writes, write-back and hash run side by side instead of one
+/// after the other. Four blocks circulate (being filled, written, hashed, and one spare).
 private final class SplitFileWriter: @unchecked Sendable {
   private let stream: OutputStream
   private let writeQueue = DispatchQueue(label: "tuneprep.split.writer")

@@ -8,11 +8,16 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // SHA-256 for split's manifest: BoringSSL's, which uses the CPU's SHA extensions.
+    .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3")),
   ],
   targets: [
     // libxml2's streaming reader for `tuneprep import` of XML (Debian: libxml2-dev).
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-    .target(name: "TunePrep", dependencies: ["CLibXML2"]),
+    .target(
+      name: "TunePrep",
+      dependencies: ["CLibXML2", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     .executableTarget(
       name: "tuneprep",
       dependencies: [

@@ -19,11 +19,11 @@ import Testing
     ),
   ])
   func sha256Vectors(_ message: String, _ expected: String) {
-    #expect(SHA256.hex(Array(message.utf8)) == expected)
+    #expect(SHA256Stream.hex(Array(message.utf8)) == expected)
   }
 
   @Test func sha256MillionAs() {
-    var hasher = SHA256()
+    var hasher = SHA256Stream()
     let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
     for _ in 0..<1000 { chunk.withUnsafeBytes { hasher.update($0) } }
     #expect(
@@ -34,15 +34,15 @@ import Testing
   @Test(arguments: [1, 2, 3, 7, 55, 56, 63, 64, 65, 200])
   func sha256Chunked(_ piece: Int) {
     let message = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-    var hasher = SHA256()
+    var hasher = SHA256Stream()
     var k = 0
     while k < message.count {
       let end = min(k + piece, message.count)
       message[k..<end].withUnsafeBytes { hasher.update($0) }
       k = end
     }
-    #expect(hasher.finalizeHex() == SHA256.hex(message))
-    #expect(SHA256.hex(message) == SHA256.hex(message[...]))
+    #expect(hasher.finalizeHex() == SHA256Stream.hex(message))
+    #expect(SHA256Stream.hex(message) == SHA256Stream.hex(message[...]))
   }
 
   /// xoshiro256** seeded by SplitMix64 is specified bit for bit: these values pin it, so a
@@ -174,5 +174,27 @@ import Testing
     #expect(found.map(\.code) == ["leak.near"])
     #expect(found.first?.location.line == 2)
     #expect(found.first?.message.contains("Jaccard 0.9") == true)
+  }
+}
+
+/// The bucket sort behind split's grouping and leak checks agrees with a comparison sort.
+@Suite struct KeyOrderTests {
+  @Test(arguments: [0, 1, 2, 3, 5, 100, 5_000, 70_000])
+  func agreesWithAComparisonSort(_ n: Int) {
+    var random = SplitRandom(seed: UInt64(n))
+    // Hash-like keys, runs of equal keys, and one key shared by many (a "missing" value).
+    let keys: [UInt64] = (0..<n).map { i in
+      switch i % 7 {
+      case 0: 0
+      case 1: UInt64(i / 7)
+      default: random.next()
+      }
+    }
+    let expected = (0..<n).map { UInt32($0) }.sorted { (a: UInt32, b: UInt32) -> Bool in
+      let ka = keys[Int(a)]
+      let kb = keys[Int(b)]
+      return ka != kb ? ka < kb : a < b
+    }
+    #expect(KeyOrder.sorted(count: n) { keys[$0] } == expected)
   }
 }

@@ -61,6 +61,16 @@ final class ByteBlock: @unchecked Sendable {
     UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
   }
 
+  /// Appends a record and a newline after it.
+  func appendLine(_ line: UnsafeBufferPointer<UInt8>) {
+    reserve(count + line.count + 1)
+    if let start = line.baseAddress, line.count > 0 {
+      (base + count).copyMemory(from: start, byteCount: line.count)
+    }
+    base.storeBytes(of: 0x0A, toByteOffset: count + line.count, as: UInt8.self)
+    count += line.count + 1
+  }
+
   func append(_ source: UnsafeRawBufferPointer) {
     guard let sourceBase = source.baseAddress, source.count > 0 else { return }
     reserve(count + source.count)

@@ -22,6 +22,8 @@ public final class OutputStream {
   private(set) var failed: TunePrepError?
   /// Bytes written so far (including what is still buffered).
   public private(set) var bytesWritten = 0
+  /// Bytes handed to the kernel so far.
+  private(set) var flushedBytes = 0
 
   private init(name: String, fd: Int32, finalPath: String?, temporaryPath: String?, owns: Bool) {
     self.name = name
@@ -109,34 +111,62 @@ public final class OutputStream {
     if let failed { throw failed }
   }
 
+  /// Writes `bytes` with `write(2)` straight from the caller's memory, after anything
+  /// buffered: no copy, for callers that already hold large blocks.
+  /// - Parameter bytes: the bytes to write.
+  func writeThrough(_ bytes: UnsafeRawBufferPointer) {
+    flushBuffer()
+    bytesWritten += bytes.count
+    writeAll(bytes)
+  }
+
   private func flushBuffer() {
-    guard !buffer.isEmpty, failed == nil else {
-      buffer.removeAll(keepingCapacity: true)
-      return
-    }
-    buffer.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return }
-      var offset = 0
-      while offset < raw.count {
-        #if canImport(Glibc) || canImport(Musl)
-          let n = Glibc.write(fd, base + offset, raw.count - offset)
-        #else
-          let n = Darwin.write(fd, base + offset, raw.count - offset)
-        #endif
-        if n < 0 {
-          if errno == EINTR { continue }
-          let code = errno
-          failed = .writeFailed(
-            path: name,
-            reason: code == EPIPE
-              ? "the reading end of the pipe was closed (e.g. by `head`); output is incomplete"
-              : systemErrorMessage(code))
-          return
-        }
-        offset += n
-      }
-    }
+    guard !buffer.isEmpty else { return }
+    buffer.withUnsafeBytes { writeAll($0) }
     buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes every byte, unless an earlier write failed.
+  private func writeAll(_ raw: UnsafeRawBufferPointer) {
+    guard let base = raw.baseAddress, raw.count > 0, failed == nil else { return }
+    var offset = 0
+    while offset < raw.count {
+      #if canImport(Glibc) || canImport(Musl)
+        let n = Glibc.write(fd, base + offset, raw.count - offset)
+      #else
+        let n = Darwin.write(fd, base + offset, raw.count - offset)
+      #endif
+      if n < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        failed = .writeFailed(
+          path: name,
+          reason: code == EPIPE
+            ? "the reading end of the pipe was closed (e.g. by `head`); output is incomplete"
+            : systemErrorMessage(code))
+        return
+      }
+      offset += n
+    }
+    flushedBytes += raw.count
+  }
+
+  /// Starts writing the bytes in `range` back to disk and drops from the page cache those of
+  /// them already written back (`posix_fadvise(DONTNEED)`; Linux only, a hint elsewhere
+  /// ignored).
+  ///
+  /// Called every few megabytes on a large output, this streams it to disk as it is written:
+  /// the page cache holds a few megabytes of it instead of all of it, its pages are reused while
+  /// still warm, and the `fsync` at ``commit()`` has almost nothing left to wait for. The price:
+  /// the finished file is not in the page cache (like `dd oflag=nocache`). Pages not written
+  /// back yet are kept, so no data is lost. May run on another thread than the writes, but not
+  /// after ``commit()`` or ``discard()``.
+  /// - Parameter range: byte offsets in the file, up to ``flushedBytes``.
+  func writeBack(_ range: Range<Int>) {
+    #if os(Linux)
+      guard fd >= 0, !range.isEmpty else { return }
+      _ = posix_fadvise(fd, off_t(range.lowerBound), off_t(range.count), POSIX_FADV_DONTNEED)
+    #endif
   }
 
   /// Flushes, and for a file output renames the temporary file to its final name.

@@ -96,8 +96,7 @@ public struct Splitter {
     public var threshold = 0.8
     /// Hash the input and every split with SHA-256 for the manifest.
     ///
-    /// Hashing 2 bytes per input byte in plain Swift is the slowest step, so very large pools
-    /// may turn it off.
+    /// That hashes 2 bytes per input byte, so very large pools may turn it off.
     public var checksums = true
     /// Look for near duplicates that cross splits when they are not grouped.
     public var nearLeakCheck = true

@@ -69,14 +69,9 @@ struct SplitChecks {
   /// Exact duplicates (same dedupe key) in different splits.
   func exactLeaks(file: String) -> [Finding] {
     let n = scan.entries.count
-    var order = (0..<n).map { UInt32($0) }
     var findings: [Finding] = []
     scan.entries.withUnsafeBufferPointer { entries in
-      order.sort { a, b in
-        let ka = entries[Int(a)].key
-        let kb = entries[Int(b)].key
-        return ka != kb ? ka < kb : a < b
-      }
+      let order = KeyOrder.sorted(count: n) { entries[$0].key }
       var i = 0
       while i < n {
         let first = Int(order[i])

@@ -85,25 +85,18 @@ struct SplitPlan {
   private func unitsOfEntries() -> [UInt32] {
     let n = scan.entries.count
     var sets = UnionFind(count: n)
-    var order = (0..<n).map { UInt32($0) }
-    scan.entries.withUnsafeBufferPointer { entries in
-      order.sort { a, b in
-        let ka = entries[Int(a)].key
-        let kb = entries[Int(b)].key
-        return ka != kb ? ka < kb : a < b
-      }
+    var order = scan.entries.withUnsafeBufferPointer { entries in
+      let order = KeyOrder.sorted(count: n) { entries[$0].key }
       for k in order.indices.dropFirst()
       where entries[Int(order[k])].key == entries[Int(order[k - 1])].key {
         sets.union(order[k - 1], order[k])
       }
+      return order
     }
     if !scan.groupKeys.isEmpty {
       scan.groupKeys.withUnsafeBufferPointer { keys in
-        order.sort { a, b in
-          let ka = keys[Int(a)]
-          let kb = keys[Int(b)]
-          return ka != kb ? ka < kb : a < b
-        }
+        order = []
+        order = KeyOrder.sorted(count: n) { keys[$0] }
         for k in order.indices.dropFirst() {
           let key = keys[Int(order[k])]
           if key != 0 && key == keys[Int(order[k - 1])] { sets.union(order[k - 1], order[k]) }

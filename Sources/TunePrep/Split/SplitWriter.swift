@@ -1,12 +1,26 @@
 internal import Dispatch
 
-/// The second pass of `split`: reads the input again from the start in large chunks, copies
-/// each record byte for byte (plus a newline) to its split, writes rejected records with their
-/// reason, and hashes the input and every split file with SHA-256, the hashes on all cores.
+/// The second pass of `split`: reads the input again from the start, copies each record byte
+/// for byte (plus a newline) to its split, and writes rejected records with their reason.
+///
+/// The reading thread only reads and copies. Each split has a writer thread of its own that
+/// hashes (SHA-256) and writes its blocks while the reading thread fills the next ones, and the
+/// input's SHA-256 runs on one more thread over the chunks as they were read; so both cores
+/// stay busy. Split files stream to disk as they are written (``OutputStream/writeBack(_:)``
+/// every 8 MiB), so the `fsync` at commit has little to wait for.
 struct SplitWriter {
   let options: Splitter.Options
-  /// Bytes read per chunk.
-  var chunkSize = 8 << 20
+  /// Bytes read at a time: the first pass's block size (4 MiB by default).
+  var chunkSize: Int
+  /// A split's bytes go to its writer thread once this many are collected: the first pass's
+  /// read size (1 MiB by default), small enough to be hashed and written while still cached.
+  var blockSize: Int
+
+  init(options: Splitter.Options) {
+    self.options = options
+    chunkSize = max(1, options.readSizes.blockSize)
+    blockSize = max(1, options.readSizes.readSize)
+  }
 
   /// The manifest's checksums.
   struct Digests {
@@ -22,62 +36,74 @@ struct SplitWriter {
   func write(
     scan: SplitScan.Result, assignment: SplitAssignment, source: SplitSource, outputs: SplitOutputs
   ) throws(TunePrepError) -> Digests {
-    let splits = options.names.count
     let input = source.secondPass
-    let buffer = ByteBlock(capacity: chunkSize * 2)
-    var bufferStart: Int64 = 0
-    let lanes = HashLanes(count: splits + 1)
-    let writer = SplitDrain(
-      streams: outputs.splits, lanes: lanes, checksums: options.checksums,
-      capacity: chunkSize + chunkSize / 4)
+    let checksums = options.checksums
+    // Three chunks circulate: one being filled, two queued for the input's hash. The slack
+    // holds the start of a record carried over from the previous chunk.
+    let chunks = BlockPool(count: 3, capacity: chunkSize + chunkSize / 4)
+    let inputHash = checksums ? HashingThread(pool: chunks) : nil
+    let writers = outputs.splits.map { stream in
+      SplitFileWriter(stream: stream, checksums: checksums, blockSize: blockSize)
+    }
     // Never leave with writes in flight: on an error the caller discards the outputs.
-    defer { writer.finish() }
-    var pending = writer.take()
-    var fresh = 0..<0
+    defer {
+      for writer in writers { writer.finish() }
+      inputHash?.finish()
+    }
+    var pending = writers.map { $0.take() }
+    var chunk = chunks.take()
+    /// Offset in the input of the chunk's first byte.
+    var chunkStart: Int64 = 0
     var atEOF = false
     var checker = RecordChecker(
       fileFormat: scan.format, detected: options.format == nil, formatLocation: nil)
     var findings: [Finding] = []
     let name = source.name.displayName
 
-    /// Hashes the fresh input bytes here and hands the pending split bytes to the writer
-    /// thread, which hashes and writes them while this thread reads on.
-    func drain() {
-      if options.checksums {
-        lanes.update(
-          0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer.bytes)[fresh]))
+    /// Hands the first `count` bytes of the current chunk to the input's hash (or back to
+    /// the pool) and continues in a fresh chunk that starts with the rest.
+    func nextChunk(after count: Int) {
+      let fresh = chunks.take()
+      let carry = chunk.count - count
+      fresh.reserve(carry + chunkSize)
+      if carry > 0 {
+        fresh.base.copyMemory(from: chunk.base + count, byteCount: carry)
       }
-      fresh = fresh.upperBound..<fresh.upperBound
-      writer.submit(pending)
-      pending = writer.take()
+      fresh.count = carry
+      if let inputHash {
+        inputHash.submit(chunk, count: count)
+      } else {
+        chunks.give(chunk)
+      }
+      chunk = fresh
+      chunkStart += Int64(count)
     }
 
-    /// Makes the bytes `[offset, offset + length)` available in the buffer.
+    /// Reads the next bytes of the input into the current chunk.
+    func readMore() throws(TunePrepError) {
+      chunk.reserve(chunk.count + chunkSize)
+      let n = try input.read(into: chunk.base + chunk.count, count: chunkSize)
+      if n == 0 { atEOF = true }
+      chunk.count += n
+    }
+
+    /// Makes the bytes `[offset, offset + length)` available in the current chunk.
     func load(_ offset: Int64, _ length: Int) throws(TunePrepError) {
-      while offset + Int64(length) > bufferStart + Int64(buffer.count) {
+      while offset + Int64(length) > chunkStart + Int64(chunk.count) {
         if atEOF {
           throw .readFailed(
-            path: name, byteOffset: Int(bufferStart) + buffer.count,
+            path: name, byteOffset: Int(chunkStart) + chunk.count,
             reason:
               "the input changed while split was running (it is shorter now): run again on a stable copy"
           )
         }
-        drain()
-        // Keep only what is still needed: from the record's start.
-        let keep = max(0, Int(offset - bufferStart))
-        if keep > 0 {
-          let remaining = buffer.count - keep
-          if remaining > 0 {
-            buffer.base.copyMemory(from: buffer.base + keep, byteCount: remaining)
-          }
-          buffer.count = max(0, remaining)
-          bufferStart += Int64(keep)
+        // Bytes before the record are done with; the record may start past the bytes read
+        // so far (after a newline, a CR or a blank line that the last read stopped before).
+        let done = min(chunk.count, max(0, Int(offset - chunkStart)))
+        if done > 0 && chunk.count >= chunkSize {
+          nextChunk(after: done)
         }
-        buffer.reserve(max(buffer.count + chunkSize, length + chunkSize))
-        let n = try input.read(into: buffer.base + buffer.count, count: chunkSize)
-        if n == 0 { atEOF = true }
-        fresh = buffer.count..<(buffer.count + n)
-        buffer.count += n
+        try readMore()
       }
     }
 
@@ -91,8 +117,8 @@ struct SplitWriter {
       let entry = takeRejected ? rejected[r] : entries[a]
       let length = Int(entry.length)
       try load(entry.offset, length)
-      let start = Int(entry.offset - bufferStart)
-      let bytes = UnsafeBufferPointer(rebasing: buffer.bytes[start..<(start + length)])
+      let start = Int(entry.offset - chunkStart)
+      let bytes = UnsafeBufferPointer(rebasing: chunk.bytes[start..<(start + length)])
       if takeRejected {
         r += 1
         guard let rejects = outputs.rejects else { continue }
@@ -107,108 +133,166 @@ struct SplitWriter {
         line += ",\"text\":\(String(decoding: bytes, as: UTF8.self).jsonQuoted)}\n"
         rejects.write(line)
       } else {
-        let block = pending[Int(assignment.splitOf[a])]
-        block.append(UnsafeRawBufferPointer(bytes))
-        withUnsafeBytes(of: UInt8(0x0A)) { block.append($0) }
+        let split = Int(assignment.splitOf[a])
+        let block = pending[split]
+        block.appendLine(bytes)
+        if block.count >= blockSize {
+          writers[split].submit(block)
+          pending[split] = writers[split].take()
+        }
         a += 1
       }
     }
-    // Hash what is left of the input after the last record.
-    while !atEOF && options.checksums {
-      drain()
-      bufferStart += Int64(buffer.count)
-      buffer.count = 0
-      let n = try input.read(into: buffer.base, count: chunkSize)
-      if n == 0 { atEOF = true }
-      fresh = 0..<n
-      buffer.count = n
+    for (split, block) in pending.enumerated() {
+      writers[split].submit(block)
     }
-    drain()
-    writer.finish()
+    // Hash what is left of the input after the last record.
+    if let inputHash {
+      while !atEOF {
+        if chunk.count >= chunkSize { nextChunk(after: chunk.count) }
+        try readMore()
+      }
+      inputHash.submit(chunk, count: chunk.count)
+    }
+    for writer in writers { writer.finish() }
     for stream in outputs.splits { try stream.flush() }
     try outputs.rejects?.flush()
-    guard options.checksums else {
-      return Digests(
-        input: nil, inputBytes: source.firstPass.bytesRead,
-        splits: Array(repeating: nil, count: splits))
-    }
     return Digests(
-      input: lanes.finish(0), inputBytes: source.firstPass.bytesRead,
-      splits: (1...splits).map { lanes.finish($0) })
+      input: inputHash?.digest(), inputBytes: source.firstPass.bytesRead,
+      splits: writers.map { $0.digest() })
   }
 }
 
-/// The writer thread of the second pass: hashes and writes one set of split buffers while
-/// the reading thread fills the other; two sets circulate, so memory stays bounded.
-private final class SplitDrain: @unchecked Sendable {
-  private let streams: [OutputStream]
-  private let lanes: HashLanes
-  private let checksums: Bool
-  private let queue = DispatchQueue(label: "tuneprep.split.writer")
-  private let poolQueue = DispatchQueue(label: "tuneprep.split.pool")
-  /// Counts the sets in the pool.
+/// A fixed set of blocks shared by the threads of the second pass: ``take()`` waits until
+/// one is free, so memory stays bounded whatever the speed of each thread.
+private final class BlockPool: @unchecked Sendable {
+  private var blocks: [ByteBlock]
+  private let lock = DispatchSemaphore(value: 1)
+  /// Counts the free blocks.
   ///
-  /// Created at 0 and signalled twice: libdispatch traps when a semaphore is freed below its
-  /// initial value, which a set still in use would cause.
+  /// Created at 0 and signalled once per block: libdispatch traps when a semaphore is freed
+  /// below its initial value, which a block still in use would cause.
   private let available = DispatchSemaphore(value: 0)
-  private var pool: [[ByteBlock]]
 
-  init(streams: [OutputStream], lanes: HashLanes, checksums: Bool, capacity: Int) {
-    self.streams = streams
-    self.lanes = lanes
-    self.checksums = checksums
-    pool = (0..<2).map { _ in streams.map { _ in ByteBlock(capacity: capacity) } }
-    available.signal()
-    available.signal()
+  init(count: Int, capacity: Int) {
+    blocks = (0..<count).map { _ in ByteBlock(capacity: capacity) }
+    for _ in 0..<count { available.signal() }
   }
 
-  /// An empty set of buffers, one per split; waits while both sets are being written.
-  func take() -> [ByteBlock] {
+  /// A free block, emptied; waits while every block is in use.
+  func take() -> ByteBlock {
     available.wait()
-    return poolQueue.sync { pool.removeLast() }
+    lock.wait()
+    defer { lock.signal() }
+    let block = blocks.removeLast()
+    block.count = 0
+    return block
   }
 
-  /// Hashes and writes a filled set on the writer thread, then returns it to the pool.
-  func submit(_ set: [ByteBlock]) {
+  /// Returns a block to the pool.
+  func give(_ block: ByteBlock) {
+    lock.wait()
+    blocks.append(block)
+    lock.signal()
+    available.signal()
+  }
+}
+
+/// The thread that hashes the input, chunk by chunk in reading order, and returns each chunk
+/// to the reading thread's pool.
+private final class HashingThread: @unchecked Sendable {
+  private let queue = DispatchQueue(label: "tuneprep.split.input-hash")
+  private let pool: BlockPool
+  /// Touched only on `queue`.
+  private var hasher = SHA256Stream()
+
+  init(pool: BlockPool) {
+    self.pool = pool
+  }
+
+  /// Hashes the chunk's first `count` bytes, then frees the chunk.
+  func submit(_ chunk: ByteBlock, count: Int) {
     queue.async { [self] in
-      for (k, block) in set.enumerated() where block.count > 0 {
-        if checksums { lanes.update(k + 1, UnsafeRawBufferPointer(block.bytes)) }
-        streams[k].write(block.bytes)
-        block.count = 0
-      }
-      poolQueue.sync { pool.append(set) }
-      available.signal()
+      hasher.update(UnsafeRawBufferPointer(start: chunk.base, count: count))
+      pool.give(chunk)
     }
   }
 
-  /// Waits until every submitted set is written.
+  /// Waits until every submitted chunk is hashed.
   func finish() {
     queue.sync {}
   }
+
+  /// The input's SHA-256, after the last chunk was submitted.
+  func digest() -> String {
+    queue.sync { hasher.finalizeHex() }
+  }
 }
 
-/// One SHA-256 per lane in manually managed storage, so parallel iterations can each update
-/// their own lane without touching a shared array.
-private final class HashLanes: @unchecked Sendable {
-  private let lanes: UnsafeMutablePointer<SHA256>
-  private let count: Int
+/// The threads of one split: writing, write-back and (with checksums) hashing.
+///
+/// One thread writes the split's blocks in order while the reading thread fills the next ones;
+/// one more streams what was written to disk (``OutputStream/writeBack(_:)``, which costs the
+/// kernel as much as a third of the write), and with checksums a third hashes each block once
+/// written. So the 80 % split's writes, write-back and hash run side by side instead of one
+/// after the other. Four blocks circulate (being filled, written, hashed, and one spare).
+private final class SplitFileWriter: @unchecked Sendable {
+  private let stream: OutputStream
+  private let writeQueue = DispatchQueue(label: "tuneprep.split.writer")
+  private let diskQueue = DispatchQueue(label: "tuneprep.split.write-back")
+  private let hashQueue: DispatchQueue?
+  private let pool: BlockPool
+  /// Touched only on `hashQueue`.
+  private var hasher = SHA256Stream()
+  /// Bytes handed to ``OutputStream/writeBack(_:)``; touched only on `writeQueue`.
+  private var writtenBack = 0
+  /// How often write-back starts: every 8 MiB, for the 8 MiB before (whose pages are dropped
+  /// if already written back) and the 8 MiB just written (whose write-back starts).
+  private static let writeBackStep = 8 << 20
 
-  init(count: Int) {
-    self.count = count
-    lanes = .allocate(capacity: count)
-    lanes.initialize(repeating: SHA256(), count: count)
+  init(stream: OutputStream, checksums: Bool, blockSize: Int) {
+    self.stream = stream
+    hashQueue = checksums ? DispatchQueue(label: "tuneprep.split.hash") : nil
+    // Room for a last record past the threshold without growing.
+    pool = BlockPool(count: 4, capacity: blockSize + blockSize / 4)
   }
 
-  deinit {
-    lanes.deinitialize(count: count)
-    lanes.deallocate()
+  /// An empty block to fill; waits while all four are in use.
+  func take() -> ByteBlock {
+    pool.take()
   }
 
-  func update(_ lane: Int, _ bytes: UnsafeRawBufferPointer) {
-    lanes[lane].update(bytes)
+  /// Writes a filled block on this split's thread, then hashes it on the other (both in
+  /// submission order), then frees it.
+  func submit(_ block: ByteBlock) {
+    writeQueue.async { [self] in
+      stream.writeThrough(UnsafeRawBufferPointer(start: block.base, count: block.count))
+      let written = stream.flushedBytes
+      if written - writtenBack >= Self.writeBackStep {
+        let range = max(0, writtenBack - Self.writeBackStep)..<written
+        writtenBack = written
+        diskQueue.async { [self] in stream.writeBack(range) }
+      }
+      guard let hashQueue else {
+        pool.give(block)
+        return
+      }
+      hashQueue.async { [self] in
+        hasher.update(UnsafeRawBufferPointer(start: block.base, count: block.count))
+        pool.give(block)
+      }
+    }
   }
 
-  func finish(_ lane: Int) -> String {
-    lanes[lane].finalizeHex()
+  /// Waits until every submitted block is written, handed to write-back and hashed.
+  func finish() {
+    writeQueue.sync {}
+    diskQueue.sync {}
+    hashQueue?.sync {}
+  }
+
+  /// The split file's SHA-256 (nil without checksums), after ``finish()``.
+  func digest() -> String? {
+    hashQueue?.sync { hasher.finalizeHex() }
   }
 }

@@ -248,3 +248,107 @@ extension TextNormalizerTests {
     }
   }
 }
+
+extension TextNormalizerTests {
+  /// Decodes a raw JSON string the slow way, then normalizes the decoded text.
+  func reference(_ raw: [UInt8], _ mode: TextNormalization, after prefix: [UInt8]) -> [UInt8] {
+    var decoded: [UInt8] = []
+    raw.withUnsafeBufferPointer { appendDecodedJSONString($0, to: &decoded) }
+    var out = prefix
+    decoded.withUnsafeBufferPointer { TextNormalizer(mode: mode).append($0, to: &out) }
+    return out
+  }
+
+  /// The fast path from raw JSON bytes, or nil when it declines.
+  func fast(_ raw: [UInt8], _ mode: TextNormalization, after prefix: [UInt8]) -> [UInt8]? {
+    var out = prefix
+    let applied = raw.withUnsafeBufferPointer {
+      TextNormalizer(mode: mode).appendJSONString($0, to: &out)
+    }
+    if !applied {
+      #expect(out == prefix, "a declined fast path must leave the buffer as it was")
+      return nil
+    }
+    return out
+  }
+
+  /// Raw JSON string bodies (escapes as written in a record).
+  static let trickyRawStrings: [String] = [
+    "", " ", "   ", "\\n", "\\n\\n\\t ", "a", " a", "a ", "  a  ", "a  b", "a \\n b",
+    "Hello\\tWORLD", "Hello\\t\\tWORLD \\n", "MiXeD CaSe WiTh Spaces At Every Boundary Here",
+    "0123456789abcde fghijklmnopqrstu vwxyz", "0123456789abcdef ghijklmnopqrstuv",
+    "0123456789abcdef",
+    "0123456789abcde ", " 123456789abcdef0123456789abcdef",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abc{|}~",
+    "quote \\\" backslash \\\\ slash \\/ end", "bell\\b form\\f feed\\r\\n",
+    "\\u0041\\u005A\\u0061 \\u0020x",
+    "tab\\u0009esc\\u0000nul\\u001f\\u007f", "nbsp\u{A0}here and\\u00a0there",
+    "Cafe\u{301} CAF\u{C9}",
+    "e\\u0301 combining", "Stra\u{DF}e STRASSE", "\u{3A3}\u{39F}\u{3A6}\u{39F}\u{3A3} greek",
+    "emoji \u{1F600} \\ud83d\\ude00 pair", "lone \\ud800 surrogate",
+    "\u{65E5}\u{672C}\u{8A9E} text",
+    "A\u{2003}B\u{3000}C", "trailing spaces then escape       \\n", "x                 y",
+    String(repeating: "Word ", count: 20), String(repeating: "ab  ", count: 12) + "\\n\\n",
+    "\u{1}raw control byte", "DEL\u{7F}DEL",
+  ]
+
+  @Test(arguments: [TextNormalization.text, .whitespace, .none])
+  func rawJSONFastPathMatchesDecodeThenNormalize(mode: TextNormalization) {
+    for text in Self.trickyRawStrings {
+      let raw = Array(text.utf8)
+      for prefix in [[], [UInt8(0x02)], Array("x y".utf8)] {
+        let expected = reference(raw, mode, after: prefix)
+        if let got = fast(raw, mode, after: prefix) {
+          #expect(got == expected, "mode \(mode), input \(text.debugDescription)")
+        }
+      }
+      // `text` mode declines only for scalars that need composition or case folding (and
+      // lone surrogates); `whitespace` mode only for lone surrogates.
+      let declines =
+        mode == .text
+        ? ["e\\u0301", "Cafe\u{301}", "Stra\u{DF}e", "\u{3A3}", "lone \\ud800", "A\u{2003}"]
+        : ["lone \\ud800"]
+      if mode != .none && !declines.contains(where: { text.hasPrefix($0) }) {
+        #expect(fast(raw, mode, after: []) != nil, "mode \(mode), input \(text.debugDescription)")
+      }
+      if mode == .none { #expect(fast(raw, mode, after: []) == nil) }
+    }
+  }
+
+  /// Seeded random raw strings from an alphabet of the bytes and escapes that matter, at every
+  /// length up to 300 so the 16-byte steps meet every boundary.
+  @Test(arguments: [TextNormalization.text, .whitespace])
+  func rawJSONFastPathMatchesOnRandomText(mode: TextNormalization) {
+    let pieces = [
+      "a", "b", "Z", "Q", "m", " ", " ", " ", "  ", "\\n", "\\t", "\\r", "\\f", "\\b", "\\\"",
+      "\\\\", "\\/", "\\u0041", "\\u0020", "\\u0001", "\\u00e9", "\u{E9}", "\u{A0}", ".", ",",
+      "@", "[", "`", "{", "~", "\u{7F}", "\u{1}", "\t", "\u{3000}", "\u{1F600}",
+      "\\ud83d\\ude00", "\u{65E5}",
+    ].map { Array($0.utf8) }
+    // Text with these takes the Unicode path in `text` mode: one string in four has them.
+    let unicode = ["\u{C9}", "\u{DF}", "\\u00C9", "\u{301}"].map { Array($0.utf8) }
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var taken = 0
+    for length in 0..<300 {
+      for variant in 0..<4 {
+        let alphabet = variant == 3 ? pieces + unicode : pieces
+        var raw: [UInt8] = []
+        for _ in 0..<length {
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          // Mostly plain letters and single spaces, as in real text.
+          let r = Int(state >> 33)
+          let piece = r % 4 != 0 ? pieces[r % 6] : alphabet[(r >> 8) % alphabet.count]
+          raw.append(contentsOf: piece)
+        }
+        let expected = reference(raw, mode, after: [0x05])
+        if let got = fast(raw, mode, after: [0x05]) {
+          taken += 1
+          #expect(
+            got == expected,
+            "mode \(mode), input \(String(decoding: raw, as: UTF8.self).debugDescription)")
+        }
+      }
+    }
+    #expect(taken >= 900)
+  }
+}

@@ -18,11 +18,15 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 struct KeyBuilder {
   let key: DedupeKey
   let normalizer: TextNormalizer
+  /// Always decode a text before normalizing it (the reference the fast path of
+  /// ``TextNormalizer/appendJSONString(_:to:)`` is tested against).
+  let decodesFirst: Bool
   private var scratch: [UInt8] = []
 
-  init(key: DedupeKey, normalization: TextNormalization) {
+  init(key: DedupeKey, normalization: TextNormalization, decodesFirst: Bool = false) {
     self.key = key
     self.normalizer = TextNormalizer(mode: normalization)
+    self.decodesFirst = decodesFirst
     scratch.reserveCapacity(4096)
   }
 
@@ -118,11 +122,22 @@ struct KeyBuilder {
   private mutating func part(
     _ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
-    scratch.removeAll(keepingCapacity: true)
-    text.append(in: document, to: &scratch)
     out.append(tag)
     let start = out.count
-    scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
+    var done = false
+    if !decodesFirst, case .node(let i) = text {
+      // Usually normalized straight from the record's bytes, without a decoded copy.
+      let normalizer = self.normalizer
+      done = document.bytes.withUnsafeBufferPointer { bytes in
+        normalizer.appendJSONString(
+          UnsafeBufferPointer(rebasing: bytes[document.rawRange(i)]), to: &out)
+      }
+    }
+    if !done {
+      scratch.removeAll(keepingCapacity: true)
+      text.append(in: document, to: &scratch)
+      scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
+    }
     let size = out.count - start
     if normalizer.mode == .none { escapeControlBytes(&out, from: start) }
     out.append(0x1F)

@@ -174,7 +174,8 @@ extension TextNormalizerTests {
   ]
 
   func run(
-    _ lines: [String], sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
+    _ lines: [String], text: String? = nil,
+    sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
     configure: (inout Deduplicator.Options) -> Void = { _ in }
   ) throws -> (kept: String, rejects: String, summary: RunSummary) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -182,7 +183,8 @@ extension TextNormalizerTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in.jsonl")
-    try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+    try (text ?? lines.joined(separator: "\n") + "\n").write(
+      to: input, atomically: true, encoding: .utf8)
     var options = Deduplicator.Options()
     options.sizes = sizes
     options.threads = threads
@@ -233,6 +235,30 @@ extension TextNormalizerTests {
       $0.keep = keep
     }
     #expect(kept == survivors.map { Self.records[$0] + "\n" }.joined())
+  }
+
+  /// The default run writes kept records while it scans: CRLF lines, a blank line and a last
+  /// line without a newline must come out as the second pass would write them.
+  @Test func keptRecordsWrittenDuringTheScan() throws {
+    let r = Self.records
+    let text =
+      r[0] + "\r\n" + r[2] + "\n\n" + r[1] + "\n" + r[4] + "\r\n" + r[3] + "\r\n" + r[2] + "\n"
+      + r[1] + "\n" + "{\"messages\":[{\"role\":\"user\",\"content\":\"Last\"},"
+      + "{\"role\":\"assistant\",\"content\":\"one\"}]}"
+    let expected = [r[0], r[2], r[3], String(text.split(separator: "\n").last ?? "")]
+      .map { $0 + "\n" }.joined()
+    for (read, block, threads) in [(1, 1, 1), (2, 3, 2), (7, 64, 3), (1 << 20, 4 << 20, 2)] {
+      let sizes = ReadSizes(readSize: read, blockSize: block)
+      let (kept, rejects, summary) = try run([], text: text, sizes: sizes, threads: threads)
+      #expect(kept == expected, "blocks of \(block) bytes, \(threads) threads")
+      #expect(summary.counts.map(\.1) == [4, 3, 1])
+      #expect(rejects.contains(#""line":8,"reason":"dup.exact""#))
+      // The same records from the second pass, which --keep last would use.
+      let (last, _, _) = try run([], text: text, sizes: sizes, threads: threads) {
+        $0.keep = .last
+      }
+      #expect(last.split(separator: "\n").count == 4)
+    }
   }
 
   @Test func sameResultForEveryBlockSizeAndThreadCount() throws {

@@ -97,6 +97,19 @@ public final class OutputStream {
     if buffer.count >= 1 << 16 { flushBuffer() }
   }
 
+  /// Writes bytes after everything buffered; a large run is written straight from the
+  /// caller's memory, without a copy into the buffer.
+  /// - Parameter bytes: the bytes, only read during the call.
+  public func writeThrough(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard bytes.count >= 1 << 14 else {
+      write(bytes)
+      return
+    }
+    flushBuffer()
+    bytesWritten += bytes.count
+    writeAll(UnsafeRawBufferPointer(bytes))
+  }
+
   /// Appends a string's UTF-8 bytes.
   public func write(_ string: String) {
     write(string.utf8)
@@ -114,29 +127,32 @@ public final class OutputStream {
       buffer.removeAll(keepingCapacity: true)
       return
     }
-    buffer.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return }
-      var offset = 0
-      while offset < raw.count {
-        #if canImport(Glibc) || canImport(Musl)
-          let n = Glibc.write(fd, base + offset, raw.count - offset)
-        #else
-          let n = Darwin.write(fd, base + offset, raw.count - offset)
-        #endif
-        if n < 0 {
-          if errno == EINTR { continue }
-          let code = errno
-          failed = .writeFailed(
-            path: name,
-            reason: code == EPIPE
-              ? "the reading end of the pipe was closed (e.g. by `head`); output is incomplete"
-              : systemErrorMessage(code))
-          return
-        }
-        offset += n
-      }
-    }
+    buffer.withUnsafeBytes { writeAll($0) }
     buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes all of `raw` with `write(2)`, or records why it could not.
+  private func writeAll(_ raw: UnsafeRawBufferPointer) {
+    guard failed == nil, let base = raw.baseAddress else { return }
+    var offset = 0
+    while offset < raw.count {
+      #if canImport(Glibc) || canImport(Musl)
+        let n = Glibc.write(fd, base + offset, raw.count - offset)
+      #else
+        let n = Darwin.write(fd, base + offset, raw.count - offset)
+      #endif
+      if n < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        failed = .writeFailed(
+          path: name,
+          reason: code == EPIPE
+            ? "the reading end of the pipe was closed (e.g. by `head`); output is incomplete"
+            : systemErrorMessage(code))
+        return
+      }
+      offset += n
+    }
   }
 
   /// Flushes, and for a file output renames the temporary file to its final name.

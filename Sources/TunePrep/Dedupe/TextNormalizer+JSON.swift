@@ -9,11 +9,16 @@ extension TextNormalizer {
   /// fast path for it. Complexity O(n); allocates only when `out` must grow.
   /// - Parameters:
   ///   - raw: the string's bytes between its quotes, already validated by ``JSONParser``.
+  ///   - readable: how many bytes from `raw`'s start may be read (at least `raw.count`; more
+  ///     when the string sits inside a larger buffer, which lets its last bytes go through
+  ///     the 16-byte path too). Bytes past `raw` are read but never used.
   ///   - out: the buffer to append to.
   /// - Returns: false, with `out` unchanged, when the fast path does not apply (mode `none`;
   ///   with mode `text`, decoded text that is not all ASCII): the caller then decodes the
   ///   string and calls ``append(_:to:)``.
-  func appendJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+  func appendJSONString(
+    _ raw: UnsafeBufferPointer<UInt8>, readable: Int? = nil, to out: inout [UInt8]
+  ) -> Bool {
     guard mode != .none else { return false }
     guard let source = raw.baseAddress, raw.count > 0 else { return true }
     let fold = mode == .text
@@ -29,8 +34,14 @@ extension TextNormalizer {
       out.append(addingCapacity: room) { span in
         span.withUnsafeMutableBufferPointer { buffer, initialized in
           guard let target = buffer.baseAddress else { return }
-          let written = normalizeJSONString(
-            source, count: raw.count, fold: fold, map: map, into: target)
+          let readable = max(readable ?? 0, raw.count)
+          // Two copies of the loop, each with `fold` a constant.
+          let written =
+            fold
+            ? normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: true, map: map, into: target)
+            : normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: false, map: map, into: target)
           if written < 0 {
             applied = false
           } else {
@@ -52,66 +63,81 @@ extension TextNormalizer {
 /// a time through the same branch-free step as ``TextNormalizer``'s byte path.
 /// - Returns: the bytes written to `target`, or -1 when the text needs the Unicode path
 ///   (folding, and a non-ASCII byte or escape).
-/// - warning: `target` must have room for `count + 16` bytes.
+/// - warning: `source` must be readable for `readable` bytes, and `target` must have room for
+///   `count + 16` bytes.
 @inline(__always)
 private func normalizeJSONString(
-  _ source: UnsafePointer<UInt8>, count n: Int, fold: Bool, map: UnsafePointer<UInt8>,
-  into p: UnsafeMutablePointer<UInt8>
+  _ source: UnsafePointer<UInt8>, count n: Int, readable: Int, fold: Bool,
+  map: UnsafePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
 ) -> Int {
   let raw = UnsafeRawPointer(source)
   let target = UnsafeMutableRawPointer(p)
-  let controlOrSpace = SIMD16<UInt8>(repeating: 0x20)
-  let backslash = SIMD16<UInt8>(repeating: 0x5C)
-  let space = SIMD16<UInt8>(repeating: 0x20)
-  // With folding, bytes above 0x7F leave the fast path (0xFF: none do).
-  let highest = SIMD16<UInt8>(repeating: fold ? 0x7F : 0xFF)
-  let upperA = SIMD16<UInt8>(repeating: 0x41)
-  let upperZ = SIMD16<UInt8>(repeating: 0x5A)
-  let zero = SIMD16<UInt8>(repeating: 0)
-  let one = SIMD16<UInt8>(repeating: 1)
-  let caseBit = SIMD16<UInt8>(repeating: fold ? 0x20 : 0)
   var w = 0
   var pending = 0
-  var any = 0
+  var wrote = 0
   var k = 0
   while k < n {
-    if k &+ 16 <= n {
+    // Sixty-four bytes at a time while the text is plain: ASCII without control bytes or
+    // escapes, and single spaces (a space in the last lane followed by another one counts as
+    // a double too). A leading space needs a written character before it and no pending one.
+    while k &+ 64 < n && k &+ 65 <= readable {
+      let v0 = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+      let v1 = raw.loadUnaligned(fromByteOffset: k &+ 16, as: SIMD16<UInt8>.self)
+      let v2 = raw.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD16<UInt8>.self)
+      let v3 = raw.loadUnaligned(fromByteOffset: k &+ 48, as: SIMD16<UInt8>.self)
+      let unplain =
+        unplainLanes(v0, raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v1, raw.loadUnaligned(fromByteOffset: k &+ 17, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v2, raw.loadUnaligned(fromByteOffset: k &+ 33, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v3, raw.loadUnaligned(fromByteOffset: k &+ 49, as: SIMD16<UInt8>.self), fold)
+      if anyLane(unplain) || (source[k] == 0x20 && (pending != 0 || wrote == 0)) { break }
+      p[w] = 0x20
+      w &+= pending
+      target.storeBytes(of: folded(v0, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v1, fold), toByteOffset: w &+ 16, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v2, fold), toByteOffset: w &+ 32, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v3, fold), toByteOffset: w &+ 48, as: SIMD16<UInt8>.self)
+      let trailing = source[k &+ 63] == 0x20 ? 1 : 0
+      w &+= 64 &- trailing
+      pending = trailing
+      wrote = 1
+      k &+= 64
+    }
+    if k >= n { break }
+    if k &+ 16 <= readable {
+      // Then sixteen: all plain as above, or the plain lanes before the first hard byte or
+      // the end of the string.
       let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
-      let hard = (v .< controlOrSpace) .| (v .== backslash) .| (v .> highest)
-      let hardLanes = unsafeBitCast(zero.replacing(with: one, where: hard), to: SIMD2<UInt64>.self)
-      // Lanes before the first hard byte.
-      let plain =
-        hardLanes[0] != 0
-        ? hardLanes[0].trailingZeroBitCount >> 3
-        : (hardLanes[1] != 0 ? 8 &+ hardLanes[1].trailingZeroBitCount >> 3 : 16)
-      if plain > 0 {
-        let spaceLanes = unsafeBitCast(
-          zero.replacing(with: one, where: v .== space), to: SIMD2<UInt64>.self)
-        var s0 = spaceLanes[0]
-        var s1 = spaceLanes[1]
-        if plain < 8 {
-          s0 &= (1 &<< UInt64(plain &* 8)) &- 1
-          s1 = 0
-        } else if plain < 16 {
-          s1 &= (1 &<< UInt64((plain &- 8) &* 8)) &- 1
+      let leadingSpaceOK = source[k] != 0x20 || (pending == 0 && wrote != 0)
+      var plain = 0
+      var spaces: UInt32 = 0
+      if k &+ 16 < n && k &+ 17 <= readable {
+        let next = raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self)
+        if !anyLane(unplainLanes(v, next, fold)) {
+          plain = 16
+          spaces = source[k &+ 15] == 0x20 ? 0x8000 : 0
         }
-        let doubled = (s0 & (s0 &>> 8)) | (s1 & (s1 &>> 8)) | ((s0 &>> 56) & s1)
-        let leadingSpaceOK = s0 & 1 == 0 || (pending == 0 && any != 0)
-        if doubled == 0 && leadingSpaceOK {
-          let upper = (v .>= upperA) .& (v .<= upperZ)
-          let folded = v | zero.replacing(with: caseBit, where: upper)
-          p[w] = 0x20
-          w &+= pending
-          target.storeBytes(of: folded, toByteOffset: w, as: SIMD16<UInt8>.self)
-          let last = plain &- 1
-          let lastLane = last < 8 ? s0 &>> UInt64(last &* 8) : s1 &>> UInt64((last &- 8) &* 8)
-          let trailing = Int(truncatingIfNeeded: lastLane & 1)
-          w &+= plain &- trailing
-          pending = trailing
-          any = 1
-          k &+= plain
-          continue
-        }
+      }
+      if plain == 0 {
+        let hard = laneBits(hardLanes(v, fold))
+        plain = min((hard | 0x1_0000).trailingZeroBitCount, n &- k)
+        spaces =
+          laneBits(v .== SIMD16<UInt8>(repeating: 0x20)) & ((1 &<< UInt32(plain)) &- 1)
+        if spaces & (spaces &>> 1) != 0 { plain = 0 }
+      }
+      if plain > 0 && leadingSpaceOK {
+        p[w] = 0x20
+        w &+= pending
+        target.storeBytes(of: folded(v, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
+        let trailing = Int(truncatingIfNeeded: (spaces &>> UInt32(plain &- 1)) & 1)
+        w &+= plain &- trailing
+        pending = trailing
+        wrote = 1
+        k &+= plain
+        continue
       }
     }
     // One byte, one escape or one non-ASCII character.
@@ -157,25 +183,66 @@ private func normalizeJSONString(
       w &+= character & pending
       p[w] = mapped
       w &+= character
-      any |= character
-      pending = (1 &- character) & (pending | any)
+      wrote |= character
+      pending = (1 &- character) & (pending | wrote)
     } else {
       // A non-ASCII scalar: whitespace collapses, one that NFC and case folding leave alone
       // is written as it is, anything else needs the Unicode path.
       switch fold ? normalizedScalarClass(scalar) : .plain {
       case .unicode: return -1
-      case .whitespace: pending = any
+      case .whitespace: pending = wrote
       case .plain:
         p[w] = 0x20
         w &+= pending
         w &+= encodeUTF8(scalar, to: p + w)
         pending = 0
-        any = 1
+        wrote = 1
       }
     }
     k &+= step
   }
   return w
+}
+
+/// The lanes of `v` the byte path must see: control bytes, backslashes and, when folding,
+/// bytes of 0x80 or more.
+@inline(__always)
+private func hardLanes(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMDMask<SIMD16<Int8>> {
+  let backslash = v .== SIMD16<UInt8>(repeating: 0x5C)
+  guard fold else { return (v .< SIMD16<UInt8>(repeating: 0x20)) .| backslash }
+  // As signed bytes, 0x80 and above are negative: one comparison finds them and controls.
+  return (SIMD16<Int8>(truncatingIfNeeded: v) .< SIMD16<Int8>(repeating: 0x20)) .| backslash
+}
+
+/// The lanes of `v` that keep it off the plain path: hard lanes, and spaces followed by
+/// another space (`next` is `v` one byte on).
+@inline(__always)
+private func unplainLanes(
+  _ v: SIMD16<UInt8>, _ next: SIMD16<UInt8>, _ fold: Bool
+) -> SIMDMask<SIMD16<Int8>> {
+  let space = SIMD16<UInt8>(repeating: 0x20)
+  return hardLanes(v, fold) .| ((v .== space) .& (next .== space))
+}
+
+/// `v` with A–Z lowercased when folding (plain lanes are ASCII).
+@inline(__always)
+private func folded(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMD16<UInt8> {
+  guard fold else { return v }
+  // Adding 0x3F takes A–Z (0x41–0x5A) to -128...-103 as signed bytes, below all others.
+  let shifted = SIMD16<Int8>(truncatingIfNeeded: v &+ SIMD16<UInt8>(repeating: 0x3F))
+  let upper = shifted .< SIMD16<Int8>(repeating: -102)
+  return v | SIMD16<UInt8>(repeating: 0).replacing(with: 0x20, where: upper)
+}
+
+/// Bit `i` set for each lane `i` of the mask (lane 0 is the lowest bit).
+@inline(__always)
+private func laneBits(_ mask: SIMDMask<SIMD16<Int8>>) -> UInt32 {
+  let lanes = unsafeBitCast(
+    SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: mask), to: SIMD2<UInt64>.self)
+  // Each byte is 0 or 1, so the product's top byte gathers lane i into bit i, carry-free.
+  let gather: UInt64 = 0x0102_0408_1020_4080
+  return UInt32(truncatingIfNeeded: (lanes[0] &* gather) &>> 56)
+    | UInt32(truncatingIfNeeded: (lanes[1] &* gather) &>> 56) &<< 8
 }
 
 /// The value of the four hex digits at `digits`, or nil if one is not a hex digit.

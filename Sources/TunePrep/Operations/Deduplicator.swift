@@ -94,6 +94,8 @@ public struct Deduplicator {
     let main = try scan(
       input, source: 0, into: &table, keptDuringScan: keptDuringScan, reporter: reporter)
     let inputCount = table.states.count
+    // Only the scan looks keys up; the groups it found are all that is kept of the index.
+    table.exactIndex = ExactIndex()
     var sources = [main]
     let quiet = FindingReporter(
       command: "dedupe", options: Self.quietOptions, output: .standardError())
@@ -105,6 +107,8 @@ public struct Deduplicator {
     var decisions = Decisions(count: inputCount)
     decideLeaksExact(table, inputCount: inputCount, &decisions)
     decideExact(table, inputCount: inputCount, &decisions)
+    // Free before the near search, whose LSH tables make the peak.
+    table.exactGroups = []
     if options.near {
       try decideNear(table, inputCount: inputCount, verifier: verifier, &decisions)
     }

@@ -13,9 +13,10 @@ extension TextNormalizer {
   ///     when the string sits inside a larger buffer, which lets its last bytes go through
   ///     the 16-byte path too). Bytes past `raw` are read but never used.
   ///   - out: the buffer to append to.
-  /// - Returns: false, with `out` unchanged, when the fast path does not apply (mode `none`;
-  ///   with mode `text`, decoded text that is not all ASCII): the caller then decodes the
-  ///   string and calls ``append(_:to:)``.
+  /// - Returns: false, with `out` unchanged, when the fast path does not apply: mode `none`;
+  ///   with mode `text`, a non-ASCII scalar that composition or case folding could change (see
+  ///   ``NormalizedScalar``); a lone surrogate escape. The caller then decodes the string and
+  ///   calls ``append(_:to:)``.
   func appendJSONString(
     _ raw: UnsafeBufferPointer<UInt8>, readable: Int? = nil, to out: inout [UInt8]
   ) -> Bool {
@@ -54,15 +55,17 @@ extension TextNormalizer {
   }
 }
 
-/// The loop of ``TextNormalizer/appendJSONString(_:to:)``.
+/// The loop of ``TextNormalizer/appendJSONString(_:readable:to:)``.
 ///
-/// Sixteen bytes at a time, the run of bytes before the first one that needs decoding or
-/// mapping (a backslash, a control byte and, when folding, a non-ASCII byte) is case-folded and
-/// stored at once, provided its spaces are single and (when it starts with one) a space may be
-/// written there; a trailing space becomes the pending space. Everything else goes one byte at
-/// a time through the same branch-free step as ``TextNormalizer``'s byte path.
-/// - Returns: the bytes written to `target`, or -1 when the text needs the Unicode path
-///   (folding, and a non-ASCII byte or escape).
+/// Plain bytes (ASCII that is neither a control byte nor a backslash, with single spaces) are
+/// case-folded and stored as whole vectors: 64 bytes per step while a whole step is plain, then
+/// 16, then the plain lanes before the first byte that needs decoding or mapping, provided (when
+/// they start with a space) a space may be written there; a trailing space becomes the pending
+/// space. Plain steps advance by a constant, so the next load never waits for this step's masks.
+/// Everything else goes one byte, escape or non-ASCII scalar at a time through the same
+/// branch-free step as ``TextNormalizer``'s byte path.
+/// - Returns: the bytes written to `target`, or -1 when the text needs the decoding path (see
+///   ``TextNormalizer/appendJSONString(_:readable:to:)``).
 /// - warning: `source` must be readable for `readable` bytes, and `target` must have room for
 ///   `count + 16` bytes.
 @inline(__always)

@@ -175,6 +175,48 @@ import Testing
       notExact.isEmpty, "exact duplicates not dropped as such: \(notExact.sorted().prefix(20))")
   }
 
+  /// The normalized keys of every record of the corpus, for every key and normalization, are
+  /// the same whether texts are normalized straight from the record's bytes or decoded first.
+  @Test func fastKeysEqualDecodedKeys() throws {
+    try Self.withCorpus { corpus in
+      let text = try String(contentsOf: corpus.data, encoding: .utf8)
+      var checker = RecordChecker(fileFormat: .openaiChat, detected: false, formatLocation: nil)
+      var findings: [Finding] = []
+      var builders: [(fast: KeyBuilder, reference: KeyBuilder)] = []
+      for key in DedupeKey.allCases {
+        for mode in TextNormalization.allCases {
+          builders.append(
+            (
+              KeyBuilder(key: key, normalization: mode),
+              KeyBuilder(key: key, normalization: mode, decodesFirst: true)
+            ))
+        }
+      }
+      var compared = 0
+      // The first 6000 records (a debug build is slow; they hold every kind of text).
+      for (n, line) in text.split(separator: "\n").prefix(6000).enumerated() {
+        let bytes = Array(line.utf8)
+        findings.removeAll()
+        let position = RecordPosition(file: "c", line: n + 1, column: 1, byteOffset: 0)
+        let example = bytes.withUnsafeBufferPointer {
+          checker.check($0, at: position, findings: &findings).example
+        }
+        guard let example else { continue }
+        for k in builders.indices {
+          var fast: [UInt8] = []
+          var reference: [UInt8] = []
+          let fastSize = builders[k].fast.build(example, in: checker.document, into: &fast)
+          let referenceSize = builders[k].reference.build(
+            example, in: checker.document, into: &reference)
+          #expect(fast == reference, "line \(n + 1), key \(builders[k].fast.key)")
+          #expect(fastSize == referenceSize)
+          compared += 1
+        }
+      }
+      #expect(compared > 40_000)
+    }
+  }
+
   @Test func resultsDoNotDependOnThreads() throws {
     try Self.withCorpus { corpus in
       let one = try Self.dropped(corpus, near: true, threads: 1)

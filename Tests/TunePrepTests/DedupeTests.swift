@@ -174,7 +174,8 @@ extension TextNormalizerTests {
   ]
 
   func run(
-    _ lines: [String], sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
+    _ lines: [String], text: String? = nil,
+    sizes: ReadSizes = ReadSizes(readSize: 7, blockSize: 13), threads: Int = 2,
     configure: (inout Deduplicator.Options) -> Void = { _ in }
   ) throws -> (kept: String, rejects: String, summary: RunSummary) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -182,7 +183,8 @@ extension TextNormalizerTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in.jsonl")
-    try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+    try (text ?? lines.joined(separator: "\n") + "\n").write(
+      to: input, atomically: true, encoding: .utf8)
     var options = Deduplicator.Options()
     options.sizes = sizes
     options.threads = threads
@@ -235,6 +237,30 @@ extension TextNormalizerTests {
     #expect(kept == survivors.map { Self.records[$0] + "\n" }.joined())
   }
 
+  /// The default run writes kept records while it scans: CRLF lines, a blank line and a last
+  /// line without a newline must come out as the second pass would write them.
+  @Test func keptRecordsWrittenDuringTheScan() throws {
+    let r = Self.records
+    let text =
+      r[0] + "\r\n" + r[2] + "\n\n" + r[1] + "\n" + r[4] + "\r\n" + r[3] + "\r\n" + r[2] + "\n"
+      + r[1] + "\n" + "{\"messages\":[{\"role\":\"user\",\"content\":\"Last\"},"
+      + "{\"role\":\"assistant\",\"content\":\"one\"}]}"
+    let expected = [r[0], r[2], r[3], String(text.split(separator: "\n").last ?? "")]
+      .map { $0 + "\n" }.joined()
+    for (read, block, threads) in [(1, 1, 1), (2, 3, 2), (7, 64, 3), (1 << 20, 4 << 20, 2)] {
+      let sizes = ReadSizes(readSize: read, blockSize: block)
+      let (kept, rejects, summary) = try run([], text: text, sizes: sizes, threads: threads)
+      #expect(kept == expected, "blocks of \(block) bytes, \(threads) threads")
+      #expect(summary.counts.map(\.1) == [4, 3, 1])
+      #expect(rejects.contains(#""line":8,"reason":"dup.exact""#))
+      // The same records from the second pass, which --keep last would use.
+      let (last, _, _) = try run([], text: text, sizes: sizes, threads: threads) {
+        $0.keep = .last
+      }
+      #expect(last.split(separator: "\n").count == 4)
+    }
+  }
+
   @Test func sameResultForEveryBlockSizeAndThreadCount() throws {
     let reference = try run(Self.records, sizes: .standard, threads: 1) { $0.near = true }
     for (read, block, threads) in [(1, 1, 1), (2, 3, 2), (7, 64, 3)] {
@@ -246,5 +272,120 @@ extension TextNormalizerTests {
       #expect(other.kept == reference.kept)
       #expect(other.rejects == reference.rejects)
     }
+  }
+}
+
+extension TextNormalizerTests {
+  /// Decodes a raw JSON string the slow way, then normalizes the decoded text.
+  func reference(_ raw: [UInt8], _ mode: TextNormalization, after prefix: [UInt8]) -> [UInt8] {
+    var decoded: [UInt8] = []
+    raw.withUnsafeBufferPointer { appendDecodedJSONString($0, to: &decoded) }
+    var out = prefix
+    decoded.withUnsafeBufferPointer { TextNormalizer(mode: mode).append($0, to: &out) }
+    return out
+  }
+
+  /// The fast path from raw JSON bytes, or nil when it declines.
+  ///
+  /// The string is normalized alone, and as it sits in a record (followed by more bytes the
+  /// fast path may read but must not use); both must agree.
+  func fast(_ raw: [UInt8], _ mode: TextNormalization, after prefix: [UInt8]) -> [UInt8]? {
+    var results: [[UInt8]?] = []
+    for tail in ["", #"", "role": "A\\u00e9  \n \u{E9}Z"}]}"#] {
+      let record = raw + Array(tail.utf8)
+      var out = prefix
+      let applied = record.withUnsafeBufferPointer {
+        TextNormalizer(mode: mode).appendJSONString(
+          UnsafeBufferPointer(rebasing: $0[..<raw.count]), readable: $0.count, to: &out)
+      }
+      if !applied { #expect(out == prefix, "a declined fast path must leave the buffer as it was") }
+      results.append(applied ? out : nil)
+    }
+    #expect(results[0] == results[1], "reading past the string changed the result")
+    return results[0]
+  }
+
+  /// Raw JSON string bodies (escapes as written in a record).
+  static let trickyRawStrings: [String] = [
+    "", " ", "   ", "\\n", "\\n\\n\\t ", "a", " a", "a ", "  a  ", "a  b", "a \\n b",
+    "Hello\\tWORLD", "Hello\\t\\tWORLD \\n", "MiXeD CaSe WiTh Spaces At Every Boundary Here",
+    "0123456789abcde fghijklmnopqrstu vwxyz", "0123456789abcdef ghijklmnopqrstuv",
+    "0123456789abcdef",
+    "0123456789abcde ", " 123456789abcdef0123456789abcdef",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abc{|}~",
+    "quote \\\" backslash \\\\ slash \\/ end", "bell\\b form\\f feed\\r\\n",
+    "\\u0041\\u005A\\u0061 \\u0020x",
+    "tab\\u0009esc\\u0000nul\\u001f\\u007f", "nbsp\u{A0}here and\\u00a0there",
+    "Cafe\u{301} CAF\u{C9}",
+    "e\\u0301 combining", "Stra\u{DF}e STRASSE", "\u{3A3}\u{39F}\u{3A6}\u{39F}\u{3A3} greek",
+    "emoji \u{1F600} \\ud83d\\ude00 pair", "lone \\ud800 surrogate",
+    "\u{65E5}\u{672C}\u{8A9E} text",
+    "A\u{2003}B\u{3000}C", "trailing spaces then escape       \\n", "x                 y",
+    String(repeating: "Word ", count: 20), String(repeating: "ab  ", count: 12) + "\\n\\n",
+    "\u{1}raw control byte", "DEL\u{7F}DEL",
+  ]
+
+  @Test(arguments: [TextNormalization.text, .whitespace, .none])
+  func rawJSONFastPathMatchesDecodeThenNormalize(mode: TextNormalization) {
+    for text in Self.trickyRawStrings {
+      let raw = Array(text.utf8)
+      for prefix in [[], [UInt8(0x02)], Array("x y".utf8)] {
+        let expected = reference(raw, mode, after: prefix)
+        if let got = fast(raw, mode, after: prefix) {
+          #expect(got == expected, "mode \(mode), input \(text.debugDescription)")
+        }
+      }
+      // `text` mode declines only for scalars that need composition or case folding (and
+      // lone surrogates); `whitespace` mode only for lone surrogates.
+      let declines =
+        mode == .text
+        ? ["e\\u0301", "Cafe\u{301}", "Stra\u{DF}e", "\u{3A3}", "lone \\ud800", "A\u{2003}"]
+        : ["lone \\ud800"]
+      if mode != .none && !declines.contains(where: { text.hasPrefix($0) }) {
+        #expect(fast(raw, mode, after: []) != nil, "mode \(mode), input \(text.debugDescription)")
+      }
+      if mode == .none { #expect(fast(raw, mode, after: []) == nil) }
+    }
+  }
+
+  /// Seeded random raw strings from an alphabet of the bytes and escapes that matter, at every
+  /// length up to 300 so the 16-byte steps meet every boundary.
+  @Test(arguments: [TextNormalization.text, .whitespace])
+  func rawJSONFastPathMatchesOnRandomText(mode: TextNormalization) {
+    let pieces = [
+      "a", "b", "Z", "Q", "m", " ", " ", " ", "  ", "\\n", "\\t", "\\r", "\\f", "\\b", "\\\"",
+      "\\\\", "\\/", "\\u0041", "\\u0020", "\\u0001", "\\u00e9", "\u{E9}", "\u{A0}", ".", ",",
+      "@", "[", "`", "{", "~", "\u{7F}", "\u{1}", "\t", "\u{3000}", "\u{1F600}",
+      "\\ud83d\\ude00", "\u{65E5}",
+    ].map { Array($0.utf8) }
+    // Text with these takes the Unicode path in `text` mode: one string in four has them.
+    let unicode = ["\u{C9}", "\u{DF}", "\\u00C9", "\u{301}"].map { Array($0.utf8) }
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var taken = 0
+    for length in 0..<300 {
+      for variant in 0..<4 {
+        let alphabet = variant == 3 ? pieces + unicode : pieces
+        var raw: [UInt8] = []
+        for _ in 0..<length {
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          // Mostly plain letters and single spaces, as in real text; variants 1 and 2 have
+          // long plain runs, for the 64-byte steps.
+          let r = Int(state >> 33)
+          let rare = [4, 64, 16, 4][variant]
+          // (Plain pieces never make a double space, so the long runs stay plain.)
+          let plain = r % 6 == 5 && raw.last == 0x20 ? pieces[0] : pieces[r % 6]
+          let piece = r % rare != 0 ? plain : alphabet[(r >> 8) % alphabet.count]
+          raw.append(contentsOf: piece)
+        }
+        let expected = reference(raw, mode, after: [0x05])
+        if let got = fast(raw, mode, after: [0x05]) {
+          taken += 1
+          #expect(
+            got == expected,
+            "mode \(mode), input \(String(decoding: raw, as: UTF8.self).debugDescription)")
+        }
+      }
+    }
+    #expect(taken >= 900)
   }
 }

@@ -18,11 +18,15 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 struct KeyBuilder {
   let key: DedupeKey
   let normalizer: TextNormalizer
+  /// Always decode a text before normalizing it (the reference the fast path of
+  /// ``TextNormalizer/appendJSONString(_:readable:to:)`` is tested against).
+  let decodesFirst: Bool
   private var scratch: [UInt8] = []
 
-  init(key: DedupeKey, normalization: TextNormalization) {
+  init(key: DedupeKey, normalization: TextNormalization, decodesFirst: Bool = false) {
     self.key = key
     self.normalizer = TextNormalizer(mode: normalization)
+    self.decodesFirst = decodesFirst
     scratch.reserveCapacity(4096)
   }
 
@@ -70,20 +74,29 @@ struct KeyBuilder {
     _ example: Example, in document: JSONDocument, into out: inout [UInt8]
   ) -> Int {
     var size = 0
-    let finalIndex =
-      example.preferred == nil ? example.turns.lastIndex { $0.role == .assistant } : nil
     let includeInput = key != .output
     if includeInput, let system = example.system {
       size += part(0x01, system, document, &out)
     }
-    for (i, turn) in example.turns.enumerated() {
-      let isFinal = i == finalIndex
-      switch key {
-      case .conversation: break
-      case .input: if let finalIndex, i >= finalIndex { continue }
-      case .output: if !isFinal { continue }
+    // Turns are read in place: iterating the array would copy each one (and retain what it
+    // holds).
+    example.turns.withUnsafeBufferPointer { turns in
+      var finalIndex: Int?
+      if example.preferred == nil {
+        for i in turns.indices.reversed() where turns[i].role == .assistant {
+          finalIndex = i
+          break
+        }
       }
-      size += self.turn(turn, tag: 0x02 + turn.role.rawValue, document, &out)
+      for i in turns.indices {
+        let isFinal = i == finalIndex
+        switch key {
+        case .conversation: break
+        case .input: if let finalIndex, i >= finalIndex { continue }
+        case .output: if !isFinal { continue }
+        }
+        size += turn(turns[i], tag: 0x02 + turns[i].role.rawValue, document, &out)
+      }
     }
     if includeInput, let tools = example.tools {
       out.append(0x0A)
@@ -107,9 +120,11 @@ struct KeyBuilder {
   ) -> Int {
     var size = 0
     if let content = turn.content { size += part(tag, content, document, &out) }
-    for call in turn.toolCalls {
-      if let name = call.name { size += part(0x08, name, document, &out) }
-      if let arguments = call.arguments { size += part(0x09, arguments, document, &out) }
+    for k in turn.toolCalls.indices {
+      if let name = turn.toolCalls[k].name { size += part(0x08, name, document, &out) }
+      if let arguments = turn.toolCalls[k].arguments {
+        size += part(0x09, arguments, document, &out)
+      }
     }
     return size
   }
@@ -118,11 +133,24 @@ struct KeyBuilder {
   private mutating func part(
     _ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
-    scratch.removeAll(keepingCapacity: true)
-    text.append(in: document, to: &scratch)
     out.append(tag)
     let start = out.count
-    scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
+    var done = false
+    if !decodesFirst, case .node(let i) = text {
+      // Usually normalized straight from the record's bytes, without a decoded copy.
+      let normalizer = self.normalizer
+      done = document.bytes.withUnsafeBufferPointer { bytes in
+        let range = document.rawRange(i)
+        return normalizer.appendJSONString(
+          UnsafeBufferPointer(rebasing: bytes[range]), readable: bytes.count - range.lowerBound,
+          to: &out)
+      }
+    }
+    if !done {
+      scratch.removeAll(keepingCapacity: true)
+      text.append(in: document, to: &scratch)
+      scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
+    }
     let size = out.count - start
     if normalizer.mode == .none { escapeControlBytes(&out, from: start) }
     out.append(0x1F)

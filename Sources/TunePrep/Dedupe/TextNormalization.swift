@@ -182,10 +182,10 @@ func isASCIISpace(_ b: UInt8) -> Bool {
 /// every other byte to itself. 0 marks whitespace; mapping every control byte to one keeps the
 /// normalized text free of the bytes ``KeyBuilder`` uses as tags (control characters in
 /// training text are noise, so `\u0001` and `\u0002` counting as equal is acceptable).
-private let asciiFoldTable: [UInt8] = makeTable(fold: true)
+let asciiFoldTable: [UInt8] = makeTable(fold: true)
 
 /// As ``asciiFoldTable`` without case folding.
-private let asciiSpaceTable: [UInt8] = makeTable(fold: false)
+let asciiSpaceTable: [UInt8] = makeTable(fold: false)
 
 private func makeTable(fold: Bool) -> [UInt8] {
   var table = [UInt8](repeating: 0, count: 256)

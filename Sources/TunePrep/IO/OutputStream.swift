@@ -99,6 +99,19 @@ public final class OutputStream {
     if buffer.count >= 1 << 16 { flushBuffer() }
   }
 
+  /// Writes bytes after everything buffered; a large run is written straight from the
+  /// caller's memory, without a copy into the buffer.
+  /// - Parameter bytes: the bytes, only read during the call.
+  public func writeThrough(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard bytes.count >= 1 << 14 else {
+      write(bytes)
+      return
+    }
+    flushBuffer()
+    bytesWritten += bytes.count
+    writeAll(UnsafeRawBufferPointer(bytes))
+  }
+
   /// Appends a string's UTF-8 bytes.
   public func write(_ string: String) {
     write(string.utf8)
@@ -111,24 +124,24 @@ public final class OutputStream {
     if let failed { throw failed }
   }
 
-  /// Writes `bytes` with `write(2)` straight from the caller's memory, after anything
-  /// buffered: no copy, for callers that already hold large blocks.
-  /// - Parameter bytes: the bytes to write.
+  /// ``writeThrough(_:)`` for raw bytes.
   func writeThrough(_ bytes: UnsafeRawBufferPointer) {
-    flushBuffer()
-    bytesWritten += bytes.count
-    writeAll(bytes)
+    writeThrough(bytes.assumingMemoryBound(to: UInt8.self))
   }
 
   private func flushBuffer() {
-    guard !buffer.isEmpty else { return }
+    guard !buffer.isEmpty, failed == nil else {
+      buffer.removeAll(keepingCapacity: true)
+      return
+    }
     buffer.withUnsafeBytes { writeAll($0) }
     buffer.removeAll(keepingCapacity: true)
   }
 
-  /// Writes every byte, unless an earlier write failed.
+  /// Writes all of `raw` with `write(2)` unless an earlier write failed, or records why it
+  /// could not.
   private func writeAll(_ raw: UnsafeRawBufferPointer) {
-    guard let base = raw.baseAddress, raw.count > 0, failed == nil else { return }
+    guard failed == nil, let base = raw.baseAddress, raw.count > 0 else { return }
     var offset = 0
     while offset < raw.count {
       #if canImport(Glibc) || canImport(Musl)

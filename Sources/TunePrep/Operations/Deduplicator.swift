@@ -85,24 +85,38 @@ public struct Deduplicator {
     _ input: InputName, outputs: Outputs, reporter: FindingReporter
   ) throws(TunePrepError) -> RunSummary {
     var table = RecordTable(near: options.near)
-    let main = try scan(input, source: 0, into: &table, reporter: reporter)
+    // With nothing that can drop a record after the scan (no --near, no --against) and the
+    // first of each key kept, a record is kept exactly when it is valid and its key is new,
+    // which the scan knows in input order: it writes kept records from the blocks it already
+    // holds, and the input is not read a second time for them.
+    let keptDuringScan =
+      options.keep == .first && !options.near && options.against.isEmpty ? outputs.kept : nil
+    let main = try scan(
+      input, source: 0, into: &table, keptDuringScan: keptDuringScan, reporter: reporter)
     let inputCount = table.states.count
+    // Only the scan looks keys up; the groups it found are all that is kept of the index.
+    table.exactIndex = ExactIndex()
     var sources = [main]
     let quiet = FindingReporter(
       command: "dedupe", options: Self.quietOptions, output: .standardError())
     for (k, name) in options.against.enumerated() {
-      sources.append(try scan(name, source: UInt16(k + 1), into: &table, reporter: quiet))
+      sources.append(
+        try scan(name, source: UInt16(k + 1), into: &table, keptDuringScan: nil, reporter: quiet))
     }
     let verifier = Verifier(sources: sources, options: options)
     var decisions = Decisions(count: inputCount)
     decideLeaksExact(table, inputCount: inputCount, &decisions)
     decideExact(table, inputCount: inputCount, &decisions)
+    // Free before the near search, whose LSH tables make the peak.
+    table.exactGroups = []
     if options.near {
       try decideNear(table, inputCount: inputCount, verifier: verifier, &decisions)
     }
+    var laterOutputs = outputs
+    if keptDuringScan != nil { laterOutputs.kept = nil }
     try writeResults(
-      table, inputCount: inputCount, decisions: decisions, sources: sources, outputs: outputs,
-      verifier: verifier, reporter: reporter)
+      table, inputCount: inputCount, decisions: decisions, sources: sources,
+      outputs: laterOutputs, dryRun: outputs.kept == nil, verifier: verifier, reporter: reporter)
     var summary = RunSummary(command: "dedupe")
     summary.files = 1
     summary.read = inputCount
@@ -128,9 +142,13 @@ public struct Deduplicator {
 
   // MARK: First pass
 
-  /// Scans one file into the table.
+  /// Scans one file into the table; for the input (source 0), also finds each valid record's
+  /// exact group (the first record with its key).
+  /// - Parameter keptDuringScan: where to write the valid records whose key is new, as their
+  ///   blocks are consumed (nil: kept records are written by the second pass).
   private func scan(
-    _ name: InputName, source: UInt16, into table: inout RecordTable, reporter: FindingReporter
+    _ name: InputName, source: UInt16, into table: inout RecordTable,
+    keptDuringScan: OutputStream?, reporter: FindingReporter
   ) throws(TunePrepError) -> Source {
     let file = try InputFile(name)
     let spooling = name.path == nil || name.isJSONFile
@@ -185,7 +203,7 @@ public struct Deduplicator {
         }
       }
       block.states.append(state)
-    } consume: { (block: inout DedupeBlock) throws(TunePrepError) in
+    } consumeWithBytes: { (block: inout DedupeBlock, scanned: ScannedBytes) throws(TunePrepError) in
       let base = records.spoolSize
       if reserveFor, let first = block.states.first, let last = block.states.last {
         // Size the table from the first block, so that it does not double (and briefly
@@ -193,8 +211,14 @@ public struct Deduplicator {
         reserveFor = false
         let covered = Double(last.offset - first.offset) + Double(last.length) + 1
         let estimate = Double(fileSize) / max(covered, 1) * Double(block.states.count) * 1.05
-        table.states.reserveCapacity(table.states.count + Int(min(estimate, 1e9)) + 1024)
+        let records = Int(min(estimate, 1e9)) + 1024
+        table.states.reserveCapacity(table.states.count + records)
+        if source == 0 {
+          table.exactGroups.reserveCapacity(records)
+          table.exactIndex.reserve(records, states: table.states)
+        }
       }
+      let first = table.states.count
       if spooling {
         try block.spool.withUnsafeBufferPointer { (p) throws(TunePrepError) in
           try records.appendToSpool(p)
@@ -203,6 +227,21 @@ public struct Deduplicator {
       }
       table.states.append(contentsOf: block.states)
       table.signatures.append(block.signatures)
+      guard source == 0 else { return }
+      table.addExactGroups(from: first)
+      guard let kept = keptDuringScan else { return }
+      if spooling {
+        // The block's records, each with its newline, as they went to the spool.
+        block.spool.withUnsafeBufferPointer { spool in
+          table.writeFirstOccurrences(first..<table.states.count, from: spool, at: base, to: kept)
+        }
+      } else {
+        // Only a file read as lines is not spooled.
+        precondition(scanned.isLines, "an input read as JSON array elements is always spooled")
+        table.writeFirstOccurrences(
+          first..<table.states.count, from: scanned.bytes, at: Int64(scanned.byteOffset),
+          to: kept)
+      }
     }
     if spooling { try records.flushSpool() }
     return Source(records: records, format: outcome.format)
@@ -229,22 +268,21 @@ public struct Deduplicator {
     }
   }
 
-  /// Exact duplicates inside the input: one survivor per key hash, chosen by `--keep`.
+  /// Exact duplicates inside the input: one survivor per key (per exact group), chosen by
+  /// `--keep`.
   private func decideExact(_ table: RecordTable, inputCount: Int, _ d: inout Decisions) {
-    var survivor: [Hash128: UInt32] = [:]
-    survivor.reserveCapacity(inputCount)
+    // Indexed by group, i.e. by the group's first record.
+    var survivor = [UInt32](repeating: UInt32.max, count: inputCount)
     for i in 0..<inputCount where d.isCandidate(i) {
-      let hash = table.states[i].hash
-      guard let current = survivor[hash] else {
-        survivor[hash] = UInt32(i)
-        continue
+      let group = Int(table.exactGroups[i])
+      let current = survivor[group]
+      if current == UInt32.max || prefers(UInt32(i), over: current, table) {
+        survivor[group] = UInt32(i)
       }
-      if prefers(UInt32(i), over: current, table) { survivor[hash] = UInt32(i) }
     }
     for i in 0..<inputCount where d.isCandidate(i) {
-      if let s = survivor[table.states[i].hash], s != UInt32(i) {
-        d.set(i, .dupExact, related: s, similarity: 1)
-      }
+      let s = survivor[Int(table.exactGroups[i])]
+      if s != UInt32(i) { d.set(i, .dupExact, related: s, similarity: 1) }
     }
   }
 
@@ -340,14 +378,27 @@ public struct Deduplicator {
 
   // MARK: Second pass
 
+  /// Reports every dropped record and writes what is left to write: the kept records (unless
+  /// the scan wrote them), the rejects and the clusters.
+  /// - Parameter dryRun: no kept records are written at all (`--dry-run`), which the messages
+  ///   say.
   private func writeResults(
     _ table: RecordTable, inputCount: Int, decisions d: Decisions, sources: [Source],
-    outputs: Outputs,
+    outputs: Outputs, dryRun: Bool,
     verifier: Verifier, reporter: FindingReporter
   ) throws(TunePrepError) {
     let input = sources[0].records
     let needBytes = outputs.kept != nil || outputs.rejects != nil
-    let cursor = RecordFile.Cursor(input, readAhead: 4 << 20)
+    // Reading ahead pays when most records are read back; a few rejects are read one by one.
+    var readBack = 0
+    if outputs.kept != nil {
+      readBack = inputCount
+    } else if outputs.rejects != nil {
+      for i in 0..<inputCount where d.reason(i) != .kept && d.reason(i) != .reportedLeak {
+        readBack += 1
+      }
+    }
+    let cursor = RecordFile.Cursor(input, readAhead: readBack * 8 > inputCount ? 4 << 20 : 0)
     var checker = RecordChecker(
       fileFormat: sources[0].format, detected: options.format == nil, formatLocation: nil)
     var scratch: [Finding] = []
@@ -368,7 +419,7 @@ public struct Deduplicator {
         finding = Finding(
           reason == .dupExact ? .dupExact : .dupNear,
           at: Location(file: name, line: Int(state.line)),
-          message: what + (outputs.kept == nil ? "" : ": dropped, line \(kept.line) kept"),
+          message: what + (dryRun ? "" : ": dropped, line \(kept.line) kept"),
           related: [Location(file: name, line: Int(kept.line))])
       case .leakExact, .leakNear, .reportedLeak:
         let other = table.states[related]
@@ -518,8 +569,60 @@ struct RecordTable {
   var states: [RecordState] = []
   /// Signatures when near duplicates are searched, else empty.
   let signatures = SignatureStore()
+  /// For each input record, the index of the first valid input record with the same key
+  /// (itself for the first; `UInt32.max` for an invalid record): 4 bytes per record.
+  var exactGroups: [UInt32] = []
+  /// Finds the first record of each key while the input is scanned.
+  var exactIndex = ExactIndex()
 
   init(near: Bool) {}
+
+  /// Writes the records of `range` that are the first of their key (valid, and their own
+  /// exact group), each followed by a newline, from the bytes that hold them.
+  ///
+  /// Neighbours that follow each other with one newline between them in `bytes` go out in one
+  /// write, straight from `bytes`; a record ending in CRLF or at the end of the input without
+  /// a newline is written on its own with a newline added, as the second pass would.
+  /// - Parameters:
+  ///   - range: record indices, whose `offset`s lie in `bytes`.
+  ///   - bytes: the block's bytes (the input's lines, or the block's spool bytes).
+  ///   - offset: the offset of `bytes[0]` in the records' file.
+  ///   - out: where the kept records go.
+  func writeFirstOccurrences(
+    _ range: Range<Int>, from bytes: UnsafeBufferPointer<UInt8>, at offset: Int64,
+    to out: OutputStream
+  ) {
+    var runStart = 0
+    var runEnd = 0
+    for i in range where exactGroups[i] == UInt32(i) {
+      let start = Int(states[i].offset - offset)
+      let end = start + Int(states[i].length)
+      if end < bytes.count && bytes[end] == 0x0A {
+        if start != runEnd || runStart == runEnd {
+          out.writeThrough(UnsafeBufferPointer(rebasing: bytes[runStart..<runEnd]))
+          runStart = start
+        }
+        runEnd = end + 1
+      } else {
+        out.writeThrough(UnsafeBufferPointer(rebasing: bytes[runStart..<runEnd]))
+        out.write(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        out.write(CollectionOfOne(UInt8(0x0A)))
+        runStart = end
+        runEnd = end
+      }
+    }
+    out.writeThrough(UnsafeBufferPointer(rebasing: bytes[runStart..<runEnd]))
+  }
+
+  /// Finds the exact groups of the records from `start` on (all in `states`, in input order).
+  mutating func addExactGroups(from start: Int) {
+    for i in start..<states.count {
+      exactGroups.append(
+        states[i].isValid
+          ? exactIndex.firstIndex(of: states[i].hash, index: UInt32(i), states: states)
+          : UInt32.max)
+    }
+  }
 }
 
 /// One scanned file: its records to read back and its format.

@@ -55,6 +55,27 @@ struct FileScan {
     perRecord: @escaping (borrowing CheckedRecord, inout P) -> Void,
     consume: (inout P) throws(TunePrepError) -> Void
   ) throws(TunePrepError) -> Outcome {
+    try run(file, reporter: reporter, perRecord: perRecord) {
+      (payload: inout P, _: ScannedBytes) throws(TunePrepError) in
+      try consume(&payload)
+    }
+  }
+
+  /// Scans `file`, like ``run(_:reporter:perRecord:consume:)``, and also shows `consume` the
+  /// block's bytes, for commands that copy records out of the input without reading it again.
+  /// - Parameters:
+  ///   - file: the opened input.
+  ///   - reporter: receives the findings in input order.
+  ///   - perRecord: runs on worker threads for each record, filling the block's payload.
+  ///   - consume: runs on the calling thread for each block's payload and bytes, in order.
+  /// - Returns: record count and the file's format.
+  /// - Throws: ``TunePrepError`` when reading fails or `consume` throws.
+  func run<P: BlockPayload>(
+    _ file: InputFile,
+    reporter: FindingReporter,
+    perRecord: @escaping (borrowing CheckedRecord, inout P) -> Void,
+    consumeWithBytes consume: (inout P, ScannedBytes) throws(TunePrepError) -> Void
+  ) throws(TunePrepError) -> Outcome {
     let name = file.name.displayName
     var outcome = Outcome()
     var crlfLines = 0
@@ -83,7 +104,11 @@ struct FileScan {
           if crlfLines == 0 { firstCRLF = block.firstCRLFLine }
           crlfLines += block.crlfLines
         }
-        try consume(&block.result.payload)
+        let bytes = block.block
+        try consume(
+          &block.result.payload,
+          ScannedBytes(
+            bytes: bytes.bytes, byteOffset: bytes.byteOffset, isLines: bytes.spans.isEmpty))
       })
     if crlfLines > 0 {
       reporter.report(
@@ -99,6 +124,18 @@ struct FileScan {
     }
     return outcome
   }
+}
+
+/// The bytes of one scanned block, as `consume` sees them.
+///
+/// - warning: `bytes` is valid only until `consume` returns; do not keep it.
+struct ScannedBytes {
+  /// The block's bytes.
+  let bytes: UnsafeBufferPointer<UInt8>
+  /// Offset of `bytes[0]` in the input (for lines; JSON array blocks hold framed elements).
+  let byteOffset: Int
+  /// Whether records are lines of the input, at `byteOffset + k` for each byte `k`.
+  let isLines: Bool
 }
 
 /// The per-block result of a scan: findings plus the command's payload.

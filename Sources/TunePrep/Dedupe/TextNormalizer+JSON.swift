@@ -1,0 +1,353 @@
+/// Normalizing straight from a record's raw JSON string bytes: escapes are decoded on the fly,
+/// so the common text (ASCII, `whitespace` or `text` mode) is read once and written once,
+/// with no decoded copy in between.
+extension TextNormalizer {
+  /// Appends the normalized text of a raw JSON string to `out`, decoding its escapes on the fly.
+  ///
+  /// The bytes appended are exactly those of decoding the string and passing the result to
+  /// ``append(_:to:)`` (`TextNormalizerTests` checks this on tricky inputs); this is only the
+  /// fast path for it. Complexity O(n); allocates only when `out` must grow.
+  /// - Parameters:
+  ///   - raw: the string's bytes between its quotes, already validated by ``JSONParser``.
+  ///   - readable: how many bytes from `raw`'s start may be read (at least `raw.count`; more
+  ///     when the string sits inside a larger buffer, which lets its last bytes go through
+  ///     the 16-byte path too). Bytes past `raw` are read but never used.
+  ///   - out: the buffer to append to.
+  /// - Returns: false, with `out` unchanged, when the fast path does not apply: mode `none`;
+  ///   with mode `text`, a non-ASCII scalar that composition or case folding could change (see
+  ///   ``NormalizedScalar``); a lone surrogate escape. The caller then decodes the string and
+  ///   calls ``append(_:to:)``.
+  func appendJSONString(
+    _ raw: UnsafeBufferPointer<UInt8>, readable: Int? = nil, to out: inout [UInt8]
+  ) -> Bool {
+    guard mode != .none else { return false }
+    guard let source = raw.baseAddress, raw.count > 0 else { return true }
+    let fold = mode == .text
+    // The output is never longer than the input; the 16 extra bytes let a whole vector be
+    // stored at the last output position.
+    let room = raw.count + 16
+    if out.capacity - out.count < room {
+      out.reserveCapacity(max(out.count + room, 2 * out.capacity))
+    }
+    var applied = true
+    (fold ? asciiFoldTable : asciiSpaceTable).withUnsafeBufferPointer { table in
+      guard let map = table.baseAddress else { return }
+      out.append(addingCapacity: room) { span in
+        span.withUnsafeMutableBufferPointer { buffer, initialized in
+          guard let target = buffer.baseAddress else { return }
+          let readable = max(readable ?? 0, raw.count)
+          // Two copies of the loop, each with `fold` a constant.
+          let written =
+            fold
+            ? normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: true, map: map, into: target)
+            : normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: false, map: map, into: target)
+          if written < 0 {
+            applied = false
+          } else {
+            initialized = written
+          }
+        }
+      }
+    }
+    return applied
+  }
+}
+
+/// The loop of ``TextNormalizer/appendJSONString(_:readable:to:)``.
+///
+/// Plain bytes (ASCII that is neither a control byte nor a backslash, with single spaces) are
+/// case-folded and stored as whole vectors: 64 bytes per step while a whole step is plain, then
+/// 16, then the plain lanes before the first byte that needs decoding or mapping, provided (when
+/// they start with a space) a space may be written there; a trailing space becomes the pending
+/// space. Plain steps advance by a constant, so the next load never waits for this step's masks.
+/// Everything else goes one byte, escape or non-ASCII scalar at a time through the same
+/// branch-free step as ``TextNormalizer``'s byte path.
+/// - Returns: the bytes written to `target`, or -1 when the text needs the decoding path (see
+///   ``TextNormalizer/appendJSONString(_:readable:to:)``).
+/// - warning: `source` must be readable for `readable` bytes, and `target` must have room for
+///   `count + 16` bytes.
+@inline(__always)
+private func normalizeJSONString(
+  _ source: UnsafePointer<UInt8>, count n: Int, readable: Int, fold: Bool,
+  map: UnsafePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
+) -> Int {
+  let raw = UnsafeRawPointer(source)
+  let target = UnsafeMutableRawPointer(p)
+  var w = 0
+  var pending = 0
+  var wrote = 0
+  var k = 0
+  while k < n {
+    // Sixty-four bytes at a time while the text is plain: ASCII without control bytes or
+    // escapes, and single spaces (a space in the last lane followed by another one counts as
+    // a double too). A leading space needs a written character before it and no pending one.
+    while k &+ 64 < n && k &+ 65 <= readable {
+      let v0 = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+      let v1 = raw.loadUnaligned(fromByteOffset: k &+ 16, as: SIMD16<UInt8>.self)
+      let v2 = raw.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD16<UInt8>.self)
+      let v3 = raw.loadUnaligned(fromByteOffset: k &+ 48, as: SIMD16<UInt8>.self)
+      let unplain =
+        unplainLanes(v0, raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v1, raw.loadUnaligned(fromByteOffset: k &+ 17, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v2, raw.loadUnaligned(fromByteOffset: k &+ 33, as: SIMD16<UInt8>.self), fold)
+        .| unplainLanes(
+          v3, raw.loadUnaligned(fromByteOffset: k &+ 49, as: SIMD16<UInt8>.self), fold)
+      if anyLane(unplain) || (source[k] == 0x20 && (pending != 0 || wrote == 0)) { break }
+      p[w] = 0x20
+      w &+= pending
+      target.storeBytes(of: folded(v0, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v1, fold), toByteOffset: w &+ 16, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v2, fold), toByteOffset: w &+ 32, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: folded(v3, fold), toByteOffset: w &+ 48, as: SIMD16<UInt8>.self)
+      let trailing = source[k &+ 63] == 0x20 ? 1 : 0
+      w &+= 64 &- trailing
+      pending = trailing
+      wrote = 1
+      k &+= 64
+    }
+    if k >= n { break }
+    if k &+ 16 <= readable {
+      // Then sixteen: all plain as above, or the plain lanes before the first hard byte or
+      // the end of the string.
+      let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
+      let leadingSpaceOK = source[k] != 0x20 || (pending == 0 && wrote != 0)
+      var plain = 0
+      var spaces: UInt32 = 0
+      if k &+ 16 < n && k &+ 17 <= readable {
+        let next = raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self)
+        if !anyLane(unplainLanes(v, next, fold)) {
+          plain = 16
+          spaces = source[k &+ 15] == 0x20 ? 0x8000 : 0
+        }
+      }
+      if plain == 0 {
+        let hard = laneBits(hardLanes(v, fold))
+        plain = min((hard | 0x1_0000).trailingZeroBitCount, n &- k)
+        spaces =
+          laneBits(v .== SIMD16<UInt8>(repeating: 0x20)) & ((1 &<< UInt32(plain)) &- 1)
+        if spaces & (spaces &>> 1) != 0 { plain = 0 }
+      }
+      if plain > 0 && leadingSpaceOK {
+        p[w] = 0x20
+        w &+= pending
+        target.storeBytes(of: folded(v, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
+        let trailing = Int(truncatingIfNeeded: (spaces &>> UInt32(plain &- 1)) & 1)
+        w &+= plain &- trailing
+        pending = trailing
+        wrote = 1
+        k &+= plain
+        continue
+      }
+    }
+    // One byte, one escape or one non-ASCII character.
+    let b = source[k]
+    var decoded = b
+    var step = 1
+    var scalar: UInt32 = 0
+    if b == 0x5C {
+      guard k &+ 1 < n else { return -1 }
+      step = 2
+      switch source[k &+ 1] {
+      case UInt8(ascii: "n"): decoded = 0x0A
+      case UInt8(ascii: "t"): decoded = 0x09
+      case UInt8(ascii: "r"): decoded = 0x0D
+      case UInt8(ascii: "f"): decoded = 0x0C
+      case UInt8(ascii: "b"): decoded = 0x08
+      case UInt8(ascii: "u"):
+        guard k &+ 6 <= n, let unit = hex4(source + (k &+ 2)) else { return -1 }
+        step = 6
+        if unit < 0x80 {
+          decoded = UInt8(unit)
+        } else if unit & 0xF800 != 0xD800 {
+          scalar = unit
+        } else {
+          // Only a high surrogate followed by an escaped low one makes a scalar.
+          guard unit < 0xDC00, k &+ 12 <= n, source[k &+ 6] == 0x5C,
+            source[k &+ 7] == UInt8(ascii: "u"), let low = hex4(source + (k &+ 8)),
+            low & 0xFC00 == 0xDC00
+          else { return -1 }
+          scalar = 0x10000 &+ ((unit &- 0xD800) &<< 10) &+ (low &- 0xDC00)
+          step = 12
+        }
+      case let escaped: decoded = escaped
+      }
+    } else if fold && b >= 0x80 {
+      step = decodeUTF8(source, at: k, count: n, into: &scalar)
+    }
+    if scalar == 0 {
+      // A byte through the table.
+      let mapped = map[Int(decoded)]
+      let character = mapped != 0 ? 1 : 0
+      p[w] = 0x20
+      w &+= character & pending
+      p[w] = mapped
+      w &+= character
+      wrote |= character
+      pending = (1 &- character) & (pending | wrote)
+    } else {
+      // A non-ASCII scalar: whitespace collapses, one that NFC and case folding leave alone
+      // is written as it is, anything else needs the Unicode path.
+      switch fold ? normalizedScalarClass(scalar) : .plain {
+      case .unicode: return -1
+      case .whitespace: pending = wrote
+      case .plain:
+        p[w] = 0x20
+        w &+= pending
+        w &+= encodeUTF8(scalar, to: p + w)
+        pending = 0
+        wrote = 1
+      }
+    }
+    k &+= step
+  }
+  return w
+}
+
+/// The lanes of `v` the byte path must see: control bytes, backslashes and, when folding,
+/// bytes of 0x80 or more.
+@inline(__always)
+private func hardLanes(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMDMask<SIMD16<Int8>> {
+  let backslash = v .== SIMD16<UInt8>(repeating: 0x5C)
+  guard fold else { return (v .< SIMD16<UInt8>(repeating: 0x20)) .| backslash }
+  // As signed bytes, 0x80 and above are negative: one comparison finds them and controls.
+  return (SIMD16<Int8>(truncatingIfNeeded: v) .< SIMD16<Int8>(repeating: 0x20)) .| backslash
+}
+
+/// The lanes of `v` that keep it off the plain path: hard lanes, and spaces followed by
+/// another space (`next` is `v` one byte on).
+@inline(__always)
+private func unplainLanes(
+  _ v: SIMD16<UInt8>, _ next: SIMD16<UInt8>, _ fold: Bool
+) -> SIMDMask<SIMD16<Int8>> {
+  let space = SIMD16<UInt8>(repeating: 0x20)
+  return hardLanes(v, fold) .| ((v .== space) .& (next .== space))
+}
+
+/// `v` with A–Z lowercased when folding (plain lanes are ASCII).
+@inline(__always)
+private func folded(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMD16<UInt8> {
+  guard fold else { return v }
+  // Adding 0x3F takes A–Z (0x41–0x5A) to -128...-103 as signed bytes, below all others.
+  let shifted = SIMD16<Int8>(truncatingIfNeeded: v &+ SIMD16<UInt8>(repeating: 0x3F))
+  let upper = shifted .< SIMD16<Int8>(repeating: -102)
+  return v | SIMD16<UInt8>(repeating: 0).replacing(with: 0x20, where: upper)
+}
+
+/// Bit `i` set for each lane `i` of the mask (lane 0 is the lowest bit).
+@inline(__always)
+private func laneBits(_ mask: SIMDMask<SIMD16<Int8>>) -> UInt32 {
+  let lanes = unsafeBitCast(
+    SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: mask), to: SIMD2<UInt64>.self)
+  // Each byte is 0 or 1, so the product's top byte gathers lane i into bit i, carry-free.
+  let gather: UInt64 = 0x0102_0408_1020_4080
+  return UInt32(truncatingIfNeeded: (lanes[0] &* gather) &>> 56)
+    | UInt32(truncatingIfNeeded: (lanes[1] &* gather) &>> 56) &<< 8
+}
+
+/// The value of the four hex digits at `digits`, or nil if one is not a hex digit.
+@inline(__always)
+private func hex4(_ digits: UnsafePointer<UInt8>) -> UInt32? {
+  var value: UInt32 = 0
+  for i in 0..<4 {
+    let b = digits[i]
+    let d: UInt32
+    switch b {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b &- 48)
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b &- 87)
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b &- 55)
+    default: return nil
+    }
+    value = value << 4 | d
+  }
+  return value
+}
+
+/// Decodes the scalar of valid UTF-8 at `i` (its lead byte is 0x80 or more).
+/// - Returns: its length in bytes.
+@inline(__always)
+private func decodeUTF8(
+  _ bytes: UnsafePointer<UInt8>, at i: Int, count n: Int, into scalar: inout UInt32
+) -> Int {
+  let b0 = UInt32(bytes[i])
+  let length = b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4)
+  var value = b0 & (0x7F &>> UInt32(length))
+  var k = 1
+  while k < length && i &+ k < n {
+    value = value &<< 6 | UInt32(bytes[i &+ k] & 0x3F)
+    k &+= 1
+  }
+  // Invalid UTF-8 cannot get here (the parser rejects it); if it did, U+FFFD is not plain,
+  // so the Unicode path would see the bytes.
+  scalar = value >= 0x80 ? value : 0xFFFD
+  return length
+}
+
+/// Writes the UTF-8 encoding of a scalar of 0x80 or more.
+/// - Returns: the number of bytes written.
+@inline(__always)
+private func encodeUTF8(_ v: UInt32, to p: UnsafeMutablePointer<UInt8>) -> Int {
+  if v < 0x800 {
+    p[0] = UInt8(truncatingIfNeeded: 0xC0 | v &>> 6)
+    p[1] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+    return 2
+  }
+  if v < 0x10000 {
+    p[0] = UInt8(truncatingIfNeeded: 0xE0 | v &>> 12)
+    p[1] = UInt8(truncatingIfNeeded: 0x80 | (v &>> 6) & 0x3F)
+    p[2] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+    return 3
+  }
+  p[0] = UInt8(truncatingIfNeeded: 0xF0 | v &>> 18)
+  p[1] = UInt8(truncatingIfNeeded: 0x80 | (v &>> 12) & 0x3F)
+  p[2] = UInt8(truncatingIfNeeded: 0x80 | (v &>> 6) & 0x3F)
+  p[3] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+  return 4
+}
+
+/// What `text` normalization does to one non-ASCII scalar, as the Unicode path would.
+enum NormalizedScalar: UInt8 {
+  /// Stays as it is: NFC-stable (``isStableNFC(_:)``), unchanged by case folding, not
+  /// whitespace.
+  case plain
+  /// Unicode whitespace (NFC-stable, no case): collapses like a space.
+  case whitespace
+  /// Anything else: needs composition or case folding.
+  case unicode
+}
+
+/// The class of a scalar of 0x80 or more (a table lookup for the Basic Multilingual Plane and
+/// the emoji blocks, `.unicode` for the rest).
+@inline(__always)
+func normalizedScalarClass(_ v: UInt32) -> NormalizedScalar {
+  let index: Int
+  if v < 0x10000 {
+    index = Int(v)
+  } else if v &- 0x1F000 < 0xB00 {
+    index = Int(v &- 0x1F000) &+ 0x10000
+  } else {
+    return .unicode
+  }
+  return normalizedScalarClasses.withUnsafeBufferPointer {
+    NormalizedScalar(rawValue: $0[index]) ?? .unicode
+  }
+}
+
+/// ``NormalizedScalar`` raw values for U+0000–U+FFFF, then U+1F000–U+1FAFF; built once, on first
+/// use (about 70 000 property lookups, a few milliseconds).
+private let normalizedScalarClasses: [UInt8] = {
+  var table = [UInt8](repeating: NormalizedScalar.unicode.rawValue, count: 0x10000 + 0xB00)
+  for index in table.indices {
+    let v = index < 0x10000 ? UInt32(index) : UInt32(index - 0x10000) + 0x1F000
+    guard let scalar = Unicode.Scalar(v), isStableNFC(scalar),
+      !scalar.properties.changesWhenCaseFolded
+    else { continue }
+    table[index] =
+      scalar.properties.isWhitespace
+      ? NormalizedScalar.whitespace.rawValue : NormalizedScalar.plain.rawValue
+  }
+  return table
+}()

@@ -14,10 +14,7 @@ import Testing
   static func editedChatSchema(_ edit: (String) -> String) throws -> CompiledSchema {
     let text = edit(chat)
     #expect(text != chat, "the edit must change the schema")
-    var options = SchemaOptions()
-    options.validateAgainstMetaSchema = false
-    return try SchemaCompiler(options: options).compile(
-      schemaBytes: Array(text.utf8), baseURI: "tuneprep:///schemas/openai-chat.json")
+    return try BuiltinSchemas.compile(text: text, named: "openai-chat")
   }
 
   static func check(_ line: String, structure: FormatSchemas = .builtin) -> (findings: [Finding], example: Example?, hasError: Bool) {

@@ -93,16 +93,8 @@ struct TextNormalizer {
               continue
             }
           }
-          // Otherwise one byte, branch-free: a space is written before a character only when
-          // one is pending, and the character's slot is reused when it is whitespace.
-          let mapped = map[Int(source[k])]
-          let character = mapped != 0 ? 1 : 0
-          p[w] = 0x20
-          w &+= character & pending
-          p[w] = mapped
-          w &+= character
-          any |= character
-          pending = (1 &- character) & (pending | any)
+          // Otherwise one byte, branch-free.
+          writeMapped(map[Int(source[k])], to: p, at: &w, pending: &pending, wrote: &any)
           k += 1
         }
         wrote = any != 0
@@ -334,4 +326,21 @@ func canonicalComposition(_ string: String) -> String {
     // composed texts then count as different (documented approximation).
     return string
   #endif
+}
+
+/// Writes one byte that went through the normalization map at `p[w]`, branch-free: a space is
+/// written before a character only when one is pending, and a byte the map turns into
+/// whitespace (0) writes nothing but leaves a space pending once something has been written.
+/// `pending` and `wrote` are 0 or 1.
+@inline(__always)
+func writeMapped(
+  _ mapped: UInt8, to p: UnsafeMutablePointer<UInt8>, at w: inout Int, pending: inout Int, wrote: inout Int
+) {
+  let character = mapped != 0 ? 1 : 0
+  p[w] = 0x20
+  w &+= character & pending
+  p[w] = mapped
+  w &+= character
+  wrote |= character
+  pending = (1 &- character) & (pending | wrote)
 }

@@ -180,14 +180,7 @@ private func normalizeJSONString(
     }
     if scalar == 0 {
       // A byte through the table.
-      let mapped = map[Int(decoded)]
-      let character = mapped != 0 ? 1 : 0
-      p[w] = 0x20
-      w &+= character & pending
-      p[w] = mapped
-      w &+= character
-      wrote |= character
-      pending = (1 &- character) & (pending | wrote)
+      writeMapped(map[Int(decoded)], to: p, at: &w, pending: &pending, wrote: &wrote)
     } else {
       // A non-ASCII scalar: whitespace collapses, one that NFC and case folding leave alone
       // is written as it is, anything else needs the Unicode path.

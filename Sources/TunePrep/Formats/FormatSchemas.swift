@@ -45,11 +45,8 @@ public struct FormatSchemas: Sendable {
     guard let extended = schema.appending(names, toArrayAt: path[...]) else {
       preconditionFailure("schemas/sharegpt.json has no enum at /\(path.joined(separator: "/"))")
     }
-    var options = SchemaOptions()
-    options.validateAgainstMetaSchema = false
     do throws(SchemaCompileError) {
-      let compiled = try SchemaCompiler(options: options).compile(
-        schemaBytes: Array(extended.description.utf8), baseURI: "tuneprep:///schemas/sharegpt.json")
+      let compiled = try BuiltinSchemas.compile(text: extended.description, named: Format.sharegpt.rawValue)
       return FormatSchemas(table: Table([.sharegpt: compiled], compilesBuiltin: true))
     } catch {
       preconditionFailure("schemas/sharegpt.json with extra speakers does not compile: \(error)")

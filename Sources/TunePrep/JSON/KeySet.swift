@@ -8,9 +8,7 @@ struct KeySet: Sendable {
   private struct Entry {
     var length: Int
     var start: Int
-    /// The first (up to) eight bytes, little-endian, zero padded, and the mask over them.
-    var prefix: UInt64
-    var mask: UInt64
+    var word: WordPrefix
   }
   private let entries: [Entry]
   /// The keys' bytes, end to end (for keys longer than eight bytes).
@@ -23,10 +21,7 @@ struct KeySet: Sendable {
     var arena: [UInt8] = []
     for name in names {
       let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-      var prefix: UInt64 = 0
-      for (j, b) in bytes.prefix(8).enumerated() { prefix |= UInt64(b) << UInt64(j * 8) }
-      let mask: UInt64 = bytes.count >= 8 ? .max : (1 << UInt64(bytes.count * 8)) - 1
-      entries.append(Entry(length: bytes.count, start: arena.count, prefix: prefix, mask: mask))
+      entries.append(Entry(length: bytes.count, start: arena.count, word: WordPrefix(bytes)))
       arena += bytes
     }
     self.entries = entries
@@ -36,19 +31,10 @@ struct KeySet: Sendable {
   /// The index of the key equal to the `count` raw bytes at `start` of `p`, or nil.
   @inline(__always)
   func index(in p: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Int? {
-    var word: UInt64 = 0
-    if start &+ 8 <= p.count, let base = p.baseAddress {
-      word = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
-    } else {
-      var j = 0
-      while j < 8 && start &+ j < p.count {
-        word |= UInt64(p[start &+ j]) &<< UInt64(j &* 8)
-        j &+= 1
-      }
-    }
+    let word = littleEndianWord(p, at: start)
     for i in entries.indices {
       let e = entries[i]
-      guard e.length == count, word & e.mask == e.prefix else { continue }
+      guard e.length == count, e.word.matches(word) else { continue }
       var j = 8
       while j < count && arena[e.start &+ j] == p[start &+ j] { j &+= 1 }
       if j >= count { return i }

@@ -10,6 +10,15 @@ extension BuiltinSchemas {
     -> CompiledSchema?
   {
     guard let text = text(named: name) else { return nil }
+    return try compile(text: text, named: name, options: options)
+  }
+
+  /// Compiles schema text that stands for built-in schema `name` (the embedded text, or a
+  /// variant of it such as sharegpt's with `--role-map` speakers), at that schema's base URI.
+  /// - Throws: ``SchemaCompileError`` only if the text is broken (a bug).
+  static func compile(text: String, named name: String, options: SchemaOptions = SchemaOptions())
+    throws(SchemaCompileError) -> CompiledSchema
+  {
     var options = options
     options.validateAgainstMetaSchema = false
     return try SchemaCompiler(options: options).compile(

@@ -36,26 +36,6 @@ struct FlatEvaluator {
 
   @inline(__always) func next(_ i: Int) -> Int { Int(nodes[i].end) }
 
-  /// The eight bytes at `start`, little-endian; past the end of the tape's bytes they read as
-  /// zero. Compared under a ``FlatString/mask``, so bytes beyond the string do not matter.
-  @inline(__always) func word(at start: Int) -> UInt64 {
-    if start &+ 8 <= bytes.count, let base = bytes.baseAddress {
-      return UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
-    }
-    return wordNearEnd(start)
-  }
-
-  /// ``word(at:)`` within eight bytes of the end (rare: out of line).
-  @inline(never) func wordNearEnd(_ start: Int) -> UInt64 {
-    var value: UInt64 = 0
-    var j = 0
-    while start &+ j < bytes.count && j < 8 {
-      value |= UInt64(bytes[start &+ j]) &<< UInt64(j &* 8)
-      j &+= 1
-    }
-    return value
-  }
-
   /// Whether schema string `s` equals the `length` raw bytes at `start` beyond the prefix.
   @inline(__always) func tailEquals(_ s: FlatString, _ start: Int, _ length: Int) -> Bool {
     var j = 8
@@ -74,11 +54,11 @@ struct FlatEvaluator {
     if n.flags & 1 != 0 { return findDecoded(i, first, count) }
     let start = Int(n.start)
     let length = Int(n.length)
-    let w = word(at: start)
+    let w = littleEndianWord(bytes, at: start)
     var j = 0
     while j < count {
       let s = strings[first &+ j]
-      if Int(s.length) == length && w & s.mask == s.prefix && (length <= 8 || tailEquals(s, start, length)) {
+      if Int(s.length) == length && s.word.matches(w) && (length <= 8 || tailEquals(s, start, length)) {
         return j
       }
       j &+= 1

@@ -43,16 +43,12 @@ struct FlatOp {
 
 /// A string of the schema (property name, `enum`/`const` value) in the byte arena.
 ///
-/// `prefix` holds the first (up to) eight bytes, little-endian and zero padded, so most
-/// comparisons against a tape string are one length and one 64-bit compare.
+/// `word` holds the first (up to) eight bytes, so most comparisons against a tape string are one
+/// length and one 64-bit compare.
 struct FlatString {
   var start: Int32
   var length: Int32
-  var prefix: UInt64
-  /// Ones over the bytes `prefix` holds: a tape string of the same length matches the prefix
-  /// when its first eight bytes, masked, equal it (the mask is precomputed so a lookup does
-  /// no shifting per candidate).
-  var mask: UInt64
+  var word: WordPrefix
 }
 
 /// A `properties`/`additionalProperties` table.
@@ -107,17 +103,6 @@ final class FlatProgram: Sendable {
   }
 }
 
-/// The little-endian, zero-padded first eight bytes of `bytes`.
-func flatPrefix(_ bytes: some Collection<UInt8>) -> UInt64 {
-  var value: UInt64 = 0
-  var shift: UInt64 = 0
-  for b in bytes.prefix(8) {
-    value |= UInt64(b) << shift
-    shift += 8
-  }
-  return value
-}
-
 /// Builds the arrays of a ``FlatProgram``.
 struct FlatBuilder {
   let nodes: [SchemaNode]
@@ -157,8 +142,7 @@ struct FlatBuilder {
   mutating func string(_ bytes: [UInt8]) -> Int32 {
     strings.append(
       FlatString(
-        start: Int32(arena.count), length: Int32(bytes.count), prefix: flatPrefix(bytes),
-        mask: bytes.count >= 8 ? UInt64.max : (1 << UInt64(bytes.count * 8)) - 1))
+        start: Int32(arena.count), length: Int32(bytes.count), word: WordPrefix(bytes)))
     arena.append(contentsOf: bytes)
     return Int32(strings.count - 1)
   }

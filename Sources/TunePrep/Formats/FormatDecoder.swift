@@ -40,6 +40,9 @@ struct FormatDecoder {
   // MARK: openai-chat
 
   private static let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
+  /// The role names of an OpenAI message and the canonical role of each.
+  private static let openAIRoleNames = KeySet(["user", "assistant", "system", "developer", "tool", "function"])
+  private static let openAIRoles: [Role] = [.user, .assistant, .system, .system, .tool, .tool]
   private static let messageKeys = KeySet([
     "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
   ])
@@ -69,7 +72,7 @@ struct FormatDecoder {
     var isFirst = true
     for m in c.document.elements(messages) {
       // A leading system message becomes the example's system prompt.
-      if decodeOpenAIMessage(m, &c, into: &example.turns), isFirst, example.turns[0].role == .system {
+      if decodeOpenAIMessage(m, &c, into: &example.turns) == .system, isFirst {
         example.system = example.turns.removeLast().content
       }
       isFirst = false
@@ -79,41 +82,37 @@ struct FormatDecoder {
 
   /// Decodes one OpenAI chat message (shared by chat and preference records) and appends it
   /// to `turns`.
-  /// - Returns: whether a turn was appended (false when the message is unusable).
-  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into turns: inout [Turn]) -> Bool {
-    guard c.expect(m, .object, "a message") else { return false }
+  /// - Returns: the role of the turn appended, or nil when the message is unusable.
+  @discardableResult
+  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into turns: inout [Turn]) -> Role? {
+    guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
     let slots = d.slots(m, Self.messageKeys)
     if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
-      return false
+      return nil
     }
-    guard c.expect(roleNode, .string, "the message \"role\"") else { return false }
-    let role: Role
-    if d.stringEquals(roleNode, "user") {
-      role = .user
-    } else if d.stringEquals(roleNode, "assistant") {
-      role = .assistant
-    } else if d.stringEquals(roleNode, "system") || d.stringEquals(roleNode, "developer") {
-      role = .system
-    } else if d.stringEquals(roleNode, "tool") || d.stringEquals(roleNode, "function") {
-      role = .tool
-    } else {
+    guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
+    guard let roleIndex = d.index(of: roleNode, in: Self.openAIRoleNames) else {
       let value = d.string(roleNode)
       let hint = closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" } ?? ""
       c.report(
         .schemaEnum, at: roleNode,
         "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)")
-      return false
+      return nil
     }
-    // Filled in place in `turns`: building a local turn and appending it costs a copy.
+    let role = Self.openAIRoles[roleIndex]
+    // Filled in place in `turns`: building a local turn and appending it costs a copy, and so
+    // does reading a field back through the array (hence the local `nonText`).
     turns.append(Turn(role: role, content: nil, node: m))
     let t = turns.count - 1
     var hasToolCalls = false
+    var nonText = false
     let content = slots[1]
-    let text = decodeContent(content, owner: m, &c, turn: &turns[t])
+    let text = decodeContent(content, owner: m, &c, nonText: &nonText)
     turns[t].content = text
+    turns[t].hasNonTextContent = nonText
     if let name = c.stringValue(slots[2], "the message \"name\"") { turns[t].name = .node(name) }
     if let weight = slots[3] {
       if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
@@ -140,7 +139,7 @@ struct FormatDecoder {
     }
     if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turns[t].toolCallID = .node(id) }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
-    if text == nil && contentIsNull && !hasToolCalls && !turns[t].hasNonTextContent
+    if text == nil && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
     {
       if content == nil {
@@ -153,11 +152,12 @@ struct FormatDecoder {
     {
       c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
     }
-    return true
+    return role
   }
 
   /// Content as a string, or an array of parts whose text parts are joined.
-  private func decodeContent(_ node: Int?, owner: Int, _ c: inout RecordContext, turn: inout Turn) -> Text? {
+  /// Sets `nonText` when a part is not text (an image).
+  private func decodeContent(_ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool) -> Text? {
     guard let node else { return nil }
     let d = c.document
     switch d.kind(node) {
@@ -177,7 +177,7 @@ struct FormatDecoder {
         guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
         if d.stringEquals(type, "image_url") {
           c.checkImagePart(part)
-          turn.hasNonTextContent = true
+          nonText = true
           continue
         }
         guard d.stringEquals(type, "text") else {
@@ -194,7 +194,7 @@ struct FormatDecoder {
             parts += 1
           }
         } else {
-          turn.hasNonTextContent = true
+          nonText = true
         }
       }
       if parts == 1, let only = d.elements(node).compactMap({ d.member($0, "text") }).first,
@@ -306,7 +306,7 @@ struct FormatDecoder {
         }
         var turns: [Turn] = []
         for m in d.elements(messages) {
-          _ = decodeOpenAIMessage(m, &c, into: &turns)
+          decodeOpenAIMessage(m, &c, into: &turns)
         }
         if let first = turns.first, first.role == .system {
           example.system = first.content
@@ -338,7 +338,7 @@ struct FormatDecoder {
     }
     var turns: [Turn] = []
     for m in d.elements(output) {
-      guard decodeOpenAIMessage(m, &c, into: &turns) else { continue }
+      guard decodeOpenAIMessage(m, &c, into: &turns) != nil else { continue }
       if turns[turns.count - 1].role != .assistant {
         c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
       }

@@ -84,3 +84,17 @@ extension JSONDocument {
   }
 }
 
+
+extension JSONDocument {
+  /// The index in `keys` of the value of string node `i` (a role name, a type tag), or nil
+  /// when it is none of them or not a string.
+  func index(of i: Int, in keys: KeySet) -> Int? {
+    guard kind(i) == .string else { return nil }
+    if hasEscapes(i) {
+      let value = string(i)
+      return keys.names.firstIndex { $0.description == value }
+    }
+    let range = rawRange(i)
+    return bytes.withUnsafeBufferPointer { keys.index(in: $0, start: range.lowerBound, count: range.count) }
+  }
+}

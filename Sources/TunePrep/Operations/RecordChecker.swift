@@ -15,7 +15,7 @@ struct RecordChecker {
   var schemas = RecordSchemas()
   /// The built-in formats' schemas, which judge each record's structure.
   var structure = FormatSchemas.builtin {
-    didSet { formatSchema = nil }
+    didSet { judgedFormat = nil }
   }
   /// Extra sharegpt speaker names (`--role-map`): the decoder maps them, and sharegpt's
   /// schema accepts them.
@@ -27,7 +27,8 @@ struct RecordChecker {
   }
   private var judge = StructureJudge()
   /// The schema of the last format judged, so the shared table is looked up once per run.
-  private var formatSchema: (format: Format, schema: CompiledSchema?)?
+  private var judgedFormat: Format?
+  private var formatSchema: CompiledSchema?
   private var schemaErrors: [SchemaError] = []
   private var answerParser = JSONParser()
   private var answerDocument = JSONDocument()
@@ -70,9 +71,17 @@ struct RecordChecker {
     if let format = fileFormat, format != .json {
       let before = context.findings.count
       example = decoder.decode(format, &context)
-      if formatSchema?.format != format { formatSchema = (format, structure.schema(for: format)) }
-      if let schema = formatSchema?.schema {
-        judge.judge(schema, format: format, from: before, decoded: example != nil, &context, limit: schemas.errorLimit)
+      if judgedFormat != format {
+        judgedFormat = format
+        formatSchema = structure.schema(for: format)
+      }
+      // Passed straight from the property: binding it with `if let` copies the schema, whose
+      // objects every worker shares, and the reference counting of that copy is the costliest
+      // line of the check when two threads do it at once.
+      if formatSchema != nil {
+        judge.judge(
+          formatSchema.unsafelyUnwrapped, format: format, from: before, decoded: example != nil, &context,
+          limit: schemas.errorLimit)
       }
       // A record of another format always fails the file's format, so detection runs only
       // then; its findings are replaced by one `format.mixed`.

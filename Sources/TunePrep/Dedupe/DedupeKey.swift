@@ -82,7 +82,7 @@ struct KeyBuilder {
     // holds).
     example.turns.withUnsafeBufferPointer { turns in
       var finalIndex: Int?
-      if example.preferred == nil {
+      if !example.preferred.hasValue {
         for i in turns.indices.reversed() where turns[i].role == .assistant {
           finalIndex = i
           break

@@ -49,7 +49,7 @@ struct ConversationRules {
     for index in turns.indices {
       let role = turns[index].role
       if role == .system {
-        if seenNonSystem || index > 0 || example.system != nil {
+        if seenNonSystem || index > 0 || example.system.hasValue {
           c.report(
             .formatSystemPosition, at: turns[index].node,
             "a system message after the conversation started: put the system prompt first, once")

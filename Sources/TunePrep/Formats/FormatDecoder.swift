@@ -31,9 +31,9 @@ struct FormatDecoder {
     case .bedrockConversation: example = decodeBedrock(&context)
     case .json: return nil
     }
-    if let example {
-      ConversationRules(format: format).check(example, &context)
-    }
+    // Not `if let`: binding the example copies it, and an example is costly to copy.
+    guard example.hasValue else { return nil }
+    ConversationRules(format: format).check(example.unsafelyUnwrapped, &context)
     return example
   }
 
@@ -139,7 +139,7 @@ struct FormatDecoder {
     }
     if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turns[t].toolCallID = .node(id) }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
-    if text == nil && contentIsNull && !hasToolCalls && !nonText
+    if !text.hasValue && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
     {
       if content == nil {
@@ -510,7 +510,7 @@ struct FormatDecoder {
       if let name = c.optionalString(m, "name", in: "the turn") { turn.name = .node(name) }
       example.turns.append(turn)
     }
-    if let first = example.turns.first, first.role == .system, example.system == nil {
+    if let first = example.turns.first, first.role == .system, !example.system.hasValue {
       example.system = first.content
       example.turns.removeFirst()
     }

@@ -81,7 +81,7 @@ struct FormatEncoder {
 
     // Preference pairs: only openai-preference holds the rejected answer.
     if targetFormat == .openaiPreference {
-      guard ex.preferred != nil, ex.nonPreferred != nil else {
+      guard ex.preferred.hasValue, ex.nonPreferred.hasValue else {
         throw Rejection(
           code: .formatUnconvertible,
           message: "the record has no preferred/non-preferred answer pair, which openai-preference needs", node: nil)
@@ -94,12 +94,12 @@ struct FormatEncoder {
     }
 
     let caps = Capabilities(target)
-    if ex.system != nil && !caps.system { lose("system", nil) }
+    if ex.system.hasValue && !caps.system { lose("system", nil) }
     if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) { lose("tools", tools) }
     for turn in ex.turns {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
-      if turn.name != nil && !caps.name { lose("name", turn.node) }
-      if !caps.toolCalls && (!turn.toolCalls.isEmpty || turn.toolCallID != nil || turn.role == .tool) {
+      if turn.name.hasValue && !caps.name { lose("name", turn.node) }
+      if !caps.toolCalls && (!turn.toolCalls.isEmpty || turn.toolCallID.hasValue || turn.role == .tool) {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
       if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
@@ -134,7 +134,7 @@ struct FormatEncoder {
           if turn.role == .tool { continue }
           turn.toolCalls = []
           turn.toolCallID = nil
-          if turn.content == nil { continue }
+          if !turn.content.hasValue { continue }
         }
         kept.append(turn)
       }
@@ -175,7 +175,7 @@ struct FormatEncoder {
           node: ex.turns.last?.node)
       }
     }
-    if ex.turns.isEmpty && ex.preferred == nil {
+    if ex.turns.isEmpty && !ex.preferred.hasValue {
       throw Rejection(code: .formatUnconvertible, message: "the record has no turns to write", node: nil)
     }
   }

@@ -120,3 +120,15 @@ public struct Example: Sendable, Equatable {
     return turns.last { $0.role == .assistant }
   }
 }
+
+extension Optional {
+  /// Whether the optional holds a value.
+  ///
+  /// Written as a pattern match because `x != nil` on an optional of an Equatable type (an
+  /// ``Example``, a ``Text``) can resolve to the Equatable `!=`, which copies the value into a
+  /// pair of optionals and destroys it again: a cost per call on the per-record path.
+  @inline(__always) var hasValue: Bool {
+    if case .some = self { return true }
+    return false
+  }
+}

@@ -185,7 +185,7 @@ public struct Deduplicator {
         block.spool.append(0x0A)
       }
       if near { block.signatures.append(contentsOf: repeatElement(0, count: MinHash.size)) }
-      if !record.hasError, record.example != nil || options.format == .json {
+      if !record.hasError, record.example.hasValue || options.format == .json {
         let (hash, size) =
           block.keyer?.build(example: record.example, document: record.document) ?? (
             Hash128(high: 0, low: 0), 0

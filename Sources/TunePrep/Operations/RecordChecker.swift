@@ -71,6 +71,7 @@ struct RecordChecker {
     if let format = fileFormat, format != .json {
       let before = context.findings.count
       example = decoder.decode(format, &context)
+      let decoded = example.hasValue
       if judgedFormat != format {
         judgedFormat = format
         formatSchema = structure.schema(for: format)
@@ -80,7 +81,7 @@ struct RecordChecker {
       // line of the check when two threads do it at once.
       if formatSchema != nil {
         judge.judge(
-          formatSchema.unsafelyUnwrapped, format: format, from: before, decoded: example != nil, &context,
+          formatSchema.unsafelyUnwrapped, format: format, from: before, decoded: decoded, &context,
           limit: schemas.errorLimit)
       }
       // A record of another format always fails the file's format, so detection runs only

@@ -53,7 +53,7 @@ struct SplitScan {
       var entry = SplitEntry(
         offset: Int64(record.position.byteOffset), length: UInt32(clamping: record.bytes.count),
         line: UInt32(clamping: record.position.line), key: 0)
-      guard !record.hasError, record.example != nil || options.format == .json else {
+      guard !record.hasError, record.example.hasValue || options.format == .json else {
         block.rejected.append(entry)
         return
       }

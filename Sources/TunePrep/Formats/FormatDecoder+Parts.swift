@@ -51,9 +51,9 @@ extension RecordContext {
     let slots = d.slots(part, Self.geminiPartKeys)
     rejectUnknownKeys(slots, allowed: Self.geminiPartKeys, in: "the part")
     let present = (slots[0] == nil ? 0 : 1) + (slots[1] == nil ? 0 : 1)
-    if present + slots.unknown.count == 0 {
+    if present + slots.unknownCount == 0 {
       report(.schemaEmpty, at: part, "the part is empty: give {\"text\": ...} or {\"fileData\": ...}")
-    } else if present + slots.unknown.count > 1 {
+    } else if present + slots.unknownCount > 1 {
       report(.schemaInvalid, at: part, "a part holds exactly one of \"text\" or \"fileData\"")
     }
     if let file = slots[1], expect(file, .object, "\"fileData\"") {
@@ -78,9 +78,9 @@ extension RecordContext {
     let slots = d.slots(block, Self.bedrockBlockKeys)
     rejectUnknownKeys(slots, allowed: Self.bedrockBlockKeys, in: "the content block")
     let present = (slots[0] == nil ? 0 : 1) + (slots[1] == nil ? 0 : 1)
-    if present + slots.unknown.count == 0 {
+    if present + slots.unknownCount == 0 {
       report(.schemaEmpty, at: block, "the content block is empty: give {\"text\": ...} or {\"image\": ...}")
-    } else if present + slots.unknown.count > 1 {
+    } else if present + slots.unknownCount > 1 {
       report(.schemaInvalid, at: block, "a content block holds exactly one of \"text\" or \"image\"")
     }
     if let image = slots[1], expect(image, .object, "\"image\"") {

@@ -50,7 +50,7 @@ struct FormatDecoder {
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let slots = c.document.slots(root, Self.chatKeys)
-    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
     var example = Example()
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
@@ -88,7 +88,7 @@ struct FormatDecoder {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
     let slots = d.slots(m, Self.messageKeys)
-    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
       return nil
@@ -221,7 +221,7 @@ struct FormatDecoder {
     let d = c.document
     var result = ToolCall(node: call)
     let slots = d.slots(call, Self.toolCallKeys)
-    if !slots.unknown.isEmpty { c.rejectUnknownKeys(slots, allowed: Self.toolCallKeys, in: "the tool call") }
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.toolCallKeys, in: "the tool call") }
     if let id = slots[0] {
       if c.expect(id, .string, "the tool call's \"id\"") {
         if d.isBlankString(id) {
@@ -246,7 +246,7 @@ struct FormatDecoder {
     }
     guard c.expect(function, .object, "the tool call's \"function\"") else { return result }
     let functionSlots = d.slots(function, Self.functionKeys)
-    if !functionSlots.unknown.isEmpty {
+    if functionSlots.unknownCount > 0 {
       c.rejectUnknownKeys(functionSlots, allowed: Self.functionKeys, in: "the tool call's function")
     }
     if let name = functionSlots[0] {

@@ -71,7 +71,7 @@ struct RecordContext {
 
   /// Reports the unknown keys found by ``JSONDocument/slots(_:_:)``.
   mutating func rejectUnknownKeys(_ slots: MemberSlots, allowed keys: KeySet, in what: String) {
-    for key in slots.unknown {
+    for key in document.unknownKeys(slots, keys) {
       let name = document.string(key)
       let hint = closest(name, keys.names.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
       report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")

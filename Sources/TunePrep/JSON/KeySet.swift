@@ -44,10 +44,19 @@ struct KeySet: Sendable {
 }
 
 /// The value node of each key of a ``KeySet`` in one object (-1 when absent).
+///
+/// A trivial value (no array inside), so making and dropping one per object costs nothing;
+/// the unknown keys themselves are looked up again only when there are any.
 struct MemberSlots {
   private var values = SIMD16<Int32>(repeating: -1)
-  /// Keys of the object that are not in the set.
-  var unknown: [Int] = []
+  /// The object the slots were filled from.
+  let object: Int
+  /// How many keys of the object are not in the set.
+  private(set) var unknownCount = 0
+
+  init(object: Int) {
+    self.object = object
+  }
 
   /// The value node of key `i`, or nil.
   @inline(__always) subscript(_ i: Int) -> Int? {
@@ -58,32 +67,45 @@ struct MemberSlots {
   fileprivate mutating func set(_ i: Int, _ node: Int) {
     values[i] = Int32(node)
   }
+
+  fileprivate mutating func countUnknown() {
+    unknownCount += 1
+  }
 }
 
 extension JSONDocument {
   /// Matches every member of `object` against `keys` in one pass (the last duplicate wins).
   func slots(_ object: Int, _ keys: KeySet) -> MemberSlots {
-    var slots = MemberSlots()
-    guard kind(object) == .object else { return slots }
-    bytes.withUnsafeBufferPointer { p in
-      var k = object + 1
-      let end = next(object)
-      while k < end {
-        let range = rawRange(k)
-        if !hasEscapes(k), let i = keys.index(in: p, start: range.lowerBound, count: range.count) {
-          slots.set(i, k + 1)
-        } else if hasEscapes(k), let i = keys.names.firstIndex(where: { $0.description == string(k) }) {
-          slots.set(i, k + 1)
-        } else {
-          slots.unknown.append(k)
+    var slots = MemberSlots(object: object)
+    nodes.withUnsafeBufferPointer { nodes in
+      guard object < nodes.count, nodes[object].kind == .object else { return }
+      bytes.withUnsafeBufferPointer { p in
+        var k = object &+ 1
+        let end = Int(nodes[object].end)
+        while k < end {
+          let key = nodes[k]
+          let i =
+            key.flags & 1 == 0
+            ? keys.index(in: p, start: Int(key.start), count: Int(key.length))
+            : index(of: k, in: keys)
+          if let i {
+            slots.set(i, k &+ 1)
+          } else {
+            slots.countUnknown()
+          }
+          k = Int(nodes[k &+ 1].end)
         }
-        k = next(k + 1)
       }
     }
     return slots
   }
-}
 
+  /// The keys of the object of `slots` that are not in `keys`, in order.
+  func unknownKeys(_ slots: MemberSlots, _ keys: KeySet) -> [Int] {
+    guard slots.unknownCount > 0 else { return [] }
+    return members(slots.object).compactMap { key, _ in index(of: key, in: keys) == nil ? key : nil }
+  }
+}
 
 extension JSONDocument {
   /// The index in `keys` of the value of string node `i` (a role name, a type tag), or nil

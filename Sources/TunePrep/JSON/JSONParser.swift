@@ -346,7 +346,11 @@ private struct Scanner {
     let parent = Int(tape[index].end)
     tape[index].end = UInt32(count)
     let members = tape[index].length
-    if topIsObject && members > 1 {
+    // Two keys without escapes and of different lengths (most two-member objects, such as
+    // {"role", "content"}) cannot be equal: no call for those.
+    if topIsObject && members > 1
+      && (members > 2 || mayBeEqualKeys(index &+ 1, Int(tape[index &+ 2].end)))
+    {
       checkDuplicateKeys(object: index, count: Int(members))
     }
     depth &-= 1
@@ -633,15 +637,25 @@ private struct Scanner {
     Int(tape[i].start)..<Int(tape[i].start + tape[i].length)
   }
 
-  func keysEqual(_ a: Int, _ b: Int) -> Bool {
-    let ra = rawRange(a)
-    let rb = rawRange(b)
-    if tape[a].flags == 0 && tape[b].flags == 0 {
-      guard ra.count == rb.count else { return false }
-      return memoryEqual(p, ra.lowerBound, rb.lowerBound, ra.count)
+  /// False only when keys `a` and `b` surely differ: both without escapes, of unequal length.
+  @inline(__always) func mayBeEqualKeys(_ a: Int, _ b: Int) -> Bool {
+    tape[a].flags | tape[b].flags != 0 || tape[a].length == tape[b].length
+  }
+
+  @inline(__always) func keysEqual(_ a: Int, _ b: Int) -> Bool {
+    let keyA = tape[a]
+    let keyB = tape[b]
+    if keyA.flags | keyB.flags == 0 {
+      guard keyA.length == keyB.length else { return false }
+      return memoryEqual(p, Int(keyA.start), Int(keyB.start), Int(keyA.length))
     }
-    return decodeJSONString(UnsafeBufferPointer(rebasing: p[ra]))
-      == decodeJSONString(UnsafeBufferPointer(rebasing: p[rb]))
+    return decodedKeysEqual(a, b)
+  }
+
+  /// Compares two keys of which at least one has escapes, by their decoded text.
+  @inline(never) func decodedKeysEqual(_ a: Int, _ b: Int) -> Bool {
+    decodeJSONString(UnsafeBufferPointer(rebasing: p[rawRange(a)]))
+      == decodeJSONString(UnsafeBufferPointer(rebasing: p[rawRange(b)]))
   }
 
   func keyHash(_ i: Int) -> UInt64 {

@@ -484,10 +484,16 @@ private struct Scanner {
       }
       i = pos
     }
+    let length = i &- start
+    // One test instead of three conversions that trap: the node's index is below `start`, as
+    // every node before it begins at a byte of its own.
+    guard UInt(bitPattern: start | length) <= UInt(UInt32.max) else {
+      fatalError("a JSON string beyond 4 GiB does not fit the tape")
+    }
     push(
       JSONNode(
-        kind: .string, flags: escaped ? 1 : 0, start: UInt32(start), length: UInt32(i &- start),
-        end: UInt32(count &+ 1)))
+        kind: .string, flags: escaped ? 1 : 0, start: UInt32(truncatingIfNeeded: start),
+        length: UInt32(truncatingIfNeeded: length), end: UInt32(truncatingIfNeeded: count &+ 1)))
     pos = i &+ 1  // after the closing quote
   }
 

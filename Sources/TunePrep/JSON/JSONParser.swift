@@ -437,32 +437,10 @@ private struct Scanner {
     let base = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped)
     var i = start
     while true {
-      // Find the next quote, backslash, control or non-ASCII byte 16 bytes at a time: the lane
-      // bits of the comparison give its offset directly, so plain text never goes byte by byte.
-      if i &+ 16 <= n {
-        let lanes = specialLanes(base, i)
-        if lanes[0] | lanes[1] == 0 {
-          i &+= 16
-          // A long run of plain text: 32 bytes per step until something special is in sight.
-          while i &+ 32 <= n {
-            let both = specialLanes(base, i) | specialLanes(base, i &+ 16)
-            if both[0] | both[1] != 0 { break }
-            i &+= 32
-          }
-          continue
-        }
-        i &+= lanes[0] != 0
-          ? lanes[0].trailingZeroBitCount &>> 3 : 8 &+ lanes[1].trailingZeroBitCount &>> 3
-      } else {
-        while i < n {
-          let b = p[i]
-          if b == quoteByte || b == backslashByte || b < 0x20 || b >= 0x80 { break }
-          i &+= 1
-        }
-        guard i < n else {
-          pos = i
-          throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
-        }
+      i = nextSpecialByte(base, from: i, end: n)
+      guard i < n else {
+        pos = i
+        throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
       }
       let b = p[i]
       if b == quoteByte {
@@ -790,6 +768,61 @@ func memoryEqual(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ count: I
     i += 1
   }
   return true
+}
+
+/// The offset of the first byte at or after `start` that ends a run of plain string text (a
+/// quote, a backslash, a control character or a non-ASCII byte), or `end` if there is none.
+///
+/// Sixteen bytes are tested first, so a short key or value ends after one probe; long runs go 64
+/// bytes per step, and the lane bits of the comparison that fired give the offset directly. The
+/// last partial block is one load ending at `end`, with the lanes already seen masked off.
+@inline(__always)
+private func nextSpecialByte(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int {
+  var i = start
+  guard i &+ 16 <= end else {
+    while i < end {
+      let b = base.load(fromByteOffset: i, as: UInt8.self)
+      if b == quoteByte || b == backslashByte || b < 0x20 || b >= 0x80 { break }
+      i &+= 1
+    }
+    return i
+  }
+  repeat {
+    let lanes = specialLanes(base, i)
+    if lanes[0] | lanes[1] != 0 { return i &+ firstLane(lanes) }
+    i &+= 16
+    while i &+ 64 <= end {
+      let a = specialLanes(base, i)
+      let b = specialLanes(base, i &+ 16)
+      let c = specialLanes(base, i &+ 32)
+      let d = specialLanes(base, i &+ 48)
+      let all = a | b | c | d
+      if all[0] | all[1] != 0 {
+        if a[0] | a[1] != 0 { return i &+ firstLane(a) }
+        if b[0] | b[1] != 0 { return i &+ 16 &+ firstLane(b) }
+        if c[0] | c[1] != 0 { return i &+ 32 &+ firstLane(c) }
+        return i &+ 48 &+ firstLane(d)
+      }
+      i &+= 64
+    }
+  } while i &+ 16 <= end
+  if i == end { return end }
+  let from = end &- 16
+  var lanes = specialLanes(base, from)
+  let seen = i &- from  // 1...15 lanes before `i`
+  if seen >= 8 {
+    lanes[0] = 0
+    lanes[1] &= ~0 &<< UInt64((seen &- 8) &* 8)
+  } else {
+    lanes[0] &= ~0 &<< UInt64(seen &* 8)
+  }
+  return lanes[0] | lanes[1] != 0 ? from &+ firstLane(lanes) : end
+}
+
+/// The index of the first set lane of a mask from ``specialLanes(_:_:)``, which is not zero.
+@inline(__always) private func firstLane(_ lanes: SIMD2<UInt64>) -> Int {
+  lanes[0] != 0
+    ? lanes[0].trailingZeroBitCount &>> 3 : 8 &+ lanes[1].trailingZeroBitCount &>> 3
 }
 
 /// Marks each byte of the 16 at `offset` that ends a run of plain string text: a quote, a

@@ -193,85 +193,89 @@ private struct Scanner {
     capacity *= 2
   }
 
-  @inline(__always) mutating func skipWhitespace() {
-    while pos < n {
-      let b = p[pos]
-      // Every whitespace byte is at most a space, so most bytes leave after one compare.
-      if b > 0x20 { return }
-      switch b {
-      case 0x20, 0x0A, 0x0D, 0x09: pos += 1
-      default: return
-      }
-    }
-  }
-
   mutating func run() throws(JSONSyntaxError) {
-    skipWhitespace()
-    if pos >= n {
+    // The bytes, their count and the position are locals, which stay in registers: as fields
+    // they would be reloaded after every node, since a store to the tape might alias `self`.
+    // `pos` is brought up to date before anything that reads it runs (the out-of-line paths
+    // and every error).
+    let p = self.p
+    let n = self.n
+    var at = pos
+    skipWhitespace(p, n, &at)
+    if at >= n {
+      pos = at
       throw error(.syntax, "expected a JSON value, found end of input")
     }
     // Each turn parses one value at `pos`: a scalar completely, a container only its opening
     // (then the next turn parses its first value), so nesting never recurses.
     value: while true {
-      guard pos < n else {
+      guard at < n else {
+        pos = at
         throw error(.syntax, "expected a JSON value, found end of input")
       }
-      switch p[pos] {
+      switch p[at] {
       case quoteByte:
-        try parseString()
+        try parseString(p, n, &at)
       case UInt8(ascii: "{"):
-        try open(.object)
-        skipWhitespace()
-        if pos < n && p[pos] == UInt8(ascii: "}") {
-          pos += 1
+        try open(.object, at)
+        at &+= 1
+        skipWhitespace(p, n, &at)
+        if at < n && p[at] == UInt8(ascii: "}") {
+          at &+= 1
           close()
         } else {
-          try parseMemberKey()
+          try parseMemberKey(p, n, &at)
           tape[top].length = 1
           continue value
         }
       case UInt8(ascii: "["):
-        try open(.array)
-        skipWhitespace()
-        if pos < n && p[pos] == UInt8(ascii: "]") {
-          pos += 1
+        try open(.array, at)
+        at &+= 1
+        skipWhitespace(p, n, &at)
+        if at < n && p[at] == UInt8(ascii: "]") {
+          at &+= 1
           close()
         } else {
           tape[top].length = 1
           continue value
         }
       default:
+        pos = at
         try parseScalar()
+        at = pos
       }
       // After a value inside a container: a separator or the container's end.
       while depth > 0 {
-        skipWhitespace()
+        skipWhitespace(p, n, &at)
         let isObject = topIsObject
-        guard pos < n else {
+        guard at < n else {
+          pos = at
           throw error(
             .syntax,
             isObject
               ? "unterminated object: expected ',' or '}' after object member, found end of input"
               : "unterminated array: expected ',' or ']' after array element, found end of input")
         }
-        let b = p[pos]
+        let b = p[at]
         if b == UInt8(ascii: ",") {
-          pos += 1
-          skipWhitespace()
+          at &+= 1
+          skipWhitespace(p, n, &at)
           if isObject {
-            try parseMemberKey()
-          } else if pos < n && p[pos] == UInt8(ascii: "]") {
+            try parseMemberKey(p, n, &at)
+          } else if at < n && p[at] == UInt8(ascii: "]") {
+            pos = at
             throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
           }
           tape[top].length &+= 1
           continue value
         } else if isObject && b == UInt8(ascii: "}") {
-          pos += 1
+          at &+= 1
           close()
         } else if !isObject && b == UInt8(ascii: "]") {
-          pos += 1
+          at &+= 1
           close()
         } else {
+          pos = at
           throw error(
             .syntax,
             isObject
@@ -281,27 +285,32 @@ private struct Scanner {
       }
       break
     }
-    skipWhitespace()
-    if pos < n {
+    skipWhitespace(p, n, &at)
+    pos = at
+    if at < n {
       throw error(.syntax, "unexpected \(describe(pos)) after the JSON value: one record per line")
     }
   }
 
-  /// Parses the key and colon of an object member, leaving `pos` at its value.
+  /// Parses the key and colon of an object member, leaving `at` at its value.
   ///
   /// `@inline(always)` (not the `__always` hint, which the optimizer declines here) keeps this
-  /// and ``parseString()`` inside the loop of ``run()``, without a call per key or value.
-  @inline(always) mutating func parseMemberKey() throws(JSONSyntaxError) {
-    guard pos < n, p[pos] == quoteByte else {
+  /// and ``parseString(_:_:_:)`` inside the loop of ``run()``, without a call per key or value.
+  @inline(always) mutating func parseMemberKey(
+    _ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int
+  ) throws(JSONSyntaxError) {
+    guard at < n, p[at] == quoteByte else {
+      pos = at
       throw keyError()
     }
-    try parseString()
-    skipWhitespace()
-    guard pos < n, p[pos] == UInt8(ascii: ":") else {
+    try parseString(p, n, &at)
+    skipWhitespace(p, n, &at)
+    guard at < n, p[at] == UInt8(ascii: ":") else {
+      pos = at
       throw error(.syntax, "expected ':' after object key, found \(describe(pos))")
     }
-    pos += 1
-    skipWhitespace()
+    at &+= 1
+    skipWhitespace(p, n, &at)
   }
 
   @inline(never) func keyError() -> JSONSyntaxError {
@@ -327,18 +336,19 @@ private struct Scanner {
     }
   }
 
-  @inline(__always) mutating func open(_ kind: JSONKind) throws(JSONSyntaxError) {
+  /// Opens the container whose bracket is at `at`.
+  @inline(__always) mutating func open(_ kind: JSONKind, _ at: Int) throws(JSONSyntaxError) {
     if depth >= maxDepth {
+      pos = at
       throw error(
         .depth, "nesting deeper than \(maxDepth) levels: flatten the record or raise the limit")
     }
     push(
       JSONNode(
-        kind: kind, flags: 0, start: UInt32(pos), length: 0, end: UInt32(truncatingIfNeeded: top)))
+        kind: kind, flags: 0, start: UInt32(at), length: 0, end: UInt32(truncatingIfNeeded: top)))
     top = count &- 1
     topIsObject = kind == .object
     depth &+= 1
-    pos += 1
   }
 
   @inline(__always) mutating func close() {
@@ -429,9 +439,11 @@ private struct Scanner {
     }
   }
 
-  /// Parses the string whose opening quote is at `pos`.
-  @inline(always) mutating func parseString() throws(JSONSyntaxError) {
-    let start = pos &+ 1
+  /// Parses the string whose opening quote is at `at`, leaving `at` after its closing quote.
+  @inline(always) mutating func parseString(
+    _ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int
+  ) throws(JSONSyntaxError) {
+    let start = at &+ 1
     var escaped = false
     // A string is only reached through a quote at `pos < n`, so the buffer is not empty.
     let base = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped)
@@ -446,7 +458,6 @@ private struct Scanner {
       if b == quoteByte {
         break
       }
-      pos = i
       if b == backslashByte {
         escaped = true
         // The usual escapes (\n, \", \\ ...) are two bytes; only \u needs the full check.
@@ -454,6 +465,9 @@ private struct Scanner {
           i &+= 2
           continue
         }
+      }
+      pos = i
+      if b == backslashByte {
         try parseEscape()
       } else if b >= 0x80 {
         try skipUTF8Sequence()
@@ -472,7 +486,7 @@ private struct Scanner {
       JSONNode(
         kind: .string, flags: escaped ? 1 : 0, start: UInt32(truncatingIfNeeded: start),
         length: UInt32(truncatingIfNeeded: length), end: UInt32(truncatingIfNeeded: count &+ 1)))
-    pos = i &+ 1  // after the closing quote
+    at = i &+ 1  // after the closing quote
   }
 
   @inline(never) func controlCharacterError(_ b: UInt8) -> JSONSyntaxError {
@@ -768,6 +782,20 @@ func memoryEqual(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ count: I
     i += 1
   }
   return true
+}
+
+/// Steps `at` over JSON whitespace.
+@inline(__always)
+private func skipWhitespace(_ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int) {
+  while at < n {
+    let b = p[at]
+    // Every whitespace byte is at most a space, so most bytes leave after one compare.
+    if b > 0x20 { return }
+    switch b {
+    case 0x20, 0x0A, 0x0D, 0x09: at &+= 1
+    default: return
+    }
+  }
 }
 
 /// The offset of the first byte at or after `start` that ends a run of plain string text (a

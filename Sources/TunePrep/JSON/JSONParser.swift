@@ -858,11 +858,12 @@ private func nextSpecialByte(_ base: UnsafeRawPointer, from start: Int, end: Int
 @inline(__always)
 private func specialLanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD2<UInt64> {
   let v = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-  // Controls (below 0x20) and non-ASCII bytes (0x80 and up, negative as Int8) are exactly the
-  // bytes below 0x20 in a signed compare.
+  // Flipping bit 1 turns a quote (0x22) into 0x20 and keeps controls below 0x20 and non-ASCII
+  // bytes at 0x80 and up, while every other byte stays at 0x21 or above: one signed compare
+  // (non-ASCII is negative as Int8) finds all three, and only the backslash needs its own.
+  let flipped = unsafeBitCast(v ^ SIMD16<UInt8>(repeating: 0x02), to: SIMD16<Int8>.self)
   let special =
-    (v .== SIMD16<UInt8>(repeating: quoteByte)) .| (v .== SIMD16<UInt8>(repeating: backslashByte))
-    .| (unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20))
+    (flipped .< SIMD16<Int8>(repeating: 0x21)) .| (v .== SIMD16<UInt8>(repeating: backslashByte))
   return unsafeBitCast(special, to: SIMD2<UInt64>.self)
 }
 

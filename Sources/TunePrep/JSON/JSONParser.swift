@@ -87,7 +87,6 @@ public struct JSONParser: Sendable {
 
   /// Parses the bytes already held by `document`.
   mutating func reparse(_ document: inout JSONDocument) throws(JSONSyntaxError) {
-    document.nodes.removeAll(keepingCapacity: true)
     var warnings = document.warnings
     document.warnings = []
     warnings.removeAll(keepingCapacity: true)
@@ -116,9 +115,12 @@ public struct JSONParser: Sendable {
     }
     document.warnings = warnings
     if let failure {
+      document.nodes.removeAll(keepingCapacity: true)
       throw failure
     }
-    document.nodes.append(contentsOf: UnsafeBufferPointer(start: scratch.tape, count: count))
+    // One replace (a copy into the kept capacity) rather than a removeAll and an append.
+    document.nodes.replaceSubrange(
+      document.nodes.indices, with: UnsafeBufferPointer(start: scratch.tape, count: count))
   }
 }
 

@@ -49,15 +49,12 @@ public struct JSONParser: Sendable {
   /// The deepest nesting accepted; deeper input is a ``JSONSyntaxError/Kind/depth`` error.
   public var maxDepth: Int
 
-  private var stack: [Int] = []
-  private var counts: [UInt32] = []
+  private var scratch = NodeScratch()
 
   /// Creates a parser.
   /// - Parameter maxDepth: the deepest nesting of arrays and objects accepted (default 512).
   public init(maxDepth: Int = 512) {
     self.maxDepth = maxDepth
-    stack.reserveCapacity(64)
-    counts.reserveCapacity(64)
   }
 
   /// Parses one JSON text, copying `input` into `document` and rebuilding its tape.
@@ -90,38 +87,60 @@ public struct JSONParser: Sendable {
 
   /// Parses the bytes already held by `document`.
   mutating func reparse(_ document: inout JSONDocument) throws(JSONSyntaxError) {
-    var nodes = document.nodes
-    document.nodes = []
-    nodes.removeAll(keepingCapacity: true)
     var warnings = document.warnings
     document.warnings = []
     warnings.removeAll(keepingCapacity: true)
-    stack.removeAll(keepingCapacity: true)
-    counts.removeAll(keepingCapacity: true)
+    // A copied parser shares its scratch tape; give this copy its own before writing to it.
+    if !isKnownUniquelyReferenced(&scratch) {
+      scratch = NodeScratch()
+    }
+    let scratch = self.scratch
     let bytes = document.bytes
     var failure: JSONSyntaxError?
+    var count = 0
     bytes.withUnsafeBufferPointer { buffer in
       var scanner = Scanner(
-        buffer: buffer, maxDepth: maxDepth, nodes: nodes, warnings: warnings, stack: stack,
-        counts: counts)
-      nodes = []
+        buffer: buffer, maxDepth: maxDepth, tape: scratch.tape, capacity: scratch.capacity,
+        warnings: warnings)
       warnings = []
       do throws(JSONSyntaxError) {
         try scanner.run()
       } catch {
         failure = error
       }
-      nodes = scanner.nodes
+      scratch.tape = scanner.tape
+      scratch.capacity = scanner.capacity
+      count = scanner.count
       warnings = scanner.warnings
-      stack = scanner.stack
-      counts = scanner.counts
     }
-    document.nodes = nodes
     document.warnings = warnings
     if let failure {
       document.nodes.removeAll(keepingCapacity: true)
       throw failure
     }
+    // One replace (a copy into the kept capacity) rather than a removeAll and an append.
+    document.nodes.replaceSubrange(
+      document.nodes.indices, with: UnsafeBufferPointer(start: scratch.tape, count: count))
+  }
+}
+
+/// The node tape a ``JSONParser`` writes while parsing, kept across parses so it grows rarely.
+///
+/// The scanner writes nodes straight into this memory, with no per-node uniqueness check or
+/// capacity bookkeeping of `Array`, and the finished tape is copied into the document once.
+/// It is `@unchecked Sendable` because only a parser that holds the sole reference writes to it
+/// (``JSONParser/reparse(_:)`` replaces a shared one first).
+private final class NodeScratch: @unchecked Sendable {
+  var tape: UnsafeMutablePointer<JSONNode>
+  var capacity: Int
+
+  init() {
+    capacity = 64
+    tape = .allocate(capacity: capacity)
+  }
+
+  deinit {
+    tape.deallocate()
   }
 }
 
@@ -129,141 +148,183 @@ private let quoteByte = UInt8(ascii: "\"")
 private let backslashByte = UInt8(ascii: "\\")
 
 /// The parsing loop, over a buffer that lives for the duration of one parse.
+///
+/// Open containers form a stack threaded through the tape: while a container is open, its
+/// node's `end` holds the index of the container around it and its `length` counts the
+/// elements seen so far; closing it stores the real `end`.
 private struct Scanner {
   let p: UnsafeBufferPointer<UInt8>
   let n: Int
   let maxDepth: Int
   var pos = 0
-  var pendingValue = false
-  var nodes: [JSONNode]
+  var tape: UnsafeMutablePointer<JSONNode>
+  var capacity: Int
+  var count = 0
   var warnings: [JSONWarning]
-  var stack: [Int]
-  var counts: [UInt32]
+  /// The innermost open container's node index (meaningful while `depth > 0`).
+  var top = 0
+  /// Whether the innermost open container is an object.
+  var topIsObject = false
+  /// The number of open containers.
+  var depth = 0
 
   init(
-    buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, nodes: [JSONNode],
-    warnings: [JSONWarning], stack: [Int], counts: [UInt32]
+    buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, tape: UnsafeMutablePointer<JSONNode>,
+    capacity: Int, warnings: [JSONWarning]
   ) {
     self.p = buffer
     self.n = buffer.count
     self.maxDepth = maxDepth
-    self.nodes = nodes
+    self.tape = tape
+    self.capacity = capacity
     self.warnings = warnings
-    self.stack = stack
-    self.counts = counts
   }
 
-  @inline(__always) mutating func skipWhitespace() {
-    while pos < n {
-      switch p[pos] {
-      case 0x20, 0x0A, 0x0D, 0x09: pos += 1
-      default: return
-      }
-    }
+  /// Appends a node to the tape.
+  @inline(__always) mutating func push(_ node: JSONNode) {
+    if count == capacity { grow() }
+    (tape + count).initialize(to: node)
+    count &+= 1
+  }
+
+  @inline(never) mutating func grow() {
+    let bigger = UnsafeMutablePointer<JSONNode>.allocate(capacity: capacity * 2)
+    bigger.moveInitialize(from: tape, count: count)
+    tape.deallocate()
+    tape = bigger
+    capacity *= 2
   }
 
   mutating func run() throws(JSONSyntaxError) {
-    skipWhitespace()
-    if pos >= n {
+    // The bytes, their count and the position are locals, which stay in registers: as fields
+    // they would be reloaded after every node, since a store to the tape might alias `self`.
+    // `pos` is brought up to date before anything that reads it runs (the out-of-line paths
+    // and every error).
+    let p = self.p
+    let n = self.n
+    var at = pos
+    skipWhitespace(p, n, &at)
+    if at >= n {
+      pos = at
       throw error(.syntax, "expected a JSON value, found end of input")
     }
-    try parseValue()
-    while !stack.isEmpty {
-      if pendingValue {
-        // The first value of a container just opened, or the value after a ',' or ':'.
-        pendingValue = false
-        try parseValue()
-        continue
+    // Each turn parses one value at `pos`: a scalar completely, a container only its opening
+    // (then the next turn parses its first value), so nesting never recurses.
+    value: while true {
+      guard at < n else {
+        pos = at
+        throw error(.syntax, "expected a JSON value, found end of input")
+      }
+      switch p[at] {
+      case quoteByte:
+        try parseString(p, n, &at)
+      case UInt8(ascii: "{"):
+        try open(.object, at)
+        at &+= 1
+        skipWhitespace(p, n, &at)
+        if at < n && p[at] == UInt8(ascii: "}") {
+          at &+= 1
+          close()
+        } else {
+          try parseMemberKey(p, n, &at)
+          tape[top].length = 1
+          continue value
+        }
+      case UInt8(ascii: "["):
+        try open(.array, at)
+        at &+= 1
+        skipWhitespace(p, n, &at)
+        if at < n && p[at] == UInt8(ascii: "]") {
+          at &+= 1
+          close()
+        } else {
+          tape[top].length = 1
+          continue value
+        }
+      default:
+        pos = at
+        try parseScalar()
+        at = pos
       }
       // After a value inside a container: a separator or the container's end.
-      skipWhitespace()
-      let top = stack[stack.count - 1]
-      let isObject = nodes[top].kind == .object
-      guard pos < n else {
-        throw error(
-          .syntax,
-          isObject
-            ? "unterminated object: expected ',' or '}' after object member, found end of input"
-            : "unterminated array: expected ',' or ']' after array element, found end of input")
-      }
-      let b = p[pos]
-      if b == UInt8(ascii: ",") {
-        pos += 1
-        skipWhitespace()
-        if isObject {
-          try parseMemberKey()
-        } else if pos < n && p[pos] == UInt8(ascii: "]") {
-          throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
+      while depth > 0 {
+        skipWhitespace(p, n, &at)
+        let isObject = topIsObject
+        guard at < n else {
+          pos = at
+          throw error(
+            .syntax,
+            isObject
+              ? "unterminated object: expected ',' or '}' after object member, found end of input"
+              : "unterminated array: expected ',' or ']' after array element, found end of input")
         }
-        counts[counts.count - 1] &+= 1
-        pendingValue = true
-      } else if isObject && b == UInt8(ascii: "}") {
-        pos += 1
-        close()
-      } else if !isObject && b == UInt8(ascii: "]") {
-        pos += 1
-        close()
-      } else {
-        throw error(
-          .syntax,
-          isObject
-            ? "expected ',' or '}' after object member, found \(describe(pos))"
-            : "expected ',' or ']' after array element, found \(describe(pos))")
+        let b = p[at]
+        if b == UInt8(ascii: ",") {
+          at &+= 1
+          skipWhitespace(p, n, &at)
+          if isObject {
+            try parseMemberKey(p, n, &at)
+          } else if at < n && p[at] == UInt8(ascii: "]") {
+            pos = at
+            throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
+          }
+          tape[top].length &+= 1
+          continue value
+        } else if isObject && b == UInt8(ascii: "}") {
+          at &+= 1
+          close()
+        } else if !isObject && b == UInt8(ascii: "]") {
+          at &+= 1
+          close()
+        } else {
+          pos = at
+          throw error(
+            .syntax,
+            isObject
+              ? "expected ',' or '}' after object member, found \(describe(pos))"
+              : "expected ',' or ']' after array element, found \(describe(pos))")
+        }
       }
+      break
     }
-    skipWhitespace()
-    if pos < n {
+    skipWhitespace(p, n, &at)
+    pos = at
+    if at < n {
       throw error(.syntax, "unexpected \(describe(pos)) after the JSON value: one record per line")
     }
   }
 
-  /// Parses the key and colon of an object member, leaving `pos` at its value.
-  mutating func parseMemberKey() throws(JSONSyntaxError) {
-    guard pos < n, p[pos] == quoteByte else {
-      if pos < n && p[pos] == UInt8(ascii: "}") {
-        throw error(.syntax, "trailing comma before '}': remove the comma after the last member")
-      }
-      throw error(.syntax, "expected a string key in double quotes, found \(describe(pos))")
+  /// Parses the key and colon of an object member, leaving `at` at its value.
+  ///
+  /// `@inline(always)` (not the `__always` hint, which the optimizer declines here) keeps this
+  /// and ``parseString(_:_:_:)`` inside the loop of ``run()``, without a call per key or value.
+  @inline(always) mutating func parseMemberKey(
+    _ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int
+  ) throws(JSONSyntaxError) {
+    guard at < n, p[at] == quoteByte else {
+      pos = at
+      throw keyError()
     }
-    try parseString()
-    skipWhitespace()
-    guard pos < n, p[pos] == UInt8(ascii: ":") else {
+    try parseString(p, n, &at)
+    skipWhitespace(p, n, &at)
+    guard at < n, p[at] == UInt8(ascii: ":") else {
+      pos = at
       throw error(.syntax, "expected ':' after object key, found \(describe(pos))")
     }
-    pos += 1
-    skipWhitespace()
+    at &+= 1
+    skipWhitespace(p, n, &at)
   }
 
-  /// Parses a value at `pos`: scalars completely, containers only their opening (setting
-  /// `pendingValue` when a first element follows), so nesting never recurses.
-  mutating func parseValue() throws(JSONSyntaxError) {
-    guard pos < n else {
-      throw error(.syntax, "expected a JSON value, found end of input")
+  @inline(never) func keyError() -> JSONSyntaxError {
+    if pos < n && p[pos] == UInt8(ascii: "}") {
+      return error(.syntax, "trailing comma before '}': remove the comma after the last member")
     }
+    return error(.syntax, "expected a string key in double quotes, found \(describe(pos))")
+  }
+
+  /// Parses a number or literal at `pos`, or reports what stands there instead of a value.
+  @inline(never) mutating func parseScalar() throws(JSONSyntaxError) {
     switch p[pos] {
-    case quoteByte:
-      try parseString()
-    case UInt8(ascii: "{"):
-      try open(.object)
-      skipWhitespace()
-      if pos < n && p[pos] == UInt8(ascii: "}") {
-        pos += 1
-        close()
-        return
-      }
-      try parseMemberKey()
-      counts[counts.count - 1] = 1
-      pendingValue = true
-    case UInt8(ascii: "["):
-      try open(.array)
-      skipWhitespace()
-      if pos < n && p[pos] == UInt8(ascii: "]") {
-        pos += 1
-        close()
-        return
-      }
-      counts[counts.count - 1] = 1
-      pendingValue = true
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
       try parseNumber()
     case UInt8(ascii: "t"):
@@ -277,25 +338,36 @@ private struct Scanner {
     }
   }
 
-  mutating func open(_ kind: JSONKind) throws(JSONSyntaxError) {
-    if stack.count >= maxDepth {
+  /// Opens the container whose bracket is at `at`.
+  @inline(__always) mutating func open(_ kind: JSONKind, _ at: Int) throws(JSONSyntaxError) {
+    if depth >= maxDepth {
+      pos = at
       throw error(
         .depth, "nesting deeper than \(maxDepth) levels: flatten the record or raise the limit")
     }
-    stack.append(nodes.count)
-    counts.append(0)
-    nodes.append(JSONNode(kind: kind, flags: 0, start: UInt32(pos), length: 0, end: 0))
-    pos += 1
+    push(
+      JSONNode(
+        kind: kind, flags: 0, start: UInt32(at), length: 0, end: UInt32(truncatingIfNeeded: top)))
+    top = count &- 1
+    topIsObject = kind == .object
+    depth &+= 1
   }
 
-  mutating func close() {
-    let index = stack.removeLast()
-    let count = counts.removeLast()
-    nodes[index].length = count
-    nodes[index].end = UInt32(nodes.count)
-    if nodes[index].kind == .object && count > 1 {
-      checkDuplicateKeys(object: index, count: Int(count))
+  @inline(__always) mutating func close() {
+    let index = top
+    let parent = Int(tape[index].end)
+    tape[index].end = UInt32(count)
+    let members = tape[index].length
+    // Two keys without escapes and of different lengths (most two-member objects, such as
+    // {"role", "content"}) cannot be equal: no call for those.
+    if topIsObject && members > 1
+      && (members > 2 || mayBeEqualKeys(index &+ 1, Int(tape[index &+ 2].end)))
+    {
+      checkDuplicateKeys(object: index, count: Int(members))
     }
+    depth &-= 1
+    top = parent
+    topIsObject = depth > 0 && tape[parent].kind == .object
   }
 
   mutating func literal(_ word: StaticString, _ kind: JSONKind) throws(JSONSyntaxError) {
@@ -311,7 +383,7 @@ private struct Scanner {
       i += 1
     }
     pos += length
-    nodes.append(JSONNode(kind: kind, flags: 0, start: UInt32(start), length: UInt32(length), end: UInt32(nodes.count + 1)))
+    push(JSONNode(kind: kind, flags: 0, start: UInt32(start), length: UInt32(length), end: UInt32(count + 1)))
   }
 
   mutating func parseNumber() throws(JSONSyntaxError) {
@@ -353,10 +425,10 @@ private struct Scanner {
       }
       while pos < n && isDigit(p[pos]) { pos += 1 }
     }
-    nodes.append(
+    push(
       JSONNode(
         kind: .number, flags: fractional ? 1 : 0, start: UInt32(start),
-        length: UInt32(pos - start), end: UInt32(nodes.count + 1)))
+        length: UInt32(pos - start), end: UInt32(count + 1)))
     if hasExponent || integerDigits > 300 {
       let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<pos]), as: UTF8.self)
       if let value = Double(text), !value.isFinite {
@@ -364,87 +436,66 @@ private struct Scanner {
           JSONWarning(
             kind: .numberRange, offset: start,
             message: "number \(text.prefix(40)) is too large for a 64-bit float and reads as infinity",
-            node: nodes.count - 1))
+            node: count - 1))
       }
     }
   }
 
-  mutating func parseString() throws(JSONSyntaxError) {
-    pos += 1  // opening quote
-    let start = pos
+  /// Parses the string whose opening quote is at `at`, leaving `at` after its closing quote.
+  @inline(always) mutating func parseString(
+    _ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int
+  ) throws(JSONSyntaxError) {
+    let start = at &+ 1
     var escaped = false
-    guard let baseAddress = p.baseAddress else {
-      throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
-    }
-    let base = UnsafeRawPointer(baseAddress)
-    let quoteV = SIMD16<UInt8>(repeating: quoteByte)
-    let slashV = SIMD16<UInt8>(repeating: backslashByte)
-    // Bytes 0x20...0x7F plus 0x60 wrap to 0x80...0xDF, which read as Int8 are -128...-33;
-    // every other byte (controls, non-ASCII) lands above -33. One add and one signed compare
-    // classify both.
-    let shiftV = SIMD16<UInt8>(repeating: 0x60)
-    let plainTopV = SIMD16<Int8>(repeating: -33)
-    // Find the next quote, backslash, control or non-ASCII byte 16 bytes at a time: the lane
-    // bits of the comparison give its offset directly, so plain text never goes byte by byte.
-    var i = pos
+    // A string is only reached through a quote at `pos < n`, so the buffer is not empty.
+    let base = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped)
+    var i = start
     while true {
-      // Plain text in bulk: 32 bytes per step while nothing special is in sight.
-      while i &+ 32 <= n {
-        let v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-        let v1 = base.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
-        let special =
-          (v0 .== quoteV) .| (v0 .== slashV)
-          .| (unsafeBitCast(v0 &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
-          .| (v1 .== quoteV) .| (v1 .== slashV)
-          .| (unsafeBitCast(v1 &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
-        if anyLane(special) { break }
-        i &+= 32
-      }
-      if i &+ 16 <= n {
-        let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-        let special =
-          (v .== quoteV) .| (v .== slashV) .| (unsafeBitCast(v &+ shiftV, to: SIMD16<Int8>.self) .> plainTopV)
-        let lanes = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: special)
-        let halves = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
-        if halves[0] | halves[1] == 0 {
-          i &+= 16
-          continue
-        }
-        i &+= halves[0] != 0
-          ? halves[0].trailingZeroBitCount >> 3 : 8 &+ halves[1].trailingZeroBitCount >> 3
-      } else {
-        while i < n {
-          let b = p[i]
-          if b == quoteByte || b == backslashByte || b < 0x20 || b >= 0x80 { break }
-          i &+= 1
-        }
-        guard i < n else {
-          pos = i
-          throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
-        }
+      i = nextSpecialByte(base, from: i, end: n)
+      guard i < n else {
+        pos = i
+        throw error(.syntax, "unterminated string: a closing '\"' is missing", at: start - 1)
       }
       let b = p[i]
-      pos = i
       if b == quoteByte {
         break
-      } else if b == backslashByte {
+      }
+      if b == backslashByte {
         escaped = true
+        // The usual escapes (\n, \", \\ ...) are two bytes; only \u needs the full check.
+        if i &+ 1 < n && isShortEscape(p[i &+ 1]) {
+          i &+= 2
+          continue
+        }
+      }
+      pos = i
+      if b == backslashByte {
         try parseEscape()
       } else if b >= 0x80 {
         try skipUTF8Sequence()
       } else {
-        throw error(
-          .syntax,
-          "control character \(hexByte(b)) inside a string: write it as an escape such as \\n or \\u00\(hex2(b))"
-        )
+        throw controlCharacterError(b)
       }
       i = pos
     }
-    nodes.append(
+    let length = i &- start
+    // One test instead of three conversions that trap: the node's index is below `start`, as
+    // every node before it begins at a byte of its own.
+    guard UInt(bitPattern: start | length) <= UInt(UInt32.max) else {
+      fatalError("a JSON string beyond 4 GiB does not fit the tape")
+    }
+    push(
       JSONNode(
-        kind: .string, flags: escaped ? 1 : 0, start: UInt32(start), length: UInt32(pos - start),
-        end: UInt32(nodes.count + 1)))
-    pos += 1  // closing quote
+        kind: .string, flags: escaped ? 1 : 0, start: UInt32(truncatingIfNeeded: start),
+        length: UInt32(truncatingIfNeeded: length), end: UInt32(truncatingIfNeeded: count &+ 1)))
+    at = i &+ 1  // after the closing quote
+  }
+
+  @inline(never) func controlCharacterError(_ b: UInt8) -> JSONSyntaxError {
+    error(
+      .syntax,
+      "control character \(hexByte(b)) inside a string: write it as an escape such as \\n or \\u00\(hex2(b))"
+    )
   }
 
   mutating func parseEscape() throws(JSONSyntaxError) {
@@ -489,7 +540,7 @@ private struct Scanner {
       JSONWarning(
         kind: .loneSurrogate, offset: offset,
         message: "lone surrogate escape \\u\(String(unit, radix: 16, uppercase: true)) is not a character; most tokenizers replace it with U+FFFD",
-        node: nodes.count))
+        node: count))
   }
 
   mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
@@ -528,10 +579,10 @@ private struct Scanner {
   mutating func checkDuplicateKeys(object: Int, count: Int) {
     // Small objects (the common case) compare keys pairwise on the tape, allocating nothing;
     // large ones sort key hashes.
-    let end = Int(nodes[object].end)
+    let end = Int(tape[object].end)
     if count <= 16 {
       var keyA = object + 1
-      keyA = Int(nodes[keyA + 1].end)
+      keyA = Int(tape[keyA + 1].end)
       while keyA < end {
         var keyB = object + 1
         while keyB < keyA {
@@ -539,9 +590,9 @@ private struct Scanner {
             duplicateKey(keyA)
             break
           }
-          keyB = Int(nodes[keyB + 1].end)
+          keyB = Int(tape[keyB + 1].end)
         }
-        keyA = Int(nodes[keyA + 1].end)
+        keyA = Int(tape[keyA + 1].end)
       }
       return
     }
@@ -550,7 +601,7 @@ private struct Scanner {
     var i = object + 1
     while i < end {
       keys.append(i)
-      i = Int(nodes[i + 1].end)
+      i = Int(tape[i + 1].end)
     }
     var hashed = keys.map { (hash: keyHash($0), index: $0) }
     hashed.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.index < $1.index }
@@ -577,29 +628,39 @@ private struct Scanner {
     let name = String(decoding: UnsafeBufferPointer(rebasing: p[rawRange(key)]), as: UTF8.self)
     warnings.append(
       JSONWarning(
-        kind: .duplicateKey, offset: Int(nodes[key].start) - 1,
+        kind: .duplicateKey, offset: Int(tape[key].start) - 1,
         message: "duplicate key \"\(name.prefix(60))\": parsers disagree on which value wins",
         node: key))
   }
 
   func rawRange(_ i: Int) -> Range<Int> {
-    Int(nodes[i].start)..<Int(nodes[i].start + nodes[i].length)
+    Int(tape[i].start)..<Int(tape[i].start + tape[i].length)
   }
 
-  func keysEqual(_ a: Int, _ b: Int) -> Bool {
-    let ra = rawRange(a)
-    let rb = rawRange(b)
-    if nodes[a].flags == 0 && nodes[b].flags == 0 {
-      guard ra.count == rb.count else { return false }
-      return memoryEqual(p, ra.lowerBound, rb.lowerBound, ra.count)
+  /// False only when keys `a` and `b` surely differ: both without escapes, of unequal length.
+  @inline(__always) func mayBeEqualKeys(_ a: Int, _ b: Int) -> Bool {
+    tape[a].flags | tape[b].flags != 0 || tape[a].length == tape[b].length
+  }
+
+  @inline(__always) func keysEqual(_ a: Int, _ b: Int) -> Bool {
+    let keyA = tape[a]
+    let keyB = tape[b]
+    if keyA.flags | keyB.flags == 0 {
+      guard keyA.length == keyB.length else { return false }
+      return memoryEqual(p, Int(keyA.start), Int(keyB.start), Int(keyA.length))
     }
-    return decodeJSONString(UnsafeBufferPointer(rebasing: p[ra]))
-      == decodeJSONString(UnsafeBufferPointer(rebasing: p[rb]))
+    return decodedKeysEqual(a, b)
+  }
+
+  /// Compares two keys of which at least one has escapes, by their decoded text.
+  @inline(never) func decodedKeysEqual(_ a: Int, _ b: Int) -> Bool {
+    decodeJSONString(UnsafeBufferPointer(rebasing: p[rawRange(a)]))
+      == decodeJSONString(UnsafeBufferPointer(rebasing: p[rawRange(b)]))
   }
 
   func keyHash(_ i: Int) -> UInt64 {
     let r = rawRange(i)
-    if nodes[i].flags != 0 {
+    if tape[i].flags != 0 {
       let decoded = decodeJSONString(UnsafeBufferPointer(rebasing: p[r]))
       var copy = decoded
       return copy.withUTF8 { StableHash.fnv1a64($0) }
@@ -723,4 +784,98 @@ func memoryEqual(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ count: I
     i += 1
   }
   return true
+}
+
+/// Steps `at` over JSON whitespace.
+@inline(__always)
+private func skipWhitespace(_ p: UnsafeBufferPointer<UInt8>, _ n: Int, _ at: inout Int) {
+  while at < n {
+    let b = p[at]
+    // Every whitespace byte is at most a space, so most bytes leave after one compare.
+    if b > 0x20 { return }
+    switch b {
+    case 0x20, 0x0A, 0x0D, 0x09: at &+= 1
+    default: return
+    }
+  }
+}
+
+/// The offset of the first byte at or after `start` that ends a run of plain string text (a
+/// quote, a backslash, a control character or a non-ASCII byte), or `end` if there is none.
+///
+/// Sixteen bytes are tested first, so a short key or value ends after one probe; long runs go 64
+/// bytes per step, and the lane bits of the comparison that fired give the offset directly. The
+/// last partial block is one load ending at `end`, with the lanes already seen masked off.
+@inline(__always)
+private func nextSpecialByte(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int {
+  var i = start
+  guard i &+ 16 <= end else {
+    while i < end {
+      let b = base.load(fromByteOffset: i, as: UInt8.self)
+      if b == quoteByte || b == backslashByte || b < 0x20 || b >= 0x80 { break }
+      i &+= 1
+    }
+    return i
+  }
+  repeat {
+    let lanes = specialLanes(base, i)
+    if lanes[0] | lanes[1] != 0 { return i &+ firstLane(lanes) }
+    i &+= 16
+    while i &+ 64 <= end {
+      let a = specialLanes(base, i)
+      let b = specialLanes(base, i &+ 16)
+      let c = specialLanes(base, i &+ 32)
+      let d = specialLanes(base, i &+ 48)
+      let all = a | b | c | d
+      if all[0] | all[1] != 0 {
+        if a[0] | a[1] != 0 { return i &+ firstLane(a) }
+        if b[0] | b[1] != 0 { return i &+ 16 &+ firstLane(b) }
+        if c[0] | c[1] != 0 { return i &+ 32 &+ firstLane(c) }
+        return i &+ 48 &+ firstLane(d)
+      }
+      i &+= 64
+    }
+  } while i &+ 16 <= end
+  if i == end { return end }
+  let from = end &- 16
+  var lanes = specialLanes(base, from)
+  let seen = i &- from  // 1...15 lanes before `i`
+  if seen >= 8 {
+    lanes[0] = 0
+    lanes[1] &= ~0 &<< UInt64((seen &- 8) &* 8)
+  } else {
+    lanes[0] &= ~0 &<< UInt64(seen &* 8)
+  }
+  return lanes[0] | lanes[1] != 0 ? from &+ firstLane(lanes) : end
+}
+
+/// The index of the first set lane of a mask from ``specialLanes(_:_:)``, which is not zero.
+@inline(__always) private func firstLane(_ lanes: SIMD2<UInt64>) -> Int {
+  lanes[0] != 0
+    ? lanes[0].trailingZeroBitCount &>> 3 : 8 &+ lanes[1].trailingZeroBitCount &>> 3
+}
+
+/// Marks each byte of the 16 at `offset` that ends a run of plain string text: a quote, a
+/// backslash, a control character or a non-ASCII byte. A lane is all ones or all zeros.
+@inline(__always)
+private func specialLanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD2<UInt64> {
+  let v = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+  // Flipping bit 1 turns a quote (0x22) into 0x20 and keeps controls below 0x20 and non-ASCII
+  // bytes at 0x80 and up, while every other byte stays at 0x21 or above: one signed compare
+  // (non-ASCII is negative as Int8) finds all three, and only the backslash needs its own.
+  let flipped = unsafeBitCast(v ^ SIMD16<UInt8>(repeating: 0x02), to: SIMD16<Int8>.self)
+  let special =
+    (flipped .< SIMD16<Int8>(repeating: 0x21)) .| (v .== SIMD16<UInt8>(repeating: backslashByte))
+  return unsafeBitCast(special, to: SIMD2<UInt64>.self)
+}
+
+/// Whether `b`, after a backslash, completes a two-byte escape (all but `\u`).
+@inline(__always) private func isShortEscape(_ b: UInt8) -> Bool {
+  switch b {
+  case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+    return true
+  default:
+    return false
+  }
 }

@@ -1,25 +1,48 @@
 /// Runs a ``FlatProgram`` over a document tape and answers valid or not, building nothing.
 ///
-/// Every table is read through an unsafe buffer that lives only for one ``FlatProgram/isValid``
-/// call, so reading an instruction costs no reference counting and no copy of a payload.
+/// Holds plain pointers only (the program's tables, which the program owns, and the document's
+/// buffers, valid for one ``FlatProgram/isValid`` call) and unowned references, so making one,
+/// copying it or reading an instruction costs no reference counting.
 struct FlatEvaluator {
-  let ops: UnsafeBufferPointer<FlatOp>
-  let nodeStart: UnsafeBufferPointer<Int32>
-  let lists: UnsafeBufferPointer<Int32>
-  let strings: UnsafeBufferPointer<FlatString>
-  let arena: UnsafeBufferPointer<UInt8>
-  let properties: UnsafeBufferPointer<FlatProperties>
-  let legacyChecks: UnsafeBufferPointer<SchemaCheck>
-  let program: FlatProgram
+  let ops: UnsafePointer<FlatOp>
+  let nodeStart: UnsafePointer<Int32>
+  let lists: UnsafePointer<Int32>
+  let strings: UnsafePointer<FlatString>
+  let arena: UnsafePointer<UInt8>
+  let properties: UnsafePointer<FlatProperties>
+  let switches: UnsafePointer<FlatSwitch>
+  let cases: UnsafePointer<FlatCase>
+  /// The program, alive for the whole evaluation (its caller holds it).
+  unowned(unsafe) let program: FlatProgram
   let nodes: UnsafeBufferPointer<JSONNode>
   let bytes: UnsafeBufferPointer<UInt8>
-  /// The node graph, for the checks handed to ``SchemaEvaluator``.
-  let schemaProgram: SchemaProgram
+  /// The node graph, for the checks handed to ``SchemaEvaluator`` (alive like `program`).
+  unowned(unsafe) let schemaProgram: SchemaProgram
   /// The node validation started at.
   let origin: Int
   /// No object of the document repeats a key (the parser reported no duplicate), so a member
   /// lookup may stop at the first match.
   let uniqueKeys: Bool
+
+  init(
+    program: FlatProgram, nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>,
+    schemaProgram: SchemaProgram, origin: Int, uniqueKeys: Bool
+  ) {
+    ops = program.ops
+    nodeStart = program.nodeStart
+    lists = program.lists
+    strings = program.strings
+    arena = program.arena
+    properties = program.properties
+    switches = program.switches
+    cases = program.cases
+    self.program = program
+    self.nodes = nodes
+    self.bytes = bytes
+    self.schemaProgram = schemaProgram
+    self.origin = origin
+    self.uniqueKeys = uniqueKeys
+  }
 
   /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
   ///
@@ -208,10 +231,10 @@ struct FlatEvaluator {
       return !check(op.a, i, depth)
 
     case .conditional:
-      if check(op.a, i, depth) {
-        return op.b < 0 || check(Int(op.b), i, depth)
-      }
-      return op.c < 0 || check(Int(op.c), i, depth)
+      return runConditional(op.a, Int(op.b), Int(op.c), i, depth)
+
+    case .switchConst:
+      return runSwitch(switches[op.a], i, depth)
 
     case .ref:
       return check(op.a, i, depth)
@@ -224,12 +247,66 @@ struct FlatEvaluator {
     }
   }
 
+  /// `if` node `condition`, `then` node `then` and `else` node `otherwise` (-1: absent) on node `i`.
+  @inline(__always)
+  func runConditional(_ condition: Int, _ then: Int, _ otherwise: Int, _ i: Int, _ depth: Int)
+    -> Bool
+  {
+    if check(condition, i, depth) {
+      return then < 0 || check(then, i, depth)
+    }
+    return otherwise < 0 || check(otherwise, i, depth)
+  }
+
+  /// Runs an `if`/`then`/`else` chain on node `i`, looking the property up once.
+  ///
+  /// Each further case runs one level deeper, as the nested `else` nodes would; objects with
+  /// repeated keys (every occurrence must match) and recursion near the limit take the plain
+  /// conditional instead.
+  @inline(never)
+  func runSwitch(_ table: FlatSwitch, _ i: Int, _ depth: Int) -> Bool {
+    let count = Int(table.count)
+    if !uniqueKeys || depth &+ count >= SchemaEvaluator.maxDepth {
+      return runConditional(
+        Int(table.condition), Int(table.then), Int(table.otherwise), i, depth)
+    }
+    // The first case whose condition holds: with no such member (or no object) every one does;
+    // with a member that is not a string none does.
+    var matched = 0
+    let node = nodes[i]
+    if node.kind == .object {
+      var k = i &+ 1
+      let stop = Int(node.end)
+      while k < stop {
+        if find(k, Int(table.name), 1) == 0 {
+          let v = k &+ 1
+          matched = nodes[v].kind == .string ? find(v, Int(table.firstValue), count) : -1
+          if matched < 0 { matched = count }
+          break
+        }
+        k = next(k &+ 1)
+      }
+    }
+    var level = depth
+    var j = 0
+    let first = Int(table.firstCase)
+    while j < matched {
+      let otherwise = Int(cases[first &+ j].otherwise)
+      if j == count &- 1 { return otherwise < 0 || check(otherwise, i, level) }
+      if otherwise >= 0 && !check(otherwise, i, level) { return false }
+      level &+= 1
+      j &+= 1
+    }
+    let then = Int(cases[first &+ matched].then)
+    return then < 0 || check(then, i, level)
+  }
+
   /// Runs check `index` of the side table with ``SchemaEvaluator`` (kept out of line: rare).
   @inline(never)
   func runLegacyCheck(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
     var legacy = legacy(depth: depth)
-    return legacy.run(legacyChecks[index], i, &annotations, false)
+    return legacy.run(program.legacyChecks[index], i, &annotations, false)
   }
 
   /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
@@ -372,25 +449,9 @@ extension FlatProgram {
     schemaProgram: SchemaProgram,
     uniqueKeys: Bool
   ) -> Bool {
-    ops.withUnsafeBufferPointer { ops in
-      nodeStart.withUnsafeBufferPointer { nodeStart in
-        lists.withUnsafeBufferPointer { lists in
-          strings.withUnsafeBufferPointer { strings in
-            arena.withUnsafeBufferPointer { arena in
-              properties.withUnsafeBufferPointer { properties in
-                legacyChecks.withUnsafeBufferPointer { legacyChecks in
-                  let evaluator = FlatEvaluator(
-                    ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
-                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes,
-                    bytes: bytes,
-                    schemaProgram: schemaProgram, origin: node, uniqueKeys: uniqueKeys)
-                  return evaluator.eval(root, node, 0)
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    let evaluator = FlatEvaluator(
+      program: self, nodes: nodes, bytes: bytes, schemaProgram: schemaProgram, origin: node,
+      uniqueKeys: uniqueKeys)
+    return withExtendedLifetime(self) { evaluator.eval(root, node, 0) }
   }
 }

@@ -89,6 +89,23 @@ import Testing
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","a":"y"}"#, true),
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","\u0061":"y"}"#, true),
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"b":1}"#, false),
+    // `type` folded into a sibling of its kind (strict), or dropped next to string `enum`/`const`.
+    (#"{"type":"object","properties":{"a":true}}"#, #"[]"#, false),
+    (#"{"type":"object","required":["a"]}"#, #""a""#, false),
+    (#"{"type":"object","maxProperties":1}"#, #"{"a":1}"#, true),
+    (#"{"type":"array","minItems":1}"#, #"{"a":1}"#, false),
+    (#"{"type":"array","items":{"type":"string"}}"#, #""x""#, false),
+    (#"{"type":"array","items":{"type":"string"}}"#, #"["x"]"#, true),
+    (#"{"type":"string","minLength":2}"#, #"12345"#, false),
+    (#"{"type":"string","maxLength":2}"#, #"null"#, false),
+    (#"{"type":"string","maxLength":2}"#, #""ab""#, true),
+    (#"{"type":["string","null"],"enum":["a"]}"#, #"null"#, false),
+    (#"{"type":["string","null"],"enum":["a"]}"#, #""a""#, true),
+    (#"{"type":"integer","const":"a"}"#, #""a""#, false),
+    (#"{"type":["object","array"],"minItems":1}"#, #"{}"#, true),
+    // A strict discriminator (`type` in the `if`) stays a plain conditional: a string fails it.
+    (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #""x""#, true),
+    (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #"{}"#, false),
     // A switch whose property is not a string constant everywhere: `required` in the `if`.
     (
       #"{"if":{"properties":{"k":{"const":"a"}},"required":["k"]},"then":false,"else":{"if":{"properties":{"k":{"const":"b"}}},"then":false}}"#,

@@ -108,50 +108,49 @@ struct FlatEvaluator {
 
   // MARK: Evaluation
 
-  /// Whether node `i` satisfies schema node `schema`, `depth` levels down.
+  /// Whether node `i` satisfies schema node `schema`, `depth` levels down: a node without
+  /// instructions always holds, and at ``SchemaEvaluator/maxDepth`` levels nothing else does.
+  ///
+  /// Leaf instructions run inline in its loop, the others in ``run(_:_:_:)``.
+  @inline(never)
   func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
-    if depth >= SchemaEvaluator.maxDepth { return false }
     var pc = Int(nodeStart[schema])
     let end = Int(nodeStart[schema &+ 1])
-    while pc < end {
-      if !step(ops[pc], i, depth &+ 1) { return false }
+    if pc == end { return true }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    let inner = depth &+ 1
+    repeat {
+      let op = ops[pc]
+      if op.code.rawValue <= FlatCode.maxProperties.rawValue {
+        if !runLeaf(op, nodes[i], i) { return false }
+      } else if !run(pc, i, inner) {
+        return false
+      }
       pc &+= 1
-    }
+    } while pc < end
     return true
   }
 
-  /// Evaluates schema `schema` on node `i`; a node of one instruction (most subschemas) runs
-  /// it directly, without the loop of ``eval(_:_:_:)``.
+  /// ``eval(_:_:_:)`` with the node of one instruction (most subschemas) run in place: a leaf
+  /// inline, another straight in ``run(_:_:_:)``.
   @inline(__always)
   func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
     let start = Int(nodeStart[schema])
-    let count = Int(nodeStart[schema &+ 1]) &- start
-    if count == 1 {
-      if depth >= SchemaEvaluator.maxDepth { return false }
-      return step(ops[start], i, depth &+ 1)
-    }
-    if count == 0 { return true }
-    return eval(schema, i, depth)
-  }
-
-  /// Runs one instruction: leaves inline, `properties` and the `if` discriminator straight to
-  /// their scans, the rest in ``run(_:_:_:)``.
-  @inline(__always)
-  func step(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    if Int(nodeStart[schema &+ 1]) &- start != 1 { return eval(schema, i, depth) }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    let op = ops[start]
     if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
-    if op.code == .properties {
-      let node = nodes[i]
-      return node.kind != .object || runProperties(properties[op.a], i, Int(node.end), depth)
-    }
-    if op.code == .memberConst { return runMemberConst(op, nodes[i], i) }
-    return run(op, i, depth)
+    return run(start, i, depth &+ 1)
   }
 
-  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``.
+  /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through
+  /// ``check(_:_:_:)``.
   ///
-  /// Kept out of line so that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
+  /// Takes indices rather than the instruction and the node, which would be packed into
+  /// registers at every call.
   @inline(never)
-  func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+  func run(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
     let node = nodes[i]
     switch op.code {
     case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems,
@@ -163,7 +162,7 @@ struct FlatEvaluator {
       return runMemberConst(op, node, i)
 
     case .required:
-      guard node.kind == .object else { return true }
+      guard node.kind == .object else { return !op.strict }
       let count = Int(op.b)
       if count > 64 { return requiredSlow(i, op.a, count) }
       var missing = count == 64 ? UInt64.max : (1 &<< UInt64(count)) &- 1
@@ -177,11 +176,11 @@ struct FlatEvaluator {
       return missing == 0
 
     case .properties:
-      guard node.kind == .object else { return true }
+      guard node.kind == .object else { return !op.strict }
       return runProperties(properties[op.a], i, Int(node.end), depth)
 
     case .items:
-      guard node.kind == .array else { return true }
+      guard node.kind == .array else { return !op.strict }
       let prefixCount = Int(op.b)
       var index = 0
       var e = i &+ 1
@@ -234,7 +233,7 @@ struct FlatEvaluator {
       return runConditional(op.a, Int(op.b), Int(op.c), i, depth)
 
     case .switchConst:
-      return runSwitch(switches[op.a], i, depth)
+      return runSwitch(switches[op.a], node, i, depth)
 
     case .ref:
       return check(op.a, i, depth)
@@ -263,8 +262,7 @@ struct FlatEvaluator {
   /// Each further case runs one level deeper, as the nested `else` nodes would; objects with
   /// repeated keys (every occurrence must match) and recursion near the limit take the plain
   /// conditional instead.
-  @inline(never)
-  func runSwitch(_ table: FlatSwitch, _ i: Int, _ depth: Int) -> Bool {
+  func runSwitch(_ table: FlatSwitch, _ node: JSONNode, _ i: Int, _ depth: Int) -> Bool {
     let count = Int(table.count)
     if !uniqueKeys || depth &+ count >= SchemaEvaluator.maxDepth {
       return runConditional(
@@ -273,7 +271,6 @@ struct FlatEvaluator {
     // The first case whose condition holds: with no such member (or no object) every one does;
     // with a member that is not a string none does.
     var matched = 0
-    let node = nodes[i]
     if node.kind == .object {
       var k = i &+ 1
       let stop = Int(node.end)
@@ -325,18 +322,10 @@ struct FlatEvaluator {
       return false
 
     case .type:
-      let mask = UInt8(truncatingIfNeeded: op.a)
-      switch node.kind {
-      case .null: return mask & SchemaTypes.null != 0
-      case .true, .false: return mask & SchemaTypes.boolean != 0
-      case .string: return mask & SchemaTypes.string != 0
-      case .object: return mask & SchemaTypes.object != 0
-      case .array: return mask & SchemaTypes.array != 0
-      case .number:
-        if mask & SchemaTypes.number != 0 { return true }
-        if mask & SchemaTypes.integer == 0 { return false }
-        return node.flags & 1 == 0 || isIntegral(i)
-      }
+      // Bit `kind` of `a`: the kind is accepted; bit 8: integers are (a number needs a test).
+      if op.a &>> Int(node.kind.rawValue) & 1 != 0 { return true }
+      return node.kind == .number && op.a & FlatBuilder.integerBit != 0
+        && (node.flags & 1 == 0 || isIntegral(i))
 
     case .enumStrings:
       return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
@@ -345,24 +334,28 @@ struct FlatEvaluator {
       return node.kind == .string && find(i, op.a, 1) >= 0
 
     case .minLength:
-      guard node.kind == .string else { return true }
+      guard node.kind == .string else { return !op.strict }
       // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
       if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
       return codePoints(i) >= op.a
 
     case .maxLength:
-      guard node.kind == .string else { return true }
+      guard node.kind == .string else { return !op.strict }
       if Int(node.length) <= op.a { return true }
       return codePoints(i) <= op.a
 
     case .minItems:
-      return node.kind != .array || Int(node.length) >= op.a
+      guard node.kind == .array else { return !op.strict }
+      return Int(node.length) >= op.a
     case .maxItems:
-      return node.kind != .array || Int(node.length) <= op.a
+      guard node.kind == .array else { return !op.strict }
+      return Int(node.length) <= op.a
     case .minProperties:
-      return node.kind != .object || Int(node.length) >= op.a
+      guard node.kind == .object else { return !op.strict }
+      return Int(node.length) >= op.a
     case .maxProperties:
-      return node.kind != .object || Int(node.length) <= op.a
+      guard node.kind == .object else { return !op.strict }
+      return Int(node.length) <= op.a
 
     default:
       return true
@@ -372,7 +365,7 @@ struct FlatEvaluator {
   /// Whether every member `op.a` of object `i` (if any) is the string `op.b`.
   @inline(__always)
   func runMemberConst(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
-    guard node.kind == .object else { return true }
+    guard node.kind == .object else { return !op.strict }
     var k = i &+ 1
     let stop = Int(node.end)
     while k < stop {

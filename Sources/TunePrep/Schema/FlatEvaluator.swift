@@ -131,7 +131,7 @@ struct FlatEvaluator {
   /// Whether node `i` satisfies schema node `schema`, `depth` levels down: a node without
   /// instructions always holds, and at ``SchemaEvaluator/maxDepth`` levels nothing else does.
   ///
-  /// Leaf instructions run inline in its loop, the others in ``run(_:_:_:)``.
+  /// Its instructions run through ``step(_:_:_:)``.
   @inline(never)
   func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
     var pc = Int(nodeStart[schema])
@@ -140,27 +140,35 @@ struct FlatEvaluator {
     if depth >= SchemaEvaluator.maxDepth { return false }
     let inner = depth &+ 1
     repeat {
-      let op = ops[pc]
-      if op.code.rawValue <= FlatCode.maxProperties.rawValue {
-        if !runLeaf(op, nodes[i], i) { return false }
-      } else if !run(pc, i, inner) {
-        return false
-      }
+      if !step(pc, i, inner) { return false }
       pc &+= 1
     } while pc < end
     return true
   }
 
-  /// ``eval(_:_:_:)`` with the node of one instruction (most subschemas) run in place: a leaf
-  /// inline, another straight in ``run(_:_:_:)``.
+  /// ``eval(_:_:_:)`` with the node of one instruction (most subschemas) run in place.
   @inline(__always)
   func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
     let start = Int(nodeStart[schema])
     if Int(nodeStart[schema &+ 1]) &- start != 1 { return eval(schema, i, depth) }
     if depth >= SchemaEvaluator.maxDepth { return false }
-    let op = ops[start]
-    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
-    return run(start, i, depth &+ 1)
+    return step(start, i, depth &+ 1)
+  }
+
+  /// Runs instruction `pc` on node `i`: leaves inline, `properties` and switches straight to
+  /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the rest in
+  /// ``run(_:_:_:)``.
+  @inline(__always)
+  func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(pc, i) }
+    if op.code == .properties {
+      let node = nodes[i]
+      guard node.kind == .object else { return !op.strict }
+      return runProperties(op.a, i, Int(node.end), depth)
+    }
+    if op.code == .switchConst { return runSwitch(op.a, i, depth) }
+    return run(pc, i, depth)
   }
 
   /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through
@@ -176,7 +184,7 @@ struct FlatEvaluator {
     case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems,
       .minProperties,
       .maxProperties:
-      return runLeaf(op, node, i)
+      return runLeaf(pc, i)
 
     case .memberConst:
       return runMemberConst(op, node, i)
@@ -336,9 +344,11 @@ struct FlatEvaluator {
     return legacy.eval(program.legacyNodes[index], i, &annotations, false)
   }
 
-  /// Runs a leaf instruction (one that evaluates no other node) on node `i`.
+  /// Runs leaf instruction `pc` (one that evaluates no other node) on node `i`.
   @inline(__always)
-  func runLeaf(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+  func runLeaf(_ pc: Int, _ i: Int) -> Bool {
+    let op = ops[pc]
+    let node = nodes[i]
     switch op.code {
     case .fail:
       return false

@@ -106,6 +106,14 @@ import Testing
     // A strict discriminator (`type` in the `if`) stays a plain conditional: a string fails it.
     (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #""x""#, true),
     (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #"{}"#, false),
+    // `anyOf` whose first branch is one leaf, tried in place before the loop.
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #""ab""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #""a""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"[]"#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"5"#, false),
+    (#"{"anyOf":[{"minLength":2},{"type":"integer"}]}"#, #"5.5"#, true),
+    (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""c""#, true),
+    (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""d""#, false),
     // A switch whose property is not a string constant everywhere: `required` in the `if`.
     (
       #"{"if":{"properties":{"k":{"const":"a"}},"required":["k"]},"then":false,"else":{"if":{"properties":{"k":{"const":"b"}}},"then":false}}"#,

@@ -156,8 +156,8 @@ struct FlatEvaluator {
   }
 
   /// Runs instruction `pc` on node `i`: leaves inline, `properties` and switches straight to
-  /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the rest in
-  /// ``run(_:_:_:)``.
+  /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the first
+  /// branch of an `anyOf` inline when it is a leaf, the rest in ``run(_:_:_:)``.
   @inline(__always)
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
@@ -168,6 +168,13 @@ struct FlatEvaluator {
       return runProperties(op.a, i, Int(node.end), depth)
     }
     if op.code == .switchConst { return runSwitch(op.a, i, depth) }
+    // An `anyOf` whose first branch is one leaf that holds (a string for `type: string`, say)
+    // needs no loop; otherwise `run` tries every branch.
+    if op.code == .anyOf && op.c >= 0 && depth < SchemaEvaluator.maxDepth
+      && runLeaf(Int(op.c), i)
+    {
+      return true
+    }
     return run(pc, i, depth)
   }
 

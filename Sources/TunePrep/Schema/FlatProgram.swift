@@ -20,7 +20,8 @@ enum FlatCode: UInt8 {
   case properties
   /// `prefixItems` + `items`; a: first prefix node in `lists`, b: prefix count, c: rest node or -1.
   case items
-  /// a: first node in `lists`, b: count.
+  /// a: first node in `lists`, b: count; for `anyOf`, c: the instruction of the first branch
+  /// when that is a single leaf (tried in place before the loop), else -1.
   case allOf, anyOf, oneOf
   /// a: the node.
   case not
@@ -260,7 +261,22 @@ struct FlatBuilder {
       foldType(from: first)
     }
     nodeStart.append(Int32(ops.count))
+    markLeafFirstBranches()
     compileSwitches()
+  }
+
+  /// Notes in each `anyOf` the instruction of its first branch when that branch is one leaf
+  /// instruction (`type`, `minLength`, `enum`, ...), which the evaluator then tries in place.
+  mutating func markLeafFirstBranches() {
+    for pc in ops.indices where ops[pc].code == .anyOf && ops[pc].b > 0 {
+      let first = Int(lists[ops[pc].a])
+      let start = Int(nodeStart[first])
+      if Int(nodeStart[first + 1]) - start == 1
+        && ops[start].code.rawValue <= FlatCode.maxProperties.rawValue
+      {
+        ops[pc].c = Int32(start)
+      }
+    }
   }
 
   /// The one kind of instance that instructions of `code` apply to (those that pass any other
@@ -487,7 +503,7 @@ struct FlatBuilder {
         let first = list(table.prefix)
         op(.items, first, Int32(table.prefix.count), table.rest.map(node) ?? -1)
       case .allOf(let schemas): op(.allOf, list(schemas), Int32(schemas.count))
-      case .anyOf(let schemas): op(.anyOf, list(schemas), Int32(schemas.count))
+      case .anyOf(let schemas): op(.anyOf, list(schemas), Int32(schemas.count), -1)
       case .oneOf(let schemas): op(.oneOf, list(schemas), Int32(schemas.count))
       case .not(let schema): op(.not, Int(node(schema)))
       case .conditional(let table):

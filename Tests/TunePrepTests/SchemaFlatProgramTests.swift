@@ -121,9 +121,11 @@ import Testing
     ),
   ]
 
-  /// Equivalent schemas with an `if`/`then`/`else` chain on one property (compiled to one
-  /// switch): the second `if` has no `then`, the `else` nodes add `maxProperties` and
-  /// `required`. The variants are draft 7, and an `else` reached through `$ref`.
+  /// Equivalent schemas with an `if`/`then`/`else` chain on one property.
+  ///
+  /// The chain compiles to one switch: the second `if` has no `then`, the `else` nodes add
+  /// `maxProperties` and `required`. The variants are draft 7, and an `else` reached through
+  /// `$ref`.
   static let chains: [String] = [
     #"""
     {"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},

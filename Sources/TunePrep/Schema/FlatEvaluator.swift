@@ -101,7 +101,9 @@ struct FlatEvaluator {
     var j = 0
     while j < count {
       let s = strings[first &+ j]
-      if Int(s.length) == length && s.word.matches(w) && (length <= 8 || tailEquals(s, start, length)) {
+      if Int(s.length) == length && s.word.matches(w)
+        && (length <= 8 || tailEquals(s, start, length))
+      {
         return j
       }
       j &+= 1

@@ -352,8 +352,8 @@ struct FlatBuilder {
           if otherwise >= 0, chain.count < 32, visited.insert(otherwise).inserted,
             let next = chainedConditional(in: Int(otherwise), name: first.name, code: code)
           {
-            chain.append(
-              FlatCase(then: current.b, otherwise: rest(of: Int(otherwise), without: next, code: code)))
+            let others = rest(of: Int(otherwise), without: next, code: code)
+            chain.append(FlatCase(then: current.b, otherwise: others))
             current = code[next]
           } else {
             chain.append(FlatCase(then: current.b, otherwise: otherwise))

@@ -89,7 +89,117 @@ import Testing
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","a":"y"}"#, true),
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"a":"x","\u0061":"y"}"#, true),
     (#"{"if":{"properties":{"a":{"const":"x"}}},"then":false}"#, #"{"b":1}"#, false),
+    // `type` folded into a sibling of its kind (strict), or dropped next to string `enum`/`const`.
+    (#"{"type":"object","properties":{"a":true}}"#, #"[]"#, false),
+    (#"{"type":"object","required":["a"]}"#, #""a""#, false),
+    (#"{"type":"object","maxProperties":1}"#, #"{"a":1}"#, true),
+    (#"{"type":"array","minItems":1}"#, #"{"a":1}"#, false),
+    (#"{"type":"array","items":{"type":"string"}}"#, #""x""#, false),
+    (#"{"type":"array","items":{"type":"string"}}"#, #"["x"]"#, true),
+    (#"{"type":"string","minLength":2}"#, #"12345"#, false),
+    (#"{"type":"string","maxLength":2}"#, #"null"#, false),
+    (#"{"type":"string","maxLength":2}"#, #""ab""#, true),
+    (#"{"type":["string","null"],"enum":["a"]}"#, #"null"#, false),
+    (#"{"type":["string","null"],"enum":["a"]}"#, #""a""#, true),
+    (#"{"type":"integer","const":"a"}"#, #""a""#, false),
+    (#"{"type":["object","array"],"minItems":1}"#, #"{}"#, true),
+    // A strict discriminator (`type` in the `if`) stays a plain conditional: a string fails it.
+    (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #""x""#, true),
+    (#"{"if":{"type":"object","properties":{"k":{"const":"a"}}},"then":false}"#, #"{}"#, false),
+    // `anyOf` whose first branch is one leaf, tried in place before the loop.
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #""ab""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #""a""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"[]"#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"5"#, false),
+    (#"{"anyOf":[{"minLength":2},{"type":"integer"}]}"#, #"5.5"#, true),
+    (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""c""#, true),
+    (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""d""#, false),
+    // A switch whose property is not a string constant everywhere: `required` in the `if`.
+    (
+      #"{"if":{"properties":{"k":{"const":"a"}},"required":["k"]},"then":false,"else":{"if":{"properties":{"k":{"const":"b"}}},"then":false}}"#,
+      #"{"j":1}"#, false
+    ),
   ]
+
+  /// Equivalent schemas with an `if`/`then`/`else` chain on one property.
+  ///
+  /// The chain compiles to one switch: the second `if` has no `then`, the `else` nodes add
+  /// `maxProperties` and `required`. The variants are draft 7, and an `else` reached through
+  /// `$ref`.
+  static let chains: [String] = [
+    #"""
+    {"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},
+     "else":{"maxProperties":3,
+       "if":{"properties":{"k":{"const":"b"}}},
+       "else":{"required":["z"],
+         "if":{"properties":{"k":{"const":"c"}}},"then":{"required":["y"]},
+         "else":{"properties":{"k":{"const":"d"}}}}}}
+    """#,
+    #"""
+    {"$schema":"http://json-schema.org/draft-07/schema#",
+     "if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},
+     "else":{"if":{"properties":{"k":{"const":"b"}}},"maxProperties":3,
+       "else":{
+         "if":{"properties":{"k":{"const":"c"}}},"then":{"required":["y"]},
+         "else":{"properties":{"k":{"const":"d"}}},"required":["z"]}}}
+    """#,
+    ##"""
+    {"$defs":{
+       "b":{"maxProperties":3,"if":{"properties":{"k":{"const":"b"}}},"else":{"$ref":"#/$defs/c"}},
+       "c":{"required":["z"],"if":{"properties":{"k":{"const":"c"}}},"then":{"required":["y"]},
+            "else":{"properties":{"k":{"const":"d"}}}}},
+     "if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},
+     "else":{"$ref":"#/$defs/b"}}
+    """##,
+  ]
+
+  /// Instances for ``chains``: each case matching, none matching, the property missing (the
+  /// first `then` applies), not a string, escaped, repeated (every occurrence must match), and
+  /// not an object.
+  static let chainInstances: [(String, Bool)] = [
+    (#"{"k":"a","x":1}"#, true),
+    (#"{"k":"a"}"#, false),
+    (#"{"x":1}"#, true),
+    (#"{"y":1}"#, false),
+    (#"{}"#, false),
+    (#"{"k":"b"}"#, true),
+    (#"{"k":"b","p":1,"q":2,"r":3}"#, false),
+    (#"{"k":"c","z":1,"y":1}"#, true),
+    (#"{"k":"c","z":1}"#, false),
+    (#"{"k":"c","y":1}"#, false),
+    (#"{"k":"d","z":1}"#, true),
+    (#"{"k":"d","z":1,"p":1,"q":2}"#, false),
+    (#"{"k":"e","z":1}"#, false),
+    (#"{"k":1,"z":1}"#, false),
+    (#"{"k":null,"z":1,"x":1}"#, false),
+    (#"{"k":"\u0061","x":1}"#, true),
+    (#"{"k":"\u0061"}"#, false),
+    (#"{"\u006b":"a"}"#, false),
+    (#"{"\u006b":"c","z":1,"y":1}"#, true),
+    (#"{"k":"a","x":1,"k":"b"}"#, false),
+    (#"{"k":"b","k":"b"}"#, true),
+    (#"{"k":"d","z":1,"k":"c"}"#, false),
+    (#"{"k":"a","k":"a","x":1}"#, true),
+    (#"{"k":"b","\u006b":"b"}"#, true),
+    (#"{"k":"b","\u006b":"c"}"#, false),
+    (#"["k","a"]"#, true),
+    (#""a""#, true),
+    (#"{"k":"aa","z":1}"#, false),
+    (#"{"k":"abcdefghijk","z":1}"#, false),
+  ]
+
+  @Test(arguments: chainInstances)
+  func conditionalChainsAgree(instance: String, valid: Bool) throws {
+    for schema in Self.chains {
+      let compiled = try SchemaCompiler().compile(schemaBytes: Array(schema.utf8))
+      #expect(compiled.program.flat?.switches.pointee.count == 3)
+      var parser = JSONParser()
+      var document = JSONDocument()
+      try parser.parse(Array(instance.utf8), into: &document)
+      #expect(compiled.isValid(document) == valid, "\(schema)")
+      #expect(compiled.collectErrors(document).valid == valid, "\(schema)")
+    }
+  }
 
   @Test(arguments: mixed)
   func mixedSchemasAgree(schema: String, instance: String, valid: Bool) throws {

@@ -1,25 +1,59 @@
 /// Runs a ``FlatProgram`` over a document tape and answers valid or not, building nothing.
 ///
-/// Every table is read through an unsafe buffer that lives only for one ``FlatProgram/isValid``
-/// call, so reading an instruction costs no reference counting and no copy of a payload.
+/// Holds plain pointers only (the program's tables, which the program owns, and the document's
+/// buffers, valid for one ``FlatProgram/isValid`` call) and unowned references, so making one,
+/// copying it or reading an instruction costs no reference counting.
 struct FlatEvaluator {
-  let ops: UnsafeBufferPointer<FlatOp>
-  let nodeStart: UnsafeBufferPointer<Int32>
-  let lists: UnsafeBufferPointer<Int32>
-  let strings: UnsafeBufferPointer<FlatString>
-  let arena: UnsafeBufferPointer<UInt8>
-  let properties: UnsafeBufferPointer<FlatProperties>
-  let legacyChecks: UnsafeBufferPointer<SchemaCheck>
-  let program: FlatProgram
+  let ops: UnsafePointer<FlatOp>
+  let nodeStart: UnsafePointer<Int32>
+  let lists: UnsafePointer<Int32>
+  let strings: UnsafePointer<FlatString>
+  let arena: UnsafePointer<UInt8>
+  let properties: UnsafePointer<FlatProperties>
+  let switches: UnsafePointer<FlatSwitch>
+  let cases: UnsafePointer<FlatCase>
+  /// The program, alive for the whole evaluation (its caller holds it).
+  unowned(unsafe) let program: FlatProgram
   let nodes: UnsafeBufferPointer<JSONNode>
   let bytes: UnsafeBufferPointer<UInt8>
-  /// The node graph, for the checks handed to ``SchemaEvaluator``.
-  let schemaProgram: SchemaProgram
+  /// The document's bytes for whole-word reads, and the last offset where a word fits (-1 when
+  /// the document has no bytes, so `wordBase` is then never read).
+  let wordBase: UnsafeRawPointer
+  let wordLimit: Int
+  /// The node graph, for the checks handed to ``SchemaEvaluator`` (alive like `program`).
+  unowned(unsafe) let schemaProgram: SchemaProgram
   /// The node validation started at.
   let origin: Int
   /// No object of the document repeats a key (the parser reported no duplicate), so a member
   /// lookup may stop at the first match.
   let uniqueKeys: Bool
+
+  init(
+    program: FlatProgram, nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>,
+    schemaProgram: SchemaProgram, origin: Int, uniqueKeys: Bool
+  ) {
+    ops = program.ops
+    nodeStart = program.nodeStart
+    lists = program.lists
+    strings = program.strings
+    arena = program.arena
+    properties = program.properties
+    switches = program.switches
+    cases = program.cases
+    self.program = program
+    self.nodes = nodes
+    self.bytes = bytes
+    if let base = bytes.baseAddress {
+      wordBase = UnsafeRawPointer(base)
+      wordLimit = bytes.count &- 8
+    } else {
+      wordBase = UnsafeRawPointer(program.arena)
+      wordLimit = -1
+    }
+    self.schemaProgram = schemaProgram
+    self.origin = origin
+    self.uniqueKeys = uniqueKeys
+  }
 
   /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
   ///
@@ -35,6 +69,15 @@ struct FlatEvaluator {
   // MARK: Tape helpers
 
   @inline(__always) func next(_ i: Int) -> Int { Int(nodes[i].end) }
+
+  /// The eight bytes at `start` of the document as a little-endian word (bytes past the end
+  /// read as zero): one compare against a limit set once, rather than two per read.
+  @inline(__always) func word(at start: Int) -> UInt64 {
+    if start <= wordLimit {
+      return UInt64(littleEndian: wordBase.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+    }
+    return littleEndianWordNearEnd(bytes, at: start)
+  }
 
   /// Whether schema string `s` equals the `length` raw bytes at `start` beyond the prefix.
   @inline(__always) func tailEquals(_ s: FlatString, _ start: Int, _ length: Int) -> Bool {
@@ -54,11 +97,13 @@ struct FlatEvaluator {
     if n.flags & 1 != 0 { return findDecoded(i, first, count) }
     let start = Int(n.start)
     let length = Int(n.length)
-    let w = littleEndianWord(bytes, at: start)
+    let w = word(at: start)
     var j = 0
     while j < count {
       let s = strings[first &+ j]
-      if Int(s.length) == length && s.word.matches(w) && (length <= 8 || tailEquals(s, start, length)) {
+      if Int(s.length) == length && s.word.matches(w)
+        && (length <= 8 || tailEquals(s, start, length))
+      {
         return j
       }
       j &+= 1
@@ -85,62 +130,76 @@ struct FlatEvaluator {
 
   // MARK: Evaluation
 
-  /// Whether node `i` satisfies schema node `schema`, `depth` levels down.
+  /// Whether node `i` satisfies schema node `schema`, `depth` levels down: a node without
+  /// instructions always holds, and at ``SchemaEvaluator/maxDepth`` levels nothing else does.
+  ///
+  /// Its instructions run through ``step(_:_:_:)``.
+  @inline(never)
   func eval(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
-    if depth >= SchemaEvaluator.maxDepth { return false }
     var pc = Int(nodeStart[schema])
     let end = Int(nodeStart[schema &+ 1])
-    while pc < end {
-      if !step(ops[pc], i, depth &+ 1) { return false }
+    if pc == end { return true }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    let inner = depth &+ 1
+    repeat {
+      if !step(pc, i, inner) { return false }
       pc &+= 1
-    }
+    } while pc < end
     return true
   }
 
-  /// Evaluates schema `schema` on node `i`; a node of one instruction (most subschemas) runs
-  /// it directly, without the loop of ``eval(_:_:_:)``.
+  /// ``eval(_:_:_:)`` with the node of one instruction (most subschemas) run in place.
   @inline(__always)
   func check(_ schema: Int, _ i: Int, _ depth: Int) -> Bool {
     let start = Int(nodeStart[schema])
-    let count = Int(nodeStart[schema &+ 1]) &- start
-    if count == 1 {
-      if depth >= SchemaEvaluator.maxDepth { return false }
-      return step(ops[start], i, depth &+ 1)
-    }
-    if count == 0 { return true }
-    return eval(schema, i, depth)
+    if Int(nodeStart[schema &+ 1]) &- start != 1 { return eval(schema, i, depth) }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    return step(start, i, depth &+ 1)
   }
 
-  /// Runs one instruction: leaves inline, `properties` and the `if` discriminator straight to
-  /// their scans, the rest in ``run(_:_:_:)``.
+  /// Runs instruction `pc` on node `i`: leaves inline, `properties` and switches straight to
+  /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the first
+  /// branch of an `anyOf` inline when it is a leaf, the rest in ``run(_:_:_:)``.
   @inline(__always)
-  func step(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
-    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(op, nodes[i], i) }
+  func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(pc, i) }
     if op.code == .properties {
       let node = nodes[i]
-      return node.kind != .object || runProperties(properties[op.a], i, Int(node.end), depth)
+      guard node.kind == .object else { return !op.strict }
+      return runProperties(op.a, i, Int(node.end), depth)
     }
-    if op.code == .memberConst { return runMemberConst(op, nodes[i], i) }
-    return run(op, i, depth)
+    if op.code == .switchConst { return runSwitch(op.a, i, depth) }
+    // An `anyOf` whose first branch is one leaf that holds (a string for `type: string`, say)
+    // needs no loop; otherwise `run` tries every branch.
+    if op.code == .anyOf && op.c >= 0 && depth < SchemaEvaluator.maxDepth
+      && runLeaf(Int(op.c), i)
+    {
+      return true
+    }
+    return run(pc, i, depth)
   }
 
-  /// Runs one instruction; applicators recurse through ``check(_:_:_:)``.
+  /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through
+  /// ``check(_:_:_:)``.
   ///
-  /// Kept out of line so that the leaf checks inlined in ``step(_:_:_:)`` do not pay for its frame.
+  /// Takes indices rather than the instruction and the node, which would be packed into
+  /// registers at every call.
   @inline(never)
-  func run(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+  func run(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
     let node = nodes[i]
     switch op.code {
     case .fail, .type, .enumStrings, .constString, .minLength, .maxLength, .minItems, .maxItems,
       .minProperties,
       .maxProperties:
-      return runLeaf(op, node, i)
+      return runLeaf(pc, i)
 
     case .memberConst:
       return runMemberConst(op, node, i)
 
     case .required:
-      guard node.kind == .object else { return true }
+      guard node.kind == .object else { return !op.strict }
       let count = Int(op.b)
       if count > 64 { return requiredSlow(i, op.a, count) }
       var missing = count == 64 ? UInt64.max : (1 &<< UInt64(count)) &- 1
@@ -154,11 +213,11 @@ struct FlatEvaluator {
       return missing == 0
 
     case .properties:
-      guard node.kind == .object else { return true }
-      return runProperties(properties[op.a], i, Int(node.end), depth)
+      guard node.kind == .object else { return !op.strict }
+      return runProperties(op.a, i, Int(node.end), depth)
 
     case .items:
-      guard node.kind == .array else { return true }
+      guard node.kind == .array else { return !op.strict }
       let prefixCount = Int(op.b)
       var index = 0
       var e = i &+ 1
@@ -208,10 +267,10 @@ struct FlatEvaluator {
       return !check(op.a, i, depth)
 
     case .conditional:
-      if check(op.a, i, depth) {
-        return op.b < 0 || check(Int(op.b), i, depth)
-      }
-      return op.c < 0 || check(Int(op.c), i, depth)
+      return runConditional(op.a, Int(op.b), Int(op.c), i, depth)
+
+    case .switchConst:
+      return runSwitch(op.a, i, depth)
 
     case .ref:
       return check(op.a, i, depth)
@@ -224,12 +283,66 @@ struct FlatEvaluator {
     }
   }
 
+  /// `if` node `condition`, `then` node `then` and `else` node `otherwise` (-1: absent) on node `i`.
+  @inline(__always)
+  func runConditional(_ condition: Int, _ then: Int, _ otherwise: Int, _ i: Int, _ depth: Int)
+    -> Bool
+  {
+    if check(condition, i, depth) {
+      return then < 0 || check(then, i, depth)
+    }
+    return otherwise < 0 || check(otherwise, i, depth)
+  }
+
+  /// Runs an `if`/`then`/`else` chain on node `i`, looking the property up once.
+  ///
+  /// Each further case runs one level deeper, as the nested `else` nodes would; objects with
+  /// repeated keys (every occurrence must match) and recursion near the limit take the plain
+  /// conditional instead.
+  func runSwitch(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
+    let table = switches[index]
+    let node = nodes[i]
+    let count = Int(table.count)
+    if !uniqueKeys || depth &+ count >= SchemaEvaluator.maxDepth {
+      return runConditional(
+        Int(table.condition), Int(table.then), Int(table.otherwise), i, depth)
+    }
+    // The first case whose condition holds: with no such member (or no object) every one does;
+    // with a member that is not a string none does.
+    var matched = 0
+    if node.kind == .object {
+      var k = i &+ 1
+      let stop = Int(node.end)
+      while k < stop {
+        if find(k, Int(table.name), 1) == 0 {
+          let v = k &+ 1
+          matched = nodes[v].kind == .string ? find(v, Int(table.firstValue), count) : -1
+          if matched < 0 { matched = count }
+          break
+        }
+        k = next(k &+ 1)
+      }
+    }
+    var level = depth
+    var j = 0
+    let first = Int(table.firstCase)
+    while j < matched {
+      let otherwise = Int(cases[first &+ j].otherwise)
+      if j == count &- 1 { return otherwise < 0 || check(otherwise, i, level) }
+      if otherwise >= 0 && !check(otherwise, i, level) { return false }
+      level &+= 1
+      j &+= 1
+    }
+    let then = Int(cases[first &+ matched].then)
+    return then < 0 || check(then, i, level)
+  }
+
   /// Runs check `index` of the side table with ``SchemaEvaluator`` (kept out of line: rare).
   @inline(never)
   func runLegacyCheck(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
     var legacy = legacy(depth: depth)
-    return legacy.run(legacyChecks[index], i, &annotations, false)
+    return legacy.run(program.legacyChecks[index], i, &annotations, false)
   }
 
   /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
@@ -240,26 +353,20 @@ struct FlatEvaluator {
     return legacy.eval(program.legacyNodes[index], i, &annotations, false)
   }
 
-  /// Runs a leaf instruction (one that evaluates no other node) on node `i`.
+  /// Runs leaf instruction `pc` (one that evaluates no other node) on node `i`.
   @inline(__always)
-  func runLeaf(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
+  func runLeaf(_ pc: Int, _ i: Int) -> Bool {
+    let op = ops[pc]
+    let node = nodes[i]
     switch op.code {
     case .fail:
       return false
 
     case .type:
-      let mask = UInt8(truncatingIfNeeded: op.a)
-      switch node.kind {
-      case .null: return mask & SchemaTypes.null != 0
-      case .true, .false: return mask & SchemaTypes.boolean != 0
-      case .string: return mask & SchemaTypes.string != 0
-      case .object: return mask & SchemaTypes.object != 0
-      case .array: return mask & SchemaTypes.array != 0
-      case .number:
-        if mask & SchemaTypes.number != 0 { return true }
-        if mask & SchemaTypes.integer == 0 { return false }
-        return node.flags & 1 == 0 || isIntegral(i)
-      }
+      // Bit `kind` of `a`: the kind is accepted; bit 8: integers are (a number needs a test).
+      if op.a &>> Int(node.kind.rawValue) & 1 != 0 { return true }
+      return node.kind == .number && op.a & FlatBuilder.integerBit != 0
+        && (node.flags & 1 == 0 || isIntegral(i))
 
     case .enumStrings:
       return node.kind == .string && find(i, op.a, Int(op.b)) >= 0
@@ -268,24 +375,28 @@ struct FlatEvaluator {
       return node.kind == .string && find(i, op.a, 1) >= 0
 
     case .minLength:
-      guard node.kind == .string else { return true }
+      guard node.kind == .string else { return !op.strict }
       // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
       if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
       return codePoints(i) >= op.a
 
     case .maxLength:
-      guard node.kind == .string else { return true }
+      guard node.kind == .string else { return !op.strict }
       if Int(node.length) <= op.a { return true }
       return codePoints(i) <= op.a
 
     case .minItems:
-      return node.kind != .array || Int(node.length) >= op.a
+      guard node.kind == .array else { return !op.strict }
+      return Int(node.length) >= op.a
     case .maxItems:
-      return node.kind != .array || Int(node.length) <= op.a
+      guard node.kind == .array else { return !op.strict }
+      return Int(node.length) <= op.a
     case .minProperties:
-      return node.kind != .object || Int(node.length) >= op.a
+      guard node.kind == .object else { return !op.strict }
+      return Int(node.length) >= op.a
     case .maxProperties:
-      return node.kind != .object || Int(node.length) <= op.a
+      guard node.kind == .object else { return !op.strict }
+      return Int(node.length) <= op.a
 
     default:
       return true
@@ -295,7 +406,7 @@ struct FlatEvaluator {
   /// Whether every member `op.a` of object `i` (if any) is the string `op.b`.
   @inline(__always)
   func runMemberConst(_ op: FlatOp, _ node: JSONNode, _ i: Int) -> Bool {
-    guard node.kind == .object else { return true }
+    guard node.kind == .object else { return !op.strict }
     var k = i &+ 1
     let stop = Int(node.end)
     while k < stop {
@@ -336,7 +447,8 @@ struct FlatEvaluator {
 
   /// One scan over the members of object `i`: each value against its property's schema (or
   /// `additionalProperties`), while noting which required names were seen.
-  func runProperties(_ table: FlatProperties, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
+  func runProperties(_ index: Int, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
+    let table = properties[index]
     var missing = table.requiredMask
     let first = Int(table.firstName)
     let count = Int(table.count)
@@ -372,25 +484,9 @@ extension FlatProgram {
     schemaProgram: SchemaProgram,
     uniqueKeys: Bool
   ) -> Bool {
-    ops.withUnsafeBufferPointer { ops in
-      nodeStart.withUnsafeBufferPointer { nodeStart in
-        lists.withUnsafeBufferPointer { lists in
-          strings.withUnsafeBufferPointer { strings in
-            arena.withUnsafeBufferPointer { arena in
-              properties.withUnsafeBufferPointer { properties in
-                legacyChecks.withUnsafeBufferPointer { legacyChecks in
-                  let evaluator = FlatEvaluator(
-                    ops: ops, nodeStart: nodeStart, lists: lists, strings: strings, arena: arena,
-                    properties: properties, legacyChecks: legacyChecks, program: self, nodes: nodes,
-                    bytes: bytes,
-                    schemaProgram: schemaProgram, origin: node, uniqueKeys: uniqueKeys)
-                  return evaluator.eval(root, node, 0)
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    let evaluator = FlatEvaluator(
+      program: self, nodes: nodes, bytes: bytes, schemaProgram: schemaProgram, origin: node,
+      uniqueKeys: uniqueKeys)
+    return withExtendedLifetime(self) { evaluator.eval(root, node, 0) }
   }
 }

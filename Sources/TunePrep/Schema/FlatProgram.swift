@@ -2,7 +2,8 @@
 enum FlatCode: UInt8 {
   /// The `false` schema.
   case fail
-  /// `type`; a: bit set of ``SchemaTypes``.
+  /// `type`; a: bit `k` set when ``JSONKind`` raw value `k` is accepted, and
+  /// ``FlatBuilder/integerBit`` when integers are (a number without fraction or exponent is one).
   case type
   /// `enum` of strings; a: first ``FlatString``, b: count.
   case enumStrings
@@ -19,12 +20,16 @@ enum FlatCode: UInt8 {
   case properties
   /// `prefixItems` + `items`; a: first prefix node in `lists`, b: prefix count, c: rest node or -1.
   case items
-  /// a: first node in `lists`, b: count.
+  /// a: first node in `lists`, b: count; for `anyOf`, c: the instruction of the first branch
+  /// when that is a single leaf (tried in place before the loop), else -1.
   case allOf, anyOf, oneOf
   /// a: the node.
   case not
   /// `if`/`then`/`else`; a: if node, b: then node or -1, c: else node or -1.
   case conditional
+  /// A chain of `if`/`then`/`else` whose conditions are all ``memberConst`` on one property
+  /// (`else` holding the next `if`); a: ``FlatSwitch`` index.
+  case switchConst
   /// `$ref`; a: the target node.
   case ref
   /// A check the flat program does not specialise; a: index in `legacyChecks`.
@@ -39,6 +44,9 @@ struct FlatOp {
   var b: Int32
   var c: Int32
   var code: FlatCode
+  /// The instruction also stands for a sibling `type` of the one kind it applies to (object,
+  /// array or string): an instance of another kind fails instead of passing.
+  var strict = false
 }
 
 /// A string of the schema (property name, `enum`/`const` value) in the byte arena.
@@ -66,19 +74,57 @@ struct FlatProperties {
   var requiredMask: UInt64
 }
 
+/// An `if`/`then`/`else` chain on one discriminator property, read once per object.
+///
+/// Case `k` stands for the `k`-th `if` of the chain: its condition holds when the object has
+/// no member of that name, or when the member is the case's string. The first case whose
+/// condition holds runs its `then`; every case before it runs its ``FlatCase/otherwise``.
+struct FlatSwitch {
+  /// The property's ``FlatString``.
+  var name: Int32
+  /// First ``FlatCase`` and first case constant (``FlatString``, consecutive), and the count.
+  var firstCase: Int32
+  var firstValue: Int32
+  var count: Int32
+  /// The first `if` as a plain ``FlatCode/conditional`` (if, then, else nodes), for the
+  /// objects the switch does not decide alone (repeated keys, recursion near the limit).
+  var condition: Int32
+  var then: Int32
+  var otherwise: Int32
+}
+
+/// One `if` of a ``FlatSwitch``.
+struct FlatCase {
+  /// The `then` node, or -1.
+  var then: Int32
+  /// When the condition fails: the instructions of the `else` node other than the next `if`
+  /// (the whole `else` node for the last case), or -1 for none.
+  var otherwise: Int32
+}
+
 /// A compiled schema as flat arrays of trivial structs, for the boolean validation pass.
 ///
 /// Built from the ``SchemaNode`` graph once compilation ends. Nodes are indices: node `n`'s
 /// instructions are `ops[nodeStart[n]..<nodeStart[n + 1]]`. Checks it does not specialise
 /// (patterns, numbers, `uniqueItems`, ...) run through ``SchemaEvaluator`` from a side table,
 /// and so do schemas that need annotations for `unevaluated*`. Immutable once built.
-final class FlatProgram: Sendable {
-  let ops: [FlatOp]
-  let nodeStart: [Int32]
-  let lists: [Int32]
-  let strings: [FlatString]
-  let arena: [UInt8]
-  let properties: [FlatProperties]
+///
+/// The tables of trivial structs live in one allocation that the program owns (and frees in
+/// `deinit`), so that an evaluation reads them through plain pointers: no closure per table and
+/// no reference counting per call.
+final class FlatProgram: @unchecked Sendable {
+  /// The allocation every table below points into.
+  private let storage: UnsafeMutableRawPointer
+  let ops: UnsafePointer<FlatOp>
+  let nodeStart: UnsafePointer<Int32>
+  let lists: UnsafePointer<Int32>
+  let strings: UnsafePointer<FlatString>
+  let arena: UnsafePointer<UInt8>
+  let properties: UnsafePointer<FlatProperties>
+  let switches: UnsafePointer<FlatSwitch>
+  let cases: UnsafePointer<FlatCase>
+  /// The number of nodes, including those made for ``FlatSwitch`` cases.
+  let nodeCount: Int
   let legacyChecks: [SchemaCheck]
   let legacyNodes: [SchemaNode]
   /// The node validation starts at.
@@ -91,15 +137,56 @@ final class FlatProgram: Sendable {
     var builder = FlatBuilder(nodes: nodes)
     builder.build()
     guard let rootIndex = builder.index[ObjectIdentifier(root)] else { return nil }
-    ops = builder.ops
-    nodeStart = builder.nodeStart
-    lists = builder.lists
-    strings = builder.strings
-    arena = builder.arena
-    properties = builder.properties
+    var layout = FlatLayout()
+    let opsOffset = layout.reserve(builder.ops)
+    let nodeStartOffset = layout.reserve(builder.nodeStart)
+    let listsOffset = layout.reserve(builder.lists)
+    let stringsOffset = layout.reserve(builder.strings)
+    let arenaOffset = layout.reserve(builder.arena)
+    let propertiesOffset = layout.reserve(builder.properties)
+    let switchesOffset = layout.reserve(builder.switches)
+    let casesOffset = layout.reserve(builder.cases)
+    storage = UnsafeMutableRawPointer.allocate(byteCount: max(layout.size, 1), alignment: 16)
+    ops = FlatLayout.copy(builder.ops, to: storage + opsOffset)
+    nodeStart = FlatLayout.copy(builder.nodeStart, to: storage + nodeStartOffset)
+    lists = FlatLayout.copy(builder.lists, to: storage + listsOffset)
+    strings = FlatLayout.copy(builder.strings, to: storage + stringsOffset)
+    arena = FlatLayout.copy(builder.arena, to: storage + arenaOffset)
+    properties = FlatLayout.copy(builder.properties, to: storage + propertiesOffset)
+    switches = FlatLayout.copy(builder.switches, to: storage + switchesOffset)
+    cases = FlatLayout.copy(builder.cases, to: storage + casesOffset)
+    nodeCount = builder.nodeStart.count - 1
     legacyChecks = builder.legacyChecks
     legacyNodes = builder.legacyNodes
     self.root = builder.resolve(rootIndex)
+  }
+
+  deinit {
+    // Every table holds trivial values only, so there is nothing to deinitialize.
+    storage.deallocate()
+  }
+}
+
+/// Byte offsets of the tables of a ``FlatProgram`` in its one allocation.
+struct FlatLayout {
+  /// Bytes used so far.
+  var size = 0
+
+  /// Reserves room for `array`, aligned for its element; returns the byte offset.
+  mutating func reserve<T>(_ array: [T]) -> Int {
+    let alignment = MemoryLayout<T>.alignment
+    let offset = (size + alignment - 1) / alignment * alignment
+    size = offset + MemoryLayout<T>.stride * array.count
+    return offset
+  }
+
+  /// Copies `array` (of a trivial type) to `destination`, reserved by ``reserve(_:)``.
+  static func copy<T>(_ array: [T], to destination: UnsafeMutableRawPointer) -> UnsafePointer<T> {
+    let typed = destination.bindMemory(to: T.self, capacity: array.count)
+    array.withUnsafeBufferPointer { source in
+      if let base = source.baseAddress { typed.initialize(from: base, count: source.count) }
+    }
+    return UnsafePointer(typed)
   }
 }
 
@@ -113,6 +200,8 @@ struct FlatBuilder {
   var strings: [FlatString] = []
   var arena: [UInt8] = []
   var properties: [FlatProperties] = []
+  var switches: [FlatSwitch] = []
+  var cases: [FlatCase] = []
   var legacyChecks: [SchemaCheck] = []
   var legacyNodes: [SchemaNode] = []
   /// Per node: the node it forwards to when its only check is a `$ref` (else itself).
@@ -167,9 +256,168 @@ struct FlatBuilder {
         ops.append(FlatOp(a: legacyNodes.count - 1, b: 0, c: 0, code: .legacyNode))
         continue
       }
+      let first = ops.count
       emit(node.checks)
+      foldType(from: first)
     }
     nodeStart.append(Int32(ops.count))
+    markLeafFirstBranches()
+    compileSwitches()
+  }
+
+  /// Notes in each `anyOf` the instruction of its first branch when that branch is one leaf
+  /// instruction (`type`, `minLength`, `enum`, ...), which the evaluator then tries in place.
+  mutating func markLeafFirstBranches() {
+    for pc in ops.indices where ops[pc].code == .anyOf && ops[pc].b > 0 {
+      let first = Int(lists[ops[pc].a])
+      let start = Int(nodeStart[first])
+      if Int(nodeStart[first + 1]) - start == 1
+        && ops[start].code.rawValue <= FlatCode.maxProperties.rawValue
+      {
+        ops[pc].c = Int32(start)
+      }
+    }
+  }
+
+  /// The one kind of instance that instructions of `code` apply to (those that pass any other
+  /// kind), if they have one.
+  static func kind(of code: FlatCode) -> JSONKind? {
+    switch code {
+    case .properties, .required, .minProperties, .maxProperties, .memberConst: .object
+    case .items, .minItems, .maxItems: .array
+    case .minLength, .maxLength, .enumStrings, .constString: .string
+    default: nil
+    }
+  }
+
+  /// Folds the `type` instruction of the node whose instructions start at `first` into a sibling,
+  /// which saves one dispatch per evaluation of the node.
+  ///
+  /// `type: object` with `properties` becomes a ``FlatOp/strict`` `properties` (and so on for
+  /// arrays and strings); a `type` that accepts strings goes away next to `enum`/`const` of
+  /// strings, which only strings pass anyway. Instructions are conjunctive, so dropping one
+  /// that a sibling implies changes no result.
+  mutating func foldType(from first: Int) {
+    guard let t = (first..<ops.count).first(where: { ops[$0].code == .type }) else { return }
+    let mask = ops[t].a
+    let siblings = (first..<ops.count).filter { $0 != t }
+    if mask & (1 << Int(JSONKind.string.rawValue)) != 0,
+      siblings.contains(where: { ops[$0].code == .enumStrings || ops[$0].code == .constString })
+    {
+      ops.remove(at: t)
+      return
+    }
+    for kind in [JSONKind.object, .array, .string] where mask == 1 << Int(kind.rawValue) {
+      if let s = siblings.first(where: { Self.kind(of: ops[$0].code) == kind }) {
+        ops[s].strict = true
+        ops.remove(at: t)
+      }
+    }
+  }
+
+  /// The ``FlatString``s of the property name and the constant when node `n`'s only
+  /// instruction (in `code`) is ``FlatCode/memberConst``.
+  func memberConstant(_ n: Int, in code: [FlatOp]) -> (name: Int32, value: Int32)? {
+    let start = Int(nodeStart[n])
+    guard Int(nodeStart[n + 1]) - start == 1, code[start].code == .memberConst, !code[start].strict
+    else { return nil }
+    return (Int32(code[start].a), code[start].b)
+  }
+
+  /// The bytes of ``FlatString`` `s`.
+  func stringBytes(_ s: Int32) -> ArraySlice<UInt8> {
+    let string = strings[Int(s)]
+    return arena[Int(string.start)..<Int(string.start + string.length)]
+  }
+
+  /// Turns each `if`/`then`/`else` whose `if` is a ``FlatCode/memberConst`` into a
+  /// ``FlatCode/switchConst``, following `else` nodes whose own `if` tests the same property.
+  ///
+  /// The instructions of such an `else` node other than its `if` go to a new node, so that the
+  /// switch runs them and then the next case without testing the property again. Instructions
+  /// are conjunctive and free of side effects, so running them in another order changes no result.
+  mutating func compileSwitches() {
+    let code = ops
+    var pc = 0
+    while pc < ops.count {
+      let op = ops[pc]
+      if op.code == .conditional, let first = memberConstant(op.a, in: code) {
+        var values: [Int32] = []
+        var chain: [FlatCase] = []
+        var visited: Set<Int32> = []
+        var current = op
+        while let (_, value) = memberConstant(current.a, in: code) {
+          values.append(value)
+          let otherwise = current.c
+          if otherwise >= 0, chain.count < 32, visited.insert(otherwise).inserted,
+            let next = chainedConditional(in: Int(otherwise), name: first.name, code: code)
+          {
+            let others = rest(of: Int(otherwise), without: next, code: code)
+            chain.append(FlatCase(then: current.b, otherwise: others))
+            current = code[next]
+          } else {
+            chain.append(FlatCase(then: current.b, otherwise: otherwise))
+            break
+          }
+        }
+        let firstValue = strings.count
+        for value in values { _ = string(Array(stringBytes(value))) }
+        switches.append(
+          FlatSwitch(
+            name: first.name, firstCase: Int32(cases.count), firstValue: Int32(firstValue),
+            count: Int32(chain.count), condition: Int32(op.a), then: op.b, otherwise: op.c))
+        cases.append(contentsOf: chain)
+        ops[pc] = FlatOp(a: switches.count - 1, b: 0, c: 0, code: .switchConst)
+      }
+      pc += 1
+    }
+  }
+
+  /// The position (in `code`) of node `n`'s `if`/`then`/`else` whose `if` tests property `name`
+  /// with ``FlatCode/memberConst``, if any.
+  func chainedConditional(in n: Int, name: Int32, code: [FlatOp]) -> Int? {
+    var pc = Int(nodeStart[n])
+    while pc < Int(nodeStart[n + 1]) {
+      if code[pc].code == .conditional, let test = memberConstant(code[pc].a, in: code),
+        stringBytes(test.name) == stringBytes(name)
+      {
+        return pc
+      }
+      pc += 1
+    }
+    return nil
+  }
+
+  /// A new node with the instructions of node `n` except the one at `skipped`; -1 when none is left.
+  mutating func rest(of n: Int, without skipped: Int, code: [FlatOp]) -> Int32 {
+    let start = Int(nodeStart[n])
+    let end = Int(nodeStart[n + 1])
+    if end - start == 1 { return -1 }
+    // The last entry of `nodeStart` (the end of the last node) becomes the new node's start.
+    let node = nodeStart.count - 1
+    for pc in start..<end where pc != skipped { ops.append(code[pc]) }
+    nodeStart.append(Int32(ops.count))
+    return Int32(node)
+  }
+
+  /// The bit of a ``FlatCode/type`` operand that accepts integers.
+  static let integerBit = 1 << 8
+
+  /// The operand of ``FlatCode/type`` for a bit set of ``SchemaTypes``.
+  static func kindMask(_ types: UInt8) -> Int {
+    var mask = 0
+    func accept(_ kind: JSONKind) { mask |= 1 << Int(kind.rawValue) }
+    if types & SchemaTypes.null != 0 { accept(.null) }
+    if types & SchemaTypes.boolean != 0 {
+      accept(.false)
+      accept(.true)
+    }
+    if types & SchemaTypes.number != 0 { accept(.number) }
+    if types & SchemaTypes.integer != 0 { mask |= integerBit }
+    if types & SchemaTypes.string != 0 { accept(.string) }
+    if types & SchemaTypes.array != 0 { accept(.array) }
+    if types & SchemaTypes.object != 0 { accept(.object) }
+    return mask
   }
 
   mutating func op(_ code: FlatCode, _ a: Int, _ b: Int32 = 0, _ c: Int32 = 0) {
@@ -206,7 +454,7 @@ struct FlatBuilder {
     for check in checks {
       switch check.op {
       case .alwaysFalse: op(.fail, 0)
-      case .type(let mask): op(.type, Int(mask))
+      case .type(let mask): op(.type, Self.kindMask(mask))
       case .enumStrings(let table):
         let first = strings.count
         for s in table.strings { _ = string(s) }
@@ -255,7 +503,7 @@ struct FlatBuilder {
         let first = list(table.prefix)
         op(.items, first, Int32(table.prefix.count), table.rest.map(node) ?? -1)
       case .allOf(let schemas): op(.allOf, list(schemas), Int32(schemas.count))
-      case .anyOf(let schemas): op(.anyOf, list(schemas), Int32(schemas.count))
+      case .anyOf(let schemas): op(.anyOf, list(schemas), Int32(schemas.count), -1)
       case .oneOf(let schemas): op(.oneOf, list(schemas), Int32(schemas.count))
       case .not(let schema): op(.not, Int(node(schema)))
       case .conditional(let table):

@@ -7,10 +7,15 @@ import PackageDescription
 
 let package = Package(
   name: "schema-bench",
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3"))
+  ],
   targets: [
     // Mirror the main package's TunePrep dependencies here (Sources/CLibXML2 is a link too).
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-    .target(name: "TunePrep", dependencies: ["CLibXML2"]),
+    .target(
+      name: "TunePrep",
+      dependencies: ["CLibXML2", .product(name: "Crypto", package: "swift-crypto")]),
     .executableTarget(name: "schema-bench", dependencies: ["TunePrep"], path: "Sources/SchemaBench"),
   ],
   swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@
 // Times single-thread encoding of the whole file and of its paragraphs (split on blank lines,
 // as bench_tiktoken.py does) and prints one JSON object per encoding.
 import Foundation
+import TunePrep
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ arguments: inout [String]) -> String? {

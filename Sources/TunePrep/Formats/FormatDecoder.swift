@@ -31,9 +31,9 @@ struct FormatDecoder {
     case .bedrockConversation: example = decodeBedrock(&context)
     case .json: return nil
     }
-    // Not `if let`: binding the example copies it, and an example is costly to copy.
-    guard example.hasValue else { return nil }
-    ConversationRules(format: format).check(example.unsafelyUnwrapped, &context)
+    if let example {
+      ConversationRules(format: format).check(example, &context)
+    }
     return example
   }
 

@@ -76,12 +76,12 @@ struct RecordChecker {
         judgedFormat = format
         formatSchema = structure.schema(for: format)
       }
-      // Passed straight from the property: binding it with `if let` copies the schema, whose
-      // objects every worker shares, and the reference counting of that copy is the costliest
-      // line of the check when two threads do it at once.
+      // Unwrapped in place with `!`: binding it with `if let` (or `unsafelyUnwrapped`) copies
+      // the schema, whose objects every worker shares, and the reference counting of that copy
+      // is the costliest line of the check when two threads do it at once.
       if formatSchema != nil {
         judge.judge(
-          formatSchema.unsafelyUnwrapped, format: format, from: before, decoded: decoded, &context,
+          formatSchema!, format: format, from: before, decoded: decoded, &context,
           limit: schemas.errorLimit)
       }
       // A record of another format always fails the file's format, so detection runs only

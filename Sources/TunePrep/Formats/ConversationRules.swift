@@ -12,7 +12,6 @@ struct ConversationRules {
   }
 
   func check(_ example: Example, _ c: inout RecordContext) {
-    let d = c.document
     let turns = example.turns
     if format == .openaiPreference {
       if let last = turns.last, last.role == .assistant {
@@ -59,12 +58,12 @@ struct ConversationRules {
       }
       if !turns[index].toolCalls.isEmpty {
         for call in turns[index].toolCalls {
-          if let id = call.id { callIDs.append(id.string(in: d)) }
+          if let id = call.id { callIDs.append(id.string(in: c.document)) }
         }
       }
       if role == .tool {
         if let id = turns[index].toolCallID {
-          let value = id.string(in: d)
+          let value = id.string(in: c.document)
           if !callIDs.contains(value) {
             c.report(
               .formatToolResponse, at: turns[index].node,

@@ -69,13 +69,15 @@ struct FormatDecoder {
       return nil
     }
     example.turns.reserveCapacity(c.document.count(messages))
-    var isFirst = true
-    for m in c.document.elements(messages) {
+    // Sibling by sibling rather than `elements(_:)`, whose iterator holds a copy of the document.
+    var m = messages + 1
+    let end = c.document.next(messages)
+    while m < end {
       // A leading system message becomes the example's system prompt.
-      if decodeOpenAIMessage(m, &c, into: &example.turns) == .system, isFirst {
+      if decodeOpenAIMessage(m, &c, into: &example.turns) == .system, m == messages + 1 {
         example.system = example.turns.removeLast().content
       }
-      isFirst = false
+      m = c.document.next(m)
     }
     return example
   }

@@ -246,15 +246,8 @@ private func laneBits(_ mask: SIMDMask<SIMD16<Int8>>) -> UInt32 {
 private func hex4(_ digits: UnsafePointer<UInt8>) -> UInt32? {
   var value: UInt32 = 0
   for i in 0..<4 {
-    let b = digits[i]
-    let d: UInt32
-    switch b {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b &- 48)
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b &- 87)
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b &- 55)
-    default: return nil
-    }
-    value = value << 4 | d
+    guard let d = hexDigitValue(digits[i]) else { return nil }
+    value = value << 4 | UInt32(d)
   }
   return value
 }

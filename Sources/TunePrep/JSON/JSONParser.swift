@@ -549,16 +549,10 @@ private struct Scanner {
       guard pos < n else {
         throw error(.syntax, "\\u escape needs four hex digits, found end of input")
       }
-      let b = p[pos]
-      let digit: UInt32
-      switch b {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
-      default:
+      guard let digit = hexDigitValue(p[pos]) else {
         throw error(.syntax, "\\u escape needs four hex digits, found \(describe(pos))")
       }
-      value = value << 4 | digit
+      value = value << 4 | UInt32(digit)
       pos += 1
     }
     return value

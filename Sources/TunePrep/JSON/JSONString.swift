@@ -56,19 +56,25 @@ func appendDecodedJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [U
   }
 }
 
+/// The value of hex digit `b` (0-9, a-f, A-F), or nil: the one hex digit decoder, for `\u`
+/// escapes (parser, string decoder, dedupe's normalizer), percent-encoding and regex escapes.
+@inline(__always)
+func hexDigitValue(_ b: UInt8) -> UInt8? {
+  switch b {
+  case UInt8(ascii: "0")...UInt8(ascii: "9"): b &- UInt8(ascii: "0")
+  case UInt8(ascii: "a")...UInt8(ascii: "f"): b &- UInt8(ascii: "a") &+ 10
+  case UInt8(ascii: "A")...UInt8(ascii: "F"): b &- UInt8(ascii: "A") &+ 10
+  default: nil
+  }
+}
+
+/// The four hex digits at `at` of an escape the parser has already validated.
 @inline(__always)
 private func hexValue(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
   var value: UInt32 = 0
   var i = at
   while i < at + 4 && i < raw.count {
-    let b = raw[i]
-    let d: UInt32
-    switch b {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - 48)
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - 87)
-    default: d = UInt32(b &- 55) & 15
-    }
-    value = value << 4 | d
+    value = value << 4 | UInt32(hexDigitValue(raw[i]) ?? 0)
     i += 1
   }
   return value

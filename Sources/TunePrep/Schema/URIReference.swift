@@ -167,12 +167,3 @@ func percentDecoded(_ text: String) -> String {
   }
   return String(decoding: out, as: UTF8.self)
 }
-
-func hexDigitValue(_ b: UInt8) -> UInt8? {
-  switch b {
-  case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-  case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-  case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-  default: nil
-  }
-}

@@ -62,18 +62,19 @@ struct RecordContext {
   /// Reports every key of `object` that is not in `allowed` as `schema.unknown-key`, and
   /// returns them (for formats that keep extra keys as metadata instead, call `unknownKeys`).
   mutating func rejectUnknownKeys(_ object: Int, allowed: [StaticString], in what: String) {
-    for key in unknownKeys(object, allowed: allowed) {
-      let name = document.string(key)
-      let hint = closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
-      report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
-    }
+    reportUnknownKeys(unknownKeys(object, allowed: allowed), allowed: allowed, in: what)
   }
 
   /// Reports the unknown keys found by ``JSONDocument/slots(_:_:)``.
   mutating func rejectUnknownKeys(_ slots: MemberSlots, allowed keys: KeySet, in what: String) {
-    for key in document.unknownKeys(slots, keys) {
+    reportUnknownKeys(document.unknownKeys(slots, keys), allowed: keys.names, in: what)
+  }
+
+  /// One `schema.unknown-key` per key, with the closest allowed name as a hint.
+  private mutating func reportUnknownKeys(_ unknown: [Int], allowed: [StaticString], in what: String) {
+    for key in unknown {
       let name = document.string(key)
-      let hint = closest(name, keys.names.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      let hint = closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
       report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
     }
   }

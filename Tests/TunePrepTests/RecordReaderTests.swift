@@ -117,6 +117,42 @@ import Testing
     #expect(result.seen.count == 500)
   }
 
+  /// Records lie in memory at the same offset within a 64-byte line as in the input, carried
+  /// bytes and grown blocks included, which keeps the kernel's copy on its fast path.
+  @Test(arguments: [1, 7, 100, 4096])
+  func recordsKeepTheirInputAlignmentInMemory(chunk: Int) throws {
+    struct Alignment: RecordVisitor {
+      struct Result: BlockResult {
+        var findings: [Finding] = []
+        var misplaced: [Int] = []
+        var records = 0
+        init() {}
+      }
+      mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result) {
+        result.records += 1
+        let address = Int(bitPattern: bytes.baseAddress)
+        if address & 63 != position.byteOffset & 63 { result.misplaced.append(position.line) }
+      }
+    }
+    var text = "\u{FEFF}"
+    for i in 0..<300 { text += "{\"i\":\(i),\"pad\":\"" + String(repeating: "x", count: i * 7 % 150) + "\"}\n" }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-align-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("a.jsonl")
+    try Data(text.utf8).write(to: url)
+    var misplaced: [Int] = []
+    var records = 0
+    try RecordPipeline(threads: 2, sizes: ReadSizes(readSize: chunk, blockSize: 3 * chunk)).run(
+      try InputFile(InputName(url.path)), makeVisitor: { _ in Alignment() }, fileFinding: { _ in },
+      consume: { (outcome: inout BlockOutcome<Alignment.Result>) throws(TunePrepError) in
+        misplaced += outcome.result.misplaced
+        records += outcome.result.records
+      })
+    #expect(records == 300)
+    #expect(misplaced.isEmpty, "records not at their input offset modulo 64, first lines: \(misplaced.prefix(5))")
+  }
+
   @Test func emptyFileHasNoRecords() throws {
     let result = try Self.read([], chunk: 7)
     #expect(result.seen.isEmpty)

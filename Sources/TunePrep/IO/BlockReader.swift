@@ -84,7 +84,8 @@ final class BlockReader {
     }
     if atEOF && carry.isEmpty { return nil }
     let block = freshBlock()
-    block.count = 0
+    // The carry came from the input just before the next read.
+    block.reset(alignedTo: file.bytesRead - carry.count)
     block.spans.removeAll(keepingCapacity: true)
     carry.withUnsafeBytes { block.append($0) }
     var scanned = 0
@@ -161,10 +162,12 @@ final class BlockReader {
 
   /// Reads up to `count` bytes into a new array (empty at end of input).
   private func readChunk(_ count: Int) throws(TunePrepError) -> [UInt8] {
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+    // Placed at the input offset's position in a 64-byte line: see `ByteBlock.reset(alignedTo:)`.
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: count + 64, alignment: 64)
     defer { scratch.deallocate() }
-    let n = try file.read(into: scratch, count: count)
-    return Array(UnsafeRawBufferPointer(start: scratch, count: n))
+    let start = scratch + (file.bytesRead & 63)
+    let n = try file.read(into: start, count: count)
+    return Array(UnsafeRawBufferPointer(start: start, count: n))
   }
 
   private func nextArrayBlock() throws(TunePrepError) -> ByteBlock? {
@@ -172,7 +175,7 @@ final class BlockReader {
     defer { arrayFramer = framer }
     if framer.finished { return nil }
     let block = freshBlock()
-    block.count = 0
+    block.reset(alignedTo: 0)
     block.spans.removeAll(keepingCapacity: true)
     block.newlines = 0
     block.firstLine = 1

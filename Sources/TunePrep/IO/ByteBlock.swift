@@ -22,8 +22,13 @@ struct RecordSpan: Sendable {
 /// Blocks are reused through ``BlockReader``'s pool, so a long run touches a fixed amount of
 /// memory whatever the input size.
 final class ByteBlock: @unchecked Sendable {
+  /// The allocation (64-byte aligned); ``base`` lies less than 64 bytes into it.
+  private var storage: UnsafeMutableRawPointer
+  private var storageSize: Int
+  /// Where the bytes in use start.
   private(set) var base: UnsafeMutableRawPointer
-  private(set) var capacity: Int
+  /// Bytes available from ``base``.
+  var capacity: Int { storageSize - storage.distance(to: base) }
   /// Bytes in use.
   var count = 0
   /// Offset of byte 0 in the input (after a BOM, offsets still count the BOM).
@@ -36,24 +41,40 @@ final class ByteBlock: @unchecked Sendable {
   var spans: [RecordSpan] = []
 
   init(capacity: Int) {
-    self.capacity = max(capacity, 16)
-    base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    storageSize = max(capacity, 16) + 64
+    storage = UnsafeMutableRawPointer.allocate(byteCount: storageSize, alignment: 64)
+    base = storage
   }
 
   deinit {
-    base.deallocate()
+    storage.deallocate()
   }
 
-  /// Grows the storage to hold at least `needed` bytes, keeping the bytes in use.
+  /// Empties the block and moves its start so that byte 0 sits at the same offset within a
+  /// 64-byte line as input offset `inputOffset`, and so does every byte read after it.
+  ///
+  /// The kernel copies file data to user memory with `rep movsb`, which on some x86 cores (the
+  /// AMD EPYC of this project's benchmarks among them) runs four to five times slower when the
+  /// destination sits a few bytes past the source within a cache line: reading 1.5 GB from the
+  /// page cache took 0.9 s into a buffer at offset 16 and 0.2 s into one at offset 0.
+  func reset(alignedTo inputOffset: Int) {
+    count = 0
+    base = storage + (inputOffset & 63)
+  }
+
+  /// Grows the storage to hold at least `needed` bytes, keeping the bytes in use and the
+  /// alignment that ``reset(alignedTo:)`` chose.
   func reserve(_ needed: Int) {
     guard needed > capacity else { return }
-    var newCapacity = capacity
-    while newCapacity < needed { newCapacity *= 2 }
-    let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-    newBase.copyMemory(from: base, byteCount: count)
-    base.deallocate()
-    base = newBase
-    capacity = newCapacity
+    let shift = storage.distance(to: base)
+    var newSize = storageSize
+    while newSize - shift < needed { newSize *= 2 }
+    let newStorage = UnsafeMutableRawPointer.allocate(byteCount: newSize, alignment: 64)
+    (newStorage + shift).copyMemory(from: base, byteCount: count)
+    storage.deallocate()
+    storage = newStorage
+    storageSize = newSize
+    base = newStorage + shift
   }
 
   /// The bytes in use. Valid until the block is reused or grown.

@@ -65,6 +65,7 @@ struct SplitWriter {
     func nextChunk(after count: Int) {
       let fresh = chunks.take()
       let carry = chunk.count - count
+      fresh.reset(alignedTo: Int(chunkStart) + count)
       fresh.reserve(carry + chunkSize)
       if carry > 0 {
         fresh.base.copyMemory(from: chunk.base + count, byteCount: carry)
@@ -185,7 +186,7 @@ private final class BlockPool: @unchecked Sendable {
     lock.wait()
     defer { lock.signal() }
     let block = blocks.removeLast()
-    block.count = 0
+    block.reset(alignedTo: 0)
     return block
   }
 
@@ -257,14 +258,22 @@ private final class SplitFileWriter: @unchecked Sendable {
     pool = BlockPool(count: 4, capacity: blockSize + blockSize / 4)
   }
 
-  /// An empty block to fill; waits while all four are in use.
+  /// Bytes submitted so far, which is where the next block lands in the file; touched only by
+  /// the thread that takes and submits blocks.
+  private var submitted = 0
+
+  /// An empty block to fill, placed for the file offset it will be written at (see
+  /// ``ByteBlock/reset(alignedTo:)``); waits while all four are in use.
   func take() -> ByteBlock {
-    pool.take()
+    let block = pool.take()
+    block.reset(alignedTo: submitted)
+    return block
   }
 
   /// Writes a filled block on this split's thread, then hashes it on the other (both in
   /// submission order), then frees it.
   func submit(_ block: ByteBlock) {
+    submitted += block.count
     writeQueue.async { [self] in
       stream.writeThrough(UnsafeRawBufferPointer(start: block.base, count: block.count))
       let written = stream.flushedBytes

@@ -10,8 +10,9 @@ extension TextNormalizer {
   /// - Parameters:
   ///   - raw: the string's bytes between its quotes, already validated by ``JSONParser``.
   ///   - readable: how many bytes from `raw`'s start may be read (at least `raw.count`; more
-  ///     when the string sits inside a larger buffer, which lets its last bytes go through
-  ///     the 16-byte path too). Bytes past `raw` are read but never used.
+  ///     when the string sits inside a larger buffer, which lets the 64-byte steps run up to
+  ///     the string's end without copying its last bytes). Bytes past `raw` are read but never
+  ///     used.
   ///   - out: the buffer to append to.
   /// - Returns: false, with `out` unchanged, when the fast path does not apply: mode `none`;
   ///   with mode `text`, a non-ASCII scalar that composition or case folding could change (see
@@ -23,9 +24,9 @@ extension TextNormalizer {
     guard mode != .none else { return false }
     guard let source = raw.baseAddress, raw.count > 0 else { return true }
     let fold = mode == .text
-    // The output is never longer than the input; the 16 extra bytes let a whole vector be
-    // stored at the last output position.
-    let room = raw.count + 16
+    // The output is never longer than the input; the extra bytes let a whole step be stored
+    // at the last output position.
+    let room = raw.count + plainStep
     if out.capacity - out.count < room {
       out.reserveCapacity(max(out.count + room, 2 * out.capacity))
     }
@@ -36,17 +37,22 @@ extension TextNormalizer {
         span.withUnsafeMutableBufferPointer { buffer, initialized in
           guard let target = buffer.baseAddress else { return }
           let readable = max(readable ?? 0, raw.count)
-          // Two copies of the loop, each with `fold` a constant.
-          let written =
-            fold
-            ? normalizeJSONString(
-              source, count: raw.count, readable: readable, fold: true, map: map, into: target)
-            : normalizeJSONString(
-              source, count: raw.count, readable: readable, fold: false, map: map, into: target)
-          if written < 0 {
-            applied = false
-          } else {
-            initialized = written
+          withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
+            guard let tail = tail.baseAddress else { return }
+            // Two copies of the loop, each with `fold` a constant.
+            let written =
+              fold
+              ? normalizeJSONString(
+                source, count: raw.count, readable: readable, fold: true, map: map, tail: tail,
+                into: target)
+              : normalizeJSONString(
+                source, count: raw.count, readable: readable, fold: false, map: map, tail: tail,
+                into: target)
+            if written < 0 {
+              applied = false
+            } else {
+              initialized = written
+            }
           }
         }
       }
@@ -55,87 +61,75 @@ extension TextNormalizer {
   }
 }
 
+/// Bytes per plain step of ``normalizeJSONString(_:count:readable:fold:map:tail:into:)``.
+private let plainStep = 64
+
+/// Bytes of the buffer that takes a string's last bytes when a whole step cannot be read in
+/// place: a step at its last position (at most `plainStep` - 1) reads `plainStep` + 1 bytes.
+private let tailCapacity = 2 * plainStep
+
 /// The loop of ``TextNormalizer/appendJSONString(_:readable:to:)``.
 ///
-/// Plain bytes (ASCII that is neither a control byte nor a backslash, with single spaces) are
-/// case-folded and stored as whole vectors: 64 bytes per step while a whole step is plain, then
-/// 16, then the plain lanes before the first byte that needs decoding or mapping, provided (when
-/// they start with a space) a space may be written there; a trailing space becomes the pending
-/// space. Plain steps advance by a constant, so the next load never waits for this step's masks.
-/// Everything else goes one byte, escape or non-ASCII scalar at a time through the same
-/// branch-free step as ``TextNormalizer``'s byte path.
+/// Each turn starts at a byte. A plain one (ASCII that is neither a control byte nor a
+/// backslash, and not a space that would not be written) starts a plain run: one step loads 64
+/// bytes and finds the first lane the byte path must see (a hard byte, or a space followed by
+/// another one), and stores all 64 lanes case-folded but keeps only the plain ones; a trailing
+/// space becomes the pending space. Plain steps never wait for the previous step's masks, only
+/// for its length. Anything else (an escape, a non-ASCII scalar, a control byte or a space
+/// run) takes one turn of the branch-free byte path of ``TextNormalizer``. When a step would
+/// read past `readable`, the rest of the string (under 65 bytes) is copied to `tail` first,
+/// zero-padded, and the loop goes on there.
 /// - Returns: the bytes written to `target`, or -1 when the text needs the decoding path (see
 ///   ``TextNormalizer/appendJSONString(_:readable:to:)``).
-/// - warning: `source` must be readable for `readable` bytes, and `target` must have room for
-///   `count + 16` bytes.
+/// - warning: `source` must be readable for `readable` bytes, `tail` writable for
+///   `tailCapacity` bytes, and `target` must have room for `count + plainStep` bytes.
 @inline(__always)
 private func normalizeJSONString(
-  _ source: UnsafePointer<UInt8>, count n: Int, readable: Int, fold: Bool,
-  map: UnsafePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
+  _ source: UnsafePointer<UInt8>, count: Int, readable: Int, fold: Bool,
+  map: UnsafePointer<UInt8>, tail: UnsafeMutablePointer<UInt8>,
+  into p: UnsafeMutablePointer<UInt8>
 ) -> Int {
-  let raw = UnsafeRawPointer(source)
+  var source = source
+  var n = count
+  var readable = readable
   let target = UnsafeMutableRawPointer(p)
   var w = 0
   var pending = 0
   var wrote = 0
   var k = 0
   while k < n {
-    // Sixty-four bytes at a time while the text is plain: ASCII without control bytes or
-    // escapes, and single spaces (a space in the last lane followed by another one counts as
-    // a double too). A leading space needs a written character before it and no pending one.
-    while k &+ 64 < n && k &+ 65 <= readable {
-      let v0 = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
-      let v1 = raw.loadUnaligned(fromByteOffset: k &+ 16, as: SIMD16<UInt8>.self)
-      let v2 = raw.loadUnaligned(fromByteOffset: k &+ 32, as: SIMD16<UInt8>.self)
-      let v3 = raw.loadUnaligned(fromByteOffset: k &+ 48, as: SIMD16<UInt8>.self)
-      let unplain =
-        unplainLanes(v0, raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self), fold)
-        .| unplainLanes(
-          v1, raw.loadUnaligned(fromByteOffset: k &+ 17, as: SIMD16<UInt8>.self), fold)
-        .| unplainLanes(
-          v2, raw.loadUnaligned(fromByteOffset: k &+ 33, as: SIMD16<UInt8>.self), fold)
-        .| unplainLanes(
-          v3, raw.loadUnaligned(fromByteOffset: k &+ 49, as: SIMD16<UInt8>.self), fold)
-      if anyLane(unplain) || (source[k] == 0x20 && (pending != 0 || wrote == 0)) { break }
-      p[w] = 0x20
-      w &+= pending
-      target.storeBytes(of: folded(v0, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
-      target.storeBytes(of: folded(v1, fold), toByteOffset: w &+ 16, as: SIMD16<UInt8>.self)
-      target.storeBytes(of: folded(v2, fold), toByteOffset: w &+ 32, as: SIMD16<UInt8>.self)
-      target.storeBytes(of: folded(v3, fold), toByteOffset: w &+ 48, as: SIMD16<UInt8>.self)
-      let trailing = source[k &+ 63] == 0x20 ? 1 : 0
-      w &+= 64 &- trailing
-      pending = trailing
-      wrote = 1
-      k &+= 64
-    }
-    if k >= n { break }
-    if k &+ 16 <= readable {
-      // Then sixteen: all plain as above, or the plain lanes before the first hard byte or
-      // the end of the string.
-      let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)
-      let leadingSpaceOK = source[k] != 0x20 || (pending == 0 && wrote != 0)
-      var plain = 0
-      var spaces: UInt32 = 0
-      if k &+ 16 < n && k &+ 17 <= readable {
-        let next = raw.loadUnaligned(fromByteOffset: k &+ 1, as: SIMD16<UInt8>.self)
-        if !anyLane(unplainLanes(v, next, fold)) {
-          plain = 16
-          spaces = source[k &+ 15] == 0x20 ? 0x8000 : 0
-        }
+    let b = source[k]
+    if !isHardByte(b, fold) && (b != 0x20 || (pending == 0 && wrote != 0)) {
+      if k &+ plainStep &+ 1 > readable {
+        // Near the end of what may be read: go on in `tail`, once.
+        let rest = n &- k
+        tail.initialize(repeating: 0, count: tailCapacity)
+        tail.update(from: source + k, count: rest)
+        source = UnsafePointer(tail)
+        n = rest
+        readable = tailCapacity
+        k = 0
       }
-      if plain == 0 {
-        let hard = laneBits(hardLanes(v, fold))
-        plain = min((hard | 0x1_0000).trailingZeroBitCount, n &- k)
-        spaces =
-          laneBits(v .== SIMD16<UInt8>(repeating: 0x20)) & ((1 &<< UInt32(plain)) &- 1)
-        if spaces & (spaces &>> 1) != 0 { plain = 0 }
-      }
-      if plain > 0 && leadingSpaceOK {
+      let raw = UnsafeRawPointer(source + k)
+      let v0 = raw.loadUnaligned(as: SIMD16<UInt8>.self)
+      let v1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
+      let v2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt8>.self)
+      let v3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD16<UInt8>.self)
+      let u0 = unplainLanes(v0, raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self), fold)
+      let u1 = unplainLanes(v1, raw.loadUnaligned(fromByteOffset: 17, as: SIMD16<UInt8>.self), fold)
+      let u2 = unplainLanes(v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
+      let u3 = unplainLanes(v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
+      let hard = anyLane(u0 .| u1 .| u2 .| u3)
+      let plain = min(hard ? firstLane(u0, u1, u2, u3) : plainStep, n &- k)
+      // Zero only for a space before another one: the byte path collapses it.
+      if plain > 0 {
         p[w] = 0x20
         w &+= pending
-        target.storeBytes(of: folded(v, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
-        let trailing = Int(truncatingIfNeeded: (spaces &>> UInt32(plain &- 1)) & 1)
+        target.storeBytes(of: folded(v0, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: folded(v1, fold), toByteOffset: w &+ 16, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: folded(v2, fold), toByteOffset: w &+ 32, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: folded(v3, fold), toByteOffset: w &+ 48, as: SIMD16<UInt8>.self)
+        let trailing = source[k &+ plain &- 1] == 0x20 ? 1 : 0
         w &+= plain &- trailing
         pending = trailing
         wrote = 1
@@ -144,7 +138,6 @@ private func normalizeJSONString(
       }
     }
     // One byte, one escape or one non-ASCII character.
-    let b = source[k]
     var decoded = b
     var step = 1
     var scalar: UInt32 = 0
@@ -200,6 +193,36 @@ private func normalizeJSONString(
   return w
 }
 
+/// Whether the byte path must see `b`: a control byte, a backslash or, when folding, a byte
+/// of 0x80 or more (one lane of ``hardLanes(_:_:)``).
+@inline(__always)
+private func isHardByte(_ b: UInt8, _ fold: Bool) -> Bool {
+  (fold ? Int8(bitPattern: b) < 0x20 : b < 0x20) || b == 0x5C
+}
+
+/// The index of the first set lane of four consecutive masks (lane 0 of `u0` first), one of
+/// which has one.
+@inline(__always)
+private func firstLane(
+  _ u0: SIMDMask<SIMD16<Int8>>, _ u1: SIMDMask<SIMD16<Int8>>, _ u2: SIMDMask<SIMD16<Int8>>,
+  _ u3: SIMDMask<SIMD16<Int8>>
+) -> Int {
+  if anyLane(u0) { return firstLane(u0) }
+  if anyLane(u1) { return 16 &+ firstLane(u1) }
+  if anyLane(u2) { return 32 &+ firstLane(u2) }
+  return 48 &+ firstLane(u3)
+}
+
+/// The index of the first set lane of a mask that has one.
+@inline(__always)
+private func firstLane(_ mask: SIMDMask<SIMD16<Int8>>) -> Int {
+  let halves = unsafeBitCast(
+    SIMD16<UInt8>(repeating: 0).replacing(with: 0xFF, where: mask), to: SIMD2<UInt64>.self)
+  // Little-endian: lane i is byte i of the vector, bits 8i to 8i+7 of its half.
+  return halves[0] != 0
+    ? halves[0].trailingZeroBitCount &>> 3 : 8 &+ halves[1].trailingZeroBitCount &>> 3
+}
+
 /// The lanes of `v` the byte path must see: control bytes, backslashes and, when folding,
 /// bytes of 0x80 or more.
 @inline(__always)
@@ -228,17 +251,6 @@ private func folded(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMD16<UInt8> {
   let shifted = SIMD16<Int8>(truncatingIfNeeded: v &+ SIMD16<UInt8>(repeating: 0x3F))
   let upper = shifted .< SIMD16<Int8>(repeating: -102)
   return v | SIMD16<UInt8>(repeating: 0).replacing(with: 0x20, where: upper)
-}
-
-/// Bit `i` set for each lane `i` of the mask (lane 0 is the lowest bit).
-@inline(__always)
-private func laneBits(_ mask: SIMDMask<SIMD16<Int8>>) -> UInt32 {
-  let lanes = unsafeBitCast(
-    SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: mask), to: SIMD2<UInt64>.self)
-  // Each byte is 0 or 1, so the product's top byte gathers lane i into bit i, carry-free.
-  let gather: UInt64 = 0x0102_0408_1020_4080
-  return UInt32(truncatingIfNeeded: (lanes[0] &* gather) &>> 56)
-    | UInt32(truncatingIfNeeded: (lanes[1] &* gather) &>> 56) &<< 8
 }
 
 /// The value of the four hex digits at `digits`, or nil if one is not a hex digit.

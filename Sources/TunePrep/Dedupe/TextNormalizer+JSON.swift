@@ -235,12 +235,15 @@ private func hardLanes(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMDMask<SIMD16<Int8
 
 /// The lanes of `v` that keep it off the plain path: hard lanes, and spaces followed by
 /// another space (`next` is `v` one byte on).
+///
+/// `v | next` is 0x20 only when both bytes are spaces or one of them is a zero byte; a zero
+/// byte is a hard lane itself, or the padding after a string's end, where an extra lane only
+/// sends a trailing space to the byte path. Either way the output is the same.
 @inline(__always)
 private func unplainLanes(
   _ v: SIMD16<UInt8>, _ next: SIMD16<UInt8>, _ fold: Bool
 ) -> SIMDMask<SIMD16<Int8>> {
-  let space = SIMD16<UInt8>(repeating: 0x20)
-  return hardLanes(v, fold) .| ((v .== space) .& (next .== space))
+  hardLanes(v, fold) .| ((v | next) .== SIMD16<UInt8>(repeating: 0x20))
 }
 
 /// `v` with A–Z lowercased when folding (plain lanes are ASCII).

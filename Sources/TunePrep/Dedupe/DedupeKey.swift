@@ -78,9 +78,10 @@ struct KeyBuilder {
     if includeInput, let system = example.system {
       size += part(0x01, system, document, &out)
     }
-    // Turns are read in place: iterating the array would copy each one (and retain what it
-    // holds).
+    // Turns are read in place: iterating the array, or passing a turn as an argument, would
+    // copy each one (and retain and release what it holds).
     example.turns.withUnsafeBufferPointer { turns in
+      guard let first = turns.baseAddress else { return }
       var finalIndex: Int?
       if !example.preferred.hasValue {
         for i in turns.indices.reversed() where turns[i].role == .assistant {
@@ -95,7 +96,7 @@ struct KeyBuilder {
         case .input: if let finalIndex, i >= finalIndex { continue }
         case .output: if !isFinal { continue }
         }
-        size += turn(turns[i], tag: 0x02 + turns[i].role.rawValue, document, &out)
+        size += turn(first + i, tag: 0x02 + turns[i].role.rawValue, document, &out)
       }
     }
     if includeInput, let tools = example.tools {
@@ -104,25 +105,32 @@ struct KeyBuilder {
       out.append(0x1F)
     }
     if key != .input, let preferred = example.preferred {
-      for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1
-      {
-        size += self.turn(turn, tag: 0x0B, document, &out)
+      preferred.withUnsafeBufferPointer { turns in
+        guard let first = turns.baseAddress else { return }
+        for i in turns.indices where key == .conversation || i == turns.count - 1 {
+          size += turn(first + i, tag: 0x0B, document, &out)
+        }
       }
     }
     if key == .conversation, let rejected = example.nonPreferred {
-      for turn in rejected { size += self.turn(turn, tag: 0x0C, document, &out) }
+      rejected.withUnsafeBufferPointer { turns in
+        guard let first = turns.baseAddress else { return }
+        for i in turns.indices { size += turn(first + i, tag: 0x0C, document, &out) }
+      }
     }
     return size
   }
 
+  /// Appends the parts of one turn: its content, then each tool call's name and arguments.
+  /// - Parameter turn: the turn, read in place.
   private mutating func turn(
-    _ turn: Turn, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
+    _ turn: UnsafePointer<Turn>, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
     var size = 0
-    if let content = turn.content { size += part(tag, content, document, &out) }
-    for k in turn.toolCalls.indices {
-      if let name = turn.toolCalls[k].name { size += part(0x08, name, document, &out) }
-      if let arguments = turn.toolCalls[k].arguments {
+    if let content = turn.pointee.content { size += part(tag, content, document, &out) }
+    for k in turn.pointee.toolCalls.indices {
+      if let name = turn.pointee.toolCalls[k].name { size += part(0x08, name, document, &out) }
+      if let arguments = turn.pointee.toolCalls[k].arguments {
         size += part(0x09, arguments, document, &out)
       }
     }

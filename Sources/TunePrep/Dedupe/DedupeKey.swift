@@ -46,7 +46,7 @@ struct KeyBuilder {
     func add(_ text: Text?) {
       guard let text else { return }
       switch text {
-      case .owned(let s): total += s.utf8.count
+      case .owned(let i): total += example.texts[i].utf8.count
       case .node(let i):
         if document.hasEscapes(i) {
           scratch.removeAll(keepingCapacity: true)
@@ -61,7 +61,7 @@ struct KeyBuilder {
     for turns in [example.turns, example.preferred ?? [], example.nonPreferred ?? []] {
       for turn in turns {
         add(turn.content)
-        for call in turn.toolCalls {
+        for call in example.toolCalls(of: turn) {
           add(call.name)
           add(call.arguments)
         }
@@ -76,7 +76,7 @@ struct KeyBuilder {
     var size = 0
     let includeInput = key != .output
     if includeInput, let system = example.system {
-      size += part(0x01, system, document, &out)
+      size += part(0x01, system, of: example, document, &out)
     }
     // Turns are read in place: iterating the array would copy each one (and retain what it
     // holds).
@@ -95,7 +95,7 @@ struct KeyBuilder {
         case .input: if let finalIndex, i >= finalIndex { continue }
         case .output: if !isFinal { continue }
         }
-        size += turn(turns[i], tag: 0x02 + turns[i].role.rawValue, document, &out)
+        size += turn(turns[i], of: example, tag: 0x02 + turns[i].role.rawValue, document, &out)
       }
     }
     if includeInput, let tools = example.tools {
@@ -106,24 +106,24 @@ struct KeyBuilder {
     if key != .input, let preferred = example.preferred {
       for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1
       {
-        size += self.turn(turn, tag: 0x0B, document, &out)
+        size += self.turn(turn, of: example, tag: 0x0B, document, &out)
       }
     }
     if key == .conversation, let rejected = example.nonPreferred {
-      for turn in rejected { size += self.turn(turn, tag: 0x0C, document, &out) }
+      for turn in rejected { size += self.turn(turn, of: example, tag: 0x0C, document, &out) }
     }
     return size
   }
 
   private mutating func turn(
-    _ turn: Turn, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
+    _ turn: Turn, of example: Example, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
     var size = 0
-    if let content = turn.content { size += part(tag, content, document, &out) }
-    for k in turn.toolCalls.indices {
-      if let name = turn.toolCalls[k].name { size += part(0x08, name, document, &out) }
-      if let arguments = turn.toolCalls[k].arguments {
-        size += part(0x09, arguments, document, &out)
+    if let content = turn.content { size += part(tag, content, of: example, document, &out) }
+    for call in example.toolCalls(of: turn) {
+      if let name = call.name { size += part(0x08, name, of: example, document, &out) }
+      if let arguments = call.arguments {
+        size += part(0x09, arguments, of: example, document, &out)
       }
     }
     return size
@@ -131,7 +131,7 @@ struct KeyBuilder {
 
   /// Appends one tagged, normalized, escaped text part.
   private mutating func part(
-    _ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]
+    _ tag: UInt8, _ text: Text, of example: Example, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
     out.append(tag)
     let start = out.count
@@ -148,7 +148,7 @@ struct KeyBuilder {
     }
     if !done {
       scratch.removeAll(keepingCapacity: true)
-      text.append(in: document, to: &scratch)
+      example.append(text, in: document, to: &scratch)
       scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
     }
     let size = out.count - start

@@ -8,6 +8,15 @@ struct FormatDecoder {
   private var argumentsDocument = JSONDocument()
   /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
   var roleMap = RoleMap()
+  /// The key sets of openai-chat records, read several times per message. Stored per decoder
+  /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
+  /// check.
+  private let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
+  /// The role names of an OpenAI message (``openAIRoles`` gives the canonical role of each).
+  private let openAIRoleNames = KeySet(["user", "assistant", "system", "developer", "tool", "function"])
+  private let messageKeys = KeySet([
+    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
+  ])
 
   /// Decodes the record in `context` as `format`.
   /// - Returns: the example, or nil when the record is too broken to map.
@@ -39,18 +48,13 @@ struct FormatDecoder {
 
   // MARK: openai-chat
 
-  private static let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
-  /// The role names of an OpenAI message and the canonical role of each.
-  private static let openAIRoleNames = KeySet(["user", "assistant", "system", "developer", "tool", "function"])
+  /// The canonical role of each name of ``openAIRoleNames``.
   private static let openAIRoles: [Role] = [.user, .assistant, .system, .system, .tool, .tool]
-  private static let messageKeys = KeySet([
-    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
-  ])
 
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
-    let slots = c.document.slots(root, Self.chatKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
+    let slots = c.document.slots(root, chatKeys)
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
     var example = Example()
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
@@ -89,14 +93,14 @@ struct FormatDecoder {
   private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into example: inout Example) -> Role? {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
-    let slots = d.slots(m, Self.messageKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
+    let slots = d.slots(m, messageKeys)
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: messageKeys, in: "the message") }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
       return nil
     }
     guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
-    guard let roleIndex = d.index(of: roleNode, in: Self.openAIRoleNames) else {
+    guard let roleIndex = d.index(of: roleNode, in: openAIRoleNames) else {
       let value = d.string(roleNode)
       let hint = closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" } ?? ""
       c.report(

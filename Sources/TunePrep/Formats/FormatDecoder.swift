@@ -8,6 +8,8 @@ struct FormatDecoder {
   private var argumentsDocument = JSONDocument()
   /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
   var roleMap = RoleMap()
+  /// The turns of the last example decoded, whose storage ``newExample()`` reuses.
+  private var spareTurns: [Turn] = []
   /// The key sets of openai-chat records, read several times per message. Stored per decoder
   /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
   /// check.
@@ -42,7 +44,21 @@ struct FormatDecoder {
     }
     if let example {
       ConversationRules(format: format).check(example, &context)
+      spareTurns = example.turns
     }
+    return example
+  }
+
+  /// An empty example whose turns reuse the storage of the last example decoded.
+  ///
+  /// The decoder keeps a reference to that storage; once the caller has dropped the example
+  /// (commands do, record by record), the storage is uniquely held again and is emptied in
+  /// place, so decoding allocates no turn array per record. An example still held elsewhere
+  /// is never touched: the turns then get new storage.
+  private mutating func newExample() -> Example {
+    var example = Example()
+    swap(&example.turns, &spareTurns)
+    example.turns.removeAll(keepingCapacity: true)
     return example
   }
 
@@ -55,7 +71,7 @@ struct FormatDecoder {
     let root = c.document.root
     let slots = c.document.slots(root, chatKeys)
     if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
-    var example = Example()
+    var example = newExample()
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
       c.checkOpenAITools(tools)
@@ -298,7 +314,7 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["input", "preferred_output", "non_preferred_output"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let input = c.required(root, "input", in: "the record"), c.expect(input, .object, "\"input\"") {
       c.rejectUnknownKeys(input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
       if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") {
@@ -373,7 +389,7 @@ struct FormatDecoder {
   ) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     let inputNode = c.requiredString(root, input, in: "the record")
     let outputNode = c.requiredString(root, output, in: "the record")
     if extraKeys.contains(where: { $0.description == "system" }),
@@ -404,7 +420,7 @@ struct FormatDecoder {
   private mutating func decodeAlpaca(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
       example.system = .node(system)
     }
@@ -469,7 +485,7 @@ struct FormatDecoder {
   private mutating func decodeShareGPT(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
       example.system = .node(system)
     }
@@ -544,7 +560,7 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["contents", "systemInstruction", "system_instruction", "tools"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let system = d.member(root, "systemInstruction") ?? d.member(root, "system_instruction"),
       c.expect(system, .object, "\"systemInstruction\"")
     {
@@ -610,7 +626,7 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["schemaVersion", "system", "messages"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let version = c.requiredString(root, "schemaVersion", in: "the record"),
       !d.stringEquals(version, "bedrock-conversation-2024")
     {

@@ -55,8 +55,9 @@ struct ConversationRules {
       } else {
         seenNonSystem = true
       }
-      for call in example.toolCalls(of: turns[index]) {
-        if let id = call.id { callIDs.append(example.string(id, in: c.document)) }
+      // By index: a slice of the example's calls would retain their array for every turn.
+      for k in turns[index].toolCallIndices {
+        if let id = example.toolCalls[k].id { callIDs.append(example.string(id, in: c.document)) }
       }
       if role == .tool {
         if let id = turns[index].toolCallID {

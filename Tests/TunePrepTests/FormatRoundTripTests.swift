@@ -49,7 +49,9 @@ enum Convert {
     let (example, hasError) = line.withUnsafeBufferPointer { checker.check($0, at: position, findings: &findings) }
     guard let example, !hasError else { return nil }
     let d = checker.document
-    func text(_ t: Text?) -> String { t.map { example.string($0, in: d).debugDescription } ?? "nil" }
+    func text(_ t: Text?) -> String {
+      t.map { example.string($0, in: d).debugDescription } ?? "nil"
+    }
     func json(_ node: Int?) -> String {
       guard let node else { return "nil" }
       var out: [UInt8] = []

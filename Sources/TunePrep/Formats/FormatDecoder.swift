@@ -15,7 +15,9 @@ struct FormatDecoder {
   /// check.
   private let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
   /// The role names of an OpenAI message (``openAIRoles`` gives the canonical role of each).
-  private let openAIRoleNames = KeySet(["user", "assistant", "system", "developer", "tool", "function"])
+  private let openAIRoleNames = KeySet([
+    "user", "assistant", "system", "developer", "tool", "function",
+  ])
   private let messageKeys = KeySet([
     "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
   ])
@@ -106,7 +108,9 @@ struct FormatDecoder {
   /// to the turns of `example` (its tool calls and joined text to the example's tables).
   /// - Returns: the role of the turn appended, or nil when the message is unusable.
   @discardableResult
-  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into example: inout Example) -> Role? {
+  private mutating func decodeOpenAIMessage(
+    _ m: Int, _ c: inout RecordContext, into example: inout Example
+  ) -> Role? {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
     let slots = d.slots(m, messageKeys)
@@ -177,7 +181,8 @@ struct FormatDecoder {
   /// Content as a string, or an array of parts whose text parts are joined (and kept in
   /// `example`'s texts). Sets `nonText` when a part is not text (an image).
   private func decodeContent(
-    _ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool, texts example: inout Example
+    _ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool,
+    texts example: inout Example
   ) -> Text? {
     guard let node else { return nil }
     let d = c.document

@@ -518,7 +518,10 @@ private struct TemplatePieces {
     }
 
     /// Writes the piece around `text` of `ex` (none: empty), after `prefix` and a blank line.
-    func write(_ text: Text?, prefix: Text?, _ ex: Example, _ d: JSONDocument, trim: Bool, _ out: inout [UInt8]) {
+    func write(
+      _ text: Text?, prefix: Text?, _ ex: Example, _ d: JSONDocument, trim: Bool,
+      _ out: inout [UInt8]
+    ) {
       out.append(contentsOf: before)
       if let prefix {
         // The system prompt joins the turn's text as the template does: prompt, blank line, text.
@@ -594,7 +597,8 @@ private func appendEscaped(
 /// the JSON literal `absent` when there is no text.
 @inline(__always)
 private func appendText(
-  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], absent: StaticString = "\"\""
+  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8],
+  absent: StaticString = "\"\""
 ) {
   switch text {
   case .node(let i): appendRawString(i, d, &out)

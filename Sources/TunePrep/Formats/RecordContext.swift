@@ -45,7 +45,9 @@ struct RecordContext {
 
   /// Reports `schema.type`: `what` (node `node`) is `found` instead of `expected`.
   @inline(never)
-  private mutating func reportType(_ node: Int, expected: JSONKind, found: JSONKind, _ what: String) {
+  private mutating func reportType(
+    _ node: Int, expected: JSONKind, found: JSONKind, _ what: String
+  ) {
     report(.schemaType, at: node, "\(what) must be \(article(expected.name)), found \(found.name)")
   }
 

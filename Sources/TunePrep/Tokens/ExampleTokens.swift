@@ -102,10 +102,13 @@ struct ExampleTokenCounter: Sendable {
   ) -> Int {
     var tokens = TokenCounter.tokensPerMessage + roleTokens[Int(turn.role.rawValue)]
     var content = 0
-    if let text = turn.content { content = count(text, of: example, in: document, scratch: &scratch) }
+    if let text = turn.content {
+      content = count(text, of: example, in: document, scratch: &scratch)
+    }
     tokens += content
     if let name = turn.name {
-      tokens += count(name, of: example, in: document, scratch: &scratch) + TokenCounter.tokensPerName
+      tokens +=
+        count(name, of: example, in: document, scratch: &scratch) + TokenCounter.tokensPerName
     }
     if !turn.toolCallIndices.isEmpty {
       scratch.removeAll(keepingCapacity: true)
@@ -117,7 +120,9 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
     }
-    if let id = turn.toolCallID { tokens += count(id, of: example, in: document, scratch: &scratch) }
+    if let id = turn.toolCallID {
+      tokens += count(id, of: example, in: document, scratch: &scratch)
+    }
     let r = Int(turn.role.rawValue)
     result.content[r] += content
     result.rolesPresent |= 1 << turn.role.rawValue

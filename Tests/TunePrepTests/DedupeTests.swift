@@ -160,7 +160,8 @@ extension TextNormalizerTests {
   func signatureAndSet(_ text: String) -> ([UInt16], [UInt64]) {
     var keyer = RecordKeyer(key: .conversation, normalization: .text, shingling: .standard)
     var example = Example()
-    example.turns = [Turn(role: .user, content: .owned(text), node: -1)]
+    let content = example.own(text)
+    example.turns = [Turn(role: .user, content: content, node: -1)]
     _ = keyer.build(example: example, document: JSONDocument())
     var signature = [UInt16](repeating: 0, count: MinHash.size)
     let signed = signature.withUnsafeMutableBufferPointer { keyer.signature(into: $0) }

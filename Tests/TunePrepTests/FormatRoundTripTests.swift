@@ -49,7 +49,9 @@ enum Convert {
     let (example, hasError) = line.withUnsafeBufferPointer { checker.check($0, at: position, findings: &findings) }
     guard let example, !hasError else { return nil }
     let d = checker.document
-    func text(_ t: Text?) -> String { t.map { $0.string(in: d).debugDescription } ?? "nil" }
+    func text(_ t: Text?) -> String {
+      t.map { example.string($0, in: d).debugDescription } ?? "nil"
+    }
     func json(_ node: Int?) -> String {
       guard let node else { return "nil" }
       var out: [UInt8] = []
@@ -58,7 +60,7 @@ enum Convert {
     }
     func turns(_ list: [Turn]) -> String {
       list.map { t in
-        let calls = t.toolCalls.map { "\(text($0.id)),\(text($0.name)),\(text($0.arguments))" }.joined(separator: ";")
+        let calls = example.toolCalls(of: t).map { "\(text($0.id)),\(text($0.name)),\(text($0.arguments))" }.joined(separator: ";")
         return "\(t.role.name)|\(text(t.content))|w=\(t.weight.map(String.init) ?? "-")|n=\(text(t.name))|[\(calls)]|\(text(t.toolCallID))"
       }.joined(separator: "\n")
     }

@@ -46,7 +46,7 @@ struct KeyBuilder {
     func add(_ text: Text?) {
       guard let text else { return }
       switch text {
-      case .owned(let s): total += s.utf8.count
+      case .owned(let i): total += example.texts[i].utf8.count
       case .node(let i):
         if document.hasEscapes(i) {
           scratch.removeAll(keepingCapacity: true)
@@ -61,7 +61,7 @@ struct KeyBuilder {
     for turns in [example.turns, example.preferred ?? [], example.nonPreferred ?? []] {
       for turn in turns {
         add(turn.content)
-        for call in turn.toolCalls {
+        for call in example.toolCalls(of: turn) {
           add(call.name)
           add(call.arguments)
         }
@@ -76,12 +76,11 @@ struct KeyBuilder {
     var size = 0
     let includeInput = key != .output
     if includeInput, let system = example.system {
-      size += part(0x01, system, document, &out)
+      size += part(0x01, system, of: example, document, &out)
     }
-    // Turns are read in place: iterating the array, or passing a turn as an argument, would
-    // copy each one (and retain and release what it holds).
+    // A turn is trivially copyable (its texts are node or table indices), so reading one by
+    // value costs a few words and no reference counting.
     example.turns.withUnsafeBufferPointer { turns in
-      guard let first = turns.baseAddress else { return }
       var finalIndex: Int?
       if !example.preferred.hasValue {
         for i in turns.indices.reversed() where turns[i].role == .assistant {
@@ -96,7 +95,7 @@ struct KeyBuilder {
         case .input: if let finalIndex, i >= finalIndex { continue }
         case .output: if !isFinal { continue }
         }
-        size += turn(first + i, tag: 0x02 + turns[i].role.rawValue, document, &out)
+        size += turn(turns[i], of: example, tag: 0x02 + turns[i].role.rawValue, document, &out)
       }
     }
     if includeInput, let tools = example.tools {
@@ -105,33 +104,27 @@ struct KeyBuilder {
       out.append(0x1F)
     }
     if key != .input, let preferred = example.preferred {
-      preferred.withUnsafeBufferPointer { turns in
-        guard let first = turns.baseAddress else { return }
-        for i in turns.indices where key == .conversation || i == turns.count - 1 {
-          size += turn(first + i, tag: 0x0B, document, &out)
-        }
+      for (i, turn) in preferred.enumerated() where key == .conversation || i == preferred.count - 1
+      {
+        size += self.turn(turn, of: example, tag: 0x0B, document, &out)
       }
     }
     if key == .conversation, let rejected = example.nonPreferred {
-      rejected.withUnsafeBufferPointer { turns in
-        guard let first = turns.baseAddress else { return }
-        for i in turns.indices { size += turn(first + i, tag: 0x0C, document, &out) }
-      }
+      for turn in rejected { size += self.turn(turn, of: example, tag: 0x0C, document, &out) }
     }
     return size
   }
 
   /// Appends the parts of one turn: its content, then each tool call's name and arguments.
-  /// - Parameter turn: the turn, read in place.
   private mutating func turn(
-    _ turn: UnsafePointer<Turn>, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
+    _ turn: Turn, of example: Example, tag: UInt8, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
     var size = 0
-    if let content = turn.pointee.content { size += part(tag, content, document, &out) }
-    for k in turn.pointee.toolCalls.indices {
-      if let name = turn.pointee.toolCalls[k].name { size += part(0x08, name, document, &out) }
-      if let arguments = turn.pointee.toolCalls[k].arguments {
-        size += part(0x09, arguments, document, &out)
+    if let content = turn.content { size += part(tag, content, of: example, document, &out) }
+    for call in example.toolCalls(of: turn) {
+      if let name = call.name { size += part(0x08, name, of: example, document, &out) }
+      if let arguments = call.arguments {
+        size += part(0x09, arguments, of: example, document, &out)
       }
     }
     return size
@@ -139,7 +132,7 @@ struct KeyBuilder {
 
   /// Appends one tagged, normalized, escaped text part.
   private mutating func part(
-    _ tag: UInt8, _ text: Text, _ document: JSONDocument, _ out: inout [UInt8]
+    _ tag: UInt8, _ text: Text, of example: Example, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
     out.append(tag)
     let start = out.count
@@ -156,7 +149,7 @@ struct KeyBuilder {
     }
     if !done {
       scratch.removeAll(keepingCapacity: true)
-      text.append(in: document, to: &scratch)
+      example.append(text, in: document, to: &scratch)
       scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
     }
     let size = out.count - start

@@ -22,7 +22,6 @@ struct ConversationRules {
       return
     }
     guard !turns.isEmpty else { return }
-    // Index-based loops: a Turn holds strings and arrays, so copying one costs refcounting.
     var answerCount = 0
     var weightedAnswers = 0
     var lastAnswer = -1
@@ -56,14 +55,13 @@ struct ConversationRules {
       } else {
         seenNonSystem = true
       }
-      if !turns[index].toolCalls.isEmpty {
-        for call in turns[index].toolCalls {
-          if let id = call.id { callIDs.append(id.string(in: c.document)) }
-        }
+      // By index: a slice of the example's calls would retain their array for every turn.
+      for k in turns[index].toolCallIndices {
+        if let id = example.toolCalls[k].id { callIDs.append(example.string(id, in: c.document)) }
       }
       if role == .tool {
         if let id = turns[index].toolCallID {
-          let value = id.string(in: c.document)
+          let value = example.string(id, in: c.document)
           if !callIDs.contains(value) {
             c.report(
               .formatToolResponse, at: turns[index].node,

@@ -8,6 +8,19 @@ struct FormatDecoder {
   private var argumentsDocument = JSONDocument()
   /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
   var roleMap = RoleMap()
+  /// The turns of the last example decoded, whose storage ``newExample()`` reuses.
+  private var spareTurns: [Turn] = []
+  /// The key sets of openai-chat records, read several times per message. Stored per decoder
+  /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
+  /// check.
+  private let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
+  /// The role names of an OpenAI message (``openAIRoles`` gives the canonical role of each).
+  private let openAIRoleNames = KeySet([
+    "user", "assistant", "system", "developer", "tool", "function",
+  ])
+  private let messageKeys = KeySet([
+    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
+  ])
 
   /// Decodes the record in `context` as `format`.
   /// - Returns: the example, or nil when the record is too broken to map.
@@ -33,25 +46,34 @@ struct FormatDecoder {
     }
     if let example {
       ConversationRules(format: format).check(example, &context)
+      spareTurns = example.turns
     }
+    return example
+  }
+
+  /// An empty example whose turns reuse the storage of the last example decoded.
+  ///
+  /// The decoder keeps a reference to that storage; once the caller has dropped the example
+  /// (commands do, record by record), the storage is uniquely held again and is emptied in
+  /// place, so decoding allocates no turn array per record. An example still held elsewhere
+  /// is never touched: the turns then get new storage.
+  private mutating func newExample() -> Example {
+    var example = Example()
+    swap(&example.turns, &spareTurns)
+    example.turns.removeAll(keepingCapacity: true)
     return example
   }
 
   // MARK: openai-chat
 
-  private static let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
-  /// The role names of an OpenAI message and the canonical role of each.
-  private static let openAIRoleNames = KeySet(["user", "assistant", "system", "developer", "tool", "function"])
+  /// The canonical role of each name of ``openAIRoleNames``.
   private static let openAIRoles: [Role] = [.user, .assistant, .system, .system, .tool, .tool]
-  private static let messageKeys = KeySet([
-    "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
-  ])
 
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
-    let slots = c.document.slots(root, Self.chatKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.chatKeys, in: "the record") }
-    var example = Example()
+    let slots = c.document.slots(root, chatKeys)
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
+    var example = newExample()
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
       c.checkOpenAITools(tools)
@@ -74,7 +96,7 @@ struct FormatDecoder {
     let end = c.document.next(messages)
     while m < end {
       // A leading system message becomes the example's system prompt.
-      if decodeOpenAIMessage(m, &c, into: &example.turns) == .system, m == messages + 1 {
+      if decodeOpenAIMessage(m, &c, into: &example) == .system, m == messages + 1 {
         example.system = example.turns.removeLast().content
       }
       m = c.document.next(m)
@@ -83,20 +105,22 @@ struct FormatDecoder {
   }
 
   /// Decodes one OpenAI chat message (shared by chat and preference records) and appends it
-  /// to `turns`.
+  /// to the turns of `example` (its tool calls and joined text to the example's tables).
   /// - Returns: the role of the turn appended, or nil when the message is unusable.
   @discardableResult
-  private mutating func decodeOpenAIMessage(_ m: Int, _ c: inout RecordContext, into turns: inout [Turn]) -> Role? {
+  private mutating func decodeOpenAIMessage(
+    _ m: Int, _ c: inout RecordContext, into example: inout Example
+  ) -> Role? {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
-    let slots = d.slots(m, Self.messageKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.messageKeys, in: "the message") }
+    let slots = d.slots(m, messageKeys)
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: messageKeys, in: "the message") }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
       return nil
     }
     guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
-    guard let roleIndex = d.index(of: roleNode, in: Self.openAIRoleNames) else {
+    guard let roleIndex = d.index(of: roleNode, in: openAIRoleNames) else {
       let value = d.string(roleNode)
       let hint = closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" } ?? ""
       c.report(
@@ -105,20 +129,16 @@ struct FormatDecoder {
       return nil
     }
     let role = Self.openAIRoles[roleIndex]
-    // Filled in place in `turns`: building a local turn and appending it costs a copy, and so
-    // does reading a field back through the array (hence the local `nonText`).
-    turns.append(Turn(role: role, content: nil, node: m))
-    let t = turns.count - 1
-    var hasToolCalls = false
+    var turn = Turn(role: role, content: nil, node: m)
     var nonText = false
     let content = slots[1]
-    let text = decodeContent(content, owner: m, &c, nonText: &nonText)
-    turns[t].content = text
-    turns[t].hasNonTextContent = nonText
-    if let name = c.stringValue(slots[2], "the message \"name\"") { turns[t].name = .node(name) }
+    let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)
+    turn.content = text
+    turn.hasNonTextContent = nonText
+    if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
     if let weight = slots[3] {
       if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
-        turns[t].weight = Int(value)
+        turn.weight = Int(value)
         if role != .assistant {
           c.report(.schemaUnknownKey, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
         }
@@ -131,15 +151,15 @@ struct FormatDecoder {
         c.report(.formatToolCall, at: calls, "\"tool_calls\" is only allowed on assistant messages")
       }
       if c.expect(calls, .array, "\"tool_calls\"") {
+        let first = example.toolCalls.count
         for call in d.elements(calls) {
-          if let decoded = decodeToolCall(call, &c) {
-            turns[t].toolCalls.append(decoded)
-            hasToolCalls = true
-          }
+          if let decoded = decodeToolCall(call, &c) { example.toolCalls.append(decoded) }
         }
+        turn.toolCallIndices = first..<example.toolCalls.count
       }
     }
-    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turns[t].toolCallID = .node(id) }
+    let hasToolCalls = !turn.toolCallIndices.isEmpty
+    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turn.toolCallID = .node(id) }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
     if !text.hasValue && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
@@ -149,17 +169,21 @@ struct FormatDecoder {
       } else {
         c.report(.formatEmptyContent, at: content, "the \(role.name) message has null content and no tool calls")
       }
-    } else if let text, !hasToolCalls, let content, d.kind(content) == .string,
-      text.isBlank(in: d)
+    } else if text.hasValue, !hasToolCalls, let content, d.kind(content) == .string,
+      d.isBlankString(content)
     {
       c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
     }
+    example.turns.append(turn)
     return role
   }
 
-  /// Content as a string, or an array of parts whose text parts are joined.
-  /// Sets `nonText` when a part is not text (an image).
-  private func decodeContent(_ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool) -> Text? {
+  /// Content as a string, or an array of parts whose text parts are joined (and kept in
+  /// `example`'s texts). Sets `nonText` when a part is not text (an image).
+  private func decodeContent(
+    _ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool,
+    texts example: inout Example
+  ) -> Text? {
     guard let node else { return nil }
     let d = c.document
     switch d.kind(node) {
@@ -204,7 +228,7 @@ struct FormatDecoder {
       {
         return .node(only)
       }
-      return parts == 0 ? nil : .owned(text)
+      return parts == 0 ? nil : example.own(text)
     default:
       c.report(
         .schemaType, at: node,
@@ -295,7 +319,7 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["input", "preferred_output", "non_preferred_output"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let input = c.required(root, "input", in: "the record"), c.expect(input, .object, "\"input\"") {
       c.rejectUnknownKeys(input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
       if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") {
@@ -306,21 +330,19 @@ struct FormatDecoder {
         if d.count(messages) == 0 {
           c.report(.schemaEmpty, at: messages, "\"input.messages\" is empty: the prompt needs at least a user message")
         }
-        var turns: [Turn] = []
         for m in d.elements(messages) {
-          decodeOpenAIMessage(m, &c, into: &turns)
+          decodeOpenAIMessage(m, &c, into: &example)
         }
-        if let first = turns.first, first.role == .system {
+        if let first = example.turns.first, first.role == .system {
           example.system = first.content
-          turns.removeFirst()
+          example.turns.removeFirst()
         }
-        example.turns = turns
       }
     }
-    example.preferred = decodeOutput(root, "preferred_output", &c)
-    example.nonPreferred = decodeOutput(root, "non_preferred_output", &c)
+    example.preferred = decodeOutput(root, "preferred_output", &c, into: &example)
+    example.nonPreferred = decodeOutput(root, "non_preferred_output", &c, into: &example)
     if let a = example.preferred?.last?.content, let b = example.nonPreferred?.last?.content,
-      a.string(in: d) == b.string(in: d)
+      example.string(a, in: d) == example.string(b, in: d)
     {
       c.report(
         .formatPreferenceIdentical, at: d.member(root, "non_preferred_output"),
@@ -329,7 +351,11 @@ struct FormatDecoder {
     return example
   }
 
-  private mutating func decodeOutput(_ root: Int, _ key: StaticString, _ c: inout RecordContext) -> [Turn]? {
+  /// The messages of output `key`, decoded as turns of `example` (whose tables receive their
+  /// tool calls and text) and then moved out of its turns.
+  private mutating func decodeOutput(
+    _ root: Int, _ key: StaticString, _ c: inout RecordContext, into example: inout Example
+  ) -> [Turn]? {
     guard let output = c.required(root, key, in: "the record"), c.expect(output, .array, "\"\(key)\"") else {
       return nil
     }
@@ -338,13 +364,15 @@ struct FormatDecoder {
       c.report(.schemaEmpty, at: output, "\"\(key)\" is empty: it needs one assistant message")
       return nil
     }
-    var turns: [Turn] = []
+    let prompt = example.turns.count
     for m in d.elements(output) {
-      guard decodeOpenAIMessage(m, &c, into: &turns) != nil else { continue }
-      if turns[turns.count - 1].role != .assistant {
+      guard decodeOpenAIMessage(m, &c, into: &example) != nil else { continue }
+      if example.turns[example.turns.count - 1].role != .assistant {
         c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
       }
     }
+    let turns = Array(example.turns[prompt...])
+    example.turns.removeSubrange(prompt...)
     return turns
   }
 
@@ -366,7 +394,7 @@ struct FormatDecoder {
   ) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     let inputNode = c.requiredString(root, input, in: "the record")
     let outputNode = c.requiredString(root, output, in: "the record")
     if extraKeys.contains(where: { $0.description == "system" }),
@@ -397,7 +425,7 @@ struct FormatDecoder {
   private mutating func decodeAlpaca(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
       example.system = .node(system)
     }
@@ -439,7 +467,7 @@ struct FormatDecoder {
       d.appendString(instruction, to: &joined)
       joined.append(contentsOf: [0x0A, 0x0A])
       d.appendString(input, to: &joined)
-      var turn = Turn(role: .user, content: .owned(String(decoding: joined, as: UTF8.self)), node: instruction)
+      var turn = Turn(role: .user, content: example.own(String(decoding: joined, as: UTF8.self)), node: instruction)
       turn.alpacaInput = input
       example.turns.append(turn)
     } else {
@@ -462,7 +490,7 @@ struct FormatDecoder {
   private mutating func decodeShareGPT(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    var example = Example()
+    var example = newExample()
     if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
       example.system = .node(system)
     }
@@ -537,12 +565,12 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["contents", "systemInstruction", "system_instruction", "tools"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let system = d.member(root, "systemInstruction") ?? d.member(root, "system_instruction"),
       c.expect(system, .object, "\"systemInstruction\"")
     {
       var scratch = Turn(role: .system, content: nil, node: system)
-      example.system = geminiText(system, &c, turn: &scratch)
+      example.system = geminiText(system, &c, turn: &scratch, texts: &example)
     }
     if let tools = d.member(root, "tools"), c.expect(tools, .array, "\"tools\"") { example.tools = tools }
     guard let contents = c.required(root, "contents", in: "the record"), c.expect(contents, .array, "\"contents\"") else {
@@ -566,13 +594,16 @@ struct FormatDecoder {
         continue
       }
       var turn = Turn(role: role, content: nil, node: m)
-      turn.content = geminiText(m, &c, turn: &turn)
+      turn.content = geminiText(m, &c, turn: &turn, texts: &example)
       example.turns.append(turn)
     }
     return example
   }
 
-  private func geminiText(_ owner: Int, _ c: inout RecordContext, turn: inout Turn) -> Text? {
+  /// The joined text parts of `owner` (kept in `example`'s texts when there are several).
+  private func geminiText(
+    _ owner: Int, _ c: inout RecordContext, turn: inout Turn, texts example: inout Example
+  ) -> Text? {
     let d = c.document
     guard let parts = c.required(owner, "parts", in: "the content"), c.expect(parts, .array, "\"parts\"") else {
       return nil
@@ -591,7 +622,7 @@ struct FormatDecoder {
     }
     if texts.count == 1 { return .node(texts[0]) }
     if texts.isEmpty { return nil }
-    return .owned(texts.map { d.string($0) }.joined())
+    return example.own(texts.map { d.string($0) }.joined())
   }
 
   // MARK: bedrock-conversation
@@ -600,7 +631,7 @@ struct FormatDecoder {
     let root = c.document.root
     let d = c.document
     c.rejectUnknownKeys(root, allowed: ["schemaVersion", "system", "messages"], in: "the record")
-    var example = Example()
+    var example = newExample()
     if let version = c.requiredString(root, "schemaVersion", in: "the record"),
       !d.stringEquals(version, "bedrock-conversation-2024")
     {
@@ -618,7 +649,7 @@ struct FormatDecoder {
           texts.append(d.string(t))
         }
       }
-      if !texts.isEmpty { example.system = .owned(texts.joined(separator: "\n")) }
+      if !texts.isEmpty { example.system = example.own(texts.joined(separator: "\n")) }
     }
     guard let messages = c.required(root, "messages", in: "the record"), c.expect(messages, .array, "\"messages\"") else {
       return nil
@@ -656,7 +687,7 @@ struct FormatDecoder {
         if texts.count == 1 {
           turn.content = .node(texts[0])
         } else if !texts.isEmpty {
-          turn.content = .owned(texts.map { d.string($0) }.joined())
+          turn.content = example.own(texts.map { d.string($0) }.joined())
         }
       }
       example.turns.append(turn)

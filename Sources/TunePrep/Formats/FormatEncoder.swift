@@ -99,7 +99,7 @@ struct FormatEncoder {
     for turn in ex.turns {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
       if turn.name.hasValue && !caps.name { lose("name", turn.node) }
-      if !caps.toolCalls && (!turn.toolCalls.isEmpty || turn.toolCallID.hasValue || turn.role == .tool) {
+      if !caps.toolCalls && (!turn.toolCallIndices.isEmpty || turn.toolCallID.hasValue || turn.role == .tool) {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
       if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
@@ -132,7 +132,7 @@ struct FormatEncoder {
         if !caps.name { turn.name = nil }
         if !caps.toolCalls {
           if turn.role == .tool { continue }
-          turn.toolCalls = []
+          turn.toolCallIndices = 0..<0
           turn.toolCallID = nil
           if !turn.content.hasValue { continue }
         }
@@ -259,18 +259,18 @@ struct FormatEncoder {
     var first = true
     if let system = ex.system {
       out.append(literal: "{\"role\":\"system\",\"content\":")
-      appendText(system, d, &out)
+      appendText(system, ex, d, &out)
       out.append(literal: "}")
       first = false
     }
     for turn in ex.turns {
       if !first { out.append(UInt8(ascii: ",")) }
       first = false
-      writeMessage(turn, d, &out)
+      writeMessage(turn, ex, d, &out)
     }
   }
 
-  private func writeMessage(_ turn: Turn, _ d: JSONDocument, _ out: inout [UInt8]) {
+  private func writeMessage(_ turn: Turn, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{\"role\":")
     switch turn.role {
     case .system: out.append(literal: "\"system\"")
@@ -280,35 +280,35 @@ struct FormatEncoder {
     }
     if let name = turn.name {
       out.append(literal: ",\"name\":")
-      appendText(name, d, &out)
+      appendText(name, ex, d, &out)
     }
     if let content = turn.content {
       out.append(literal: ",\"content\":")
-      appendText(content, d, &out)
-    } else if turn.toolCalls.isEmpty {
+      appendText(content, ex, d, &out)
+    } else if turn.toolCallIndices.isEmpty {
       out.append(literal: ",\"content\":null")
     }
-    if !turn.toolCalls.isEmpty {
+    if !turn.toolCallIndices.isEmpty {
       out.append(literal: ",\"tool_calls\":[")
-      for (i, call) in turn.toolCalls.enumerated() {
+      for (i, call) in ex.toolCalls(of: turn).enumerated() {
         if i > 0 { out.append(UInt8(ascii: ",")) }
         out.append(literal: "{")
         if let id = call.id {
           out.append(literal: "\"id\":")
-          appendText(id, d, &out)
+          appendText(id, ex, d, &out)
           out.append(literal: ",")
         }
         out.append(literal: "\"type\":\"function\",\"function\":{\"name\":")
-        appendText(call.name ?? .owned(""), d, &out)
+        appendText(call.name, ex, d, &out)
         out.append(literal: ",\"arguments\":")
-        appendText(call.arguments ?? .owned("{}"), d, &out)
+        appendText(call.arguments, ex, d, &out, absent: "\"{}\"")
         out.append(literal: "}}")
       }
       out.append(literal: "]")
     }
     if let id = turn.toolCallID {
       out.append(literal: ",\"tool_call_id\":")
-      appendText(id, d, &out)
+      appendText(id, ex, d, &out)
     }
     if let weight = turn.weight {
       out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
@@ -327,12 +327,12 @@ struct FormatEncoder {
     out.append(literal: "},\"preferred_output\":[")
     for (i, turn) in (ex.preferred ?? []).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      writeMessage(turn, d, &out)
+      writeMessage(turn, ex, d, &out)
     }
     out.append(literal: "],\"non_preferred_output\":[")
     for (i, turn) in (ex.nonPreferred ?? []).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      writeMessage(turn, d, &out)
+      writeMessage(turn, ex, d, &out)
     }
     out.append(literal: "]}")
   }
@@ -344,14 +344,14 @@ struct FormatEncoder {
     out.append(literal: "{\"")
     out.append(literal: input)
     out.append(literal: "\":")
-    appendText(ex.turns[0].content ?? .owned(""), d, &out)
+    appendText(ex.turns[0].content, ex, d, &out)
     out.append(literal: ",\"")
     out.append(literal: output)
     out.append(literal: "\":")
-    appendText(ex.turns[1].content ?? .owned(""), d, &out)
+    appendText(ex.turns[1].content, ex, d, &out)
     if system, let s = ex.system {
       out.append(literal: ",\"system\":")
-      appendText(s, d, &out)
+      appendText(s, ex, d, &out)
     }
     writeMetadata(ex, d, &out)
     out.append(literal: "}")
@@ -371,18 +371,18 @@ struct FormatEncoder {
     let question = ex.turns[n - 2]
     out.append(literal: "{\"instruction\":")
     if let input = question.alpacaInput {
-      appendText(.node(question.node), d, &out)
+      appendText(.node(question.node), ex, d, &out)
       out.append(literal: ",\"input\":")
-      appendText(.node(input), d, &out)
+      appendText(.node(input), ex, d, &out)
     } else {
-      appendText(question.content ?? .owned(""), d, &out)
+      appendText(question.content, ex, d, &out)
       out.append(literal: ",\"input\":\"\"")
     }
     out.append(literal: ",\"output\":")
-    appendText(ex.turns[n - 1].content ?? .owned(""), d, &out)
+    appendText(ex.turns[n - 1].content, ex, d, &out)
     if let s = ex.system {
       out.append(literal: ",\"system\":")
-      appendText(s, d, &out)
+      appendText(s, ex, d, &out)
     }
     if n > 2 {
       out.append(literal: ",\"history\":[")
@@ -390,9 +390,9 @@ struct FormatEncoder {
       while i + 1 < n - 2 {
         if i > 0 { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "["))
-        appendText(ex.turns[i].content ?? .owned(""), d, &out)
+        appendText(ex.turns[i].content, ex, d, &out)
         out.append(UInt8(ascii: ","))
-        appendText(ex.turns[i + 1].content ?? .owned(""), d, &out)
+        appendText(ex.turns[i + 1].content, ex, d, &out)
         out.append(UInt8(ascii: "]"))
         i += 2
       }
@@ -407,7 +407,7 @@ struct FormatEncoder {
     var first = true
     if let s = ex.system {
       out.append(literal: "{\"from\":\"system\",\"value\":")
-      appendText(s, d, &out)
+      appendText(s, ex, d, &out)
       out.append(literal: "}")
       first = false
     }
@@ -422,10 +422,10 @@ struct FormatEncoder {
       }
       if let name = turn.name {
         out.append(literal: ",\"name\":")
-        appendText(name, d, &out)
+        appendText(name, ex, d, &out)
       }
       out.append(literal: ",\"value\":")
-      appendText(turn.content ?? .owned(""), d, &out)
+      appendText(turn.content, ex, d, &out)
       if let weight = turn.weight {
         out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
       }
@@ -444,14 +444,14 @@ struct FormatEncoder {
     out.append(literal: "{")
     if let s = ex.system {
       out.append(literal: "\"systemInstruction\":{\"parts\":[{\"text\":")
-      appendText(s, d, &out)
+      appendText(s, ex, d, &out)
       out.append(literal: "}]},")
     }
     out.append(literal: "\"contents\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(literal: turn.role == .user ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":")
-      appendText(turn.content ?? .owned(""), d, &out)
+      appendText(turn.content, ex, d, &out)
       out.append(literal: "}]}")
     }
     out.append(literal: "]")
@@ -466,7 +466,7 @@ struct FormatEncoder {
     out.append(literal: "{\"schemaVersion\":\"bedrock-conversation-2024\"")
     if let s = ex.system {
       out.append(literal: ",\"system\":[{\"text\":")
-      appendText(s, d, &out)
+      appendText(s, ex, d, &out)
       out.append(literal: "}]")
     }
     out.append(literal: ",\"messages\":[")
@@ -474,7 +474,7 @@ struct FormatEncoder {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
         literal: turn.role == .user ? "{\"role\":\"user\",\"content\":[{\"text\":" : "{\"role\":\"assistant\",\"content\":[{\"text\":")
-      appendText(turn.content ?? .owned(""), d, &out)
+      appendText(turn.content, ex, d, &out)
       out.append(literal: "}]}")
     }
     out.append(literal: "]}")
@@ -485,7 +485,7 @@ struct FormatEncoder {
     out.append(contentsOf: p.begin)
     var system = ex.system
     if let s = system, let piece = p.system {
-      piece.write(s, prefix: nil, d, trim: p.trim, &out)
+      piece.write(s, prefix: nil, ex, d, trim: p.trim, &out)
       system = nil
     }
     let users = ex.turns.indices.filter { ex.turns[$0].role == .user }
@@ -493,10 +493,10 @@ struct FormatEncoder {
     for (i, turn) in ex.turns.enumerated() {
       let prefix = i == systemTurn ? system : nil
       switch turn.role {
-      case .user: p.user.write(turn.content ?? .owned(""), prefix: prefix, d, trim: p.trim, &out)
-      case .assistant: p.assistant.write(turn.content ?? .owned(""), prefix: nil, d, trim: p.trim, &out)
+      case .user: p.user.write(turn.content, prefix: prefix, ex, d, trim: p.trim, &out)
+      case .assistant: p.assistant.write(turn.content, prefix: nil, ex, d, trim: p.trim, &out)
       case .system:
-        if let piece = p.system { piece.write(turn.content ?? .owned(""), prefix: nil, d, trim: p.trim, &out) }
+        if let piece = p.system { piece.write(turn.content, prefix: nil, ex, d, trim: p.trim, &out) }
       case .tool: break
       }
     }
@@ -517,16 +517,21 @@ private struct TemplatePieces {
       after = parts.count > 1 ? escapedJSON(String(parts[1])) : []
     }
 
-    func write(_ text: Text, prefix: Text?, _ d: JSONDocument, trim: Bool, _ out: inout [UInt8]) {
+    /// Writes the piece around `text` of `ex` (none: empty), after `prefix` and a blank line.
+    func write(
+      _ text: Text?, prefix: Text?, _ ex: Example, _ d: JSONDocument, trim: Bool,
+      _ out: inout [UInt8]
+    ) {
       out.append(contentsOf: before)
       if let prefix {
         // The system prompt joins the turn's text as the template does: prompt, blank line, text.
-        let joined = prefix.string(in: d) + "\n\n" + (trim ? text.string(in: d).trimmingWhitespace() : text.string(in: d))
-        appendEscaped(.owned(joined), d, &out)
+        let body = text.map { ex.string($0, in: d) } ?? ""
+        let joined = ex.string(prefix, in: d) + "\n\n" + (trim ? body.trimmingWhitespace() : body)
+        out.append(contentsOf: escapedJSON(joined))
       } else if trim {
-        appendEscaped(text, d, &out, trim: true)
+        appendEscaped(text, ex, d, &out, trim: true)
       } else {
-        appendEscaped(text, d, &out)
+        appendEscaped(text, ex, d, &out)
       }
       out.append(contentsOf: after)
     }
@@ -558,8 +563,11 @@ private func escapedJSON(_ text: String) -> [UInt8] {
   return Array(out.dropFirst().dropLast())
 }
 
-/// Appends text as the inside of a JSON string (no quotes); node text is copied raw.
-private func appendEscaped(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8], trim: Bool = false) {
+/// Appends `text` of `ex` as the inside of a JSON string (no quotes; none: nothing); node text
+/// is copied raw.
+private func appendEscaped(
+  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], trim: Bool = false
+) {
   switch text {
   case .node(let i):
     let r = d.rawRange(i)
@@ -577,23 +585,35 @@ private func appendEscaped(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8]
       }
     }
     d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
-  case .owned(let s):
+  case .owned(let i):
+    let s = ex.texts[i]
     out.append(contentsOf: escapedJSON(trim ? s.trimmingWhitespace() : s))
+  case nil:
+    break
   }
 }
 
-/// Appends text as a JSON string literal with quotes; node text is copied raw.
+/// Appends `text` of `ex` as a JSON string literal with quotes (node text is copied raw), or
+/// the JSON literal `absent` when there is no text.
 @inline(__always)
-private func appendText(_ text: Text, _ d: JSONDocument, _ out: inout [UInt8]) {
+private func appendText(
+  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8],
+  absent: StaticString = "\"\""
+) {
   switch text {
-  case .node(let i):
-    let r = d.rawRange(i)
-    out.append(UInt8(ascii: "\""))
-    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
-    out.append(UInt8(ascii: "\""))
-  case .owned(let s):
-    appendJSONStringLiteral(s.utf8, to: &out)
+  case .node(let i): appendRawString(i, d, &out)
+  case .owned(let i): appendJSONStringLiteral(ex.texts[i].utf8, to: &out)
+  case nil: out.append(literal: absent)
   }
+}
+
+/// Appends string node `i` as a JSON string literal, copying its raw bytes.
+@inline(__always)
+private func appendRawString(_ i: Int, _ d: JSONDocument, _ out: inout [UInt8]) {
+  let r = d.rawRange(i)
+  out.append(UInt8(ascii: "\""))
+  d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+  out.append(UInt8(ascii: "\""))
 }
 
 /// Appends value `node` as compact JSON (no spaces); strings and numbers keep their raw bytes.
@@ -618,7 +638,7 @@ func appendCompactJSON(
       d.appendString(node, to: &decoded)
       appendJSONStringLiteral(decoded, to: &out)
     } else {
-      appendText(.node(node), d, &out)
+      appendRawString(node, d, &out)
     }
   case .array:
     out.append(UInt8(ascii: "["))

@@ -32,11 +32,23 @@ struct RecordContext {
   // MARK: Structure helpers
 
   /// Checks that `node` is of `kind`, reporting `schema.type` if not.
+  ///
+  /// Inlined, as it runs for most values of a record: the check is a load and a compare, and
+  /// only a mismatch calls out (and builds the description `what`).
+  @inline(__always)
   mutating func expect(_ node: Int, _ kind: JSONKind, _ what: @autoclosure () -> String) -> Bool {
     let actual = document.kind(node)
     if actual == kind || (kind == .true && actual == .false) { return true }
-    report(.schemaType, at: node, "\(what()) must be \(article(kind.name)), found \(actual.name)")
+    reportType(node, expected: kind, found: actual, what())
     return false
+  }
+
+  /// Reports `schema.type`: `what` (node `node`) is `found` instead of `expected`.
+  @inline(never)
+  private mutating func reportType(
+    _ node: Int, expected: JSONKind, found: JSONKind, _ what: String
+  ) {
+    report(.schemaType, at: node, "\(what) must be \(article(expected.name)), found \(found.name)")
   }
 
   /// The member `key` of `object`, reporting `schema.required` when it is missing.
@@ -80,6 +92,7 @@ struct RecordContext {
   }
 
   /// A string value: nil if absent or null; reports `schema.type` for another type.
+  @inline(__always)
   mutating func stringValue(_ node: Int?, _ what: @autoclosure () -> String) -> Int? {
     guard let node, document.kind(node) != .null else { return nil }
     return expect(node, .string, what()) ? node : nil

@@ -1,5 +1,5 @@
 /// Who speaks a turn, in the canonical model every format maps to.
-public enum Role: UInt8, Sendable, CaseIterable {
+public enum Role: UInt8, Sendable, CaseIterable, BitwiseCopyable {
   case system, user, assistant, tool
 
   /// The OpenAI role name.
@@ -15,39 +15,19 @@ public enum Role: UInt8, Sendable, CaseIterable {
 
 /// A piece of text in an example: a string value of the parsed record (read lazily, without a
 /// copy) or text the tool made itself (a joined list of content parts, a `--system` prompt).
-public enum Text: Sendable, Equatable {
+///
+/// Trivially copyable, like ``Turn`` and ``ToolCall``: owned text lives in the example's
+/// ``Example/texts``, so copying or dropping a turn never touches reference counts. Read a text
+/// through its example: ``Example/string(_:in:)``, ``Example/append(_:in:to:)``.
+public enum Text: Sendable, Equatable, BitwiseCopyable {
   /// A string node of the record's ``JSONDocument``.
   case node(Int)
-  /// Text owned by the example.
-  case owned(String)
-
-  /// The text as a `String`.
-  public func string(in document: JSONDocument) -> String {
-    switch self {
-    case .node(let i): document.string(i)
-    case .owned(let s): s
-    }
-  }
-
-  /// Appends the text's UTF-8 bytes.
-  public func append(in document: JSONDocument, to out: inout [UInt8]) {
-    switch self {
-    case .node(let i): document.appendString(i, to: &out)
-    case .owned(let s): out.append(contentsOf: s.utf8)
-    }
-  }
-
-  /// Whether the text is empty or whitespace only.
-  public func isBlank(in document: JSONDocument) -> Bool {
-    switch self {
-    case .node(let i): document.isBlankString(i)
-    case .owned(let s): s.allSatisfy(\.isWhitespace)
-    }
-  }
+  /// Text owned by the example: an index into ``Example/texts``.
+  case owned(Int)
 }
 
 /// A call the assistant makes to a tool.
-public struct ToolCall: Sendable, Equatable {
+public struct ToolCall: Sendable, Equatable, BitwiseCopyable {
   /// The call's id, which a later tool message answers.
   public var id: Text?
   /// The function name.
@@ -59,7 +39,10 @@ public struct ToolCall: Sendable, Equatable {
 }
 
 /// One turn of a conversation in the canonical model.
-public struct Turn: Sendable, Equatable {
+///
+/// Trivially copyable (its texts and tool calls point into the record and the example), so the
+/// decoder appends turns and every command reads them without reference counting.
+public struct Turn: Sendable, Equatable, BitwiseCopyable {
   /// Who speaks.
   public var role: Role
   /// What is said; nil for an assistant turn that only calls tools.
@@ -68,8 +51,18 @@ public struct Turn: Sendable, Equatable {
   public var weight: Int?
   /// The participant name, when the record gives one.
   public var name: Text?
-  /// Tool calls of an assistant turn.
-  public var toolCalls: [ToolCall] = []
+  /// Tool calls of an assistant turn: indices into the example's ``Example/toolCalls``
+  /// (read them with ``Example/toolCalls(of:)``).
+  public var toolCallIndices: Range<Int> {
+    get { toolCallStart..<toolCallEnd }
+    set {
+      toolCallStart = newValue.lowerBound
+      toolCallEnd = newValue.upperBound
+    }
+  }
+  /// The bounds of ``toolCallIndices``, stored apart because `Range` is not `BitwiseCopyable`.
+  private var toolCallStart = 0
+  private var toolCallEnd = 0
   /// For a tool turn, the id of the call it answers.
   public var toolCallID: Text?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
@@ -103,6 +96,10 @@ public struct Example: Sendable, Equatable {
   public var nonPreferred: [Turn]?
   /// Fields outside the format's structure that the format keeps (e.g. an `id` in alpaca).
   public var metadata: [(key: Int, value: Int)] = []
+  /// The tool calls of every turn, in order; a turn names its own by ``Turn/toolCallIndices``.
+  public var toolCalls: [ToolCall] = []
+  /// The text the tool made for this example (``Text/owned(_:)`` indexes it).
+  public var texts: [String] = []
 
   /// Creates an empty example.
   public init() {}
@@ -112,12 +109,61 @@ public struct Example: Sendable, Equatable {
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred
       && lhs.metadata.map(\.key) == rhs.metadata.map(\.key)
       && lhs.metadata.map(\.value) == rhs.metadata.map(\.value)
+      && lhs.toolCalls == rhs.toolCalls && lhs.texts == rhs.texts
   }
 
   /// The last assistant turn, which is what the example teaches.
   public var finalAnswer: Turn? {
     if let preferred, let last = preferred.last { return last }
     return turns.last { $0.role == .assistant }
+  }
+
+  // MARK: Text and tool calls
+
+  /// Keeps `string` as text of the example.
+  /// - Returns: the text, to store in a turn or as the system prompt.
+  public mutating func own(_ string: String) -> Text {
+    texts.append(string)
+    return .owned(texts.count - 1)
+  }
+
+  /// The tool calls of `turn` (a turn of this example).
+  public func toolCalls(of turn: Turn) -> ArraySlice<ToolCall> {
+    toolCalls[turn.toolCallIndices]
+  }
+
+  /// The text as a `String`.
+  /// - Parameters:
+  ///   - text: a text of this example.
+  ///   - document: the record the example was decoded from.
+  public func string(_ text: Text, in document: JSONDocument) -> String {
+    switch text {
+    case .node(let i): document.string(i)
+    case .owned(let i): texts[i]
+    }
+  }
+
+  /// Appends the text's UTF-8 bytes.
+  /// - Parameters:
+  ///   - text: a text of this example.
+  ///   - document: the record the example was decoded from.
+  ///   - out: receives the decoded bytes.
+  public func append(_ text: Text, in document: JSONDocument, to out: inout [UInt8]) {
+    switch text {
+    case .node(let i): document.appendString(i, to: &out)
+    case .owned(let i): out.append(contentsOf: texts[i].utf8)
+    }
+  }
+
+  /// Whether the text is empty or whitespace only.
+  /// - Parameters:
+  ///   - text: a text of this example.
+  ///   - document: the record the example was decoded from.
+  public func isBlank(_ text: Text, in document: JSONDocument) -> Bool {
+    switch text {
+    case .node(let i): document.isBlankString(i)
+    case .owned(let i): texts[i].allSatisfy(\.isWhitespace)
+    }
   }
 }
 

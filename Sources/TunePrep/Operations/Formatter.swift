@@ -51,7 +51,7 @@ public struct Formatter {
     var rejected = 0
     var dropped: [String: Int] = [:]
     let encoder = FormatEncoder(target: options.to, lossy: options.lossy)
-    let system: Text? = options.system.map { .owned($0) }
+    let system = options.system
     let strip = options.stripSystem
     let file = try InputFile(input)
     var scan = FileScan(format: options.from, threads: options.threads, sizes: options.sizes)
@@ -64,7 +64,7 @@ public struct Formatter {
         return
       }
       if strip { example.system = nil }
-      if let system { example.system = system }
+      if let system { example.system = example.own(system) }
       var fields: [String] = []
       do throws(FormatEncoder.Rejection) {
         try encoder.encode(example, source: record.format, document: record.document, into: &block.out, dropped: &fields)

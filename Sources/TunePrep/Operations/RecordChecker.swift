@@ -133,7 +133,7 @@ struct RecordChecker {
       return
     }
     var text: [UInt8] = []
-    content.append(in: document, to: &text)
+    example.append(content, in: document, to: &text)
     // The answer's pointer: its message's `content` for chat-like formats, the field itself
     // (alpaca `output`, `completion`) otherwise.
     var contentPath = ""

@@ -139,8 +139,8 @@ struct SplitBlock: BlockPayload {
     var found = false
     switch key {
     case .output:
-      if let content = example?.finalAnswer?.content {
-        content.append(in: document, to: &scratch)
+      if let example, let content = example.finalAnswer?.content {
+        example.append(content, in: document, to: &scratch)
         found = true
       }
     case .pointer(let pointer):

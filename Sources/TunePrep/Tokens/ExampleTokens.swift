@@ -62,10 +62,10 @@ struct ExampleTokenCounter: Sendable {
     var total = TokenCounter.replyPriming
     if let system = example.system {
       let turn = Turn(role: .system, content: system, node: -1)
-      total += count(turn, in: document, scratch: &scratch, into: &result)
+      total += count(turn, of: example, in: document, scratch: &scratch, into: &result)
     }
     for turn in example.turns {
-      total += count(turn, in: document, scratch: &scratch, into: &result)
+      total += count(turn, of: example, in: document, scratch: &scratch, into: &result)
     }
     if let preferred = example.preferred {
       var good = ExampleTokens()
@@ -73,10 +73,10 @@ struct ExampleTokenCounter: Sendable {
       var goodTotal = 0
       var badTotal = 0
       for turn in preferred {
-        goodTotal += count(turn, in: document, scratch: &scratch, into: &good)
+        goodTotal += count(turn, of: example, in: document, scratch: &scratch, into: &good)
       }
       for turn in example.nonPreferred ?? [] {
-        badTotal += count(turn, in: document, scratch: &scratch, into: &bad)
+        badTotal += count(turn, of: example, in: document, scratch: &scratch, into: &bad)
       }
       let longer = badTotal > goodTotal ? bad : good
       total += max(goodTotal, badTotal)
@@ -97,27 +97,32 @@ struct ExampleTokenCounter: Sendable {
 
   /// One message's tokens under the convention; adds its content to `result`.
   private func count(
-    _ turn: Turn, in document: JSONDocument, scratch: inout [UInt8],
+    _ turn: Turn, of example: Example, in document: JSONDocument, scratch: inout [UInt8],
     into result: inout ExampleTokens
   ) -> Int {
     var tokens = TokenCounter.tokensPerMessage + roleTokens[Int(turn.role.rawValue)]
     var content = 0
-    if let text = turn.content { content = count(text, in: document, scratch: &scratch) }
+    if let text = turn.content {
+      content = count(text, of: example, in: document, scratch: &scratch)
+    }
     tokens += content
     if let name = turn.name {
-      tokens += count(name, in: document, scratch: &scratch) + TokenCounter.tokensPerName
+      tokens +=
+        count(name, of: example, in: document, scratch: &scratch) + TokenCounter.tokensPerName
     }
-    if !turn.toolCalls.isEmpty {
+    if !turn.toolCallIndices.isEmpty {
       scratch.removeAll(keepingCapacity: true)
       scratch.append(UInt8(ascii: "["))
-      for (k, call) in turn.toolCalls.enumerated() {
+      for (k, call) in example.toolCalls(of: turn).enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
         appendCompactJSON(document, call.node, normalizingStrings: true, to: &scratch)
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
     }
-    if let id = turn.toolCallID { tokens += count(id, in: document, scratch: &scratch) }
+    if let id = turn.toolCallID {
+      tokens += count(id, of: example, in: document, scratch: &scratch)
+    }
     let r = Int(turn.role.rawValue)
     result.content[r] += content
     result.rolesPresent |= 1 << turn.role.rawValue
@@ -126,10 +131,12 @@ struct ExampleTokenCounter: Sendable {
     return tokens
   }
 
-  private func count(_ text: Text, in document: JSONDocument, scratch: inout [UInt8]) -> Int {
+  private func count(
+    _ text: Text, of example: Example, in document: JSONDocument, scratch: inout [UInt8]
+  ) -> Int {
     switch text {
-    case .owned(let s):
-      return tokenizer.count(s, allowSpecial: allowSpecial)
+    case .owned(let i):
+      return tokenizer.count(example.texts[i], allowSpecial: allowSpecial)
     case .node(let i) where !document.hasEscapes(i):
       // The common case: count the record's bytes in place, without a copy.
       let range = document.rawRange(i)

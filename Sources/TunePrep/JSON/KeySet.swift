@@ -6,12 +6,16 @@ struct KeySet: Sendable {
   let names: [StaticString]
   /// One trivial entry per key, so a lookup touches no reference-counted storage per candidate.
   private struct Entry {
+    /// The key's first (up to) eight bytes, as ``WordPrefix/prefix``.
+    var prefix: UInt64
+    /// Ones over the bytes `prefix` holds, as ``WordPrefix/mask``.
+    var mask: UInt64
     var length: Int
+    /// Where the key's bytes start in `arena`.
     var start: Int
-    var word: WordPrefix
   }
   private let entries: [Entry]
-  /// The keys' bytes, end to end (for keys longer than eight bytes).
+  /// The keys' bytes, end to end (read only for keys longer than eight bytes).
   private let arena: [UInt8]
 
   init(_ names: [StaticString]) {
@@ -21,7 +25,9 @@ struct KeySet: Sendable {
     var arena: [UInt8] = []
     for name in names {
       let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-      entries.append(Entry(length: bytes.count, start: arena.count, word: WordPrefix(bytes)))
+      let word = WordPrefix(bytes)
+      entries.append(
+        Entry(prefix: word.prefix, mask: word.mask, length: bytes.count, start: arena.count))
       arena += bytes
     }
     self.entries = entries
@@ -32,14 +38,28 @@ struct KeySet: Sendable {
   @inline(__always)
   func index(in p: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Int? {
     let word = littleEndianWord(p, at: start)
-    for i in entries.indices {
-      let e = entries[i]
-      guard e.length == count, e.word.matches(word) else { continue }
-      var j = 8
-      while j < count && arena[e.start &+ j] == p[start &+ j] { j &+= 1 }
-      if j >= count { return i }
+    return entries.withUnsafeBufferPointer { entries in
+      var i = 0
+      while i < entries.count {
+        let e = entries[i]
+        if e.length == count && word & e.mask == e.prefix {
+          if count <= 8 || tailMatches(e, p, start) { return i }
+        }
+        i &+= 1
+      }
+      return nil
     }
-    return nil
+  }
+
+  /// Whether the bytes after the first eight of a key as long as `e` equal that key's.
+  /// Out of line: most keys are short, and the hot loop stays small.
+  @inline(never)
+  private func tailMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+    arena.withUnsafeBufferPointer { a in
+      var j = 8
+      while j < e.length && a[e.start &+ j] == p[start &+ j] { j &+= 1 }
+      return j >= e.length
+    }
   }
 }
 
@@ -48,7 +68,8 @@ struct KeySet: Sendable {
 /// A trivial value (no array inside), so making and dropping one per object costs nothing;
 /// the unknown keys themselves are looked up again only when there are any.
 struct MemberSlots {
-  private var values = SIMD16<Int32>(repeating: -1)
+  /// The value node of each key, or `UInt32.max`.
+  private var values = SIMD16<UInt32>(repeating: .max)
   /// The object the slots were filled from.
   let object: Int
   /// How many keys of the object are not in the set.
@@ -61,11 +82,16 @@ struct MemberSlots {
   /// The value node of key `i`, or nil.
   @inline(__always) subscript(_ i: Int) -> Int? {
     let v = values[i]
-    return v < 0 ? nil : Int(v)
+    return v == .max ? nil : Int(v)
   }
 
   fileprivate mutating func set(_ i: Int, _ node: Int) {
-    values[i] = Int32(node)
+    // One store into the lane (a SIMD lane set with a variable index spills and reloads the
+    // whole vector). Node indices fit the tape's 32-bit `end` fields.
+    precondition(i >= 0 && i < 16)
+    withUnsafeMutableBytes(of: &values) {
+      $0.storeBytes(of: UInt32(truncatingIfNeeded: node), toByteOffset: i &* 4, as: UInt32.self)
+    }
   }
 
   fileprivate mutating func countUnknown() {
@@ -87,7 +113,7 @@ extension JSONDocument {
           let i =
             key.flags & 1 == 0
             ? keys.index(in: p, start: Int(key.start), count: Int(key.length))
-            : index(of: k, in: keys)
+            : decodedIndex(of: k, in: keys)
           if let i {
             slots.set(i, k &+ 1)
           } else {
@@ -111,12 +137,21 @@ extension JSONDocument {
   /// The index in `keys` of the value of string node `i` (a role name, a type tag), or nil
   /// when it is none of them or not a string.
   func index(of i: Int, in keys: KeySet) -> Int? {
-    guard kind(i) == .string else { return nil }
-    if hasEscapes(i) {
-      let value = string(i)
-      return keys.names.firstIndex { $0.description == value }
+    let node = nodes[i]
+    guard node.kind == .string else { return nil }
+    if node.flags & 1 != 0 {
+      return decodedIndex(of: i, in: keys)
     }
-    let range = rawRange(i)
-    return bytes.withUnsafeBufferPointer { keys.index(in: $0, start: range.lowerBound, count: range.count) }
+    return bytes.withUnsafeBufferPointer {
+      keys.index(in: $0, start: Int(node.start), count: Int(node.length))
+    }
+  }
+
+  /// ``index(of:in:)`` for a string with escapes, compared by its decoded value (rare: out of
+  /// line, so the callers' loops stay small).
+  @inline(never)
+  private func decodedIndex(of i: Int, in keys: KeySet) -> Int? {
+    let value = string(i)
+    return keys.names.firstIndex { $0.description == value }
   }
 }

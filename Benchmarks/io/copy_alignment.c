@@ -3,8 +3,8 @@
 // destination sits 1-31 bytes past the source modulo 4096, which is why ByteBlock places its
 // bytes at their input offset modulo 64.
 //
-//   cc -O2 -o copy_alignment Benchmarks/io/copy_alignment.c
-//   for s in 0 16 32 64; do ./copy_alignment FILE $s; done
+//   mkdir -p .build && cc -O2 -o .build/copy_alignment Benchmarks/io/copy_alignment.c
+//   for s in 0 16 32 64; do .build/copy_alignment FILE $s; done
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

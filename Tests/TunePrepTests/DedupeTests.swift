@@ -400,6 +400,14 @@ extension TextNormalizerTests {
     }
   }
 
+  /// The computed byte map of the raw-JSON path, against the tables of the decoding path.
+  @Test func computedByteMapMatchesTheTables() {
+    for b in UInt8.min...UInt8.max {
+      #expect(mappedASCII(b, true) == asciiFoldTable[Int(b)], "byte \(b)")
+      #expect(mappedASCII(b, false) == asciiSpaceTable[Int(b)], "byte \(b)")
+    }
+  }
+
   /// Every scalar of the class table, against the Unicode properties the Unicode path uses.
   @Test func scalarClassesMatchTheProperties() {
     for v in UInt32(0x80)...0x1FAFF {

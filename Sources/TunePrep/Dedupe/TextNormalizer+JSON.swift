@@ -31,28 +31,23 @@ extension TextNormalizer {
       out.reserveCapacity(max(out.count + room, 2 * out.capacity))
     }
     var applied = true
-    (fold ? asciiFoldTable : asciiSpaceTable).withUnsafeBufferPointer { table in
-      guard let map = table.baseAddress else { return }
-      out.append(addingCapacity: room) { span in
-        span.withUnsafeMutableBufferPointer { buffer, initialized in
-          guard let target = buffer.baseAddress else { return }
-          let readable = max(readable ?? 0, raw.count)
-          withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
-            guard let tail = tail.baseAddress else { return }
-            // Two copies of the loop, each with `fold` a constant.
-            let written =
-              fold
-              ? normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: true, map: map, tail: tail,
-                into: target)
-              : normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: false, map: map, tail: tail,
-                into: target)
-            if written < 0 {
-              applied = false
-            } else {
-              initialized = written
-            }
+    out.append(addingCapacity: room) { span in
+      span.withUnsafeMutableBufferPointer { buffer, initialized in
+        guard let target = buffer.baseAddress else { return }
+        let readable = max(readable ?? 0, raw.count)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
+          guard let tail = tail.baseAddress else { return }
+          // Two copies of the loop, each with `fold` a constant.
+          let written =
+            fold
+            ? normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: true, tail: tail, into: target)
+            : normalizeJSONString(
+              source, count: raw.count, readable: readable, fold: false, tail: tail, into: target)
+          if written < 0 {
+            applied = false
+          } else {
+            initialized = written
           }
         }
       }
@@ -61,7 +56,7 @@ extension TextNormalizer {
   }
 }
 
-/// Bytes per plain step of ``normalizeJSONString(_:count:readable:fold:map:tail:into:)``.
+/// Bytes per plain step of ``normalizeJSONString(_:count:readable:fold:tail:into:)``.
 private let plainStep = 64
 
 /// Bytes of the buffer that takes a string's last bytes when a whole step cannot be read in
@@ -86,8 +81,7 @@ private let tailCapacity = 2 * plainStep
 @inline(__always)
 private func normalizeJSONString(
   _ source: UnsafePointer<UInt8>, count: Int, readable: Int, fold: Bool,
-  map: UnsafePointer<UInt8>, tail: UnsafeMutablePointer<UInt8>,
-  into p: UnsafeMutablePointer<UInt8>
+  tail: UnsafeMutablePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
 ) -> Int {
   var source = source
   var n = count
@@ -172,8 +166,9 @@ private func normalizeJSONString(
       step = decodeUTF8(source, at: k, count: n, into: &scalar)
     }
     if scalar == 0 {
-      // A byte through the table.
-      writeMapped(map[Int(decoded)], to: p, at: &w, pending: &pending, wrote: &wrote)
+      // A byte through the table, computed (reading the global table costs a lazy-init check
+      // and a retain per string).
+      writeMapped(mappedASCII(decoded, fold), to: p, at: &w, pending: &pending, wrote: &wrote)
     } else {
       // A non-ASCII scalar: whitespace collapses, one that NFC and case folding leave alone
       // is written as it is, a simple case folding is written folded, anything else needs the
@@ -199,6 +194,18 @@ private func normalizeJSONString(
     k &+= step
   }
   return w
+}
+
+/// The entry of ``asciiFoldTable`` (with `fold`) or ``asciiSpaceTable`` for `b`, without
+/// reading the table: 0 for ASCII whitespace, 0x1B for other control bytes, A–Z lowercased
+/// when folding, any other byte itself (`TextNormalizerTests` checks all 256).
+@inline(__always)
+func mappedASCII(_ b: UInt8, _ fold: Bool) -> UInt8 {
+  let upper = fold && b &- 0x41 < 26
+  let controlOrSpace = b <= 0x20
+  let space = b == 0x20 || b &- 0x09 < 5
+  let other = upper ? b | 0x20 : b
+  return controlOrSpace ? (space ? 0 : 0x1B) : other
 }
 
 /// Whether the byte path must see `b`: a control byte, a backslash or, when folding, a byte

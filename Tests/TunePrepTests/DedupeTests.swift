@@ -375,6 +375,9 @@ extension TextNormalizerTests {
     "A\u{2003}B\u{3000}C", "trailing spaces then escape       \\n", "x                 y",
     String(repeating: "Word ", count: 20), String(repeating: "ab  ", count: 12) + "\\n\\n",
     "\u{1}raw control byte", "DEL\u{7F}DEL",
+    // Whitespace escapes and spaces right after a plain run, which the plain step skips.
+    "Paragraph one.\\n\\nParagraph two.\\n \\t\\r\\f  three\\n", "end\\n", "end \\t",
+    "not whitespace\\b\\nx\\u000a\\/y", "a\\n\\\\n" + String(repeating: "x", count: 70) + "\\t\\\\",
   ]
 
   @Test(arguments: [TextNormalization.text, .whitespace, .none])

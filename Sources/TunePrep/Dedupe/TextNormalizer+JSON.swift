@@ -114,7 +114,18 @@ private func normalizeJSONString(
       let u2 = unplainLanes(v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
       let u3 = unplainLanes(v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
       let hard = anyLane(u0 .| u1 .| u2 .| u3)
-      let plain = min(hard ? firstLane(u0, u1, u2, u3) : plainStep, n &- k)
+      var plain = plainStep
+      if hard {
+        // The first unplain lane: its 16-byte quarter, then its byte, written out here (as a
+        // function it was not inlined, and the call spilled the four vectors).
+        var quarter = u3
+        plain = 48
+        if anyLane(u2) { (quarter, plain) = (u2, 32) }
+        if anyLane(u1) { (quarter, plain) = (u1, 16) }
+        if anyLane(u0) { (quarter, plain) = (u0, 0) }
+        plain &+= firstLane(quarter)
+      }
+      plain = min(plain, n &- k)
       // Zero only for a space before another one: the byte path collapses it.
       if plain > 0 {
         p[w] = 0x20
@@ -128,6 +139,21 @@ private func normalizeJSONString(
         pending = trailing
         wrote = 1
         k &+= plain
+        // Whitespace escapes (`\n`, `\t`, `\r`, `\f`) and spaces right after a run that
+        // stopped at a hard lane only leave the space pending, as the byte path would (text
+        // has been written): skip them here rather than one loop turn each.
+        while hard && k &+ 1 < n {
+          let c = source[k]
+          if c == 0x20 {
+            pending = 1
+            k &+= 1
+          } else if c == 0x5C && isWhitespaceEscape(source[k &+ 1]) {
+            pending = 1
+            k &+= 2
+          } else {
+            break
+          }
+        }
         continue
       }
     }
@@ -208,24 +234,19 @@ func mappedASCII(_ b: UInt8, _ fold: Bool) -> UInt8 {
   return controlOrSpace ? (space ? 0 : 0x1B) : other
 }
 
+/// Whether `\` then `c` is an escape that decodes to ASCII whitespace (`n`, `t`, `r`, `f`).
+@inline(__always)
+private func isWhitespaceEscape(_ c: UInt8) -> Bool {
+  // n 0x6E, t 0x74, r 0x72, f 0x66: bit i of the mask is set for c == 0x66 + i.
+  let i = c &- 0x66
+  return i < 15 && (0x5101 as UInt16) &>> UInt16(i) & 1 != 0
+}
+
 /// Whether the byte path must see `b`: a control byte, a backslash or, when folding, a byte
 /// of 0x80 or more (one lane of ``hardLanes(_:_:)``).
 @inline(__always)
 private func isHardByte(_ b: UInt8, _ fold: Bool) -> Bool {
   (fold ? Int8(bitPattern: b) < 0x20 : b < 0x20) || b == 0x5C
-}
-
-/// The index of the first set lane of four consecutive masks (lane 0 of `u0` first), one of
-/// which has one.
-@inline(__always)
-private func firstLane(
-  _ u0: SIMDMask<SIMD16<Int8>>, _ u1: SIMDMask<SIMD16<Int8>>, _ u2: SIMDMask<SIMD16<Int8>>,
-  _ u3: SIMDMask<SIMD16<Int8>>
-) -> Int {
-  if anyLane(u0) { return firstLane(u0) }
-  if anyLane(u1) { return 16 &+ firstLane(u1) }
-  if anyLane(u2) { return 32 &+ firstLane(u2) }
-  return 48 &+ firstLane(u3)
 }
 
 /// The index of the first set lane of a mask that has one.

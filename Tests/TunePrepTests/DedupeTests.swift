@@ -352,6 +352,19 @@ extension TextNormalizerTests {
       }
       if !applied { #expect(out == prefix, "a declined fast path must leave the buffer as it was") }
       results.append(applied ? out : nil)
+      // With a tag and a terminator, as a key part: the same text between them.
+      var tagged = prefix
+      let size = record.withUnsafeBufferPointer {
+        TextNormalizer(mode: mode).appendJSONString(
+          UnsafeBufferPointer(rebasing: $0[..<raw.count]), readable: $0.count, tag: 0x07,
+          terminator: 0x1F, to: &tagged)
+      }
+      if applied {
+        #expect(tagged == prefix + [0x07] + out.dropFirst(prefix.count) + [0x1F])
+        #expect(size == out.count - prefix.count)
+      } else {
+        #expect(size == nil && tagged == prefix)
+      }
     }
     #expect(results[0] == results[1], "reading past the string changed the result")
     return results[0]

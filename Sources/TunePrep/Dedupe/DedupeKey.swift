@@ -134,24 +134,23 @@ struct KeyBuilder {
   private mutating func part(
     _ tag: UInt8, _ text: Text, of example: Example, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
-    out.append(tag)
-    let start = out.count
-    var done = false
     if !decodesFirst, case .node(let i) = text {
-      // Usually normalized straight from the record's bytes, without a decoded copy.
+      // Usually normalized straight from the record's bytes, without a decoded copy, and
+      // written with its tag and terminator at once.
       let normalizer = self.normalizer
-      done = document.bytes.withUnsafeBufferPointer { bytes in
+      let size = document.bytes.withUnsafeBufferPointer { bytes in
         let range = document.rawRange(i)
         return normalizer.appendJSONString(
           UnsafeBufferPointer(rebasing: bytes[range]), readable: bytes.count - range.lowerBound,
-          to: &out)
+          tag: tag, terminator: 0x1F, to: &out)
       }
+      if let size { return size }
     }
-    if !done {
-      scratch.removeAll(keepingCapacity: true)
-      example.append(text, in: document, to: &scratch)
-      scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
-    }
+    out.append(tag)
+    let start = out.count
+    scratch.removeAll(keepingCapacity: true)
+    example.append(text, in: document, to: &scratch)
+    scratch.withUnsafeBufferPointer { normalizer.append($0, to: &out) }
     let size = out.count - start
     if normalizer.mode == .none { escapeControlBytes(&out, from: start) }
     out.append(0x1F)

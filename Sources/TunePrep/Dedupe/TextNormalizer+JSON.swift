@@ -21,38 +21,57 @@ extension TextNormalizer {
   func appendJSONString(
     _ raw: UnsafeBufferPointer<UInt8>, readable: Int? = nil, to out: inout [UInt8]
   ) -> Bool {
-    guard mode != .none else { return false }
-    guard let source = raw.baseAddress, raw.count > 0 else { return true }
+    appendJSONString(raw, readable: readable, tag: nil, terminator: nil, to: &out) != nil
+  }
+
+  /// As ``appendJSONString(_:readable:to:)``, with a `tag` byte written before the text and a
+  /// `terminator` byte after it in the same write (a key part of ``KeyBuilder``: one capacity
+  /// check instead of three appends).
+  /// - Returns: the number of normalized text bytes (tag and terminator not counted), or nil,
+  ///   with `out` unchanged, when the fast path does not apply.
+  func appendJSONString(
+    _ raw: UnsafeBufferPointer<UInt8>, readable: Int?, tag: UInt8?, terminator: UInt8?,
+    to out: inout [UInt8]
+  ) -> Int? {
+    guard mode != .none else { return nil }
     let fold = mode == .text
     // The output is never longer than the input; the extra bytes let a whole step be stored
-    // at the last output position.
-    let room = raw.count + plainStep
+    // at the last output position, after the tag, with the terminator.
+    let room = raw.count + plainStep + 2
     if out.capacity - out.count < room {
       out.reserveCapacity(max(out.count + room, 2 * out.capacity))
     }
-    var applied = true
+    var size: Int? = 0
     out.append(addingCapacity: room) { span in
       span.withUnsafeMutableBufferPointer { buffer, initialized in
-        guard let target = buffer.baseAddress else { return }
-        let readable = max(readable ?? 0, raw.count)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
-          guard let tail = tail.baseAddress else { return }
-          // Two copies of the loop, each with `fold` a constant.
-          let written =
-            fold
-            ? normalizeJSONString(
-              source, count: raw.count, readable: readable, fold: true, tail: tail, into: target)
-            : normalizeJSONString(
-              source, count: raw.count, readable: readable, fold: false, tail: tail, into: target)
-          if written < 0 {
-            applied = false
-          } else {
-            initialized = written
+        guard var target = buffer.baseAddress else { return }
+        if let tag { target[0] = tag }
+        let start = tag == nil ? 0 : 1
+        target += start
+        var written = 0
+        if let source = raw.baseAddress, raw.count > 0 {
+          let readable = max(readable ?? 0, raw.count)
+          written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
+            guard let tail = tail.baseAddress else { return -1 }
+            // Two copies of the loop, each with `fold` a constant.
+            return fold
+              ? normalizeJSONString(
+                source, count: raw.count, readable: readable, fold: true, tail: tail, into: target)
+              : normalizeJSONString(
+                source, count: raw.count, readable: readable, fold: false, tail: tail,
+                into: target)
           }
         }
+        if written < 0 {
+          size = nil
+          return
+        }
+        if let terminator { target[written] = terminator }
+        initialized = start &+ written &+ (terminator == nil ? 0 : 1)
+        size = written
       }
     }
-    return applied
+    return size
   }
 }
 

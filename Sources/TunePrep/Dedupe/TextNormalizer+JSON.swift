@@ -111,42 +111,47 @@ private func normalizeJSONString(
   var wrote = 0
   var k = 0
   while k < n {
-    let b = source[k]
+    var b = source[k]
     if !isHardByte(b, fold) && (b != 0x20 || (pending == 0 && wrote != 0)) {
-      if k &+ plainStep &+ 1 > readable {
-        // Near the end of what may be read: go on in `tail`, once.
-        let rest = n &- k
-        tail.initialize(repeating: 0, count: tailCapacity)
-        tail.update(from: source + k, count: rest)
-        source = UnsafePointer(tail)
-        n = rest
-        readable = tailCapacity
-        k = 0
-      }
-      let raw = UnsafeRawPointer(source + k)
-      let v0 = raw.loadUnaligned(as: SIMD16<UInt8>.self)
-      let v1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
-      let v2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt8>.self)
-      let v3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD16<UInt8>.self)
-      let u0 = unplainLanes(v0, raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self), fold)
-      let u1 = unplainLanes(v1, raw.loadUnaligned(fromByteOffset: 17, as: SIMD16<UInt8>.self), fold)
-      let u2 = unplainLanes(v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
-      let u3 = unplainLanes(v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
-      let hard = anyLane(u0 .| u1 .| u2 .| u3)
-      var plain = plainStep
-      if hard {
-        // The first unplain lane: its 16-byte quarter, then its byte, written out here (as a
-        // function it was not inlined, and the call spilled the four vectors).
-        var quarter = u3
-        plain = 48
-        if anyLane(u2) { (quarter, plain) = (u2, 32) }
-        if anyLane(u1) { (quarter, plain) = (u1, 16) }
-        if anyLane(u0) { (quarter, plain) = (u0, 0) }
-        plain &+= firstLane(quarter)
-      }
-      plain = min(plain, n &- k)
-      // Zero only for a space before another one: the byte path collapses it.
-      if plain > 0 {
+      // Plain steps back to back while each takes all 64 bytes: then the next byte needs no
+      // check of its own (a space after a trailing space, or a hard byte, is an unplain lane
+      // at the next step's start, which then takes nothing).
+      var plain = 0
+      repeat {
+        if k &+ plainStep &+ 1 > readable {
+          // Near the end of what may be read: go on in `tail`, once.
+          let rest = n &- k
+          tail.initialize(repeating: 0, count: tailCapacity)
+          tail.update(from: source + k, count: rest)
+          source = UnsafePointer(tail)
+          n = rest
+          readable = tailCapacity
+          k = 0
+        }
+        let raw = UnsafeRawPointer(source + k)
+        let v0 = raw.loadUnaligned(as: SIMD16<UInt8>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
+        let v2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt8>.self)
+        let v3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD16<UInt8>.self)
+        let u0 = unplainLanes(v0, raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self), fold)
+        let u1 = unplainLanes(v1, raw.loadUnaligned(fromByteOffset: 17, as: SIMD16<UInt8>.self), fold)
+        let u2 = unplainLanes(v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
+        let u3 = unplainLanes(v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
+        let hard = anyLane(u0 .| u1 .| u2 .| u3)
+        plain = plainStep
+        if hard {
+          // The first unplain lane: its 16-byte quarter, then its byte, written out here (as
+          // a function it was not inlined, and the call spilled the four vectors).
+          var quarter = u3
+          plain = 48
+          if anyLane(u2) { (quarter, plain) = (u2, 32) }
+          if anyLane(u1) { (quarter, plain) = (u1, 16) }
+          if anyLane(u0) { (quarter, plain) = (u0, 0) }
+          plain &+= firstLane(quarter)
+        }
+        plain = min(plain, n &- k)
+        // Zero only for a space before another one, or a hard byte: the byte path takes it.
+        if plain == 0 { break }
         p[w] = 0x20
         w &+= pending
         target.storeBytes(of: folded(v0, fold), toByteOffset: w, as: SIMD16<UInt8>.self)
@@ -158,23 +163,27 @@ private func normalizeJSONString(
         pending = trailing
         wrote = 1
         k &+= plain
-        // Whitespace escapes (`\n`, `\t`, `\r`, `\f`) and spaces right after a run that
-        // stopped at a hard lane only leave the space pending, as the byte path would (text
-        // has been written): skip them here rather than one loop turn each.
-        while hard && k &+ 1 < n {
-          let c = source[k]
-          if c == 0x20 {
-            pending = 1
-            k &+= 1
-          } else if c == 0x5C && isWhitespaceEscape(source[k &+ 1]) {
-            pending = 1
-            k &+= 2
-          } else {
-            break
+        if hard {
+          // Whitespace escapes (`\n`, `\t`, `\r`, `\f`) and spaces right after a run that
+          // stopped at a hard lane only leave the space pending, as the byte path would (text
+          // has been written): skip them here rather than one loop turn each.
+          while k &+ 1 < n {
+            let c = source[k]
+            if c == 0x20 {
+              pending = 1
+              k &+= 1
+            } else if c == 0x5C && isWhitespaceEscape(source[k &+ 1]) {
+              pending = 1
+              k &+= 2
+            } else {
+              break
+            }
           }
+          break
         }
-        continue
-      }
+      } while k < n
+      if plain > 0 { continue }
+      b = source[k]
     }
     // One byte, one escape or one non-ASCII character.
     var decoded = b

@@ -19,7 +19,7 @@ extension StableHash {
   /// length. The last 0–15 bytes are one more step, zero-padded and read little-endian. Not
   /// meant to resist crafted collisions, only to be fast and well distributed.
   ///
-  /// Complexity O(n), no allocation; two 16-byte steps per loop turn.
+  /// Complexity O(n), no allocation; four 16-byte steps per loop turn.
   /// - Parameter bytes: the bytes to hash.
   /// - Returns: the hash.
   static func hash128(_ bytes: UnsafeRawBufferPointer) -> Hash128 {
@@ -30,7 +30,16 @@ extension StableHash {
     var y: UInt64 = 0
     if let base = bytes.baseAddress {
       var i = 0
-      while i &+ 32 <= n {
+      // Four steps per turn while they fit (the same steps in the same order: the loop's own
+      // instructions were a seventh of the work), then two, then one.
+      while i &+ 64 <= n {
+        step(&a, &b, base + i)
+        step(&a, &b, base + (i &+ 16))
+        step(&a, &b, base + (i &+ 32))
+        step(&a, &b, base + (i &+ 48))
+        i &+= 64
+      }
+      if i &+ 32 <= n {
         step(&a, &b, base + i)
         step(&a, &b, base + (i &+ 16))
         i &+= 32

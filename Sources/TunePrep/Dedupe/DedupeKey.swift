@@ -80,23 +80,18 @@ struct KeyBuilder {
     }
     // A turn is trivially copyable (its texts are node or table indices), so reading one by
     // value costs a few words and no reference counting.
-    example.turns.withUnsafeBufferPointer { turns in
-      var finalIndex: Int?
-      if !example.preferred.hasValue {
-        for i in turns.indices.reversed() where turns[i].role == .assistant {
-          finalIndex = i
-          break
-        }
+    let turns = example.turns
+    var finalIndex: Int?
+    if !example.preferred.hasValue {
+      finalIndex = turns.lastIndex { $0.role == .assistant }
+    }
+    for (i, turn) in turns.enumerated() {
+      switch key {
+      case .conversation: break
+      case .input: if let finalIndex, i >= finalIndex { continue }
+      case .output: if i != finalIndex { continue }
       }
-      for i in turns.indices {
-        let isFinal = i == finalIndex
-        switch key {
-        case .conversation: break
-        case .input: if let finalIndex, i >= finalIndex { continue }
-        case .output: if !isFinal { continue }
-        }
-        size += turn(turns[i], of: example, tag: 0x02 + turns[i].role.rawValue, document, &out)
-      }
+      size += self.turn(turn, of: example, tag: 0x02 + turn.role.rawValue, document, &out)
     }
     if includeInput, let tools = example.tools {
       out.append(0x0A)

@@ -21,6 +21,10 @@ struct FormatDecoder {
   private let messageKeys = KeySet([
     "role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal",
   ])
+  /// The keys of the common record and message shapes, recognised without the key sets.
+  private let messagesKey = PlainKey("messages")
+  private let roleKey = PlainKey("role")
+  private let contentKey = PlainKey("content")
 
   /// Decodes the record in `context` as `format`.
   /// - Returns: the example, or nil when the record is too broken to map.
@@ -66,22 +70,23 @@ struct FormatDecoder {
 
   // MARK: openai-chat
 
-  /// The canonical role of each name of ``openAIRoleNames``.
-  private static let openAIRoles: [Role] = [.user, .assistant, .system, .system, .tool, .tool]
+  /// The canonical role of name `index` of ``openAIRoleNames`` (a switch, not a table: a
+  /// `static let` array would run its lazy initializer check on every message).
+  private static func openAIRole(_ index: Int) -> Role {
+    switch index {
+    case 0: .user
+    case 1: .assistant
+    case 2, 3: .system
+    default: .tool
+    }
+  }
 
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
-    let slots = c.document.slots(root, chatKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
     var example = newExample()
-    if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
-      example.tools = tools
-      c.checkOpenAITools(tools)
-    }
-    if let parallel = slots[2] {
-      _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
-    }
-    guard let messages = slots[0] else {
+    // Most records hold nothing but their messages; the key set is matched only otherwise.
+    guard let messages = c.document.soleMember(root, messagesKey) ?? decodeChatMembers(root, &c, into: &example)
+    else {
       c.report(.schemaRequired, at: nil, "the record is missing the required \"messages\" field")
       return nil
     }
@@ -95,22 +100,83 @@ struct FormatDecoder {
     var m = messages + 1
     let end = c.document.next(messages)
     while m < end {
+      // The common shape is decoded here, the turn appended in place; a returned optional
+      // turn is copied field by field.
+      let turn: Turn
+      if let plain = plainMessage(m, c.document) {
+        if plain.isBlank { reportBlankContent(plain.turn.content, plain.turn.role, &c) }
+        turn = plain.turn
+      } else if let general = decodeGeneralMessage(m, &c, into: &example) {
+        turn = general
+      } else {
+        m = c.document.next(m)
+        continue
+      }
       // A leading system message becomes the example's system prompt.
-      if decodeOpenAIMessage(m, &c, into: &example) == .system, m == messages + 1 {
-        example.system = example.turns.removeLast().content
+      if turn.role == .system, m == messages + 1 {
+        example.system = turn.content
+      } else {
+        example.turns.append(turn)
       }
       m = c.document.next(m)
     }
     return example
   }
 
-  /// Decodes one OpenAI chat message (shared by chat and preference records) and appends it
-  /// to the turns of `example` (its tool calls and joined text to the example's tables).
-  /// - Returns: the role of the turn appended, or nil when the message is unusable.
-  @discardableResult
+  /// The members of a chat record beside `messages` (unknown keys, `tools`,
+  /// `parallel_tool_calls`), checked into `example`.
+  /// - Returns: the `messages` node, if the record has one.
+  @inline(never)
+  private func decodeChatMembers(_ root: Int, _ c: inout RecordContext, into example: inout Example) -> Int? {
+    let slots = c.document.slots(root, chatKeys)
+    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
+    if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
+      example.tools = tools
+      c.checkOpenAITools(tools)
+    }
+    if let parallel = slots[2] {
+      _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
+    }
+    return slots[0]
+  }
+
+  /// Decodes one OpenAI chat message (shared by chat and preference records); its tool calls
+  /// and joined text go to the tables of `example`.
+  /// - Returns: the turn, or nil when the message is unusable.
   private mutating func decodeOpenAIMessage(
     _ m: Int, _ c: inout RecordContext, into example: inout Example
-  ) -> Role? {
+  ) -> Turn? {
+    if let plain = plainMessage(m, c.document) {
+      if plain.isBlank { reportBlankContent(plain.turn.content, plain.turn.role, &c) }
+      return plain.turn
+    }
+    return decodeGeneralMessage(m, &c, into: &example)
+  }
+
+  /// The turn of a message of the common shape, `{"role": "<known role>", "content": "<text>"}`
+  /// with plain keys, and whether its content is blank (the one finding such a message can
+  /// have); nil for any other message, which ``decodeGeneralMessage(_:_:into:)`` decodes.
+  @inline(__always)
+  private func plainMessage(_ m: Int, _ d: JSONDocument) -> (turn: Turn, isBlank: Bool)? {
+    guard let (roleNode, content) = d.plainPair(m, roleKey, contentKey), d.kind(content) == .string,
+      let roleIndex = d.plainIndex(of: roleNode, in: openAIRoleNames)
+    else { return nil }
+    return (Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m), d.isBlankString(content))
+  }
+
+  /// A message whose string content is blank: the same finding whichever path decoded it.
+  @inline(never)
+  private func reportBlankContent(_ content: Text?, _ role: Role, _ c: inout RecordContext) {
+    guard case .node(let node) = content else { return }
+    c.report(.formatEmptyContent, at: node, "the \(role.name) message has empty content: remove the message or write its text")
+  }
+
+  /// ``decodeOpenAIMessage(_:_:into:)`` for every other shape of message: other keys, other
+  /// content, an unknown role. Out of line, so the common path stays small.
+  @inline(never)
+  private mutating func decodeGeneralMessage(
+    _ m: Int, _ c: inout RecordContext, into example: inout Example
+  ) -> Turn? {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
     let slots = d.slots(m, messageKeys)
@@ -128,7 +194,7 @@ struct FormatDecoder {
         "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)")
       return nil
     }
-    let role = Self.openAIRoles[roleIndex]
+    let role = Self.openAIRole(roleIndex)
     var turn = Turn(role: role, content: nil, node: m)
     var nonText = false
     let content = slots[1]
@@ -172,10 +238,9 @@ struct FormatDecoder {
     } else if text.hasValue, !hasToolCalls, let content, d.kind(content) == .string,
       d.isBlankString(content)
     {
-      c.report(.formatEmptyContent, at: content, "the \(role.name) message has empty content: remove the message or write its text")
+      reportBlankContent(.node(content), role, &c)
     }
-    example.turns.append(turn)
-    return role
+    return turn
   }
 
   /// Content as a string, or an array of parts whose text parts are joined (and kept in
@@ -331,7 +396,7 @@ struct FormatDecoder {
           c.report(.schemaEmpty, at: messages, "\"input.messages\" is empty: the prompt needs at least a user message")
         }
         for m in d.elements(messages) {
-          decodeOpenAIMessage(m, &c, into: &example)
+          if let turn = decodeOpenAIMessage(m, &c, into: &example) { example.turns.append(turn) }
         }
         if let first = example.turns.first, first.role == .system {
           example.system = first.content
@@ -366,8 +431,9 @@ struct FormatDecoder {
     }
     let prompt = example.turns.count
     for m in d.elements(output) {
-      guard decodeOpenAIMessage(m, &c, into: &example) != nil else { continue }
-      if example.turns[example.turns.count - 1].role != .assistant {
+      guard let turn = decodeOpenAIMessage(m, &c, into: &example) else { continue }
+      example.turns.append(turn)
+      if turn.role != .assistant {
         c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
       }
     }

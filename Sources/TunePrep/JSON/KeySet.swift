@@ -155,3 +155,76 @@ extension JSONDocument {
     return keys.names.firstIndex { $0.description == value }
   }
 }
+
+/// One short key (at most eight bytes) as a single zero-padded little-endian word.
+///
+/// Objects of one common shape (a chat message's `{"role": …, "content": …}`) are recognised
+/// by comparing each member's key against one of these: a length compare and one masked word
+/// compare, with none of a ``KeySet``'s per-object setup.
+struct PlainKey: Sendable {
+  /// The key's bytes, as ``WordPrefix/prefix``.
+  let word: UInt64
+  /// Ones over the key's bytes, as ``WordPrefix/mask``.
+  let mask: UInt64
+  let length: UInt32
+
+  init(_ name: StaticString) {
+    precondition(name.utf8CodeUnitCount <= 8, "a PlainKey holds at most eight bytes")
+    let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+    let prefix = WordPrefix(bytes)
+    word = prefix.prefix
+    mask = prefix.mask
+    length = UInt32(bytes.count)
+  }
+}
+
+extension JSONDocument {
+  /// The value nodes of an object that holds exactly the two members `first` and `second`, in
+  /// that order, both keys written without escapes; nil for any other object (decode those
+  /// through ``slots(_:_:)``).
+  @inline(__always)
+  func plainPair(_ object: Int, _ first: PlainKey, _ second: PlainKey) -> (first: Int, second: Int)? {
+    nodes.withUnsafeBufferPointer { n in
+      bytes.withUnsafeBufferPointer { p in
+        guard object < n.count, n[object].kind == .object, n[object].length == 2 else { return nil }
+        let firstKey = object &+ 1
+        guard isPlain(n[firstKey], first, p) else { return nil }
+        let secondKey = Int(n[firstKey &+ 1].end)
+        guard isPlain(n[secondKey], second, p) else { return nil }
+        return (firstKey &+ 1, secondKey &+ 1)
+      }
+    }
+  }
+
+  /// The value node of an object that holds exactly one member, `key`, written without
+  /// escapes; nil for any other object.
+  @inline(__always)
+  func soleMember(_ object: Int, _ key: PlainKey) -> Int? {
+    nodes.withUnsafeBufferPointer { n in
+      bytes.withUnsafeBufferPointer { p in
+        guard object < n.count, n[object].kind == .object, n[object].length == 1,
+          isPlain(n[object &+ 1], key, p)
+        else { return nil }
+        return object &+ 2
+      }
+    }
+  }
+
+  /// The index in `keys` of string node `i` written without escapes, or nil (for another
+  /// value, an escaped string or a name not in `keys`, which ``index(of:in:)`` tells apart).
+  @inline(__always)
+  func plainIndex(of i: Int, in keys: KeySet) -> Int? {
+    let node = nodes[i]
+    guard node.kind == .string, node.flags & 1 == 0 else { return nil }
+    return bytes.withUnsafeBufferPointer {
+      keys.index(in: $0, start: Int(node.start), count: Int(node.length))
+    }
+  }
+
+  /// Whether `node` is a string equal to `key` and written without escapes.
+  @inline(__always)
+  private func isPlain(_ node: JSONNode, _ key: PlainKey, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    node.kind == .string && node.flags & 1 == 0 && node.length == key.length
+      && littleEndianWord(p, at: Int(node.start)) & key.mask == key.word
+  }
+}

@@ -12,7 +12,42 @@ struct ConversationRules {
   }
 
   func check(_ example: Example, _ c: inout RecordContext) {
-    let turns = example.turns
+    // Through a buffer: a copy of the turns array would be retained and released per record.
+    example.turns.withUnsafeBufferPointer { check($0, of: example, &c) }
+  }
+
+  /// What one pass over the turns finds, so the ordered pass runs only when a turn can fail.
+  private struct Summary {
+    var answerCount = 0
+    var weightedAnswers = 0
+    var lastAnswer = -1
+    /// Whether a turn is a system or tool turn, or repeats the role before it: the turns the
+    /// ordered pass may report.
+    var needsOrderPass = false
+  }
+
+  private func summarize(_ turns: UnsafeBufferPointer<Turn>) -> Summary {
+    var summary = Summary()
+    var previous: Role?
+    for i in turns.indices {
+      let role = turns[i].role
+      switch role {
+      case .assistant:
+        summary.answerCount += 1
+        if turns[i].weight != 0 { summary.weightedAnswers += 1 }
+        summary.lastAnswer = i
+      case .system, .tool:
+        summary.needsOrderPass = true
+      case .user:
+        break
+      }
+      if previous == role { summary.needsOrderPass = true }
+      if role != .system { previous = role }
+    }
+    return summary
+  }
+
+  private func check(_ turns: UnsafeBufferPointer<Turn>, of example: Example, _ c: inout RecordContext) {
     if format == .openaiPreference {
       if let last = turns.last, last.role == .assistant {
         c.report(
@@ -22,25 +57,35 @@ struct ConversationRules {
       return
     }
     guard !turns.isEmpty else { return }
-    var answerCount = 0
-    var weightedAnswers = 0
-    var lastAnswer = -1
-    for i in turns.indices where turns[i].role == .assistant {
-      answerCount += 1
-      if turns[i].weight != 0 { weightedAnswers += 1 }
-      lastAnswer = i
-    }
+    let summary = summarize(turns)
+    let answerCount = summary.answerCount
     // A turn dropped for an earlier error (an unknown role, say) must not also read as a
     // missing answer.
     if answerCount == 0 && !c.hasErrors {
       c.report(
         .formatNoAnswer, at: nil,
         "the example has no assistant answer: add the answer the model should learn to give")
-    } else if answerCount > 0 && weightedAnswers == 0 {
+    } else if answerCount > 0 && summary.weightedAnswers == 0 {
       c.report(
-        .formatWeight, at: turns[lastAnswer].node,
+        .formatWeight, at: turns[summary.lastAnswer].node,
         "every assistant message has weight 0, so nothing in this example is trained")
     }
+    if summary.needsOrderPass { checkOrder(turns, of: example, &c) }
+    if requiresAlternation, let first = turns.first(where: { $0.role != .system }), first.role != .user {
+      c.report(
+        .formatAlternation, at: first.node,
+        "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user")
+    }
+    let last = turns.count - 1
+    if turns[last].role != .assistant, answerCount > 0 {
+      c.report(
+        .formatLastNotAssistant, at: turns[last].node,
+        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained")
+    }
+  }
+
+  /// System messages after the start, tool messages that answer no call, and repeated roles.
+  private func checkOrder(_ turns: UnsafeBufferPointer<Turn>, of example: Example, _ c: inout RecordContext) {
     var previous: Role?
     var seenNonSystem = false
     var callIDs: [String] = []
@@ -85,17 +130,6 @@ struct ConversationRules {
         }
       }
       if role != .system { previous = role }
-    }
-    if requiresAlternation, let first = turns.first(where: { $0.role != .system }), first.role != .user {
-      c.report(
-        .formatAlternation, at: first.node,
-        "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user")
-    }
-    let last = turns.count - 1
-    if turns[last].role != .assistant, answerCount > 0 {
-      c.report(
-        .formatLastNotAssistant, at: turns[last].node,
-        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained")
     }
   }
 }

@@ -102,10 +102,23 @@ extension JSONDocument {
   }
 
   /// Whether string node `i` is empty or only whitespace (escaped whitespace included).
+  ///
+  /// Inlined for its first byte, which settles almost every string (text starts with a letter);
+  /// only a string starting with a space or an escape is scanned, out of line.
+  @inline(__always)
   public func isBlankString(_ i: Int) -> Bool {
-    let r = rawRange(i)
-    if r.isEmpty { return true }
-    return bytes.withUnsafeBufferPointer { p in
+    let node = nodes[i]
+    if node.length == 0 { return true }
+    let first = bytes[Int(node.start)]
+    if first != 0x20 && first != UInt8(ascii: "\\") { return false }
+    return isBlankRun(rawRange(i))
+  }
+
+  /// ``isBlankString(_:)`` past the first byte: whether raw range `r` is only spaces and
+  /// escaped newlines, tabs and carriage returns.
+  @inline(never)
+  private func isBlankRun(_ r: Range<Int>) -> Bool {
+    bytes.withUnsafeBufferPointer { p in
       var k = r.lowerBound
       while k < r.upperBound {
         switch p[k] {

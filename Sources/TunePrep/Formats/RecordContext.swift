@@ -3,13 +3,28 @@
 /// Decoders report through ``report(_:at:_:)`` so every finding gets the record's file and
 /// line, the byte column of the offending value and its JSON pointer.
 struct RecordContext {
-  let document: JSONDocument
-  let position: RecordPosition
+  /// The record's parsed document. Settable so that a ``RecordChecker`` can keep one context
+  /// from record to record and parse each record straight into it.
+  var document: JSONDocument
+  private(set) var position: RecordPosition
   var findings: [Finding] = []
 
   init(document: JSONDocument, position: RecordPosition) {
     self.document = document
     self.position = position
+  }
+
+  /// Readies this context for the next record, at `position`: its findings are emptied
+  /// (keeping their storage) and its position moved.
+  ///
+  /// The file name is assigned only when it changes: every assignment of a heap string
+  /// retains and releases its storage, an atomic operation per record.
+  mutating func begin(at position: RecordPosition) {
+    if !findings.isEmpty { findings.removeAll(keepingCapacity: true) }
+    if self.position.file != position.file { self.position.file = position.file }
+    self.position.line = position.line
+    self.position.column = position.column
+    self.position.byteOffset = position.byteOffset
   }
 
   /// Reports `code` at value `node` (or the whole record when nil).

@@ -9,7 +9,13 @@ struct RecordChecker {
   let formatLocation: Location?
 
   var parser = JSONParser()
-  var document = JSONDocument()
+  /// The context records are checked in, kept from record to record: each record is parsed
+  /// into its document, and its findings storage and file name are reused. A context made
+  /// per record would copy the document in, retaining and releasing its three arrays.
+  private var context = RecordContext(
+    document: JSONDocument(), position: RecordPosition(file: "", line: 0, column: 0, byteOffset: 0))
+  /// The last record parsed (valid until the next record).
+  var document: JSONDocument { context.document }
   var decoder = FormatDecoder()
   /// User schemas, checked after the format's own rules.
   var schemas = RecordSchemas()
@@ -50,13 +56,13 @@ struct RecordChecker {
     _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, findings: inout [Finding]
   ) -> (example: Example?, hasError: Bool) {
     do throws(JSONSyntaxError) {
-      try parser.parse(UnsafeRawBufferPointer(bytes), into: &document)
+      try parser.parse(UnsafeRawBufferPointer(bytes), into: &context.document)
     } catch {
       findings.append(syntaxFinding(error, bytes: bytes, position: position))
       return (nil, true)
     }
-    var context = RecordContext(document: document, position: position)
-    for warning in document.warnings {
+    context.begin(at: position)
+    for warning in context.document.warnings {
       let code: FindingCode
       switch warning.kind {
       case .duplicateKey: code = .jsonDuplicateKey
@@ -64,7 +70,7 @@ struct RecordChecker {
       case .numberRange: code = .jsonNumberRange
       }
       let location = position.location(atByte: warning.offset, in: bytes)
-      let path = warning.kind == .duplicateKey ? document.pointer(to: warning.node) : nil
+      let path = warning.kind == .duplicateKey ? context.document.pointer(to: warning.node) : nil
       context.findings.append(Finding(code, at: location, path: path, message: warning.message))
     }
     var example: Example?
@@ -86,8 +92,8 @@ struct RecordChecker {
       }
       // A record of another format always fails the file's format, so detection runs only
       // then; its findings are replaced by one `format.mixed`.
-      if detected, context.findings[before...].contains(where: { $0.severity == .error }),
-        let own = Format.detect(document), own != format
+      if detected, hasError(from: before),
+        let own = Format.detect(context.document), own != format
       {
         context.findings.removeSubrange(before...)
         example = nil
@@ -105,18 +111,34 @@ struct RecordChecker {
       )
     }
     if !schemas.isEmpty {
-      checkSchemas(example: example, &context)
+      checkSchemas(example: example)
     }
-    let hasError = context.findings.contains { $0.severity == .error }
-    findings.append(contentsOf: context.findings)
+    let hasError = hasError(from: 0)
+    // Only when there are any: passing the kept storage retains and releases it.
+    if !context.findings.isEmpty { findings.append(contentsOf: context.findings) }
     return (example, hasError)
   }
 
+  /// Whether a finding of the record from index `start` on is an error. Through a buffer:
+  /// `contains` on the findings (or a slice of them) would retain and release their storage,
+  /// which the context keeps from record to record.
+  private func hasError(from start: Int) -> Bool {
+    context.findings.withUnsafeBufferPointer { findings in
+      findings[start...].contains { $0.severity == .error }
+    }
+  }
+
+  /// Swaps the last record parsed with `document`, to lend it without a copy (a copy retains
+  /// and releases the document's three arrays). Swap back before the next record.
+  mutating func swapDocument(with document: inout JSONDocument) {
+    swap(&context.document, &document)
+  }
+
   /// Checks the record against `--schema` and its final answer against `--output-schema`.
-  private mutating func checkSchemas(example: Example?, _ context: inout RecordContext) {
+  private mutating func checkSchemas(example: Example?) {
     if let schema = schemas.record {
       schemaErrors.removeAll(keepingCapacity: true)
-      if !schema.validate(document, into: &schemaErrors, limit: schemas.errorLimit) {
+      if !schema.validate(context.document, into: &schemaErrors, limit: schemas.errorLimit) {
         for error in schemaErrors {
           context.findings.append(
             Finding(
@@ -133,13 +155,13 @@ struct RecordChecker {
       return
     }
     var text: [UInt8] = []
-    example.append(content, in: document, to: &text)
+    example.append(content, in: context.document, to: &text)
     // The answer's pointer: its message's `content` for chat-like formats, the field itself
     // (alpaca `output`, `completion`) otherwise.
     var contentPath = ""
     if answer.node >= 0 {
-      contentPath = document.pointer(to: answer.node)
-      if document.kind(answer.node) == .object { contentPath += "/content" }
+      contentPath = context.document.pointer(to: answer.node)
+      if context.document.kind(answer.node) == .object { contentPath += "/content" }
     }
     do throws(JSONSyntaxError) {
       try answerParser.parse(text, into: &answerDocument)

@@ -4,21 +4,48 @@ protocol BlockPayload {
 }
 
 /// One record after the shared first stage: parsed, decoded and checked.
+///
+/// A ``ScanVisitor`` keeps one record from record to record and lends it the parsed document
+/// and the block's findings by swapping them in and out, so handing a record to a command
+/// copies nothing that is reference counted.
 struct CheckedRecord {
   /// The record's bytes as they are in the input (CR and newline excluded).
-  let bytes: UnsafeBufferPointer<UInt8>
+  fileprivate(set) var bytes: UnsafeBufferPointer<UInt8>
   /// Where the record starts.
-  let position: RecordPosition
+  fileprivate(set) var position: RecordPosition
   /// The decoded example (nil for `--format json` or an unusable record).
-  let example: Example?
+  fileprivate(set) var example: Example?
   /// Whether the record had an error-severity finding (so commands reject it).
-  let hasError: Bool
+  fileprivate(set) var hasError: Bool
   /// The parsed record, valid until the next record.
-  let document: JSONDocument
+  fileprivate(set) var document: JSONDocument
   /// The format the record was decoded as (nil: none given or detected).
-  let format: Format?
+  fileprivate(set) var format: Format?
   /// The record's own findings from the shared stage, in order.
-  let findings: ArraySlice<Finding>
+  var findings: ArraySlice<Finding> { blockFindings[firstFinding...] }
+  /// The findings of the record's block so far, the record's own last.
+  fileprivate var blockFindings: [Finding] = []
+  /// Where the record's own findings start in ``blockFindings``.
+  fileprivate var firstFinding = 0
+
+  /// A record holding nothing yet, for a visitor to fill record by record.
+  fileprivate init(format: Format?) {
+    bytes = UnsafeBufferPointer(start: nil, count: 0)
+    position = RecordPosition(file: "", line: 0, column: 0, byteOffset: 0)
+    example = nil
+    hasError = false
+    document = JSONDocument()
+    self.format = format
+  }
+
+  /// Moves the record to `position`, assigning the file name only when it changes (each
+  /// assignment of a heap string retains and releases its storage).
+  fileprivate mutating func move(to position: RecordPosition) {
+    if self.position.file != position.file { self.position.file = position.file }
+    self.position.line = position.line
+    self.position.column = position.column
+    self.position.byteOffset = position.byteOffset
+  }
 }
 
 /// Scans one input with the shared first stage (read, parse, detect, decode, check) on every
@@ -149,15 +176,31 @@ struct ScanResult<P: BlockPayload>: BlockResult {
 struct ScanVisitor<P: BlockPayload>: RecordVisitor {
   var checker: RecordChecker
   let perRecord: (borrowing CheckedRecord, inout P) -> Void
+  /// The record handed to `perRecord`, reused from record to record.
+  private var record: CheckedRecord
+
+  init(checker: RecordChecker, perRecord: @escaping (borrowing CheckedRecord, inout P) -> Void) {
+    self.checker = checker
+    self.perRecord = perRecord
+    record = CheckedRecord(format: checker.fileFormat)
+  }
 
   mutating func visit(
     _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout ScanResult<P>
   ) {
     let first = result.findings.count
     let (example, hasError) = checker.check(bytes, at: position, findings: &result.findings)
-    let record = CheckedRecord(
-      bytes: bytes, position: position, example: example, hasError: hasError, document: checker.document,
-      format: checker.fileFormat, findings: result.findings[first...])
+    record.bytes = bytes
+    record.move(to: position)
+    record.example = example
+    record.hasError = hasError
+    record.firstFinding = first
+    // Lent for the call and taken back: the record owns them only while `perRecord` runs.
+    checker.swapDocument(with: &record.document)
+    swap(&record.blockFindings, &result.findings)
     perRecord(record, &result.payload)
+    swap(&record.blockFindings, &result.findings)
+    checker.swapDocument(with: &record.document)
+    record.example = nil
   }
 }

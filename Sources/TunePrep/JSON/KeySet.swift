@@ -10,12 +10,16 @@ struct KeySet: Sendable {
     var prefix: UInt64
     /// Ones over the bytes `prefix` holds, as ``WordPrefix/mask``.
     var mask: UInt64
+    /// The key's bytes eight to sixteen (zero padded) and the mask over them, so that keys of
+    /// up to sixteen bytes (`"assistant"`, `"tool_call_id"`) match with a second word compare.
+    var secondPrefix: UInt64
+    var secondMask: UInt64
     var length: Int
     /// Where the key's bytes start in `arena`.
     var start: Int
   }
   private let entries: [Entry]
-  /// The keys' bytes, end to end (read only for keys longer than eight bytes).
+  /// The keys' bytes, end to end (read only for keys longer than sixteen bytes).
   private let arena: [UInt8]
 
   init(_ names: [StaticString]) {
@@ -26,8 +30,11 @@ struct KeySet: Sendable {
     for name in names {
       let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
       let word = WordPrefix(bytes)
+      let second = WordPrefix(bytes.dropFirst(8))
       entries.append(
-        Entry(prefix: word.prefix, mask: word.mask, length: bytes.count, start: arena.count))
+        Entry(
+          prefix: word.prefix, mask: word.mask, secondPrefix: second.prefix, secondMask: second.mask,
+          length: bytes.count, start: arena.count))
       arena += bytes
     }
     self.entries = entries
@@ -43,7 +50,7 @@ struct KeySet: Sendable {
       while i < entries.count {
         let e = entries[i]
         if e.length == count && word & e.mask == e.prefix {
-          if count <= 8 || tailMatches(e, p, start) { return i }
+          if count <= 8 || secondWordMatches(e, p, start) { return i }
         }
         i &+= 1
       }
@@ -51,12 +58,20 @@ struct KeySet: Sendable {
     }
   }
 
-  /// Whether the bytes after the first eight of a key as long as `e` equal that key's.
-  /// Out of line: most keys are short, and the hot loop stays small.
+  /// Whether the bytes after the first eight of a key as long as `e` equal that key's: one
+  /// word compare up to sixteen bytes.
+  @inline(__always)
+  private func secondWordMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+    littleEndianWord(p, at: start &+ 8) & e.secondMask == e.secondPrefix
+      && (e.length <= 16 || tailMatches(e, p, start))
+  }
+
+  /// Whether the bytes after the first sixteen of a key as long as `e` equal that key's.
+  /// Out of line: keys are rarely that long, and the hot loop stays small.
   @inline(never)
   private func tailMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
     arena.withUnsafeBufferPointer { a in
-      var j = 8
+      var j = 16
       while j < e.length && a[e.start &+ j] == p[start &+ j] { j &+= 1 }
       return j >= e.length
     }

@@ -10,6 +10,9 @@ struct FormatDecoder {
   var roleMap = RoleMap()
   /// The turns of the last example decoded, whose storage ``newExample()`` reuses.
   private var spareTurns: [Turn] = []
+  /// Whether the caller hands every example back through ``recycle(_:)``, so that `decode`
+  /// need not keep a second reference to its turns.
+  private var callerRecycles = false
   /// The key sets of openai-chat records, read several times per message. Stored per decoder
   /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
   /// check.
@@ -36,23 +39,40 @@ struct FormatDecoder {
         "the record is \(article(context.document.kind(root).name)), but \(format.rawValue) records are JSON objects")
       return nil
     }
-    var example: Example?
-    switch format {
-    case .openaiChat: example = decodeOpenAIChat(&context)
-    case .openaiPreference: example = decodePreference(&context)
-    case .promptCompletion: example = decodePromptCompletion(&context)
-    case .alpaca: example = decodeAlpaca(&context)
-    case .sharegpt: example = decodeShareGPT(&context)
-    case .inputOutput: example = decodeInputOutput(&context)
-    case .gemini: example = decodeGemini(&context)
-    case .bedrockConversation: example = decodeBedrock(&context)
-    case .json: return nil
-    }
-    if let example {
-      ConversationRules(format: format).check(example, &context)
-      spareTurns = example.turns
-    }
+    // Bound straight from the call, so the rules borrow the example rather than a copy (an
+    // `if let` on a stored optional copies it, retaining its turns for the rules).
+    guard let example = decodeRecord(format, &context) else { return nil }
+    ConversationRules(format: format).check(example, &context)
+    if !callerRecycles { spareTurns = example.turns }
     return example
+  }
+
+  /// The example of the record in `context`, decoded as `format`.
+  private mutating func decodeRecord(_ format: Format, _ context: inout RecordContext) -> Example? {
+    switch format {
+    case .openaiChat: decodeOpenAIChat(&context)
+    case .openaiPreference: decodePreference(&context)
+    case .promptCompletion: decodePromptCompletion(&context)
+    case .alpaca: decodeAlpaca(&context)
+    case .sharegpt: decodeShareGPT(&context)
+    case .inputOutput: decodeInputOutput(&context)
+    case .gemini: decodeGemini(&context)
+    case .bedrockConversation: decodeBedrock(&context)
+    case .json: nil
+    }
+  }
+
+  /// Takes back an example the caller is done with (leaving nil), so the next example reuses
+  /// its turns' storage.
+  ///
+  /// Without this, `decode` keeps a second reference to each example's turns, and both that
+  /// reference and the caller's are retained and released (atomically) per record. Once a
+  /// caller recycles, it must recycle every example it wants reused.
+  mutating func recycle(_ example: inout Example?) {
+    callerRecycles = true
+    guard example.hasValue else { return }
+    swap(&spareTurns, &example!.turns)
+    example = nil
   }
 
   /// An empty example whose turns reuse the storage of the last example decoded.

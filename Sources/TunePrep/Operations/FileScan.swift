@@ -201,6 +201,6 @@ struct ScanVisitor<P: BlockPayload>: RecordVisitor {
     perRecord(record, &result.payload)
     swap(&record.blockFindings, &result.findings)
     checker.swapDocument(with: &record.document)
-    record.example = nil
+    checker.recycle(&record.example)
   }
 }

@@ -128,6 +128,13 @@ struct RecordChecker {
     }
   }
 
+  /// Hands an example returned by ``check(_:at:findings:)`` back to the decoder once the
+  /// caller is done with it (leaving nil), so the next record reuses its storage without the
+  /// decoder holding a second reference meanwhile.
+  mutating func recycle(_ example: inout Example?) {
+    decoder.recycle(&example)
+  }
+
   /// Swaps the last record parsed with `document`, to lend it without a copy (a copy retains
   /// and releases the document's three arrays). Swap back before the next record.
   mutating func swapDocument(with document: inout JSONDocument) {

@@ -8,8 +8,9 @@ struct FormatDecoder {
   private var argumentsDocument = JSONDocument()
   /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
   var roleMap = RoleMap()
-  /// The turns of the last example decoded, whose storage ``newExample()`` reuses.
-  private var spareTurns: [Turn] = []
+  /// The last example handed back through ``recycle(_:)`` (for callers that do not recycle,
+  /// one holding the last example's turns), whose storage ``newExample()`` reuses.
+  private var spare: Example?
   /// Whether the caller hands every example back through ``recycle(_:)``, so that `decode`
   /// need not keep a second reference to its turns.
   private var callerRecycles = false
@@ -43,7 +44,7 @@ struct FormatDecoder {
     // `if let` on a stored optional copies it, retaining its turns for the rules).
     guard let example = decodeRecord(format, &context) else { return nil }
     ConversationRules(format: format).check(example, &context)
-    if !callerRecycles { spareTurns = example.turns }
+    if !callerRecycles { keepTurns(of: example) }
     return example
   }
 
@@ -63,28 +64,35 @@ struct FormatDecoder {
   }
 
   /// Takes back an example the caller is done with (leaving nil), so the next example reuses
-  /// its turns' storage.
+  /// its storage.
   ///
   /// Without this, `decode` keeps a second reference to each example's turns, and both that
-  /// reference and the caller's are retained and released (atomically) per record. Once a
-  /// caller recycles, it must recycle every example it wants reused.
+  /// reference and the caller's are retained and released (atomically) per record; and the
+  /// caller destroys every example, releasing each of its arrays. Once a caller recycles, it
+  /// must recycle every example it wants reused.
   mutating func recycle(_ example: inout Example?) {
     callerRecycles = true
     guard example.hasValue else { return }
-    swap(&spareTurns, &example!.turns)
+    // `spare` is nil here whenever `example` came from `decode`, which took the spare.
+    swap(&spare, &example)
     example = nil
   }
 
-  /// An empty example whose turns reuse the storage of the last example decoded.
+  /// Keeps a reference to the turns of `example`, which the caller will drop, for the next
+  /// example to reuse.
+  private mutating func keepTurns(of example: Example) {
+    var keep = Example()
+    keep.turns = example.turns
+    spare = keep
+  }
+
+  /// An empty example that reuses the storage of the spare one (see ``recycle(_:)``).
   ///
-  /// The decoder keeps a reference to that storage; once the caller has dropped the example
-  /// (commands do, record by record), the storage is uniquely held again and is emptied in
-  /// place, so decoding allocates no turn array per record. An example still held elsewhere
-  /// is never touched: the turns then get new storage.
+  /// Storage still held elsewhere (by a caller that keeps its examples) is never touched: the
+  /// arrays then get new storage.
   private mutating func newExample() -> Example {
-    var example = Example()
-    swap(&example.turns, &spareTurns)
-    example.turns.removeAll(keepingCapacity: true)
+    var example = spare.take() ?? Example()
+    example.removeAll(keepingCapacity: true)
     return example
   }
 

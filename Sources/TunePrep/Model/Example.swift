@@ -112,6 +112,21 @@ public struct Example: Sendable, Equatable {
       && lhs.toolCalls == rhs.toolCalls && lhs.texts == rhs.texts
   }
 
+  /// Empties the example.
+  /// - Parameter keepCapacity: whether its arrays keep their storage, to be filled again.
+  public mutating func removeAll(keepingCapacity keepCapacity: Bool) {
+    system = nil
+    tools = nil
+    // Each only when set, or when not empty: assigning nil still calls a release, and emptying
+    // an empty array still checks that its storage is unique.
+    if preferred.hasValue { preferred = nil }
+    if nonPreferred.hasValue { nonPreferred = nil }
+    if !turns.isEmpty { turns.removeAll(keepingCapacity: keepCapacity) }
+    if !metadata.isEmpty { metadata.removeAll(keepingCapacity: keepCapacity) }
+    if !toolCalls.isEmpty { toolCalls.removeAll(keepingCapacity: keepCapacity) }
+    if !texts.isEmpty { texts.removeAll(keepingCapacity: keepCapacity) }
+  }
+
   /// The last assistant turn, which is what the example teaches.
   public var finalAnswer: Turn? {
     if let preferred, let last = preferred.last { return last }

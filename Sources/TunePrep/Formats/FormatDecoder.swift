@@ -231,7 +231,7 @@ struct FormatDecoder {
     turn.hasNonTextContent = nonText
     if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
     if let weight = slots[3] {
-      if d.kind(weight) == .number, let value = d.double(weight), value == 0 || value == 1 {
+      if let value = Self.numberValue(weight, d), value == 0 || value == 1 {
         turn.weight = Int(value)
         if role != .assistant {
           c.report(.schemaUnknownKey, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
@@ -269,6 +269,20 @@ struct FormatDecoder {
       reportBlankContent(.node(content), role, &c)
     }
     return turn
+  }
+
+  /// The value of number node `i` (nil for another value, or a number out of Double's range).
+  ///
+  /// A weight is almost always written `0` or `1`: a one-digit integer is read directly, not
+  /// through a String and Double's parser.
+  private static func numberValue(_ i: Int, _ d: JSONDocument) -> Double? {
+    guard d.kind(i) == .number else { return nil }
+    let range = d.rawRange(i)
+    if range.count == 1, d.isIntegerLiteral(i) {
+      let digit = d.bytes[range.lowerBound] &- UInt8(ascii: "0")
+      if digit <= 9 { return Double(digit) }
+    }
+    return d.double(i)
   }
 
   /// Content as a string, or an array of parts whose text parts are joined (and kept in

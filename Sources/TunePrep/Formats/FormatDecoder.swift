@@ -48,7 +48,9 @@ struct FormatDecoder {
     return example
   }
 
-  /// The example of the record in `context`, decoded as `format`.
+  /// The example of the record in `context`, decoded as `format`. Inlined, so the example
+  /// is not copied once more on its way out.
+  @inline(__always)
   private mutating func decodeRecord(_ format: Format, _ context: inout RecordContext) -> Example? {
     switch format {
     case .openaiChat: decodeOpenAIChat(&context)

@@ -108,8 +108,9 @@ public struct Splitter {
     public var toolVersion = "unknown"
     /// Worker threads (nil: one per core).
     public var threads: Int?
-    /// Read and block sizes.
-    public var readSizes: ReadSizes = .standard
+    /// Read and block sizes, for both passes (larger than other commands' by default: see
+    /// ``ReadSizes/copying``).
+    public var readSizes: ReadSizes = .copying
 
     /// Creates default options.
     public init() {}

@@ -280,6 +280,35 @@ struct FlatEvaluator {
 
     case .legacyNode:
       return runLegacyNode(op.a, i, depth)
+
+    case .enumScalars:
+      return runScalarEnum(op, i, depth)
+    }
+  }
+
+  /// Whether node `i` is one of the values of ``FlatCode/enumScalars`` `op`.
+  ///
+  /// Strings and integers written plainly compare as bytes; a number with a fraction or an
+  /// exponent, or `-0`, may still equal an integer value, so the evaluator judges those.
+  func runScalarEnum(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    let node = nodes[i]
+    let strings = ScalarEnum.strings(op.c)
+    switch node.kind {
+    case .null: return op.c & ScalarEnum.nullBit != 0
+    case .false: return op.c & ScalarEnum.falseBit != 0
+    case .true: return op.c & ScalarEnum.trueBit != 0
+    case .string: return find(i, Int(op.b), strings) >= 0
+    case .number:
+      let integers = ScalarEnum.integers(op.c)
+      if integers == 0 { return false }
+      let start = Int(node.start)
+      // A plain number has at least two bytes when it starts with a minus sign.
+      let negativeZero = bytes[start] == UInt8(ascii: "-") && bytes[start &+ 1] == UInt8(ascii: "0")
+      if node.flags & 1 != 0 || negativeZero {
+        return runLegacyCheck(op.a, i, depth)
+      }
+      return find(i, Int(op.b) &+ strings, integers) >= 0
+    case .array, .object: return false
     }
   }
 

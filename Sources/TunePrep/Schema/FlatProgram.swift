@@ -36,6 +36,30 @@ enum FlatCode: UInt8 {
   case legacyCheck
   /// A whole schema that needs annotations (`unevaluated*`); a: index in `legacyNodes`.
   case legacyNode
+  /// `enum`/`const` of scalars (strings, integers, `null`, booleans) with at least one value
+  /// that is not a string; a: the same check in `legacyChecks` (for numbers written with a
+  /// fraction, an exponent or as `-0`), b: first ``FlatString``, c: a ``ScalarEnum`` packing.
+  ///
+  /// The strings come first, then each integer in its canonical decimal form, which is how JSON
+  /// writes an integer without fraction or exponent (bar `-0`): such a number equals an integer
+  /// value exactly when its bytes equal that form.
+  case enumScalars
+}
+
+/// The operand `c` of ``FlatCode/enumScalars``: the counts of string and integer values and
+/// which literals the enum holds.
+struct ScalarEnum {
+  /// The most values of one sort that the packing holds.
+  static let maxCount = 0xFFF
+  static let nullBit: Int32 = 1 << 24
+  static let falseBit: Int32 = 1 << 25
+  static let trueBit: Int32 = 1 << 26
+
+  static func pack(strings: Int, integers: Int, literals: Int32) -> Int32 {
+    Int32(strings) | Int32(integers) << 12 | literals
+  }
+  @inline(__always) static func strings(_ c: Int32) -> Int { Int(c & 0xFFF) }
+  @inline(__always) static func integers(_ c: Int32) -> Int { Int(c >> 12 & 0xFFF) }
 }
 
 /// One instruction: a trivial struct, so reading it costs no reference counting.
@@ -435,6 +459,48 @@ struct FlatBuilder {
     return table.strings[0]
   }
 
+  /// The strings, the integers (canonical decimal bytes) and the literal bits of an `enum` of
+  /// scalars, or `nil` when a value is a container or a number that is no `Int64` integer.
+  static func scalarEnum(_ values: [JSONValue])
+    -> (strings: [[UInt8]], integers: [[UInt8]], literals: Int32)?
+  {
+    var strings: [[UInt8]] = []
+    var integers: [[UInt8]] = []
+    var literals: Int32 = 0
+    for value in values {
+      switch value {
+      case .null: literals |= ScalarEnum.nullBit
+      case .bool(let b): literals |= b ? ScalarEnum.trueBit : ScalarEnum.falseBit
+      case .string(let text): strings.append(Array(text.utf8))
+      case .number(let n):
+        guard let integer = n.decimal.int64 else { return nil }
+        integers.append(Array(String(integer).utf8))
+      case .array, .object: return nil
+      }
+    }
+    guard strings.count <= ScalarEnum.maxCount, integers.count <= ScalarEnum.maxCount else {
+      return nil
+    }
+    return (strings, integers, literals)
+  }
+
+  /// Emits ``FlatCode/enumScalars`` for `values` when they are all scalars, else the check as a
+  /// ``FlatCode/legacyCheck``; the legacy check is kept either way for the numbers it must judge.
+  mutating func emitScalarEnum(_ check: SchemaCheck, _ values: [JSONValue]) {
+    legacyChecks.append(check)
+    guard let scalars = Self.scalarEnum(values) else {
+      op(.legacyCheck, legacyChecks.count - 1)
+      return
+    }
+    let first = strings.count
+    for bytes in scalars.strings + scalars.integers { _ = string(bytes) }
+    op(
+      .enumScalars, legacyChecks.count - 1, Int32(first),
+      ScalarEnum.pack(
+        strings: scalars.strings.count, integers: scalars.integers.count,
+        literals: scalars.literals))
+  }
+
   mutating func emit(_ checks: [SchemaCheck]) {
     // `required` keys that `properties` also names are checked during the properties scan.
     var mergedRequired: [PropertyKey] = []
@@ -513,6 +579,8 @@ struct FlatBuilder {
           .conditional, Int(node(table.condition)), table.then.map(node) ?? -1,
           table.otherwise.map(node) ?? -1)
       case .ref(let target): op(.ref, Int(node(target)))
+      case .enumeration(let values): emitScalarEnum(check, values)
+      case .constant(let value): emitScalarEnum(check, [value])
       default:
         legacyChecks.append(check)
         op(.legacyCheck, legacyChecks.count - 1)

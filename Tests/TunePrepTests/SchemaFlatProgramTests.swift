@@ -151,6 +151,72 @@ import Testing
     (#"{"const":7}"#, #"70"#, false),
     (#"{"properties":{"w":{"enum":[0,1]}}}"#, #"{"w":0}"#, true),
     (#"{"properties":{"w":{"enum":[0,1]}}}"#, #"{"w":-1}"#, false),
+    // `properties` and a switch on a property it names, run in one scan: the discriminator
+    // missing, not a string, escaped, repeated, the scan failing, and not an object.
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","x":"1"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"x":"1","k":"a"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"b"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","x":1}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"b","k":"a"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{"k":1}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{"k":"a","x":0}"#, true
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":false}"#, #"[]"#,
+      false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#, #"[]"#,
+      true
+    ),
+    (
+      #"{"type":"object","properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#,
+      #"[]"#, false
+    ),
+    (
+      #"{"type":"object","additionalProperties":false,"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#,
+      #"{"k":"a","z":1}"#, false
+    ),
     // A switch whose property is not a string constant everywhere: `required` in the `if`.
     (
       #"{"if":{"properties":{"k":{"const":"a"}},"required":["k"]},"then":false,"else":{"if":{"properties":{"k":{"const":"b"}}},"then":false}}"#,

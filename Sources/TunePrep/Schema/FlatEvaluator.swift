@@ -170,6 +170,7 @@ struct FlatEvaluator {
       return runProperties(op.a, i, Int(node.end), depth)
     }
     if op.code == .switchConst { return runSwitch(op.a, i, depth) }
+    if op.code == .propertiesSwitch { return runPropertiesSwitch(pc, i, depth) }
     // An `anyOf` whose first branch is one leaf that holds (a string for `type: string`, say)
     // needs no loop; otherwise `run` tries every branch.
     if op.code == .anyOf && op.c >= 0 && depth < SchemaEvaluator.maxDepth
@@ -272,6 +273,9 @@ struct FlatEvaluator {
     case .switchConst:
       return runSwitch(op.a, i, depth)
 
+    case .propertiesSwitch:
+      return runPropertiesSwitch(pc, i, depth)
+
     case .ref:
       return check(op.a, i, depth)
 
@@ -331,26 +335,43 @@ struct FlatEvaluator {
   func runSwitch(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     let table = switches[index]
     let node = nodes[i]
-    let count = Int(table.count)
-    if !uniqueKeys || depth &+ count >= SchemaEvaluator.maxDepth {
+    if !canSwitch(table, depth) {
       return runConditional(
         Int(table.condition), Int(table.then), Int(table.otherwise), i, depth)
     }
-    // The first case whose condition holds: with no such member (or no object) every one does;
-    // with a member that is not a string none does.
-    var matched = 0
+    var member = -1
     if node.kind == .object {
       var k = i &+ 1
       let stop = Int(node.end)
       while k < stop {
         if find(k, Int(table.name), 1) == 0 {
-          let v = k &+ 1
-          matched = nodes[v].kind == .string ? find(v, Int(table.firstValue), count) : -1
-          if matched < 0 { matched = count }
+          member = k &+ 1
           break
         }
         k = next(k &+ 1)
       }
+    }
+    return runCases(index, i, depth, member: member)
+  }
+
+  /// Whether a switch may decide alone: every key of the document is unique (one member to
+  /// read) and the nested `else` levels stay within the depth limit.
+  @inline(__always)
+  func canSwitch(_ table: FlatSwitch, _ depth: Int) -> Bool {
+    uniqueKeys && depth &+ Int(table.count) < SchemaEvaluator.maxDepth
+  }
+
+  /// The cases of switch `index` on node `i`, whose property has the value node `member` (-1 when
+  /// `i` has no such member or is no object); only where ``canSwitch(_:_:)`` holds.
+  func runCases(_ index: Int, _ i: Int, _ depth: Int, member: Int) -> Bool {
+    let table = switches[index]
+    let count = Int(table.count)
+    // The first case whose condition holds: with no such member every one does; with a member
+    // that is not a string none does.
+    var matched = 0
+    if member >= 0 {
+      matched = nodes[member].kind == .string ? find(member, Int(table.firstValue), count) : -1
+      if matched < 0 { matched = count }
     }
     var level = depth
     var j = 0
@@ -476,24 +497,58 @@ struct FlatEvaluator {
 
   /// One scan over the members of object `i`: each value against its property's schema (or
   /// `additionalProperties`), while noting which required names were seen.
+  @inline(__always)
   func runProperties(_ index: Int, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
+    scanProperties(index, i, stop, depth, watching: -1) != Self.scanFailed
+  }
+
+  /// What ``scanProperties(_:_:_:_:watching:)`` answers when the object fails the table.
+  static let scanFailed = -2
+
+  /// ``runProperties(_:_:_:_:)`` that also notes the value of the member named by the table's
+  /// name `watched`: that node, -1 when the object has no such member (or `watched` is -1), or
+  /// ``scanFailed``.
+  func scanProperties(_ index: Int, _ i: Int, _ stop: Int, _ depth: Int, watching watched: Int)
+    -> Int
+  {
     let table = properties[index]
     var missing = table.requiredMask
     let first = Int(table.firstName)
     let count = Int(table.count)
+    var member = -1
     var k = i &+ 1
     while k < stop {
       let v = k &+ 1
       let j = find(k, first, count)
       if j >= 0 {
         missing &= ~(1 &<< UInt64(j))
-        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return false }
+        if j == watched { member = v }
+        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return Self.scanFailed }
       } else if table.additional >= 0 {
-        if table.additionalFalse || !check(Int(table.additional), v, depth) { return false }
+        if table.additionalFalse || !check(Int(table.additional), v, depth) {
+          return Self.scanFailed
+        }
       }
       k = next(v)
     }
-    return missing == 0
+    return missing == 0 ? member : Self.scanFailed
+  }
+
+  /// Runs ``FlatCode/propertiesSwitch`` `pc` on node `i`: the properties scan, then the switch
+  /// on the member the scan saw, without a second lookup.
+  ///
+  /// Where the switch cannot decide alone (repeated keys, recursion near the limit), or `i` is
+  /// no object, both run as they would apart.
+  func runPropertiesSwitch(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    let node = nodes[i]
+    let index = Int(op.b)
+    guard node.kind == .object else { return !op.strict && runSwitch(index, i, depth) }
+    if !canSwitch(switches[index], depth) {
+      return runProperties(op.a, i, Int(node.end), depth) && runSwitch(index, i, depth)
+    }
+    let member = scanProperties(op.a, i, Int(node.end), depth, watching: Int(op.c))
+    return member != Self.scanFailed && runCases(index, i, depth, member: member)
   }
 }
 

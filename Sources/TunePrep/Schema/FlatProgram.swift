@@ -32,6 +32,11 @@ enum FlatCode: UInt8 {
   case switchConst
   /// `$ref`; a: the target node.
   case ref
+  /// ``properties`` and a ``switchConst`` of the same node whose property the table names, in
+  /// one scan: the scan notes where the discriminator's value is, so the switch reads it rather
+  /// than looking the member up again. a: ``FlatProperties`` index, b: ``FlatSwitch`` index,
+  /// c: the discriminator's position among the table's names.
+  case propertiesSwitch
   /// A check the flat program does not specialise; a: index in `legacyChecks`.
   case legacyCheck
   /// A whole schema that needs annotations (`unevaluated*`); a: index in `legacyNodes`.
@@ -285,8 +290,47 @@ struct FlatBuilder {
       foldType(from: first)
     }
     nodeStart.append(Int32(ops.count))
-    markLeafFirstBranches()
     compileSwitches()
+    fusePropertiesSwitches()
+    markLeafFirstBranches()
+  }
+
+  /// The position among the names of properties table `p` of switch `s`'s property, if the
+  /// table names it (the first position, as the scan's lookup finds).
+  func switchName(in p: Int, of s: Int) -> Int? {
+    let table = properties[p]
+    let name = stringBytes(switches[s].name)
+    return (0..<Int(table.count)).first { stringBytes(table.firstName + Int32($0)) == name }
+  }
+
+  /// Makes each node's ``FlatCode/properties`` and ``FlatCode/switchConst`` on a property the
+  /// table names one ``FlatCode/propertiesSwitch`` (in place of the `properties`), and drops the
+  /// switch from the node.
+  ///
+  /// Instructions of a node are conjunctive and free of side effects, so running the switch
+  /// right after the scan, rather than at its own place, changes no result. A node left with
+  /// one instruction also spares the evaluator its instruction loop.
+  mutating func fusePropertiesSwitches() {
+    var fused: [FlatOp] = []
+    var starts: [Int32] = []
+    fused.reserveCapacity(ops.count)
+    for n in 0..<(nodeStart.count - 1) {
+      starts.append(Int32(fused.count))
+      var code = Array(ops[Int(nodeStart[n])..<Int(nodeStart[n + 1])])
+      if let p = code.firstIndex(where: { $0.code == .properties }),
+        let s = code.firstIndex(where: { $0.code == .switchConst }),
+        let position = switchName(in: code[p].a, of: code[s].a)
+      {
+        code[p] = FlatOp(
+          a: code[p].a, b: Int32(code[s].a), c: Int32(position), code: .propertiesSwitch,
+          strict: code[p].strict)
+        code.remove(at: s)
+      }
+      fused.append(contentsOf: code)
+    }
+    starts.append(Int32(fused.count))
+    ops = fused
+    nodeStart = starts
   }
 
   /// Notes in each `anyOf` the instruction of its first branch when that branch is one leaf

@@ -163,6 +163,9 @@ struct FlatEvaluator {
   @inline(__always)
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
+    // A `type` that accepts the node's kind is one bit test, cheaper than the call to the leaf
+    // dispatch that the compiler keeps out of line.
+    if op.code == .type && op.a &>> Int(nodes[i].kind.rawValue) & 1 != 0 { return true }
     if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(pc, i) }
     if op.code == .properties {
       let node = nodes[i]

@@ -114,6 +114,40 @@ import Testing
     (#"{"anyOf":[{"minLength":2},{"type":"integer"}]}"#, #"5.5"#, true),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""c""#, true),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""d""#, false),
+    // `anyOf` whose first branch is one `properties`, tried in place: it holds, fails (then the
+    // loop tries every branch), meets a non-object, strict or not.
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":"x"}"#, true
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":1,"b":2}"#, true
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":1}"#, false
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"[1]"#, true
+    ),
+    (
+      #"{"anyOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"type":"integer"}]}"#,
+      #"[1]"#, false
+    ),
+    (
+      #"{"anyOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"type":"integer"}]}"#,
+      #"3"#, true
+    ),
+    (
+      #"{"anyOf":[{"additionalProperties":false,"properties":{"a":true}},{"maxProperties":1}]}"#,
+      #"{"b":1}"#, true
+    ),
+    (
+      #"{"anyOf":[{"additionalProperties":false,"properties":{"a":true}},{"maxProperties":1}]}"#,
+      #"{"b":1,"c":2}"#, false
+    ),
     // `enum`/`const` of scalars: strings and plain integers compare as bytes; numbers with a
     // fraction or exponent, and `-0`, go to the evaluator; containers keep the legacy check.
     (#"{"enum":[0,1]}"#, #"1"#, true),

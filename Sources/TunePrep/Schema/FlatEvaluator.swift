@@ -159,7 +159,8 @@ struct FlatEvaluator {
 
   /// Runs instruction `pc` on node `i`: leaves inline, `properties` and switches straight to
   /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the first
-  /// branch of an `anyOf` inline when it is a leaf, the rest in ``run(_:_:_:)``.
+  /// branch of an `anyOf` inline when it is one leaf or `properties`, the rest in
+  /// ``run(_:_:_:)``.
   @inline(__always)
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
@@ -174,14 +175,28 @@ struct FlatEvaluator {
     }
     if op.code == .switchConst { return runSwitch(op.a, i, depth) }
     if op.code == .propertiesSwitch { return runPropertiesSwitch(pc, i, depth) }
-    // An `anyOf` whose first branch is one leaf that holds (a string for `type: string`, say)
-    // needs no loop; otherwise `run` tries every branch.
+    // An `anyOf` whose first branch is one instruction that holds (a string for `type: string`,
+    // an object for `properties`, say) needs no loop; otherwise `run` tries every branch. The
+    // branch runs one level down, as ``check(_:_:_:)`` would run it.
     if op.code == .anyOf && op.c >= 0 && depth < SchemaEvaluator.maxDepth
-      && runLeaf(Int(op.c), i)
+      && runFirstBranch(Int(op.c), i, depth &+ 1)
     {
       return true
     }
     return run(pc, i, depth)
+  }
+
+  /// Runs instruction `pc`, the first branch of an `anyOf` (a leaf or a `properties`), on node
+  /// `i` at `depth`.
+  @inline(__always)
+  func runFirstBranch(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    if op.code == .properties {
+      let node = nodes[i]
+      guard node.kind == .object else { return !op.strict }
+      return runProperties(op.a, i, Int(node.end), depth)
+    }
+    return runLeaf(pc, i)
   }
 
   /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through

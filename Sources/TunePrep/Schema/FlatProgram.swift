@@ -21,7 +21,7 @@ enum FlatCode: UInt8 {
   /// `prefixItems` + `items`; a: first prefix node in `lists`, b: prefix count, c: rest node or -1.
   case items
   /// a: first node in `lists`, b: count; for `anyOf`, c: the instruction of the first branch
-  /// when that is a single leaf (tried in place before the loop), else -1.
+  /// when that is a single leaf or `properties` (tried in place before the loop), else -1.
   case allOf, anyOf, oneOf
   /// a: the node.
   case not
@@ -334,14 +334,15 @@ struct FlatBuilder {
   }
 
   /// Notes in each `anyOf` the instruction of its first branch when that branch is one leaf
-  /// instruction (`type`, `minLength`, `enum`, ...), which the evaluator then tries in place.
+  /// instruction (`type`, `minLength`, `enum`, ...) or one `properties` (a discriminated
+  /// variant, say), which the evaluator then tries in place.
   mutating func markLeafFirstBranches() {
     for pc in ops.indices where ops[pc].code == .anyOf && ops[pc].b > 0 {
       let first = Int(lists[ops[pc].a])
       let start = Int(nodeStart[first])
-      if Int(nodeStart[first + 1]) - start == 1
-        && ops[start].code.rawValue <= FlatCode.maxProperties.rawValue
-      {
+      guard Int(nodeStart[first + 1]) - start == 1 else { continue }
+      let code = ops[start].code
+      if code.rawValue <= FlatCode.maxProperties.rawValue || code == .properties {
         ops[pc].c = Int32(start)
       }
     }

@@ -241,18 +241,12 @@ struct FlatEvaluator {
       var index = 0
       var e = i &+ 1
       let stop = Int(node.end)
-      while e < stop {
-        if index < prefixCount {
-          if !check(Int(lists[op.a &+ index]), e, depth) { return false }
-        } else if op.c >= 0 {
-          if !check(Int(op.c), e, depth) { return false }
-        } else {
-          return true
-        }
+      while e < stop && index < prefixCount {
+        if !check(Int(lists[op.a &+ index]), e, depth) { return false }
         index &+= 1
         e = next(e)
       }
-      return true
+      return e >= stop || op.c < 0 || runItems(Int(op.c), from: e, to: stop, depth)
 
     case .allOf:
       var j = 0
@@ -332,6 +326,30 @@ struct FlatEvaluator {
       return find(i, Int(op.b) &+ strings, integers) >= 0
     case .array, .object: return false
     }
+  }
+
+  /// Whether every element of an array from node `first` (there is one) to `stop` satisfies
+  /// schema node `schema`, as ``check(_:_:_:)`` would answer for each.
+  ///
+  /// A node of one instruction (the usual `items: {$ref: ...}`) is looked up once for the
+  /// whole array rather than once per element.
+  func runItems(_ schema: Int, from first: Int, to stop: Int, _ depth: Int) -> Bool {
+    let start = Int(nodeStart[schema])
+    var e = first
+    if Int(nodeStart[schema &+ 1]) &- start != 1 {
+      while e < stop {
+        if !eval(schema, e, depth) { return false }
+        e = next(e)
+      }
+      return true
+    }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    let inner = depth &+ 1
+    while e < stop {
+      if !step(start, e, inner) { return false }
+      e = next(e)
+    }
+    return true
   }
 
   /// `if` node `condition`, `then` node `then` and `else` node `otherwise` (-1: absent) on node `i`.

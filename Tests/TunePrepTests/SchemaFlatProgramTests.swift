@@ -123,6 +123,15 @@ import Testing
     (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"[]"#, true),
     (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"5"#, false),
     (#"{"anyOf":[{"minLength":2},{"type":"integer"}]}"#, #"5.5"#, true),
+    // minLength settled on byte length, with and without escapes, or by counting code points.
+    (#"{"anyOf":[{"type":"string","minLength":3},{"type":"null"}]}"#, #""\u00e9\u00e9""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""\u00e9\u00e9""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""\ud83d\ude00""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":1},{"type":"null"}]}"#, #""\n""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":3},{"type":"null"}]}"#, #""éé""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""éé""#, true),
+    (#"{"properties":{"a":{"minLength":2}}}"#, #"{"a":"a\tb"}"#, true),
+    (#"{"properties":{"a":{"minLength":4}}}"#, #"{"a":"a\tb"}"#, false),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""c""#, true),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""d""#, false),
     // `anyOf` whose first branch is one `properties`, tried in place: it holds, fails (then the

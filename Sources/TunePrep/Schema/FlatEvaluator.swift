@@ -164,10 +164,9 @@ struct FlatEvaluator {
   @inline(__always)
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
-    // A `type` that accepts the node's kind is one bit test, cheaper than the call to the leaf
-    // dispatch that the compiler keeps out of line.
-    if op.code == .type && op.a &>> Int(nodes[i].kind.rawValue) & 1 != 0 { return true }
-    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(pc, i) }
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue {
+      return quickLeaf(op, nodes[i]) || runLeaf(pc, i)
+    }
     if op.code == .properties {
       let node = nodes[i]
       guard node.kind == .object else { return !op.strict }
@@ -191,12 +190,26 @@ struct FlatEvaluator {
   @inline(__always)
   func runFirstBranch(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
+    let node = nodes[i]
     if op.code == .properties {
-      let node = nodes[i]
       guard node.kind == .object else { return !op.strict }
       return runProperties(op.a, i, Int(node.end), depth)
     }
-    return runLeaf(pc, i)
+    return quickLeaf(op, node) || runLeaf(pc, i)
+  }
+
+  /// Whether leaf `op` plainly holds for `node` on a test of a few instructions: a `type` that
+  /// accepts the node's kind, a `minLength` that the byte length of a string settles. `false` means "not settled here": ``runLeaf(_:_:)`` decides.
+  ///
+  /// The compiler keeps ``runLeaf(_:_:)`` out of line (a call and a jump table per leaf); these
+  /// are the leaves most values meet, so most of those calls are saved.
+  @inline(__always)
+  func quickLeaf(_ op: FlatOp, _ node: JSONNode) -> Bool {
+    if op.code == .type { return op.a &>> Int(node.kind.rawValue) & 1 != 0 }
+    guard op.code == .minLength && node.kind == .string else { return false }
+    // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
+    let length = Int(node.length)
+    return op.a <= (node.flags & 1 == 0 ? length &>> 2 : length / 12)
   }
 
   /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through

@@ -165,6 +165,10 @@ struct FlatEvaluator {
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
     if op.code.rawValue <= FlatCode.maxProperties.rawValue {
+      // A string `enum` (a role, a kind) is decided by its lookup, in place.
+      if op.code == .enumStrings {
+        return nodes[i].kind == .string && find(i, op.a, Int(op.b)) >= 0
+      }
       return quickLeaf(op, nodes[i]) || runLeaf(pc, i)
     }
     if op.code == .properties {

@@ -81,6 +81,17 @@ import Testing
     ),
     (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1]"#, true),
     (#"{"prefixItems":[{"type":"integer"}],"items":false}"#, #"[1,2]"#, false),
+    // `items` after the prefix: one instruction looked up once, several, none, and no rest.
+    (#"{"prefixItems":[{"type":"integer"}],"items":{"type":"string"}}"#, #"[1,"a","b"]"#, true),
+    (#"{"prefixItems":[{"type":"integer"}],"items":{"type":"string"}}"#, #"[1,"a",2]"#, false),
+    (#"{"prefixItems":[{"type":"integer"}],"items":{"type":"string"}}"#, #"["a"]"#, false),
+    (#"{"prefixItems":[{"type":"integer"}],"items":{"type":"string"}}"#, #"[]"#, true),
+    (#"{"items":{"type":"string","minLength":2}}"#, #"["ab","a"]"#, false),
+    (#"{"items":{"minLength":2,"maxLength":3}}"#, #"["ab","abcd"]"#, false),
+    (#"{"items":{"minLength":2,"maxLength":3}}"#, #"["ab",5,"abc"]"#, true),
+    (#"{"items":{}}"#, #"[1,"a",null]"#, true),
+    (#"{"prefixItems":[{"type":"integer"},{"type":"string"}]}"#, #"[1,"a",{}]"#, true),
+    (#"{"prefixItems":[{"type":"integer"},{"type":"string"}]}"#, #"[1,2]"#, false),
     (#"{"type":"integer"}"#, #"1.0"#, true),
     (#"{"type":"integer"}"#, #"1.5"#, false),
     (#"{"oneOf":[{"type":"string"},{"minLength":2}]}"#, #""ab""#, false),
@@ -112,8 +123,154 @@ import Testing
     (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"[]"#, true),
     (#"{"anyOf":[{"type":"string","minLength":2},{"type":"array"}]}"#, #"5"#, false),
     (#"{"anyOf":[{"minLength":2},{"type":"integer"}]}"#, #"5.5"#, true),
+    // minLength settled on byte length, with and without escapes, or by counting code points.
+    (#"{"anyOf":[{"type":"string","minLength":3},{"type":"null"}]}"#, #""\u00e9\u00e9""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""\u00e9\u00e9""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""\ud83d\ude00""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":1},{"type":"null"}]}"#, #""\n""#, true),
+    (#"{"anyOf":[{"type":"string","minLength":3},{"type":"null"}]}"#, #""éé""#, false),
+    (#"{"anyOf":[{"type":"string","minLength":2},{"type":"null"}]}"#, #""éé""#, true),
+    (#"{"properties":{"a":{"minLength":2}}}"#, #"{"a":"a\tb"}"#, true),
+    (#"{"properties":{"a":{"minLength":4}}}"#, #"{"a":"a\tb"}"#, false),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""c""#, true),
     (#"{"anyOf":[{"enum":["a","b"]},{"const":"c"}]}"#, #""d""#, false),
+    // `anyOf` whose first branch is one `properties`, tried in place: it holds, fails (then the
+    // loop tries every branch), meets a non-object, strict or not.
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":"x"}"#, true
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":1,"b":2}"#, true
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"{"a":1}"#, false
+    ),
+    (
+      #"{"anyOf":[{"properties":{"a":{"type":"string"}},"required":["a"]},{"required":["b"]}]}"#,
+      #"[1]"#, true
+    ),
+    (
+      #"{"anyOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"type":"integer"}]}"#,
+      #"[1]"#, false
+    ),
+    (
+      #"{"anyOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"type":"integer"}]}"#,
+      #"3"#, true
+    ),
+    (
+      #"{"anyOf":[{"additionalProperties":false,"properties":{"a":true}},{"maxProperties":1}]}"#,
+      #"{"b":1}"#, true
+    ),
+    (
+      #"{"anyOf":[{"additionalProperties":false,"properties":{"a":true}},{"maxProperties":1}]}"#,
+      #"{"b":1,"c":2}"#, false
+    ),
+    // `enum`/`const` of scalars: strings and plain integers compare as bytes; numbers with a
+    // fraction or exponent, and `-0`, go to the evaluator; containers keep the legacy check.
+    (#"{"enum":[0,1]}"#, #"1"#, true),
+    (#"{"enum":[0,1]}"#, #"2"#, false),
+    (#"{"enum":[0,1]}"#, #"10"#, false),
+    (#"{"enum":[0,1]}"#, #"1.0"#, true),
+    (#"{"enum":[0,1]}"#, #"1e0"#, true),
+    (#"{"enum":[0,1]}"#, #"-0"#, true),
+    (#"{"enum":[0,1]}"#, #"0.5"#, false),
+    (#"{"enum":[0,1]}"#, #"true"#, false),
+    (#"{"enum":[0,1]}"#, #""1""#, false),
+    (#"{"enum":[0,1]}"#, #"[1]"#, false),
+    (#"{"enum":[-12,1e2,2.0]}"#, #"-12"#, true),
+    (#"{"enum":[-12,1e2,2.0]}"#, #"100"#, true),
+    (#"{"enum":[-12,1e2,2.0]}"#, #"2"#, true),
+    (#"{"enum":[-12,1e2,2.0]}"#, #"12"#, false),
+    (#"{"enum":["a",null,true,3]}"#, #"null"#, true),
+    (#"{"enum":["a",null,true,3]}"#, #"true"#, true),
+    (#"{"enum":["a",null,true,3]}"#, #"false"#, false),
+    (#"{"enum":["a",null,true,3]}"#, #""a""#, true),
+    (#"{"enum":["a",null,true,3]}"#, #""a""#, true),
+    (#"{"enum":["a",null,true,3]}"#, #""b""#, false),
+    (#"{"enum":["a",null,true,3]}"#, #"3"#, true),
+    (#"{"enum":["a",null,true,3]}"#, #"{}"#, false),
+    (#"{"enum":[false]}"#, #"false"#, true),
+    (#"{"enum":[false]}"#, #"0"#, false),
+    (#"{"enum":["a"]}"#, #"1"#, false),
+    (#"{"enum":[1.5,2]}"#, #"1.5"#, true),
+    (#"{"enum":[[1],2]}"#, #"[1]"#, true),
+    (#"{"enum":[123456789012345678901234567890]}"#, #"123456789012345678901234567890"#, true),
+    (#"{"const":null}"#, #"null"#, true),
+    (#"{"const":null}"#, #"0"#, false),
+    (#"{"const":7}"#, #"7"#, true),
+    (#"{"const":7}"#, #"7.0"#, true),
+    (#"{"const":7}"#, #"70"#, false),
+    (#"{"properties":{"w":{"enum":[0,1]}}}"#, #"{"w":0}"#, true),
+    (#"{"properties":{"w":{"enum":[0,1]}}}"#, #"{"w":-1}"#, false),
+    // `properties` and a switch on a property it names, run in one scan: the discriminator
+    // missing, not a string, escaped, repeated, the scan failing, and not an object.
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","x":"1"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"x":"1","k":"a"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"b"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","x":1}"#, false
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"b","k":"a"}"#, true
+    ),
+    (
+      #"{"properties":{"k":{"enum":["a","b"]},"x":{"type":"string"}},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]}}"#,
+      #"{"k":"a","k":"a"}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{"k":1}"#, false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":{"required":["x"]},"else":false}"#,
+      #"{"k":"a","x":0}"#, true
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"then":false}"#, #"[]"#,
+      false
+    ),
+    (
+      #"{"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#, #"[]"#,
+      true
+    ),
+    (
+      #"{"type":"object","properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#,
+      #"[]"#, false
+    ),
+    (
+      #"{"type":"object","additionalProperties":false,"properties":{"k":true},"if":{"properties":{"k":{"const":"a"}}},"else":false}"#,
+      #"{"k":"a","z":1}"#, false
+    ),
     // A switch whose property is not a string constant everywhere: `required` in the `if`.
     (
       #"{"if":{"properties":{"k":{"const":"a"}},"required":["k"]},"then":false,"else":{"if":{"properties":{"k":{"const":"b"}}},"then":false}}"#,

@@ -159,25 +159,61 @@ struct FlatEvaluator {
 
   /// Runs instruction `pc` on node `i`: leaves inline, `properties` and switches straight to
   /// their scans (the commonest applicators, spared the frame of ``run(_:_:_:)``), the first
-  /// branch of an `anyOf` inline when it is a leaf, the rest in ``run(_:_:_:)``.
+  /// branch of an `anyOf` inline when it is one leaf or `properties`, the rest in
+  /// ``run(_:_:_:)``.
   @inline(__always)
   func step(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
     let op = ops[pc]
-    if op.code.rawValue <= FlatCode.maxProperties.rawValue { return runLeaf(pc, i) }
+    if op.code.rawValue <= FlatCode.maxProperties.rawValue {
+      // A string `enum` (a role, a kind) is decided by its lookup, in place.
+      if op.code == .enumStrings {
+        return nodes[i].kind == .string && find(i, op.a, Int(op.b)) >= 0
+      }
+      return quickLeaf(op, nodes[i]) || runLeaf(pc, i)
+    }
     if op.code == .properties {
       let node = nodes[i]
       guard node.kind == .object else { return !op.strict }
       return runProperties(op.a, i, Int(node.end), depth)
     }
     if op.code == .switchConst { return runSwitch(op.a, i, depth) }
-    // An `anyOf` whose first branch is one leaf that holds (a string for `type: string`, say)
-    // needs no loop; otherwise `run` tries every branch.
+    if op.code == .propertiesSwitch { return runPropertiesSwitch(pc, i, depth) }
+    // An `anyOf` whose first branch is one instruction that holds (a string for `type: string`,
+    // an object for `properties`, say) needs no loop; otherwise `run` tries every branch. The
+    // branch runs one level down, as ``check(_:_:_:)`` would run it.
     if op.code == .anyOf && op.c >= 0 && depth < SchemaEvaluator.maxDepth
-      && runLeaf(Int(op.c), i)
+      && runFirstBranch(Int(op.c), i, depth &+ 1)
     {
       return true
     }
     return run(pc, i, depth)
+  }
+
+  /// Runs instruction `pc`, the first branch of an `anyOf` (a leaf or a `properties`), on node
+  /// `i` at `depth`.
+  @inline(__always)
+  func runFirstBranch(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    let node = nodes[i]
+    if op.code == .properties {
+      guard node.kind == .object else { return !op.strict }
+      return runProperties(op.a, i, Int(node.end), depth)
+    }
+    return quickLeaf(op, node) || runLeaf(pc, i)
+  }
+
+  /// Whether leaf `op` plainly holds for `node` on a test of a few instructions: a `type` that
+  /// accepts the node's kind, a `minLength` that the byte length of a string settles. `false` means "not settled here": ``runLeaf(_:_:)`` decides.
+  ///
+  /// The compiler keeps ``runLeaf(_:_:)`` out of line (a call and a jump table per leaf); these
+  /// are the leaves most values meet, so most of those calls are saved.
+  @inline(__always)
+  func quickLeaf(_ op: FlatOp, _ node: JSONNode) -> Bool {
+    if op.code == .type { return op.a &>> Int(node.kind.rawValue) & 1 != 0 }
+    guard op.code == .minLength && node.kind == .string else { return false }
+    // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
+    let length = Int(node.length)
+    return op.a <= (node.flags & 1 == 0 ? length &>> 2 : length / 12)
   }
 
   /// Runs instruction `pc` (not a leaf) on node `i`; applicators recurse through
@@ -222,18 +258,12 @@ struct FlatEvaluator {
       var index = 0
       var e = i &+ 1
       let stop = Int(node.end)
-      while e < stop {
-        if index < prefixCount {
-          if !check(Int(lists[op.a &+ index]), e, depth) { return false }
-        } else if op.c >= 0 {
-          if !check(Int(op.c), e, depth) { return false }
-        } else {
-          return true
-        }
+      while e < stop && index < prefixCount {
+        if !check(Int(lists[op.a &+ index]), e, depth) { return false }
         index &+= 1
         e = next(e)
       }
-      return true
+      return e >= stop || op.c < 0 || runItems(Int(op.c), from: e, to: stop, depth)
 
     case .allOf:
       var j = 0
@@ -272,6 +302,9 @@ struct FlatEvaluator {
     case .switchConst:
       return runSwitch(op.a, i, depth)
 
+    case .propertiesSwitch:
+      return runPropertiesSwitch(pc, i, depth)
+
     case .ref:
       return check(op.a, i, depth)
 
@@ -280,7 +313,60 @@ struct FlatEvaluator {
 
     case .legacyNode:
       return runLegacyNode(op.a, i, depth)
+
+    case .enumScalars:
+      return runScalarEnum(op, i, depth)
     }
+  }
+
+  /// Whether node `i` is one of the values of ``FlatCode/enumScalars`` `op`.
+  ///
+  /// Strings and integers written plainly compare as bytes; a number with a fraction or an
+  /// exponent, or `-0`, may still equal an integer value, so the evaluator judges those.
+  func runScalarEnum(_ op: FlatOp, _ i: Int, _ depth: Int) -> Bool {
+    let node = nodes[i]
+    let strings = ScalarEnum.strings(op.c)
+    switch node.kind {
+    case .null: return op.c & ScalarEnum.nullBit != 0
+    case .false: return op.c & ScalarEnum.falseBit != 0
+    case .true: return op.c & ScalarEnum.trueBit != 0
+    case .string: return find(i, Int(op.b), strings) >= 0
+    case .number:
+      let integers = ScalarEnum.integers(op.c)
+      if integers == 0 { return false }
+      let start = Int(node.start)
+      // A plain number has at least two bytes when it starts with a minus sign.
+      let negativeZero = bytes[start] == UInt8(ascii: "-") && bytes[start &+ 1] == UInt8(ascii: "0")
+      if node.flags & 1 != 0 || negativeZero {
+        return runLegacyCheck(op.a, i, depth)
+      }
+      return find(i, Int(op.b) &+ strings, integers) >= 0
+    case .array, .object: return false
+    }
+  }
+
+  /// Whether every element of an array from node `first` (there is one) to `stop` satisfies
+  /// schema node `schema`, as ``check(_:_:_:)`` would answer for each.
+  ///
+  /// A node of one instruction (the usual `items: {$ref: ...}`) is looked up once for the
+  /// whole array rather than once per element.
+  func runItems(_ schema: Int, from first: Int, to stop: Int, _ depth: Int) -> Bool {
+    let start = Int(nodeStart[schema])
+    var e = first
+    if Int(nodeStart[schema &+ 1]) &- start != 1 {
+      while e < stop {
+        if !eval(schema, e, depth) { return false }
+        e = next(e)
+      }
+      return true
+    }
+    if depth >= SchemaEvaluator.maxDepth { return false }
+    let inner = depth &+ 1
+    while e < stop {
+      if !step(start, e, inner) { return false }
+      e = next(e)
+    }
+    return true
   }
 
   /// `if` node `condition`, `then` node `then` and `else` node `otherwise` (-1: absent) on node `i`.
@@ -302,26 +388,43 @@ struct FlatEvaluator {
   func runSwitch(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     let table = switches[index]
     let node = nodes[i]
-    let count = Int(table.count)
-    if !uniqueKeys || depth &+ count >= SchemaEvaluator.maxDepth {
+    if !canSwitch(table, depth) {
       return runConditional(
         Int(table.condition), Int(table.then), Int(table.otherwise), i, depth)
     }
-    // The first case whose condition holds: with no such member (or no object) every one does;
-    // with a member that is not a string none does.
-    var matched = 0
+    var member = -1
     if node.kind == .object {
       var k = i &+ 1
       let stop = Int(node.end)
       while k < stop {
         if find(k, Int(table.name), 1) == 0 {
-          let v = k &+ 1
-          matched = nodes[v].kind == .string ? find(v, Int(table.firstValue), count) : -1
-          if matched < 0 { matched = count }
+          member = k &+ 1
           break
         }
         k = next(k &+ 1)
       }
+    }
+    return runCases(index, i, depth, member: member)
+  }
+
+  /// Whether a switch may decide alone: every key of the document is unique (one member to
+  /// read) and the nested `else` levels stay within the depth limit.
+  @inline(__always)
+  func canSwitch(_ table: FlatSwitch, _ depth: Int) -> Bool {
+    uniqueKeys && depth &+ Int(table.count) < SchemaEvaluator.maxDepth
+  }
+
+  /// The cases of switch `index` on node `i`, whose property has the value node `member` (-1 when
+  /// `i` has no such member or is no object); only where ``canSwitch(_:_:)`` holds.
+  func runCases(_ index: Int, _ i: Int, _ depth: Int, member: Int) -> Bool {
+    let table = switches[index]
+    let count = Int(table.count)
+    // The first case whose condition holds: with no such member every one does; with a member
+    // that is not a string none does.
+    var matched = 0
+    if member >= 0 {
+      matched = nodes[member].kind == .string ? find(member, Int(table.firstValue), count) : -1
+      if matched < 0 { matched = count }
     }
     var level = depth
     var j = 0
@@ -376,8 +479,11 @@ struct FlatEvaluator {
 
     case .minLength:
       guard node.kind == .string else { return !op.strict }
-      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair.
-      if op.a <= Int(node.length) / (node.flags & 1 == 0 ? 4 : 12) { return true }
+      // A code point takes at most 4 bytes, or 12 as an escaped surrogate pair. Two divisions
+      // by a constant (a shift, a multiply) rather than one by a choice of the two, which would
+      // be a hardware divide on every string.
+      let atLeast = node.flags & 1 == 0 ? Int(node.length) &>> 2 : Int(node.length) / 12
+      if op.a <= atLeast { return true }
       return codePoints(i) >= op.a
 
     case .maxLength:
@@ -447,24 +553,58 @@ struct FlatEvaluator {
 
   /// One scan over the members of object `i`: each value against its property's schema (or
   /// `additionalProperties`), while noting which required names were seen.
+  @inline(__always)
   func runProperties(_ index: Int, _ i: Int, _ stop: Int, _ depth: Int) -> Bool {
+    scanProperties(index, i, stop, depth, watching: -1) != Self.scanFailed
+  }
+
+  /// What ``scanProperties(_:_:_:_:watching:)`` answers when the object fails the table.
+  static let scanFailed = -2
+
+  /// ``runProperties(_:_:_:_:)`` that also notes the value of the member named by the table's
+  /// name `watched`: that node, -1 when the object has no such member (or `watched` is -1), or
+  /// ``scanFailed``.
+  func scanProperties(_ index: Int, _ i: Int, _ stop: Int, _ depth: Int, watching watched: Int)
+    -> Int
+  {
     let table = properties[index]
     var missing = table.requiredMask
     let first = Int(table.firstName)
     let count = Int(table.count)
+    var member = -1
     var k = i &+ 1
     while k < stop {
       let v = k &+ 1
       let j = find(k, first, count)
       if j >= 0 {
         missing &= ~(1 &<< UInt64(j))
-        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return false }
+        if j == watched { member = v }
+        if !check(Int(lists[Int(table.firstSchema) &+ j]), v, depth) { return Self.scanFailed }
       } else if table.additional >= 0 {
-        if table.additionalFalse || !check(Int(table.additional), v, depth) { return false }
+        if table.additionalFalse || !check(Int(table.additional), v, depth) {
+          return Self.scanFailed
+        }
       }
       k = next(v)
     }
-    return missing == 0
+    return missing == 0 ? member : Self.scanFailed
+  }
+
+  /// Runs ``FlatCode/propertiesSwitch`` `pc` on node `i`: the properties scan, then the switch
+  /// on the member the scan saw, without a second lookup.
+  ///
+  /// Where the switch cannot decide alone (repeated keys, recursion near the limit), or `i` is
+  /// no object, both run as they would apart.
+  func runPropertiesSwitch(_ pc: Int, _ i: Int, _ depth: Int) -> Bool {
+    let op = ops[pc]
+    let node = nodes[i]
+    let index = Int(op.b)
+    guard node.kind == .object else { return !op.strict && runSwitch(index, i, depth) }
+    if !canSwitch(switches[index], depth) {
+      return runProperties(op.a, i, Int(node.end), depth) && runSwitch(index, i, depth)
+    }
+    let member = scanProperties(op.a, i, Int(node.end), depth, watching: Int(op.c))
+    return member != Self.scanFailed && runCases(index, i, depth, member: member)
   }
 }
 

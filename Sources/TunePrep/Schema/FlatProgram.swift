@@ -21,7 +21,7 @@ enum FlatCode: UInt8 {
   /// `prefixItems` + `items`; a: first prefix node in `lists`, b: prefix count, c: rest node or -1.
   case items
   /// a: first node in `lists`, b: count; for `anyOf`, c: the instruction of the first branch
-  /// when that is a single leaf (tried in place before the loop), else -1.
+  /// when that is a single leaf or `properties` (tried in place before the loop), else -1.
   case allOf, anyOf, oneOf
   /// a: the node.
   case not
@@ -32,10 +32,39 @@ enum FlatCode: UInt8 {
   case switchConst
   /// `$ref`; a: the target node.
   case ref
+  /// ``properties`` and a ``switchConst`` of the same node whose property the table names, in
+  /// one scan: the scan notes where the discriminator's value is, so the switch reads it rather
+  /// than looking the member up again. a: ``FlatProperties`` index, b: ``FlatSwitch`` index,
+  /// c: the discriminator's position among the table's names.
+  case propertiesSwitch
   /// A check the flat program does not specialise; a: index in `legacyChecks`.
   case legacyCheck
   /// A whole schema that needs annotations (`unevaluated*`); a: index in `legacyNodes`.
   case legacyNode
+  /// `enum`/`const` of scalars (strings, integers, `null`, booleans) with at least one value
+  /// that is not a string; a: the same check in `legacyChecks` (for numbers written with a
+  /// fraction, an exponent or as `-0`), b: first ``FlatString``, c: a ``ScalarEnum`` packing.
+  ///
+  /// The strings come first, then each integer in its canonical decimal form, which is how JSON
+  /// writes an integer without fraction or exponent (bar `-0`): such a number equals an integer
+  /// value exactly when its bytes equal that form.
+  case enumScalars
+}
+
+/// The operand `c` of ``FlatCode/enumScalars``: the counts of string and integer values and
+/// which literals the enum holds.
+struct ScalarEnum {
+  /// The most values of one sort that the packing holds.
+  static let maxCount = 0xFFF
+  static let nullBit: Int32 = 1 << 24
+  static let falseBit: Int32 = 1 << 25
+  static let trueBit: Int32 = 1 << 26
+
+  static func pack(strings: Int, integers: Int, literals: Int32) -> Int32 {
+    Int32(strings) | Int32(integers) << 12 | literals
+  }
+  @inline(__always) static func strings(_ c: Int32) -> Int { Int(c & 0xFFF) }
+  @inline(__always) static func integers(_ c: Int32) -> Int { Int(c >> 12 & 0xFFF) }
 }
 
 /// One instruction: a trivial struct, so reading it costs no reference counting.
@@ -261,19 +290,59 @@ struct FlatBuilder {
       foldType(from: first)
     }
     nodeStart.append(Int32(ops.count))
-    markLeafFirstBranches()
     compileSwitches()
+    fusePropertiesSwitches()
+    markLeafFirstBranches()
+  }
+
+  /// The position among the names of properties table `p` of switch `s`'s property, if the
+  /// table names it (the first position, as the scan's lookup finds).
+  func switchName(in p: Int, of s: Int) -> Int? {
+    let table = properties[p]
+    let name = stringBytes(switches[s].name)
+    return (0..<Int(table.count)).first { stringBytes(table.firstName + Int32($0)) == name }
+  }
+
+  /// Makes each node's ``FlatCode/properties`` and ``FlatCode/switchConst`` on a property the
+  /// table names one ``FlatCode/propertiesSwitch`` (in place of the `properties`), and drops the
+  /// switch from the node.
+  ///
+  /// Instructions of a node are conjunctive and free of side effects, so running the switch
+  /// right after the scan, rather than at its own place, changes no result. A node left with
+  /// one instruction also spares the evaluator its instruction loop.
+  mutating func fusePropertiesSwitches() {
+    var fused: [FlatOp] = []
+    var starts: [Int32] = []
+    fused.reserveCapacity(ops.count)
+    for n in 0..<(nodeStart.count - 1) {
+      starts.append(Int32(fused.count))
+      var code = Array(ops[Int(nodeStart[n])..<Int(nodeStart[n + 1])])
+      if let p = code.firstIndex(where: { $0.code == .properties }),
+        let s = code.firstIndex(where: { $0.code == .switchConst }),
+        let position = switchName(in: code[p].a, of: code[s].a)
+      {
+        code[p] = FlatOp(
+          a: code[p].a, b: Int32(code[s].a), c: Int32(position), code: .propertiesSwitch,
+          strict: code[p].strict)
+        code.remove(at: s)
+      }
+      fused.append(contentsOf: code)
+    }
+    starts.append(Int32(fused.count))
+    ops = fused
+    nodeStart = starts
   }
 
   /// Notes in each `anyOf` the instruction of its first branch when that branch is one leaf
-  /// instruction (`type`, `minLength`, `enum`, ...), which the evaluator then tries in place.
+  /// instruction (`type`, `minLength`, `enum`, ...) or one `properties` (a discriminated
+  /// variant, say), which the evaluator then tries in place.
   mutating func markLeafFirstBranches() {
     for pc in ops.indices where ops[pc].code == .anyOf && ops[pc].b > 0 {
       let first = Int(lists[ops[pc].a])
       let start = Int(nodeStart[first])
-      if Int(nodeStart[first + 1]) - start == 1
-        && ops[start].code.rawValue <= FlatCode.maxProperties.rawValue
-      {
+      guard Int(nodeStart[first + 1]) - start == 1 else { continue }
+      let code = ops[start].code
+      if code.rawValue <= FlatCode.maxProperties.rawValue || code == .properties {
         ops[pc].c = Int32(start)
       }
     }
@@ -435,6 +504,48 @@ struct FlatBuilder {
     return table.strings[0]
   }
 
+  /// The strings, the integers (canonical decimal bytes) and the literal bits of an `enum` of
+  /// scalars, or `nil` when a value is a container or a number that is no `Int64` integer.
+  static func scalarEnum(_ values: [JSONValue])
+    -> (strings: [[UInt8]], integers: [[UInt8]], literals: Int32)?
+  {
+    var strings: [[UInt8]] = []
+    var integers: [[UInt8]] = []
+    var literals: Int32 = 0
+    for value in values {
+      switch value {
+      case .null: literals |= ScalarEnum.nullBit
+      case .bool(let b): literals |= b ? ScalarEnum.trueBit : ScalarEnum.falseBit
+      case .string(let text): strings.append(Array(text.utf8))
+      case .number(let n):
+        guard let integer = n.decimal.int64 else { return nil }
+        integers.append(Array(String(integer).utf8))
+      case .array, .object: return nil
+      }
+    }
+    guard strings.count <= ScalarEnum.maxCount, integers.count <= ScalarEnum.maxCount else {
+      return nil
+    }
+    return (strings, integers, literals)
+  }
+
+  /// Emits ``FlatCode/enumScalars`` for `values` when they are all scalars, else the check as a
+  /// ``FlatCode/legacyCheck``; the legacy check is kept either way for the numbers it must judge.
+  mutating func emitScalarEnum(_ check: SchemaCheck, _ values: [JSONValue]) {
+    legacyChecks.append(check)
+    guard let scalars = Self.scalarEnum(values) else {
+      op(.legacyCheck, legacyChecks.count - 1)
+      return
+    }
+    let first = strings.count
+    for bytes in scalars.strings + scalars.integers { _ = string(bytes) }
+    op(
+      .enumScalars, legacyChecks.count - 1, Int32(first),
+      ScalarEnum.pack(
+        strings: scalars.strings.count, integers: scalars.integers.count,
+        literals: scalars.literals))
+  }
+
   mutating func emit(_ checks: [SchemaCheck]) {
     // `required` keys that `properties` also names are checked during the properties scan.
     var mergedRequired: [PropertyKey] = []
@@ -513,6 +624,8 @@ struct FlatBuilder {
           .conditional, Int(node(table.condition)), table.then.map(node) ?? -1,
           table.otherwise.map(node) ?? -1)
       case .ref(let target): op(.ref, Int(node(target)))
+      case .enumeration(let values): emitScalarEnum(check, values)
+      case .constant(let value): emitScalarEnum(check, [value])
       default:
         legacyChecks.append(check)
         op(.legacyCheck, legacyChecks.count - 1)

@@ -14,9 +14,13 @@ let package = Package(
   targets: [
     // libxml2's streaming reader for `tuneprep import` of XML (Debian: libxml2-dev).
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    // System calls that Swift's Glibc module does not export (`fallocate`).
+    .target(name: "CSystemShims"),
     .target(
       name: "TunePrep",
-      dependencies: ["CLibXML2", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "CLibXML2", "CSystemShims", .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .executableTarget(
       name: "tuneprep",
@@ -31,7 +35,7 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CSystemShims" {
   var settings = target.swiftSettings ?? []
   settings.append(contentsOf: [
     .enableUpcomingFeature("ExistentialAny"),

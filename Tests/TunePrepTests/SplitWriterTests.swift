@@ -74,4 +74,30 @@ import Testing
       #expect(unsummed[name] == expected[name])
     }
   }
+
+  /// Split reserves each file's final size before writing it; the reservation must not change
+  /// the size (a file cut short would otherwise end in zero bytes), and a reservation larger
+  /// than the disk must fail before anything is written, saying what to do.
+  @Test func reservedSpaceLeavesTheSizeToTheWrites() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-reserve-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("out.jsonl").path
+    let stream = try OutputStream.file(path)
+    try stream.reserve(1 << 20)
+    stream.write("{}\n")
+    try stream.commit()
+    let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+    #expect(size == 3)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "{}\n")
+
+    let huge = try OutputStream.file(dir.appendingPathComponent("huge.jsonl").path)
+    defer { huge.discard() }
+    #expect {
+      try huge.reserve(1 << 43)  // 8 TiB: more than the test machine's disk
+    } throws: { error in
+      "\(error)".contains("huge.jsonl") && "\(error)".contains("free some space")
+    }
+  }
 }

@@ -6,6 +6,8 @@
   internal import Darwin
 #endif
 
+internal import CSystemShims
+
 /// A buffered byte writer to a file descriptor: appends to one buffer and writes it with
 /// `write(2)` past 64 KiB and on ``flush()``.
 ///
@@ -180,6 +182,29 @@ public final class OutputStream {
       guard fd >= 0, !range.isEmpty else { return }
       _ = posix_fadvise(fd, off_t(range.lowerBound), off_t(range.count), POSIX_FADV_DONTNEED)
     #endif
+  }
+
+  /// Reserves disk space for the first `bytes` bytes of a file output before they are written,
+  /// without changing its size (which still grows only as bytes are written).
+  ///
+  /// For an output whose final size is known (split's files), the file system then allocates
+  /// its blocks in one call rather than at each write-back, which takes about a tenth of the
+  /// kernel time off 1.5 GB of writes, and a disk too small fails at once, before anything is
+  /// written. Where space cannot be reserved (a pipe, a file system without `fallocate`, not
+  /// Linux) nothing happens: it only saves time.
+  /// - Parameter bytes: the bytes that will be written.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` when the disk or the quota has less
+  ///   room than `bytes`.
+  func reserve(_ bytes: Int) throws(TunePrepError) {
+    guard ownsDescriptor, fd >= 0, bytes > 0 else { return }
+    let code = tuneprep_reserve_space(fd, Int64(bytes))
+    if code == ENOSPC || code == EDQUOT {
+      throw .writeFailed(
+        path: finalPath ?? name,
+        reason:
+          "\(systemErrorMessage(code)) (it needs \(bytes) bytes): free some space, or choose a folder on another disk"
+      )
+    }
   }
 
   /// Flushes, and for a file output renames the temporary file to its final name.

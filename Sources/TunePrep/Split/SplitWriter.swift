@@ -36,6 +36,7 @@ struct SplitWriter {
   func write(
     scan: SplitScan.Result, assignment: SplitAssignment, source: SplitSource, outputs: SplitOutputs
   ) throws(TunePrepError) -> Digests {
+    try reserveSpace(scan: scan, assignment: assignment, outputs: outputs)
     let input = source.secondPass
     let checksums = options.checksums
     // Three chunks circulate: one being filled, two queued for the input's hash. The slack
@@ -161,6 +162,23 @@ struct SplitWriter {
     return Digests(
       input: inputHash?.digest(), inputBytes: source.firstPass.bytesRead,
       splits: writers.map { $0.digest() })
+  }
+}
+
+extension SplitWriter {
+  /// Reserves each split file's final size on disk (see ``OutputStream/reserve(_:)``): every
+  /// record is written as its bytes and a newline, so the sizes are known before the first write.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` when the disk is too small.
+  func reserveSpace(
+    scan: SplitScan.Result, assignment: SplitAssignment, outputs: SplitOutputs
+  ) throws(TunePrepError) {
+    var sizes = [Int](repeating: 0, count: outputs.splits.count)
+    for (index, entry) in scan.entries.enumerated() {
+      sizes[Int(assignment.splitOf[index])] += Int(entry.length) + 1
+    }
+    for (stream, size) in zip(outputs.splits, sizes) {
+      try stream.reserve(size)
+    }
   }
 }
 

@@ -130,8 +130,8 @@ struct FormatDecoder {
     var m = messages + 1
     let end = c.document.next(messages)
     while m < end {
-      // The common shape is decoded here, the turn appended in place; a returned optional
-      // turn is copied field by field.
+      // decodeOpenAIMessage(_:_:into:) written out: through its returned optional the turn is
+      // copied field by field, about 165 instructions per record more (callgrind).
       let turn: Turn
       if let plain = plainMessage(m, c.document) {
         if plain.isBlank { reportBlankContent(plain.turn.content, plain.turn.role, &c) }

@@ -15,16 +15,10 @@ struct RecordContext {
   }
 
   /// Readies this context for the next record, at `position`: its findings are emptied
-  /// (keeping their storage) and its position moved.
-  ///
-  /// The file name is assigned only when it changes: every assignment of a heap string
-  /// retains and releases its storage, an atomic operation per record.
+  /// (keeping their storage) and its position moved (see ``RecordPosition/update(to:)``).
   mutating func begin(at position: RecordPosition) {
     if !findings.isEmpty { findings.removeAll(keepingCapacity: true) }
-    if self.position.file != position.file { self.position.file = position.file }
-    self.position.line = position.line
-    self.position.column = position.column
-    self.position.byteOffset = position.byteOffset
+    self.position.update(to: position)
   }
 
   /// Reports `code` at value `node` (or the whole record when nil).

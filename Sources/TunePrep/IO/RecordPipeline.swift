@@ -19,6 +19,16 @@ struct RecordPosition: Sendable {
   /// Offset of the record's first byte in the input, from 0.
   var byteOffset: Int
 
+  /// Becomes `other`, assigning the file name only when it differs: a position kept from
+  /// record to record then costs no reference counting (each assignment of a heap string
+  /// retains and releases its storage, an atomic operation per record).
+  mutating func update(to other: RecordPosition) {
+    if file != other.file { file = other.file }
+    line = other.line
+    column = other.column
+    byteOffset = other.byteOffset
+  }
+
   /// The location of byte `offset` of the record (line and byte column).
   /// - Parameters:
   ///   - offset: byte offset inside the record.

@@ -37,15 +37,6 @@ struct CheckedRecord {
     document = JSONDocument()
     self.format = format
   }
-
-  /// Moves the record to `position`, assigning the file name only when it changes (each
-  /// assignment of a heap string retains and releases its storage).
-  fileprivate mutating func move(to position: RecordPosition) {
-    if self.position.file != position.file { self.position.file = position.file }
-    self.position.line = position.line
-    self.position.column = position.column
-    self.position.byteOffset = position.byteOffset
-  }
 }
 
 /// Scans one input with the shared first stage (read, parse, detect, decode, check) on every
@@ -191,7 +182,7 @@ struct ScanVisitor<P: BlockPayload>: RecordVisitor {
     let first = result.findings.count
     let (example, hasError) = checker.check(bytes, at: position, findings: &result.findings)
     record.bytes = bytes
-    record.move(to: position)
+    record.position.update(to: position)
     record.example = example
     record.hasError = hasError
     record.firstFinding = first

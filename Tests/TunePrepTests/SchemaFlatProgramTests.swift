@@ -188,7 +188,6 @@ import Testing
     (#"{"enum":["a",null,true,3]}"#, #"true"#, true),
     (#"{"enum":["a",null,true,3]}"#, #"false"#, false),
     (#"{"enum":["a",null,true,3]}"#, #""a""#, true),
-    (#"{"enum":["a",null,true,3]}"#, #""a""#, true),
     (#"{"enum":["a",null,true,3]}"#, #""b""#, false),
     (#"{"enum":["a",null,true,3]}"#, #"3"#, true),
     (#"{"enum":["a",null,true,3]}"#, #"{}"#, false),

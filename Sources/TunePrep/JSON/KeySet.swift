@@ -6,14 +6,11 @@ struct KeySet: Sendable {
   let names: [StaticString]
   /// One trivial entry per key, so a lookup touches no reference-counted storage per candidate.
   private struct Entry {
-    /// The key's first (up to) eight bytes, as ``WordPrefix/prefix``.
-    var prefix: UInt64
-    /// Ones over the bytes `prefix` holds, as ``WordPrefix/mask``.
-    var mask: UInt64
-    /// The key's bytes eight to sixteen (zero padded) and the mask over them, so that keys of
-    /// up to sixteen bytes (`"assistant"`, `"tool_call_id"`) match with a second word compare.
-    var secondPrefix: UInt64
-    var secondMask: UInt64
+    /// The key's first (up to) eight bytes.
+    var first: WordPrefix
+    /// The key's bytes eight to sixteen, so that keys of up to sixteen bytes (`"assistant"`,
+    /// `"tool_call_id"`) match with a second word compare.
+    var second: WordPrefix
     var length: Int
     /// Where the key's bytes start in `arena`.
     var start: Int
@@ -29,12 +26,10 @@ struct KeySet: Sendable {
     var arena: [UInt8] = []
     for name in names {
       let bytes = Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-      let word = WordPrefix(bytes)
-      let second = WordPrefix(bytes.dropFirst(8))
       entries.append(
         Entry(
-          prefix: word.prefix, mask: word.mask, secondPrefix: second.prefix, secondMask: second.mask,
-          length: bytes.count, start: arena.count))
+          first: WordPrefix(bytes), second: WordPrefix(bytes.dropFirst(8)), length: bytes.count,
+          start: arena.count))
       arena += bytes
     }
     self.entries = entries
@@ -49,7 +44,7 @@ struct KeySet: Sendable {
       var i = 0
       while i < entries.count {
         let e = entries[i]
-        if e.length == count && word & e.mask == e.prefix {
+        if e.length == count && e.first.matches(word) {
           if count <= 8 || secondWordMatches(e, p, start) { return i }
         }
         i &+= 1
@@ -62,7 +57,7 @@ struct KeySet: Sendable {
   /// word compare up to sixteen bytes.
   @inline(__always)
   private func secondWordMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
-    littleEndianWord(p, at: start &+ 8) & e.secondMask == e.secondPrefix
+    e.second.matches(littleEndianWord(p, at: start &+ 8))
       && (e.length <= 16 || tailMatches(e, p, start))
   }
 
@@ -157,9 +152,7 @@ extension JSONDocument {
     if node.flags & 1 != 0 {
       return decodedIndex(of: i, in: keys)
     }
-    return bytes.withUnsafeBufferPointer {
-      keys.index(in: $0, start: Int(node.start), count: Int(node.length))
-    }
+    return plainIndex(of: i, in: keys)
   }
 
   /// ``index(of:in:)`` for a string with escapes, compared by its decoded value (rare: out of
@@ -177,18 +170,14 @@ extension JSONDocument {
 /// by comparing each member's key against one of these: a length compare and one masked word
 /// compare, with none of a ``KeySet``'s per-object setup.
 struct PlainKey: Sendable {
-  /// The key's bytes, as ``WordPrefix/prefix``.
-  let word: UInt64
-  /// Ones over the key's bytes, as ``WordPrefix/mask``.
-  let mask: UInt64
+  /// The key's bytes.
+  let word: WordPrefix
   let length: UInt32
 
   init(_ name: StaticString) {
     precondition(name.utf8CodeUnitCount <= 8, "a PlainKey holds at most eight bytes")
     let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-    let prefix = WordPrefix(bytes)
-    word = prefix.prefix
-    mask = prefix.mask
+    word = WordPrefix(bytes)
     length = UInt32(bytes.count)
   }
 }
@@ -240,6 +229,6 @@ extension JSONDocument {
   @inline(__always)
   private func isPlain(_ node: JSONNode, _ key: PlainKey, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
     node.kind == .string && node.flags & 1 == 0 && node.length == key.length
-      && littleEndianWord(p, at: Int(node.start)) & key.mask == key.word
+      && key.word.matches(littleEndianWord(p, at: Int(node.start)))
   }
 }

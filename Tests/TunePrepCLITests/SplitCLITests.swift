@@ -360,6 +360,20 @@ import Testing
     #expect(ungrouped.status == 0)
     #expect(report.contains("\"code\":\"leak.near\""))
     #expect(!report.contains("\"code\":\"leak.exact\""))
+
+    // The leak check only verifies pairs that the assignment put in different splits; it must
+    // still report every planted near pair that crosses, and nothing else.
+    var plainSplitOf: [String: String] = [:]
+    for split in ["train", "validation", "test"] {
+      for line in try Self.lines(plain.appendingPathComponent("\(split).jsonl")) {
+        plainSplitOf[line] = split
+      }
+    }
+    let crossing = pairs.filter { a, b in a != b && plainSplitOf[a] != plainSplitOf[b] }
+    #expect(!crossing.isEmpty, "the seeded assignment should put some planted pairs apart")
+    let codes = try #require(
+      (try Self.manifest(plain)["findings"] as? [String: Any])?["codes"] as? [String: Int])
+    #expect(codes["leak.near"] == crossing.count)
   }
 
   // MARK: Bad input and interruptions

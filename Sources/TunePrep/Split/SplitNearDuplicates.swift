@@ -7,9 +7,12 @@
 /// exactly what `dedupe --near` would flag.
 enum SplitNearDuplicates {
   /// The verified pairs (a < b, entry indices) with Jaccard at or above `threshold`.
+  /// - Parameter only: which pairs are wanted at all; the others are dropped before any
+  ///   signature compare or exact check (the leak check wants only pairs across splits).
   /// - Throws: ``TunePrepError`` when the input cannot be read back.
   static func pairs(
-    scan: SplitScan.Result, source: SplitSource, threshold: Double, threads: Int
+    scan: SplitScan.Result, source: SplitSource, threshold: Double, threads: Int,
+    only: @escaping @Sendable (UInt32, UInt32) -> Bool = { _, _ in true }
   ) throws(TunePrepError) -> [(UInt32, UInt32, Float)] {
     guard let records = source.records, !scan.entries.isEmpty else { return [] }
     var table = RecordTable(near: true)
@@ -30,7 +33,7 @@ enum SplitNearDuplicates {
     let signatures = scan.signatures
     let likely = LSHBanding(threshold: threshold).candidates(
       members: members, signatures: signatures, threads: threads,
-      keep: { _, _ in true },
+      keep: only,
       accept: { pair in
         MinHash.similarity(signatures[Int(pair >> 32)], signatures[Int(pair & 0xFFFF_FFFF)])
           >= floor

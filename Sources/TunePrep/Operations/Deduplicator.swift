@@ -700,36 +700,39 @@ final class Verifier: @unchecked Sendable {
     let results = ResultSlots<Result<[Double], TunePrepError>>(count: threads)
     let states = UnsafeSendable(table.states)
     let workers = min(threads, pairs.count)
+    // Each worker takes a contiguous run of the sorted pairs, so the pairs of one record `a`
+    // mostly fall to one worker, which shingles `a` once for all of them.
     DispatchQueue.concurrentPerform(iterations: workers) { t in
       var context = VerifyContext(sources: sources, options: options)
       var out: [Double] = []
       var setA: [UInt64] = []
       var setB: [UInt64] = []
+      var shingledA = -1
       do throws(TunePrepError) {
-        var k = t
-        while k < pairs.count {
+        for k in (pairs.count * t / workers)..<(pairs.count * (t + 1) / workers) {
           let a = Int(pairs[k] >> 32)
           let b = Int(pairs[k] & 0xFFFF_FFFF)
-          try context.shingles(of: states.value[a], into: &setA)
+          if a != shingledA {
+            try context.shingles(of: states.value[a], into: &setA)
+            shingledA = a
+          }
           try context.shingles(of: states.value[b], into: &setB)
           out.append(TunePrep.jaccard(setA, setB))
-          k += workers
         }
         results.set(t, .success(out))
       } catch {
         results.set(t, .failure(error))
       }
     }
-    var perWorker: [[Double]] = []
+    var all: [Double] = []
+    all.reserveCapacity(pairs.count)
     for t in 0..<workers {
       switch results.get(t) {
-      case .success(let values): perWorker.append(values)
+      case .success(let values): all.append(contentsOf: values)
       case .failure(let error): throw error
-      case nil: perWorker.append([])
+      case nil: preconditionFailure("verification worker \(t) stopped without a result")
       }
     }
-    var all = [Double](repeating: 0, count: pairs.count)
-    for k in 0..<pairs.count { all[k] = perWorker[k % workers][k / workers] }
     return all
   }
 }

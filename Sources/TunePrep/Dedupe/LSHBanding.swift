@@ -134,7 +134,8 @@ private func sortedKeys(
     packed[position] =
       bandKey(sig, record: m, band: band, rows: rows) & ~positionMask | UInt64(position)
   }
-  radixSort(&packed)
+  // The positions below `shift` ascend already, so only the key bits need sorting.
+  radixSort(&packed, fromBit: Int(shift))
   return (packed, shift)
 }
 

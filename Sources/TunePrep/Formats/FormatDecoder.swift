@@ -8,12 +8,9 @@ struct FormatDecoder {
   private var argumentsDocument = JSONDocument()
   /// Extra sharegpt speaker names (`--role-map`), looked up before the built-in ones.
   var roleMap = RoleMap()
-  /// The last example handed back through ``recycle(_:)`` (for callers that do not recycle,
-  /// one holding the last example's turns), whose storage ``newExample()`` reuses.
+  /// The last example handed back through ``recycle(_:)``, whose storage ``newExample()``
+  /// reuses.
   private var spare: Example?
-  /// Whether the caller hands every example back through ``recycle(_:)``, so that `decode`
-  /// need not keep a second reference to its turns.
-  private var callerRecycles = false
   /// The key sets of openai-chat records, read several times per message. Stored per decoder
   /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
   /// check.
@@ -31,6 +28,10 @@ struct FormatDecoder {
   private let contentKey = PlainKey("content")
 
   /// Decodes the record in `context` as `format`.
+  ///
+  /// Hand the example back through ``recycle(_:)`` when done with it, so that the next one
+  /// reuses its storage; an example that is not handed back just costs the next one new
+  /// storage.
   /// - Returns: the example, or nil when the record is too broken to map.
   mutating func decode(_ format: Format, _ context: inout RecordContext) -> Example? {
     let root = context.document.root
@@ -42,9 +43,8 @@ struct FormatDecoder {
     }
     // Bound straight from the call, so the rules borrow the example rather than a copy (an
     // `if let` on a stored optional copies it, retaining its turns for the rules).
-    guard let example = decodeRecord(format, &context) else { return nil }
-    ConversationRules(format: format).check(example, &context)
-    if !callerRecycles { keepTurns(of: example) }
+    guard var example = decodeRecord(format, &context) else { return nil }
+    ConversationRules(format: format).check(&example, &context)
     return example
   }
 
@@ -66,26 +66,13 @@ struct FormatDecoder {
   }
 
   /// Takes back an example the caller is done with (leaving nil), so the next example reuses
-  /// its storage.
-  ///
-  /// Without this, `decode` keeps a second reference to each example's turns, and both that
-  /// reference and the caller's are retained and released (atomically) per record; and the
-  /// caller destroys every example, releasing each of its arrays. Once a caller recycles, it
-  /// must recycle every example it wants reused.
+  /// its storage instead of allocating its arrays anew (and the caller does not destroy
+  /// them, releasing each).
   mutating func recycle(_ example: inout Example?) {
-    callerRecycles = true
     guard example.hasValue else { return }
     // `spare` is nil here whenever `example` came from `decode`, which took the spare.
     swap(&spare, &example)
     example = nil
-  }
-
-  /// Keeps a reference to the turns of `example`, which the caller will drop, for the next
-  /// example to reuse.
-  private mutating func keepTurns(of example: Example) {
-    var keep = Example()
-    keep.turns = example.turns
-    spare = keep
   }
 
   /// An empty example that reuses the storage of the spare one (see ``recycle(_:)``).
@@ -156,7 +143,6 @@ struct FormatDecoder {
   /// The members of a chat record beside `messages` (unknown keys, `tools`,
   /// `parallel_tool_calls`), checked into `example`.
   /// - Returns: the `messages` node, if the record has one.
-  @inline(never)
   private func decodeChatMembers(_ root: Int, _ c: inout RecordContext, into example: inout Example) -> Int? {
     let slots = c.document.slots(root, chatKeys)
     if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
@@ -195,7 +181,6 @@ struct FormatDecoder {
   }
 
   /// A message whose string content is blank: the same finding whichever path decoded it.
-  @inline(never)
   private func reportBlankContent(_ content: Text?, _ role: Role, _ c: inout RecordContext) {
     guard case .node(let node) = content else { return }
     c.report(.formatEmptyContent, at: node, "the \(role.name) message has empty content: remove the message or write its text")
@@ -203,7 +188,6 @@ struct FormatDecoder {
 
   /// ``decodeOpenAIMessage(_:_:into:)`` for every other shape of message: other keys, other
   /// content, an unknown role. Out of line, so the common path stays small.
-  @inline(never)
   private mutating func decodeGeneralMessage(
     _ m: Int, _ c: inout RecordContext, into example: inout Example
   ) -> Turn? {

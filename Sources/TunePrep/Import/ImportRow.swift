@@ -93,14 +93,15 @@ struct RowConverter {
     }
     var context = RecordContext(
       document: document, position: RecordPosition(file: row.location.file, line: row.location.line, column: 1, byteOffset: 0))
-    let example = decoder.decode(.inputOutput, &context)
+    var decoded = decoder.decode(.inputOutput, &context)
+    defer { decoder.recycle(&decoded) }
     let errors = context.findings.filter { $0.severity == .error }
     for var finding in context.findings {
       finding.location = row.location
       finding.path = nil
       findings.append(finding)
     }
-    guard let example, errors.isEmpty else {
+    guard let example = decoded, errors.isEmpty else {
       rejects(row, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: errors.map(\.message).joined(separator: "; "))
       return
     }

@@ -762,8 +762,9 @@ struct VerifyContext {
       file: names[s], line: Int(state.line), column: 1, byteOffset: Int(state.offset))
     try cursors[s].withRecord(at: state.offset, length: Int(state.length)) { bytes in
       findings.removeAll(keepingCapacity: true)
-      let (example, _) = checkers[s].check(bytes, at: position, findings: &findings)
+      var (example, _) = checkers[s].check(bytes, at: position, findings: &findings)
       _ = keyer.build(example: example, document: checkers[s].document)
+      checkers[s].recycle(&example)
       keyer.shingleSet(into: &set)
     }
   }

@@ -129,8 +129,7 @@ struct RecordChecker {
   }
 
   /// Hands an example returned by ``check(_:at:findings:)`` back to the decoder once the
-  /// caller is done with it (leaving nil), so the next record reuses its storage without the
-  /// decoder holding a second reference meanwhile.
+  /// caller is done with it (leaving nil), so the next record reuses its storage.
   mutating func recycle(_ example: inout Example?) {
     decoder.recycle(&example)
   }

@@ -215,6 +215,175 @@ extension TextNormalizerTests {
   }
 }
 
+/// The shingler's word-at-a-time token loop against plain references: every shingle hash must
+/// stay as the first version made it, since signatures and sets decide which records a run
+/// drops.
+@Suite struct ShinglerTests {
+  /// Word shingles as first written: each token's bytes shifted in one at a time.
+  static func referenceWordShingles(_ key: [UInt8], _ n: Int) -> [UInt64] {
+    var roller = ReferenceRoller(n)
+    var out: [UInt64] = []
+    var tokens = 0
+    var i = 0
+    while i < key.count {
+      while i < key.count && key[i] < 0x21 { i += 1 }
+      if i == key.count { break }
+      var h: UInt64 = 0x243F_6A88_85A3_08D3
+      var word: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < key.count && key[i] >= 0x21 {
+        word |= UInt64(key[i]) << shift
+        shift += 8
+        i += 1
+        if shift == 64 {
+          h = StableHash.fold(h ^ word, 0x9E37_79B9_7F4A_7C15)
+          word = 0
+          shift = 0
+        }
+      }
+      h = StableHash.fold(h ^ word ^ shift, 0xA409_3822_299F_31D0)
+      roller.push(h)
+      tokens += 1
+      if tokens >= n { out.append(StableHash.avalanche(roller.value)) }
+    }
+    if tokens > 0 && tokens < n {
+      out.append(StableHash.avalanche(roller.value ^ UInt64(tokens)))
+    }
+    return out
+  }
+
+  /// Character shingles as first written.
+  static func referenceCharShingles(_ key: [UInt8], _ n: Int) -> [UInt64] {
+    var roller = ReferenceRoller(n)
+    var out: [UInt64] = []
+    var scalars = 0
+    var i = 0
+    var lastWasSpace = true
+    while i < key.count {
+      var h: UInt64
+      if key[i] < 0x21 {
+        i += 1
+        if lastWasSpace { continue }
+        lastWasSpace = true
+        h = 0x20
+      } else {
+        lastWasSpace = false
+        h = UInt64(key[i])
+        i += 1
+        while i < key.count && key[i] & 0xC0 == 0x80 {
+          h = (h << 8) | UInt64(key[i])
+          i += 1
+        }
+      }
+      roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15))
+      scalars += 1
+      if scalars >= n { out.append(StableHash.avalanche(roller.value)) }
+    }
+    if scalars > 0 && scalars < n {
+      out.append(StableHash.avalanche(roller.value ^ UInt64(scalars)))
+    }
+    return out
+  }
+
+  /// The rolling hash written out as a sum: value = Σ item_k · base^(age of item k).
+  struct ReferenceRoller {
+    let n: Int
+    var items: [UInt64] = []
+    var value: UInt64 {
+      items.reduce(0) { $0 &* 0x9FB2_1C65_1E98_DF25 &+ $1 }
+    }
+    init(_ n: Int) { self.n = n }
+    mutating func push(_ item: UInt64) {
+      items.append(item)
+      if items.count > n { items.removeFirst() }
+    }
+  }
+
+  /// What the shingler makes of `buffer[offset..<offset+length]`; the bytes after the slice
+  /// stay in the buffer, so reading past its end would change the result.
+  static func shingles(
+    _ shingling: Shingling, _ buffer: [UInt8], offset: Int, length: Int
+  ) -> (hashes: [UInt64], count: Int) {
+    var hashes: [UInt64] = []
+    let count = buffer.withUnsafeBufferPointer { b in
+      let key = UnsafeBufferPointer(rebasing: b[offset..<(offset + length)])
+      return Shingler(shingling).forEachShingle(key) { hashes.append($0) }
+    }
+    return (hashes, count)
+  }
+
+  /// Seeded random key bytes: separators (0x00–0x20), ASCII and UTF-8 bytes, mostly letters
+  /// in tokens of every length, some exactly 8 and 16 bytes long.
+  static func randomBuffer(_ length: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    var bytes: [UInt8] = []
+    while bytes.count < length {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let r = Int(state >> 33)
+      switch r % 16 {
+      case 0: bytes.append(contentsOf: Array("abcdefgh".utf8))
+      case 1: bytes.append(contentsOf: Array("ijklmnopqrstuvwx".utf8))
+      case 2: bytes.append(contentsOf: Array("caf\u{E9} \u{65E5}\u{672C}".utf8))
+      case 3: bytes.append(UInt8(truncatingIfNeeded: (r >> 8) % 0x21))
+      case 4: bytes.append(UInt8(truncatingIfNeeded: 0x80 + (r >> 8) % 0x80))
+      case 5: bytes.append(UInt8(truncatingIfNeeded: 0x21 + (r >> 8) % 0x5F))
+      case 6: bytes.append(contentsOf: [0x20, 0x20, 0x0A])
+      case 7, 8, 9: bytes.append(0x20)
+      default: bytes.append(UInt8(ascii: "a") + UInt8((r >> 8) % 26))
+      }
+    }
+    return Array(bytes.prefix(length))
+  }
+
+  @Test(arguments: [1, 2, 5])
+  func wordShinglesMatchTheByteAtATimeReference(n: Int) {
+    var checked = 0
+    for seed in UInt64(1)...40 {
+      let buffer = Self.randomBuffer(64, seed: seed &* 0x9E37_79B9_7F4A_7C15)
+      for length in 0...40 {
+        for offset in 0..<8 {
+          let key = Array(buffer[offset..<(offset + length)])
+          let expected = Self.referenceWordShingles(key, n)
+          let got = Self.shingles(.words(n), buffer, offset: offset, length: length)
+          #expect(
+            got.hashes == expected, "seed \(seed), length \(length), offset \(offset): \(key)")
+          #expect(got.count == expected.count)
+          checked += expected.count
+        }
+      }
+    }
+    #expect(checked > 10_000)
+  }
+
+  /// Tokens that end exactly on an 8-byte boundary, at the key's end or before a separator.
+  @Test(arguments: [1, 2, 5])
+  func wordShinglesOfWholeWords(n: Int) {
+    let texts = [
+      "abcdefgh", "abcdefgh ", "ijklmnopqrstuvwx", "ijklmnopqrstuvwx\u{1}", "abcdefg",
+      "abcdefghi",
+      " abcdefgh ijklmnopqrstuvwx abcdefgh\tabcdefghijklmnopqrstuvw",
+      "\u{E9}\u{E9}\u{E9}\u{E9} \u{65E5}\u{672C}\u{8A9E}\u{65E5}", "   ", "",
+    ]
+    for text in texts {
+      let key = Array(text.utf8)
+      let got = Self.shingles(.words(n), key, offset: 0, length: key.count)
+      #expect(got.hashes == Self.referenceWordShingles(key, n), "\(text.debugDescription)")
+    }
+  }
+
+  @Test(arguments: [1, 3, 5])
+  func charShinglesMatchTheReference(n: Int) {
+    for seed in UInt64(1)...10 {
+      let buffer = Self.randomBuffer(64, seed: seed)
+      for length in 0...40 {
+        let key = Array(buffer[3..<(3 + length)])
+        let got = Self.shingles(.chars(n), buffer, offset: 3, length: length)
+        #expect(got.hashes == Self.referenceCharShingles(key, n), "seed \(seed), length \(length)")
+      }
+    }
+  }
+}
+
 /// The library entry point on small inputs, with tiny blocks so records cross block edges.
 @Suite struct DeduplicatorTests {
   static let records = [

@@ -34,133 +34,171 @@ public enum Shingling: Sendable, Equatable, CustomStringConvertible {
 /// shingle may span two messages, as in the corpus generator's definition.
 struct Shingler {
   let shingling: Shingling
-  private var ring: [UInt64]
 
   init(_ shingling: Shingling) {
     self.shingling = shingling
-    switch shingling {
-    case .words(let n), .chars(let n): ring = Array(repeating: 0, count: n)
-    }
   }
 
   /// Calls `body` with the hash of every shingle of `key` (repeats included).
+  ///
+  /// Inlined so that `body` (MinHash's bin update, or an append) is inlined into the token
+  /// loop: as a closure call it spilled the loop's registers for every shingle.
   /// - Returns: the number of shingles.
   @discardableResult
-  mutating func forEachShingle(_ key: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) -> Int {
+  @inline(__always)
+  func forEachShingle(_ key: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) -> Int {
     switch shingling {
-    case .words(let n): return wordShingles(key, n, body)
-    case .chars(let n): return charShingles(key, n, body)
+    case .words(let n): return Self.wordShingles(key, n, body)
+    case .chars(let n): return Self.charShingles(key, n, body)
     }
   }
 
-  private mutating func wordShingles(
+  /// Eight 0x21 bytes: subtracting them flags each byte below 0x21 (a separator).
+  private static let separatorBias: UInt64 = 0x2121_2121_2121_2121
+  /// The top bit of every byte.
+  private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+  /// Word shingles: each token hashed, the last `n` token hashes rolled into one.
+  ///
+  /// A token's hash is its bytes read as little-endian 8-byte words, each folded into the
+  /// state, then the last 0–7 bytes as one zero-padded word mixed with 8 × their count (a
+  /// token of exactly 8k bytes ends with a zero word and count). The token loop reads 8 bytes
+  /// at a time and finds the token's end in them with a SWAR test, which gives the same words
+  /// as shifting the bytes in one by one; only the last 7 bytes of the key go byte by byte.
+  @inline(__always)
+  private static func wordShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
-    var roller = Roller(n)
-    var count = 0
-    var tokens = 0
-    var i = 0
-    let end = key.count
-    while i < end {
-      while i < end && key[i] < 0x21 { i += 1 }
-      if i == end { break }
-      // Hash the token eight bytes at a time.
-      var h: UInt64 = 0x243F_6A88_85A3_08D3
-      var word: UInt64 = 0
-      var shift: UInt64 = 0
-      while i < end && key[i] >= 0x21 {
-        word |= UInt64(key[i]) << shift
-        shift += 8
-        i += 1
-        if shift == 64 {
-          h = StableHash.fold(h ^ word, 0x9E37_79B9_7F4A_7C15)
-          word = 0
-          shift = 0
+    guard let p = key.baseAddress else { return 0 }
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ring in
+      var roller = Roller(n, ring: ring)
+      var count = 0
+      var tokens = 0
+      var i = 0
+      let end = key.count
+      while i < end {
+        while i < end && p[i] < 0x21 { i += 1 }
+        if i == end { break }
+        var h: UInt64 = 0x243F_6A88_85A3_08D3
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+          guard i &+ 8 <= end else {
+            // At most 7 bytes left.
+            while i < end && p[i] >= 0x21 {
+              word |= UInt64(p[i]) &<< shift
+              shift += 8
+              i += 1
+            }
+            break
+          }
+          let x = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+          // Flags every byte below 0x21 (bytes of 0x80 and above never are); a borrow can
+          // also flag a byte above a flagged one, so only the lowest flag is exact.
+          let separators = (x &- separatorBias) & ~x & highBits
+          if separators == 0 {
+            h = StableHash.fold(h ^ x, 0x9E37_79B9_7F4A_7C15)
+            i += 8
+            continue
+          }
+          // The first separator's bit index is 8 × its byte index + 7, so shift ≤ 56.
+          shift = UInt64(separators.trailingZeroBitCount) & ~7
+          word = x & ((1 &<< shift) &- 1)
+          // Past the separator too: it is known, the skip loop need not test it again.
+          i &+= Int(shift &>> 3) &+ 1
+          break
+        }
+        h = StableHash.fold(h ^ word ^ shift, 0xA409_3822_299F_31D0)
+        roller.push(h)
+        tokens &+= 1
+        if tokens >= n {
+          body(StableHash.avalanche(roller.value))
+          count &+= 1
         }
       }
-      h = StableHash.fold(h ^ word ^ shift, 0xA409_3822_299F_31D0)
-      roller.push(h, &ring)
-      tokens += 1
-      if tokens >= n {
-        body(StableHash.avalanche(roller.value))
+      if tokens > 0 && tokens < n {
+        body(StableHash.avalanche(roller.value ^ UInt64(tokens)))
         count += 1
       }
+      return count
     }
-    if tokens > 0 && tokens < n {
-      body(StableHash.avalanche(roller.value ^ UInt64(tokens)))
-      count += 1
-    }
-    return count
   }
-
-  private mutating func charShingles(
+  private static func charShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
-    var roller = Roller(n)
-    var count = 0
-    var scalars = 0
-    var i = 0
-    let end = key.count
-    var lastWasSpace = true
-    while i < end {
-      var h: UInt64
-      if key[i] < 0x21 {
-        // Every run of separators is one space.
-        i += 1
-        if lastWasSpace { continue }
-        lastWasSpace = true
-        h = 0x20
-      } else {
-        lastWasSpace = false
-        h = UInt64(key[i])
-        i += 1
-        while i < end && key[i] & 0xC0 == 0x80 {
-          h = (h << 8) | UInt64(key[i])
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ring in
+      var roller = Roller(n, ring: ring)
+      var count = 0
+      var scalars = 0
+      var i = 0
+      let end = key.count
+      var lastWasSpace = true
+      while i < end {
+        var h: UInt64
+        if key[i] < 0x21 {
+          // Every run of separators is one space.
           i += 1
+          if lastWasSpace { continue }
+          lastWasSpace = true
+          h = 0x20
+        } else {
+          lastWasSpace = false
+          h = UInt64(key[i])
+          i += 1
+          while i < end && key[i] & 0xC0 == 0x80 {
+            h = (h << 8) | UInt64(key[i])
+            i += 1
+          }
+        }
+        roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15))
+        scalars += 1
+        if scalars >= n {
+          body(StableHash.avalanche(roller.value))
+          count += 1
         }
       }
-      roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15), &ring)
-      scalars += 1
-      if scalars >= n {
-        body(StableHash.avalanche(roller.value))
+      if scalars > 0 && scalars < n {
+        body(StableHash.avalanche(roller.value ^ UInt64(scalars)))
         count += 1
       }
+      return count
     }
-    if scalars > 0 && scalars < n {
-      body(StableHash.avalanche(roller.value ^ UInt64(scalars)))
-      count += 1
-    }
-    return count
   }
 
   /// A polynomial rolling hash over the last `n` item hashes: adding an item and dropping
   /// the oldest costs two multiplications, whatever `n` is.
+  ///
+  /// The ring of the last `n` items is the caller's stack buffer: a Swift array here would
+  /// cost a uniqueness check on every push.
   private struct Roller {
     static let base: UInt64 = 0x9FB2_1C65_1E98_DF25
     let n: Int
     /// base^(n-1), the weight of the oldest item.
     let oldest: UInt64
+    /// `n` slots; the first `filled` hold items.
+    let ring: UnsafeMutableBufferPointer<UInt64>
     var value: UInt64 = 0
     var next = 0
     var filled = 0
 
-    init(_ n: Int) {
+    init(_ n: Int, ring: UnsafeMutableBufferPointer<UInt64>) {
       self.n = n
+      self.ring = ring
       var p: UInt64 = 1
       for _ in 1..<max(n, 1) { p &*= Roller.base }
       oldest = p
     }
 
     @inline(__always)
-    mutating func push(_ item: UInt64, _ ring: inout [UInt64]) {
+    mutating func push(_ item: UInt64) {
       if filled == n {
         value &-= ring[next] &* oldest
       } else {
-        filled += 1
+        filled &+= 1
       }
       value = value &* Roller.base &+ item
       ring[next] = item
-      next += 1
+      next &+= 1
       if next == n { next = 0 }
     }
   }
@@ -192,14 +230,19 @@ enum MinHash {
   static let size = 128
 
   /// Writes the signature of the shingles `shingles` produces into `out[0..<size]`.
+  ///
+  /// Inlined into its caller, so that the shingle loop and the bin update end up as one loop
+  /// (see ``Shingler/forEachShingle(_:_:)``).
   /// - Returns: false when there was no shingle (the record gets no signature).
+  @inline(__always)
   static func signature(
     into out: UnsafeMutableBufferPointer<UInt16>, _ shingles: ((UInt64) -> Void) -> Void
   ) -> Bool {
     let mask: UInt64 = (1 << 57) - 1
-    var mins = [UInt64](repeating: UInt64.max, count: size)
     var any = false
-    mins.withUnsafeMutableBufferPointer { m in
+    // On the stack: a fresh array per record showed in profiles.
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size) { m in
+      m.initialize(repeating: UInt64.max)
       shingles { h in
         let bin = Int(truncatingIfNeeded: h >> 57)
         let value = h & mask

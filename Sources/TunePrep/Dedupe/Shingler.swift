@@ -73,7 +73,6 @@ struct Shingler {
     return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ring in
       var roller = Roller(n, ring: ring)
       var count = 0
-      var tokens = 0
       var i = 0
       let end = key.count
       while i < end {
@@ -98,7 +97,7 @@ struct Shingler {
           let separators = (x &- separatorBias) & ~x & highBits
           if separators == 0 {
             h = StableHash.fold(h ^ x, 0x9E37_79B9_7F4A_7C15)
-            i += 8
+            i &+= 8
             continue
           }
           // The first separator's bit index is 8 × its byte index + 7, so shift ≤ 56.
@@ -110,14 +109,14 @@ struct Shingler {
         }
         h = StableHash.fold(h ^ word ^ shift, 0xA409_3822_299F_31D0)
         roller.push(h)
-        tokens &+= 1
-        if tokens >= n {
+        // The roller's fill is the token count up to n: one counter fewer in the loop.
+        if roller.filled == n {
           body(StableHash.avalanche(roller.value))
           count &+= 1
         }
       }
-      if tokens > 0 && tokens < n {
-        body(StableHash.avalanche(roller.value ^ UInt64(tokens)))
+      if roller.filled > 0 && roller.filled < n {
+        body(StableHash.avalanche(roller.value ^ UInt64(roller.filled)))
         count += 1
       }
       return count

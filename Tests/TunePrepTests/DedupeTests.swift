@@ -215,9 +215,9 @@ extension TextNormalizerTests {
   }
 }
 
-/// The shingler's word-at-a-time token loop against plain references: every shingle hash must
-/// stay as the first version made it, since signatures and sets decide which records a run
-/// drops.
+/// The shingler's word-at-a-time token loop and its bucket sort against plain references:
+/// every shingle hash and every set must stay as the first versions made them, since signatures
+/// and sets decide which records a run drops.
 @Suite struct ShinglerTests {
   /// Word shingles as first written: each token's bytes shifted in one at a time.
   static func referenceWordShingles(_ key: [UInt8], _ n: Int) -> [UInt64] {
@@ -380,6 +380,56 @@ extension TextNormalizerTests {
         let got = Self.shingles(.chars(n), buffer, offset: 3, length: length)
         #expect(got.hashes == Self.referenceCharShingles(key, n), "seed \(seed), length \(length)")
       }
+    }
+  }
+
+  /// Sizes around every bucket-count step, values with repeats, values that share their top
+  /// bits (one big bucket, the fallback sort) and a set big enough for the largest bucket count.
+  @Test func sortDistinctMatchesSetThenSort() {
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return StableHash.avalanche(state)
+    }
+    var cases: [[UInt64]] = []
+    for size in Array(0...70) + [127, 128, 129, 255, 256, 257, 500, 1000, 4097] {
+      let values = (0..<size).map { _ in next() }
+      cases.append(values)
+      // Repeats: every value drawn from a pool a third of the size.
+      let pool = values.prefix(max(1, size / 3))
+      cases.append((0..<size).map { _ in pool[Int(next() % UInt64(pool.count))] })
+      // All in the lowest bucket.
+      cases.append(values.map { $0 >> 20 })
+    }
+    cases.append([UInt64](repeating: 42, count: 300))
+    cases.append([0, UInt64.max, 0, UInt64.max, 1 << 63, (1 << 63) - 1])
+    cases.append((0..<300_000).map { _ in next() })
+    for values in cases {
+      var sorted = values
+      var scratch = [UInt64](repeating: 0, count: values.count)
+      let distinct = sorted.withUnsafeMutableBufferPointer { v in
+        scratch.withUnsafeMutableBufferPointer { Shingler.sortDistinct(v, scratch: $0) }
+      }
+      let expected = Set(values).sorted()
+      #expect(Array(sorted.prefix(distinct)) == expected, "\(values.count) values")
+    }
+  }
+
+  @Test(arguments: [Shingling.words(1), .words(2), .words(5), .chars(3)])
+  func shingleSetIsTheSortedDistinctShingles(shingling: Shingling) {
+    var shingler = Shingler(shingling)
+    var set: [UInt64] = [7, 7, 7]
+    for seed in UInt64(1)...20 {
+      // A small vocabulary, so that shingles repeat.
+      let vocabulary = ["a", "b", "cc", "abcdefgh", "\u{E9}"]
+      let words = (0..<Int(seed) * 30).map { k in vocabulary[(k * k + Int(seed)) % 5] }
+      let key = Array(words.joined(separator: " ").utf8)
+      var all: [UInt64] = []
+      key.withUnsafeBufferPointer { k in
+        shingler.forEachShingle(k) { all.append($0) }
+        shingler.shingleSet(k, into: &set)
+      }
+      #expect(set == Set(all).sorted(), "seed \(seed)")
     }
   }
 }

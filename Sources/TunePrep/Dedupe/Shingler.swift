@@ -34,6 +34,8 @@ public enum Shingling: Sendable, Equatable, CustomStringConvertible {
 /// shingle may span two messages, as in the corpus generator's definition.
 struct Shingler {
   let shingling: Shingling
+  /// ``shingleSet(_:into:)``'s bucket sort target, kept between records.
+  private var scratch: [UInt64] = []
 
   init(_ shingling: Shingling) {
     self.shingling = shingling
@@ -206,13 +208,78 @@ struct Shingler {
   mutating func shingleSet(_ key: UnsafeBufferPointer<UInt8>, into set: inout [UInt64]) {
     set.removeAll(keepingCapacity: true)
     forEachShingle(key) { set.append($0) }
-    set.sort()
-    var w = 0
-    for r in 0..<set.count where w == 0 || set[r] != set[w - 1] {
-      set[w] = set[r]
-      w += 1
+    let n = set.count
+    if n < 2 { return }
+    if scratch.count < n {
+      scratch.append(contentsOf: repeatElement(0, count: n - scratch.count))
     }
-    set.removeSubrange(w...)
+    let distinct = set.withUnsafeMutableBufferPointer { values in
+      scratch.withUnsafeMutableBufferPointer { Self.sortDistinct(values, scratch: $0) }
+    }
+    set.removeLast(n - distinct)
+  }
+
+  /// Sorts `values` and drops repeats, leaving the distinct values at the front.
+  ///
+  /// Shingle hashes are evenly spread, so one pass distributes them by their top bits into
+  /// about half as many buckets as values, and each bucket needs only a short insertion sort:
+  /// several times cheaper than a comparison sort of the whole set. Repeats sit next to each
+  /// other in a bucket and stop the insertion at once; a bucket that is nevertheless large
+  /// (a huge record, or hashes that happen to share their top bits) falls back to the
+  /// standard sort.
+  /// - Parameters:
+  ///   - values: the hashes; on return the first (returned count) are sorted and distinct.
+  ///   - scratch: at least `values.count` slots.
+  /// - Returns: the number of distinct values.
+  static func sortDistinct(
+    _ values: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>
+  ) -> Int {
+    let n = values.count
+    if n < 2 { return n }
+    // ceil(log2(n)) - 1 bits, from 1 to 16.
+    let bits = min(16, max(1, Int.bitWidth - (n - 1).leadingZeroBitCount - 1))
+    let shift = UInt64(64 - bits)
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 1 << bits) { next in
+      next.initialize(repeating: 0)
+      for v in values { next[Int(truncatingIfNeeded: v &>> shift)] += 1 }
+      // Each bucket's start, then its end once the values are placed.
+      var total = 0
+      for b in 0..<next.count {
+        let c = next[b]
+        next[b] = total
+        total += c
+      }
+      for v in values {
+        let b = Int(truncatingIfNeeded: v &>> shift)
+        scratch[next[b]] = v
+        next[b] += 1
+      }
+      var w = 0
+      var lo = 0
+      for b in 0..<next.count {
+        let hi = next[b]
+        if hi - lo > 32 {
+          var bucket = UnsafeMutableBufferPointer(rebasing: scratch[lo..<hi])
+          bucket.sort()
+        } else if hi - lo > 1 {
+          for k in (lo + 1)..<hi {
+            let v = scratch[k]
+            var j = k
+            while j > lo && scratch[j - 1] > v {
+              scratch[j] = scratch[j - 1]
+              j -= 1
+            }
+            scratch[j] = v
+          }
+        }
+        for k in lo..<hi where w == 0 || values[w - 1] != scratch[k] {
+          values[w] = scratch[k]
+          w += 1
+        }
+        lo = hi
+      }
+      return w
+    }
   }
 }
 

@@ -207,7 +207,19 @@ struct Shingler {
   /// The sorted, distinct shingle hashes of `key` (for exact Jaccard).
   mutating func shingleSet(_ key: UnsafeBufferPointer<UInt8>, into set: inout [UInt64]) {
     set.removeAll(keepingCapacity: true)
-    forEachShingle(key) { set.append($0) }
+    // Through a stack batch: appending one by one cost a uniqueness check per shingle.
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { batch in
+      var k = 0
+      forEachShingle(key) { h in
+        batch[k] = h
+        k &+= 1
+        if k == batch.count {
+          set.append(contentsOf: batch)
+          k = 0
+        }
+      }
+      set.append(contentsOf: UnsafeBufferPointer(rebasing: batch[..<k]))
+    }
     let n = set.count
     if n < 2 { return }
     if scratch.count < n {

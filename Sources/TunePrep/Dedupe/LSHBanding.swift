@@ -101,7 +101,21 @@ struct LSHBanding: Sendable, Equatable {
           i = j
         }
         // Drop pairs whose signatures already say they are far apart, before they are merged.
-        pairs.removeAll { !accept($0) }
+        // The two signatures of a pair are random places in a large table: fetched a few
+        // pairs ahead, so that the check does not wait on memory.
+        let ahead = 8
+        var kept = 0
+        for k in pairs.indices {
+          if k + ahead < pairs.count {
+            sig.prefetch(Int(pairs[k + ahead] >> 32))
+            sig.prefetch(Int(pairs[k + ahead] & 0xFFFF_FFFF))
+          }
+          if accept(pairs[k]) {
+            pairs[kept] = pairs[k]
+            kept += 1
+          }
+        }
+        pairs.removeSubrange(kept...)
         perBand.set(band, pairs)
       }
     }
@@ -130,7 +144,12 @@ private func sortedKeys(
   let shift: UInt64 = members.count < 1 << 24 ? 24 : 32
   let positionMask: UInt64 = (1 << shift) - 1
   var packed = [UInt64](repeating: 0, count: members.count)
+  // One band is a few bytes of each 256-byte signature: fetched ahead, or every member waits
+  // on memory (about half of this function's time before).
+  let ahead = 16
+  let bins = (band * rows)..<((band + 1) * rows)
   for (position, m) in members.enumerated() {
+    if position + ahead < members.count { sig.prefetch(Int(members[position + ahead]), bins: bins) }
     packed[position] =
       bandKey(sig, record: m, band: band, rows: rows) & ~positionMask | UInt64(position)
   }

@@ -1,3 +1,5 @@
+internal import CSystemShims
+
 /// Every record's MinHash signature, in fixed pages so that growing never copies (a flat array
 /// would briefly hold twice its size while it doubles, which breaks the memory budget).
 ///
@@ -29,6 +31,24 @@ final class SignatureStore: @unchecked Sendable {
       k += MinHash.size
       count += 1
     }
+  }
+
+  /// Starts loading the cache lines of record `i`'s bins `bins` ahead of their use.
+  ///
+  /// The LSH passes read signatures in an order the hardware cannot guess (one band of each
+  /// record, or the two records of each candidate pair), and without a prefetch each read
+  /// waits on memory: a few loop turns ahead is enough to hide that.
+  @inline(__always)
+  func prefetch(_ i: Int, bins: Range<Int> = 0..<MinHash.size) {
+    let first = pages[i >> Self.pageShift] + (i & (Self.pageRecords - 1)) * MinHash.size
+    var line = UnsafeRawPointer(first + bins.lowerBound)
+    let last = UnsafeRawPointer(first + bins.upperBound - 1)
+    while line <= last {
+      tuneprep_prefetch(line)
+      line += 64
+    }
+    // The last bin may start a line that the 64-byte steps jumped over.
+    tuneprep_prefetch(last)
   }
 
   /// The signature of record `i`.

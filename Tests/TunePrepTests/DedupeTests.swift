@@ -190,6 +190,36 @@ extension TextNormalizerTests {
     #expect(unrelated < 0.1)
   }
 
+  /// The word-at-a-time count agrees with a bin-by-bin one, including bins that differ only
+  /// in their top or bottom bit and values next to the lanes' carry boundary.
+  @Test func equalBinsCountsEveryBin() {
+    var state: UInt64 = 5
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 17
+    }
+    let tricky: [UInt16] = [0, 1, 0x7FFF, 0x8000, 0x8001, 0xFFFE, 0xFFFF]
+    for round in 0..<500 {
+      let a = (0..<MinHash.size).map { _ in
+        next() % 3 == 0 ? tricky[Int(next() % 7)] : UInt16(truncatingIfNeeded: next())
+      }
+      var b = a
+      for i in b.indices where next() % 8 < UInt64(round % 9) {
+        switch next() % 4 {
+        case 0: b[i] ^= 0x8000
+        case 1: b[i] ^= 1
+        case 2: b[i] = tricky[Int(next() % 7)]
+        default: b[i] = UInt16(truncatingIfNeeded: next())
+        }
+      }
+      let expected = zip(a, b).filter { $0 == $1 }.count
+      let counted = a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in MinHash.equalBins(pa, pb) }
+      }
+      #expect(counted == expected, "round \(round)")
+    }
+  }
+
   @Test func exactJaccard() {
     #expect(jaccard([1, 2, 3], [2, 3, 4]) == 0.5)
     #expect(jaccard([], []) == 1)

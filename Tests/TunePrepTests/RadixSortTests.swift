@@ -2,23 +2,12 @@ import Testing
 
 @testable import TunePrep
 
-/// The radix sort behind LSH banding agrees with the standard library's sort.
+/// The radix sort behind LSH banding agrees with the standard library's sort. The values come
+/// from split's seeded SplitMix64, so a failure can be replayed.
 @Suite struct RadixSortTests {
-  /// A small seeded generator, so a failure can be replayed.
-  struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   @Test(arguments: [0, 1000, 5000, 70000])
   func sortsEveryBit(count: Int) {
-    var rng = SplitMix(state: UInt64(count))
+    var rng = SplitMix64(state: UInt64(count))
     // Few distinct high bits as well, so that equal digits occur in every pass.
     var values = (0..<count).map { i in
       i % 3 == 0 ? rng.next() : rng.next() & 0xFF00_0000_0000_00FF
@@ -32,7 +21,7 @@ import Testing
   /// lowest bit gives the full order, and keys that agree keep their positions ascending.
   @Test(arguments: [(24, 5000), (24, 100_000), (32, 100_000), (24, 3000)])
   func sortsKeysAboveAscendingPositions(low: Int, count: Int) {
-    var rng = SplitMix(state: UInt64(low * count))
+    var rng = SplitMix64(state: UInt64(low * count))
     let positionMask: UInt64 = (1 << UInt64(low)) - 1
     var values = (0..<count).map { position in
       // Keys drawn from a small set, so most buckets hold several positions.
@@ -47,7 +36,7 @@ import Testing
   /// Above the small-input cutoff only the bits from `low` up are sorted on, and values that
   /// agree in them keep their order: the bits below are not looked at.
   @Test func isStableOnTheSortedBits() {
-    var rng = SplitMix(state: 7)
+    var rng = SplitMix64(state: 7)
     let low = 24
     let original = (0..<10_000).map { _ in rng.next() % 50 << UInt64(low) | rng.next() & 0xFF_FFFF }
     var values = original

@@ -175,17 +175,26 @@ public struct Splitter {
         scan: scan, source: source, threshold: options.threshold, threads: threads)
     }
     let assignment = plan.assign(reporter: reporter, file: input.displayName)
+    var leakPairs: BackgroundPairs?
     if options.group != .nearDuplicates && options.nearLeakCheck {
       // The leak check needs only the pairs that the assignment put in different splits, so
       // it runs after it and skips the rest: with 80/10/10 about two thirds of the candidate
       // pairs are in one split, and each would cost a signature compare and an exact check.
+      // Its result is needed only after writing, so it runs beside the writing pass, whose
+      // threads leave about a third of the two cores idle while they wait on the kernel.
       let splitOf = assignment.splitOf
-      plan.nearPairs = try SplitNearDuplicates.pairs(
-        scan: scan, source: source, threshold: options.threshold, threads: threads,
-        only: { a, b in splitOf[Int(a)] != splitOf[Int(b)] })
+      let threshold = options.threshold
+      leakPairs = BackgroundPairs { () throws(TunePrepError) in
+        try SplitNearDuplicates.pairs(
+          scan: scan, source: source, threshold: threshold, threads: threads,
+          only: { a, b in splitOf[Int(a)] != splitOf[Int(b)] })
+      }
     }
+    // The thread reads the input until it ends, whatever happens to the writing.
+    defer { _ = leakPairs?.wait() }
     let digests = try SplitWriter(options: options).write(
       scan: scan, assignment: assignment, source: source, outputs: outputs)
+    if let leakPairs { plan.nearPairs = try leakPairs.wait().get() }
     SplitChecks(scan: scan, assignment: assignment, options: options, plan: plan)
       .report(to: reporter, file: input.displayName, directory: destination.directory)
 
@@ -228,6 +237,26 @@ public struct Splitter {
   /// Whether near-duplicate pairs are needed (grouping by them, or the leak check).
   var needsNearDuplicates: Bool {
     options.group == .nearDuplicates || options.nearLeakCheck
+  }
+}
+
+/// Near-duplicate pairs computed on a thread of their own (or at once, when the system gives
+/// no thread), collected with ``wait()``.
+private final class BackgroundPairs {
+  typealias Pairs = [(UInt32, UInt32, Float)]
+  private var result: Result<Pairs, TunePrepError> = .success([])
+  private var thread: WorkerThread?
+
+  init(_ compute: @escaping () throws(TunePrepError) -> Pairs) {
+    thread = WorkerThread.start { [unowned self] in self.result = Result(catching: compute) }
+    if thread == nil { result = Result(catching: compute) }
+  }
+
+  /// The pairs, or the error that stopped their computation, once the thread has ended.
+  func wait() -> Result<Pairs, TunePrepError> {
+    thread?.join()
+    thread = nil
+    return result
   }
 }
 

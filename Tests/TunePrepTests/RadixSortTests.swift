@@ -2,8 +2,9 @@ import Testing
 
 @testable import TunePrep
 
-/// The radix sort behind LSH banding agrees with the standard library's sort. The values come
-/// from split's seeded SplitMix64, so a failure can be replayed.
+/// The radix sort behind LSH banding agrees with the standard library's sort.
+///
+/// The values come from split's seeded SplitMix64, so a failure can be replayed.
 @Suite struct RadixSortTests {
   @Test(arguments: [0, 1000, 5000, 70000])
   func sortsEveryBit(count: Int) {

@@ -11,9 +11,11 @@ struct ConversationRules {
     }
   }
 
-  /// Reports what the turn order of `example` breaks. The example is not changed: it is
-  /// `inout` only so that the decoder lends it without a copy. Taken by value (or
-  /// `borrowing`), the decoder copied it for the call, about 350 instructions per record.
+  /// Reports what the turn order of `example` breaks.
+  ///
+  /// The example is not changed: it is `inout` only so that the decoder lends it without a
+  /// copy. Taken by value (or `borrowing`), the decoder copied it for the call, about 350
+  /// instructions per record.
   func check(_ example: inout Example, _ c: inout RecordContext) {
     // Through a buffer: a copy of the turns array would be retained and released per record.
     example.turns.withUnsafeBufferPointer { check($0, of: example, &c) }
@@ -50,7 +52,9 @@ struct ConversationRules {
     return summary
   }
 
-  private func check(_ turns: UnsafeBufferPointer<Turn>, of example: borrowing Example, _ c: inout RecordContext) {
+  private func check(
+    _ turns: UnsafeBufferPointer<Turn>, of example: borrowing Example, _ c: inout RecordContext
+  ) {
     if format == .openaiPreference {
       if let last = turns.last, last.role == .assistant {
         c.report(
@@ -88,7 +92,9 @@ struct ConversationRules {
   }
 
   /// System messages after the start, tool messages that answer no call, and repeated roles.
-  private func checkOrder(_ turns: UnsafeBufferPointer<Turn>, of example: borrowing Example, _ c: inout RecordContext) {
+  private func checkOrder(
+    _ turns: UnsafeBufferPointer<Turn>, of example: borrowing Example, _ c: inout RecordContext
+  ) {
     var previous: Role?
     var seenNonSystem = false
     var callIDs: [String] = []

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Release-mode benchmarks of tuneprep against anchors on the same seeded corpus.
+# Release-mode benchmarks of tuneprep (validate, split, dedupe) against anchors on the same
+# seeded corpus.
 #
 #   make bench                      # 1M openai-chat examples (~1.5 GB), made once
 #   BENCH_N=100000 make bench       # a smaller corpus
@@ -31,7 +32,7 @@ row() {  # name, then the command
   out=$(tail -1 "$timing")
   local secs=${out% *} rss=${out#* }
   awk -v n="$name" -v s="$secs" -v r="$rss" -v b="$bytes" \
-    'BEGIN { printf "| %-44s | %7.2f | %7.0f | %7.1f |\n", n, s, b / 1e6 / s, r / 1024 }'
+    'BEGIN { printf "| %-50s | %7.2f | %7.0f | %7.1f |\n", n, s, b / 1e6 / s, r / 1024 }'
 }
 
 echo "corpus: $corpus ($bytes bytes, $N examples); machine: $(nproc) cores, $(uname -m); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -56,3 +57,23 @@ if [ "${BENCH_ANCHORS:-1}" = 1 ]; then
     row "jq -cR 'fromjson?' (skips bad lines)" jq -cR 'fromjson?' "$corpus"
   fi
 fi
+
+# split (issue 6) and dedupe (issue 4) on the same corpus; their outputs go to $DIR/out and are
+# removed after each run. `Benchmarks/split/run.sh` and `Benchmarks/dedupe/run.sh` repeat these
+# runs and add more options.
+out="$DIR/out"
+split_row() {  # split's extra options; the row is named after them
+  rm -rf "$out"
+  row "tuneprep split${*:+ $*}" "$BIN" split "$corpus" --out-dir "$out" --max-findings 0 "$@"
+}
+split_row
+split_row --no-near-leak-check
+split_row --no-near-leak-check --no-checksums
+if [ "${BENCH_ANCHORS:-1}" = 1 ]; then
+  rm -rf "$out"
+  row "python split (readlines + random.shuffle)" python3 Benchmarks/split/split_baseline.py "$corpus" "$out"
+fi
+rm -rf "$out"
+row "tuneprep dedupe" sh -c "\"\$0\" dedupe --max-findings 0 \"\$1\" > \"\$2\"" "$BIN" "$corpus" "$out"
+row "tuneprep dedupe --near" sh -c "\"\$0\" dedupe --near --max-findings 0 \"\$1\" > \"\$2\"" "$BIN" "$corpus" "$out"
+rm -rf "$out"

@@ -41,8 +41,9 @@ struct FormatDecoder {
         "the record is \(article(context.document.kind(root).name)), but \(format.rawValue) records are JSON objects")
       return nil
     }
-    // Bound straight from the call, so the rules borrow the example rather than a copy (an
-    // `if let` on a stored optional copies it, retaining its turns for the rules).
+    // Bound straight from the call and lent `inout`, so the rules see the example itself, not
+    // a copy (an `if let` on a stored optional copies it, retaining its turns for the rules;
+    // see ``ConversationRules/check(_:_:)``).
     guard var example = decodeRecord(format, &context) else { return nil }
     ConversationRules(format: format).check(&example, &context)
     return example

@@ -198,3 +198,27 @@ import Testing
     #expect(KeyOrder.sorted(count: n) { keys[$0] } == expected)
   }
 }
+
+/// The leak check's pairs, computed beside the writing pass, reach the checks intact, and so
+/// does an error that stops them.
+@Suite struct BackgroundPairsTests {
+  @Test func deliversThePairsOnceTheThreadEnds() throws {
+    let pairs = BackgroundPairs { () throws(TunePrepError) in
+      (0..<1000).map { (UInt32($0), UInt32($0 + 1), Float(0.9)) }
+    }
+    let first = try pairs.wait().get()
+    #expect(first.count == 1000)
+    #expect(first.last?.0 == 999 && first.last?.1 == 1000)
+    // A second wait (the run's `defer`) returns the same result without joining again.
+    #expect(try pairs.wait().get().count == 1000)
+  }
+
+  @Test func deliversTheErrorThatStoppedThem() {
+    let pairs = BackgroundPairs { () throws(TunePrepError) in
+      throw .failed("the input changed while it was read back")
+    }
+    #expect(throws: TunePrepError.failed("the input changed while it was read back")) {
+      try pairs.wait().get()
+    }
+  }
+}

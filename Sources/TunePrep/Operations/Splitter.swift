@@ -242,7 +242,7 @@ public struct Splitter {
 
 /// Near-duplicate pairs computed on a thread of their own (or at once, when the system gives
 /// no thread), collected with ``wait()``.
-private final class BackgroundPairs {
+final class BackgroundPairs {
   typealias Pairs = [(UInt32, UInt32, Float)]
   private var result: Result<Pairs, TunePrepError> = .success([])
   private var thread: WorkerThread?

@@ -282,35 +282,30 @@ extension TextNormalizerTests {
     return out
   }
 
-  /// Character shingles as first written.
+  /// Character shingles, worked out independently of the shingler's loop: first the list of
+  /// items (a scalar is its UTF-8 lead byte and the continuation bytes after it, read as one
+  /// big-endian number; a run of separators after a scalar is one space), then the windows.
   static func referenceCharShingles(_ key: [UInt8], _ n: Int) -> [UInt64] {
+    var items: [UInt64] = []
+    var previous: UInt8?
+    for byte in key {
+      defer { previous = byte }
+      if byte < 0x21 {
+        if let last = previous, last >= 0x21 { items.append(0x20) }
+      } else if byte & 0xC0 == 0x80, let last = previous, last >= 0x21 {
+        items[items.count - 1] = items[items.count - 1] << 8 | UInt64(byte)
+      } else {
+        items.append(UInt64(byte))
+      }
+    }
     var roller = ReferenceRoller(n)
     var out: [UInt64] = []
-    var scalars = 0
-    var i = 0
-    var lastWasSpace = true
-    while i < key.count {
-      var h: UInt64
-      if key[i] < 0x21 {
-        i += 1
-        if lastWasSpace { continue }
-        lastWasSpace = true
-        h = 0x20
-      } else {
-        lastWasSpace = false
-        h = UInt64(key[i])
-        i += 1
-        while i < key.count && key[i] & 0xC0 == 0x80 {
-          h = (h << 8) | UInt64(key[i])
-          i += 1
-        }
-      }
-      roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15))
-      scalars += 1
-      if scalars >= n { out.append(StableHash.avalanche(roller.value)) }
+    for (k, item) in items.enumerated() {
+      roller.push(StableHash.avalanche(item &+ 0x9E37_79B9_7F4A_7C15))
+      if k + 1 >= n { out.append(StableHash.avalanche(roller.value)) }
     }
-    if scalars > 0 && scalars < n {
-      out.append(StableHash.avalanche(roller.value ^ UInt64(scalars)))
+    if !items.isEmpty && items.count < n {
+      out.append(StableHash.avalanche(roller.value ^ UInt64(items.count)))
     }
     return out
   }

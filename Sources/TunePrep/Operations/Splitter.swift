@@ -248,7 +248,8 @@ final class BackgroundPairs {
   private var thread: WorkerThread?
 
   init(_ compute: @escaping () throws(TunePrepError) -> Pairs) {
-    thread = WorkerThread.start { [unowned self] in self.result = Result(catching: compute) }
+    // The thread holds the object until it ends, so dropping it unwaited stays safe.
+    thread = WorkerThread.start { self.result = Result(catching: compute) }
     if thread == nil { result = Result(catching: compute) }
   }
 

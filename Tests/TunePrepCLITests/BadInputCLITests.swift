@@ -5,7 +5,8 @@ import Testing
 /// an unreadable file, a 64 MiB line, a file larger than the reader's blocks.
 @Suite struct BadInputCLITests {
   static func temporaryFolder() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-bad-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-bad-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
   }
@@ -33,7 +34,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     var text = ""
     for i in 0..<20_000 {
-      text += "{\"messages\":[{\"role\":\"user\",\"content\":\"q\(i)\"},{\"role\":\"robot\",\"content\":\"a\"}]}\n"
+      text +=
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"q\(i)\"},{\"role\":\"robot\",\"content\":\"a\"}]}\n"
     }
     let input = dir.appendingPathComponent("many.jsonl")
     try text.write(to: input, atomically: true, encoding: .utf8)
@@ -42,7 +44,9 @@ import Testing
       "'\(bin)' validate --report json --report-file - '\(input.path)' 2>'\(dir.path)/err' | head -1 >/dev/null; echo \"status ${PIPESTATUS[0]}\"; cat '\(dir.path)/err'"
     )
     #expect(result.output.hasPrefix("status 2\n"), "\(result.output)")
-    #expect(result.output.contains("tuneprep: error: cannot write <stdout>: the reading end of the pipe was closed"))
+    #expect(
+      result.output.contains(
+        "tuneprep: error: cannot write <stdout>: the reading end of the pipe was closed"))
   }
 
   @Test func unreadableFileIsAClearError() throws {
@@ -54,11 +58,14 @@ import Testing
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
     // CI runs as root, which may read anything; drop to an unprivileged user when root.
     let bin = CLIRunner.binary.path
-    let command = getuid() == 0
+    let command =
+      getuid() == 0
       ? "setpriv --reuid=65534 --regid=65534 --clear-groups '\(bin)' validate '\(input.path)'"
       : "'\(bin)' validate '\(input.path)'"
     let result = try Self.shell(command + "; echo \"status $?\"")
-    #expect(result.output.contains("tuneprep: error: cannot open \(input.path): permission denied"), "\(result.output)")
+    #expect(
+      result.output.contains("tuneprep: error: cannot open \(input.path): permission denied"),
+      "\(result.output)")
     #expect(result.output.hasSuffix("status 2\n"))
   }
 
@@ -83,12 +90,14 @@ import Testing
     var text = ""
     for i in 0..<60_000 {
       let role = i % 997 == 0 ? "robot" : "assistant"
-      text += "{\"messages\":[{\"role\":\"user\",\"content\":\"question \(i) \(String(repeating: "x", count: i % 300))\"},{\"role\":\"\(role)\",\"content\":\"answer\"}]}\n"
+      text +=
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"question \(i) \(String(repeating: "x", count: i % 300))\"},{\"role\":\"\(role)\",\"content\":\"answer\"}]}\n"
       if i % 4999 == 0 { text += "\n" }
     }
     let input = dir.appendingPathComponent("large.jsonl")
     try text.write(to: input, atomically: true, encoding: .utf8)
-    let one = try CLIRunner.run(["validate", "--report", "json", input.path], environment: ["TUNEPREP_THREADS": "1"])
+    let one = try CLIRunner.run(
+      ["validate", "--report", "json", input.path], environment: ["TUNEPREP_THREADS": "1"])
     let two = try CLIRunner.run(["validate", "--report", "json", "--threads", "2", input.path])
     #expect(one.stderr == two.stderr)
     #expect(one.status == 1)
@@ -101,10 +110,12 @@ import Testing
   /// that would replace the device node (as root), so devices are written in place.
   @Test func writingToDevNullLeavesTheDeviceAlone() throws {
     let result = try CLIRunner.run([
-      "format", "samples/chat.jsonl", "--to", "alpaca", "--lossy", "-o", "/dev/null", "--report-file", "/dev/null",
+      "format", "samples/chat.jsonl", "--to", "alpaca", "--lossy", "-o", "/dev/null",
+      "--report-file", "/dev/null",
     ])
     #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
-    let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+    let type =
+      try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
     #expect(type == .typeCharacterSpecial)
   }
 }

@@ -7,7 +7,8 @@ import Testing
 ///
 /// `TUNEPREP_RECORD=1 swift test --filter TunePrepCLITests` rewrites the expected files.
 @Suite struct GoldenTests {
-  static let fixtures = CLIRunner.packageRoot.appendingPathComponent("Tests/TunePrepCLITests/Fixtures")
+  static let fixtures = CLIRunner.packageRoot.appendingPathComponent(
+    "Tests/TunePrepCLITests/Fixtures")
 
   static func cases() -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []
@@ -27,7 +28,8 @@ import Testing
       $0.replacingOccurrences(of: "{case}", with: relative)
     }
     let stdinURL = folder.appendingPathComponent("stdin")
-    let stdin = FileManager.default.fileExists(atPath: stdinURL.path) ? try Data(contentsOf: stdinURL) : nil
+    let stdin =
+      FileManager.default.fileExists(atPath: stdinURL.path) ? try Data(contentsOf: stdinURL) : nil
     let result = try CLIRunner.run(args, stdin: stdin)
     let record = ProcessInfo.processInfo.environment["TUNEPREP_RECORD"] == "1"
     let expectations: [(String, Data)] = [
@@ -79,8 +81,11 @@ enum CLIRunner {
 
   /// Runs tuneprep with `arguments` from the package root. Output goes to temporary files, not
   /// pipes, so a child that writes more than a pipe buffer cannot deadlock.
-  static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-cli-\(UUID().uuidString)")
+  static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:])
+    throws -> Result
+  {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let outURL = dir.appendingPathComponent("stdout")

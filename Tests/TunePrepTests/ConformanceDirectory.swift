@@ -4,7 +4,9 @@ import Foundation
 /// relative to the package root.
 enum ConformanceDirectory {
   static var url: URL {
-    if let override = ProcessInfo.processInfo.environment["TUNEPREP_CONFORMANCE_DIR"], !override.isEmpty {
+    if let override = ProcessInfo.processInfo.environment["TUNEPREP_CONFORMANCE_DIR"],
+      !override.isEmpty
+    {
       return URL(fileURLWithPath: override)
     }
     return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance")

@@ -691,7 +691,8 @@ extension TextNormalizerTests {
     for v in UInt32(0x80)...0xFFFF {
       guard let scalar = Unicode.Scalar(v), simpleCaseFold(v) != nil else { continue }
       folded += 1
-      let escaped = "\\u" + String(repeating: "0", count: 4 - String(v, radix: 16).count)
+      let escaped =
+        "\\u" + String(repeating: "0", count: 4 - String(v, radix: 16).count)
         + String(v, radix: 16)
       for text in [String(scalar), "ab \(scalar) CD", escaped, "X\(escaped)\\n\(scalar)"] {
         let raw = Array(text.utf8)

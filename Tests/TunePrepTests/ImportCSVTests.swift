@@ -20,7 +20,9 @@ import Testing
           if let error = p.rowError {
             result.append("\(line):\(error.code.name)")
           } else {
-            let values = (0..<p.fields.count).map { String(decoding: p.value($0, in: buf), as: UTF8.self) }
+            let values = (0..<p.fields.count).map {
+              String(decoding: p.value($0, in: buf), as: UTF8.self)
+            }
             result.append("\(line):" + values.joined(separator: "|"))
           }
         }
@@ -33,7 +35,8 @@ import Testing
 
   @Test(arguments: [1, 2, 3, 7, 4096])
   func rfc4180AtEveryChunkSize(chunk: Int) {
-    let text = Array("a,b,c\r\n1,\"x, \"\"y\"\"\",z\r\n\"multi\r\nline\",,\"\"\n\nlast,row,here".utf8)
+    let text = Array(
+      "a,b,c\r\n1,\"x, \"\"y\"\"\",z\r\n\"multi\r\nline\",,\"\"\n\nlast,row,here".utf8)
     #expect(
       Self.rows(text, chunk: chunk) == [
         "1:a|b|c", "2:1|x, \"y\"|z", "3:multi\r\nline||", "6:last|row|here",
@@ -42,12 +45,21 @@ import Testing
 
   @Test(arguments: [1, 3, 4096])
   func quoteProblemsAreRowErrors(chunk: Int) {
-    #expect(Self.rows(Array("a,b\n\"x\"y,z\n1,2\n".utf8), chunk: chunk) == ["1:a|b", "2:import.csv-quote", "3:1|2"])
-    #expect(Self.rows(Array("a,b\n1,\"never closed\n2,3\n".utf8), chunk: chunk) == ["1:a|b", "2:import.csv-quote"])
+    #expect(
+      Self.rows(Array("a,b\n\"x\"y,z\n1,2\n".utf8), chunk: chunk) == [
+        "1:a|b", "2:import.csv-quote", "3:1|2",
+      ])
+    #expect(
+      Self.rows(Array("a,b\n1,\"never closed\n2,3\n".utf8), chunk: chunk) == [
+        "1:a|b", "2:import.csv-quote",
+      ])
   }
 
   @Test func tabsSeparateTSV() {
-    #expect(Self.rows(Array("q\ta\nhi, there\tyo\n".utf8), chunk: 2, delimiter: 0x09) == ["1:q|a", "2:hi, there|yo"])
+    #expect(
+      Self.rows(Array("q\ta\nhi, there\tyo\n".utf8), chunk: 2, delimiter: 0x09) == [
+        "1:q|a", "2:hi, there|yo",
+      ])
   }
 
   @Test(arguments: [1, 2, 3, 5, 4096])
@@ -94,8 +106,12 @@ import Testing
     let named = try CSVColumns(resolving: options, header: ["ID", "Question", "Answer"])
     #expect(named.input == 0 && named.output == 2)
     options.input = "prompt"
-    #expect(throws: CSVColumns.Failure.self) { try CSVColumns(resolving: options, header: ["ID", "Question", "Answer"]) }
-    #expect(throws: CSVColumns.Failure.self) { try CSVColumns(resolving: Importer.Options(), header: ["a", "b"]) }
+    #expect(throws: CSVColumns.Failure.self) {
+      try CSVColumns(resolving: options, header: ["ID", "Question", "Answer"])
+    }
+    #expect(throws: CSVColumns.Failure.self) {
+      try CSVColumns(resolving: Importer.Options(), header: ["a", "b"])
+    }
   }
 
   @Test func xmlRecordPathSubset() throws {
@@ -104,9 +120,16 @@ import Testing
     #expect(any.matches([.init(uri: nil, local: "export"), .init(uri: nil, local: "ticket")]))
     #expect(!any.matches([.init(uri: "urn:x", local: "ticket")]))
     let rooted = try XMLRecordPath("/export/p:ticket", namespaces: ns)
-    #expect(rooted.matches([.init(uri: nil, local: "export"), .init(uri: "urn:x", local: "ticket")]))
-    #expect(!rooted.matches([.init(uri: nil, local: "x"), .init(uri: nil, local: "export"), .init(uri: "urn:x", local: "ticket")]))
+    #expect(
+      rooted.matches([.init(uri: nil, local: "export"), .init(uri: "urn:x", local: "ticket")]))
+    #expect(
+      !rooted.matches([
+        .init(uri: nil, local: "x"), .init(uri: nil, local: "export"),
+        .init(uri: "urn:x", local: "ticket"),
+      ]))
     #expect(throws: XMLRecordPath.Failure.self) { try XMLRecordPath("//q:ticket", namespaces: ns) }
-    #expect(throws: XMLRecordPath.Failure.self) { try XMLRecordPath("//ticket[@id='1']", namespaces: ns) }
+    #expect(throws: XMLRecordPath.Failure.self) {
+      try XMLRecordPath("//ticket[@id='1']", namespaces: ns)
+    }
   }
 }

@@ -30,13 +30,26 @@ import Testing
     ("{\"a\" 1}", "expected ':' after object key, found '1'", 5),
     ("{\"a\":1 x}", "expected ',' or '}' after object member, found 'x'", 7),
     ("[1 2]", "expected ',' or ']' after array element, found '2'", 3),
-    ("NaN", "expected a JSON value, found 'NaN' (JSON literals are true, false and null, in lowercase)", 0),
-    ("True", "expected a JSON value, found 'True' (JSON literals are true, false and null, in lowercase)", 0),
+    (
+      "NaN",
+      "expected a JSON value, found 'NaN' (JSON literals are true, false and null, in lowercase)", 0
+    ),
+    (
+      "True",
+      "expected a JSON value, found 'True' (JSON literals are true, false and null, in lowercase)",
+      0
+    ),
     ("012", "numbers cannot have leading zeros", 1),
     ("1.", "expected a digit after the decimal point, found end of input", 2),
     ("\"abc", "unterminated string: a closing '\"' is missing", 0),
-    ("\"a\tb\"", "control character 0x09 inside a string: write it as an escape such as \\n or \\u0009", 2),
-    ("\"\\x\"", "invalid escape '\\x': JSON allows only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX", 1),
+    (
+      "\"a\tb\"",
+      "control character 0x09 inside a string: write it as an escape such as \\n or \\u0009", 2
+    ),
+    (
+      "\"\\x\"", "invalid escape '\\x': JSON allows only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
+      1
+    ),
     ("{\"a\":1} {}", "unexpected '{' after the JSON value: one record per line", 8),
     ("", "expected a JSON value, found end of input", 0),
     ("// c\n1", "expected a JSON value, found '/'", 0),
@@ -107,14 +120,17 @@ import Testing
   }
 
   @Test func tapeGivesValuesAndPointers() throws {
-    let document = try parse("{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9 \\\"x\\\"\"}],\"a/b\":2}").get()
+    let document = try parse(
+      "{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9 \\\"x\\\"\"}],\"a/b\":2}"
+    ).get()
     let messages = try #require(document.member(document.root, "messages"))
     #expect(document.count(messages) == 1)
     let first = try #require(document.elements(messages).first { _ in true })
     let content = try #require(document.member(first, "content"))
     #expect(document.string(content) == "café \"x\"")
     #expect(document.pointer(to: content) == "/messages/0/content")
-    let slash = try #require(document.members(document.root).first { document.string($0.key) == "a/b" })
+    let slash = try #require(
+      document.members(document.root).first { document.string($0.key) == "a/b" })
     #expect(document.pointer(to: slash.value) == "/a~1b")
     #expect(document.sourceRange(messages) == 12..<57)
   }

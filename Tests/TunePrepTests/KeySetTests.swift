@@ -36,7 +36,8 @@ import Testing
 
   @Test(arguments: [
     "{\"rolE\":1}", "{\"assistanT\":1}", "{\"tool_call_iD\":1}", "{\"parallel_tool_callS\":1}",
-    "{\"rol\":1}", "{\"roles\":1}", "{\"assistant_\":1}", "{\"parallel_tool_calls_\":1}", "{\"\":1}",
+    "{\"rol\":1}", "{\"roles\":1}", "{\"assistant_\":1}", "{\"parallel_tool_calls_\":1}",
+    "{\"\":1}",
   ])
   func countsNearMissesAsUnknown(text: String) throws {
     let d = try document(text)

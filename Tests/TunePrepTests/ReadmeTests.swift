@@ -7,11 +7,13 @@ import Testing
 @Suite struct ReadmeTests {
   @Test func readmeListsEveryFindingCode() throws {
     let readme = try String(
-      contentsOf: ConformanceDirectory.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+      contentsOf: ConformanceDirectory.packageRoot.appendingPathComponent("README.md"),
+      encoding: .utf8)
     for code in FindingCode.all {
       #expect(
         readme.contains("| `\(code.name)` | \(code.defaultSeverity) |"),
-        "README.md has no row for \(code.name) (\(code.defaultSeverity)); regenerate the table from `tuneprep validate --list-codes`")
+        "README.md has no row for \(code.name) (\(code.defaultSeverity)); regenerate the table from `tuneprep validate --list-codes`"
+      )
     }
   }
 }

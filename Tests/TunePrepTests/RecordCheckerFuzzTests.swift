@@ -23,7 +23,10 @@ import Testing
   static func sampleLines() throws -> [[UInt8]] {
     let root = ConformanceDirectory.packageRoot.appendingPathComponent("samples")
     var lines: [[UInt8]] = []
-    for name in ["chat.jsonl", "alpaca.jsonl", "sharegpt.jsonl", "broken/chat.jsonl", "broken/preference.jsonl", "broken/sharegpt.jsonl"] {
+    for name in [
+      "chat.jsonl", "alpaca.jsonl", "sharegpt.jsonl", "broken/chat.jsonl",
+      "broken/preference.jsonl", "broken/sharegpt.jsonl",
+    ] {
       let data = try Data(contentsOf: root.appendingPathComponent(name))
       lines += data.split(separator: 0x0A).map { Array($0) }
     }
@@ -36,7 +39,8 @@ import Testing
     #expect(lines.count > 40)
     var random = Random(state: 0x7475_6E65 &+ UInt64(format.rawValue.utf8.count))
     var checker = RecordChecker(fileFormat: format, detected: true, formatLocation: nil)
-    let alphabet = Array("{}[]\",:\\0123456789truefalsnu -.eE\u{00e9}".utf8) + [0x00, 0x09, 0xFF, 0xC3]
+    let alphabet =
+      Array("{}[]\",:\\0123456789truefalsnu -.eE\u{00e9}".utf8) + [0x00, 0x09, 0xFF, 0xC3]
     var findings = 0
     for round in 0..<3000 {
       var bytes = lines[round % lines.count]

@@ -19,8 +19,13 @@ import Testing
       var seen: [Seen] = []
       init() {}
     }
-    mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result) {
-      result.seen.append(Seen(line: position.line, column: position.column, text: String(decoding: bytes, as: UTF8.self)))
+    mutating func visit(
+      _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result
+    ) {
+      result.seen.append(
+        Seen(
+          line: position.line, column: position.column, text: String(decoding: bytes, as: UTF8.self)
+        ))
     }
   }
 
@@ -28,7 +33,8 @@ import Testing
   static func read(
     _ bytes: [UInt8], name: String = "t.jsonl", chunk: Int, threads: Int = 1
   ) throws -> (seen: [Seen], findings: [String], crlf: Int) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-reader-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-reader-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent(name)
@@ -37,7 +43,8 @@ import Testing
     var seen: [Seen] = []
     var findings: [String] = []
     var crlf = 0
-    let pipeline = RecordPipeline(threads: threads, sizes: ReadSizes(readSize: chunk, blockSize: chunk))
+    let pipeline = RecordPipeline(
+      threads: threads, sizes: ReadSizes(readSize: chunk, blockSize: chunk))
     try pipeline.run(
       file, makeVisitor: { _ in Collect() },
       fileFinding: { findings.append("\($0.code)@\($0.location.line):\($0.location.column ?? 0)") },
@@ -55,7 +62,11 @@ import Testing
   func linesCRLFBlankAndNoFinalNewline(chunk: Int) throws {
     let input = Array("{\"a\":1}\r\n\n  \n{\"b\":2}\n{\"c\":3}".utf8)
     let result = try Self.read(input, chunk: chunk)
-    #expect(result.seen == [Seen(line: 1, column: 1, text: "{\"a\":1}"), Seen(line: 4, column: 1, text: "{\"b\":2}"), Seen(line: 5, column: 1, text: "{\"c\":3}")])
+    #expect(
+      result.seen == [
+        Seen(line: 1, column: 1, text: "{\"a\":1}"), Seen(line: 4, column: 1, text: "{\"b\":2}"),
+        Seen(line: 5, column: 1, text: "{\"c\":3}"),
+      ])
     #expect(result.findings == ["json.blank-line@2", "json.blank-line@3"])
     #expect(result.crlf == 1)
   }
@@ -81,12 +92,13 @@ import Testing
   func jsonArrayFileIsReadAsRecords(chunk: Int) throws {
     let input = Array("[\n  {\"a\": \"x,]\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},3, \"s\"\n]\n".utf8)
     let result = try Self.read(input, name: "data.json", chunk: chunk)
-    #expect(result.seen == [
-      Seen(line: 2, column: 3, text: "{\"a\": \"x,]\\\"\"}"),
-      Seen(line: 3, column: 3, text: "{\"b\": [1, {\"c\": 2}]}"),
-      Seen(line: 3, column: 24, text: "3"),
-      Seen(line: 3, column: 27, text: "\"s\""),
-    ])
+    #expect(
+      result.seen == [
+        Seen(line: 2, column: 3, text: "{\"a\": \"x,]\\\"\"}"),
+        Seen(line: 3, column: 3, text: "{\"b\": [1, {\"c\": 2}]}"),
+        Seen(line: 3, column: 24, text: "3"),
+        Seen(line: 3, column: 27, text: "\"s\""),
+      ])
     #expect(result.findings.isEmpty)
   }
 
@@ -128,15 +140,20 @@ import Testing
         var records = 0
         init() {}
       }
-      mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result) {
+      mutating func visit(
+        _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result
+      ) {
         result.records += 1
         let address = Int(bitPattern: bytes.baseAddress)
         if address & 63 != position.byteOffset & 63 { result.misplaced.append(position.line) }
       }
     }
     var text = "\u{FEFF}"
-    for i in 0..<300 { text += "{\"i\":\(i),\"pad\":\"" + String(repeating: "x", count: i * 7 % 150) + "\"}\n" }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tuneprep-align-\(UUID().uuidString)")
+    for i in 0..<300 {
+      text += "{\"i\":\(i),\"pad\":\"" + String(repeating: "x", count: i * 7 % 150) + "\"}\n"
+    }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-align-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("a.jsonl")
@@ -150,7 +167,9 @@ import Testing
         records += outcome.result.records
       })
     #expect(records == 300)
-    #expect(misplaced.isEmpty, "records not at their input offset modulo 64, first lines: \(misplaced.prefix(5))")
+    #expect(
+      misplaced.isEmpty,
+      "records not at their input offset modulo 64, first lines: \(misplaced.prefix(5))")
   }
 
   @Test func emptyFileHasNoRecords() throws {
@@ -159,7 +178,11 @@ import Testing
   }
 
   @Test func missingFileAndDirectoryAreClearErrors() {
-    #expect(throws: TunePrepError.cannotOpen(path: "/nonexistent/x.jsonl", reason: "no such file (check the path and the current directory)")) {
+    #expect(
+      throws: TunePrepError.cannotOpen(
+        path: "/nonexistent/x.jsonl",
+        reason: "no such file (check the path and the current directory)")
+    ) {
       _ = try InputFile(InputName("/nonexistent/x.jsonl"))
     }
     let dir = FileManager.default.temporaryDirectory.path

@@ -24,7 +24,9 @@ import Testing
     options.defaultDraft = draft
     options.strictFormats = strictFormats
     options.resolver = SchemaResolver(mappings: [
-      .init(prefix: "http://localhost:1234/", directory: suiteRoot.appendingPathComponent("remotes").path)
+      .init(
+        prefix: "http://localhost:1234/",
+        directory: suiteRoot.appendingPathComponent("remotes").path)
     ])
     return options
   }
@@ -32,7 +34,9 @@ import Testing
   /// Runs every case of the `.json` files directly in `folder`.
   static func run(folder: String, draft: SchemaDraft, strictFormats: Bool) throws -> Tally {
     let dir = suiteRoot.appendingPathComponent("tests").appendingPathComponent(folder)
-    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+      $0.hasSuffix(".json")
+    }.sorted()
     #expect(!names.isEmpty, "no test files in \(dir.path)")
     let compiler = SchemaCompiler(options: options(draft: draft, strictFormats: strictFormats))
     var tally = Tally()
@@ -56,14 +60,16 @@ import Testing
         guard let schemaNode, let testsNode else { continue }
         let compiled: Result<CompiledSchema, SchemaCompileError>
         do throws(SchemaCompileError) {
-          compiled = .success(try compiler.compile(document: document, node: schemaNode, baseURI: nil))
+          compiled = .success(
+            try compiler.compile(document: document, node: schemaNode, baseURI: nil))
         } catch {
           compiled = .failure(error)
         }
         for test in document.elements(testsNode) {
           tally.total += 1
           let testValue = JSONValue(document, node: test)
-          let label = "\(folder)/\(name): \(groupName) / \(testValue["description"]?.stringValue ?? "?")"
+          let label =
+            "\(folder)/\(name): \(groupName) / \(testValue["description"]?.stringValue ?? "?")"
           guard case .bool(let expected) = testValue["valid"] else { continue }
           var dataNode: Int?
           for member in document.members(test) where document.string(member.key) == "data" {
@@ -77,12 +83,16 @@ import Testing
             let fast = schema.isValid(document, node: dataNode)
             let (collected, errors) = schema.collectErrors(document, node: dataNode)
             if fast != collected {
-              tally.failures.append("\(label): boolean and collecting modes disagree (\(fast) vs \(collected))")
+              tally.failures.append(
+                "\(label): boolean and collecting modes disagree (\(fast) vs \(collected))")
             } else if !collected && errors.isEmpty {
               tally.failures.append("\(label): invalid without any error message")
             } else if fast != expected {
-              let why = errors.prefix(2).map { "\($0.schemaLocation) \($0)" }.joined(separator: "; ")
-              tally.failures.append("\(label): expected \(expected ? "valid" : "invalid"), got \(fast ? "valid" : "invalid") \(why)")
+              let why = errors.prefix(2).map { "\($0.schemaLocation) \($0)" }.joined(
+                separator: "; ")
+              tally.failures.append(
+                "\(label): expected \(expected ? "valid" : "invalid"), got \(fast ? "valid" : "invalid") \(why)"
+              )
             } else {
               tally.passed += 1
             }
@@ -94,7 +104,9 @@ import Testing
   }
 
   static func report(_ title: String, _ tally: Tally) {
-    print("JSON-Schema-Test-Suite \(title): \(tally.passed)/\(tally.total) (\(String(format: "%.2f", tally.percent)) %)")
+    print(
+      "JSON-Schema-Test-Suite \(title): \(tally.passed)/\(tally.total) (\(String(format: "%.2f", tally.percent)) %)"
+    )
     for failure in tally.failures { print("  FAIL \(failure)") }
   }
 
@@ -110,7 +122,8 @@ import Testing
   func optionalCases(folder: String, draft: SchemaDraft) throws {
     let optional = try Self.run(folder: folder + "/optional", draft: draft, strictFormats: false)
     Self.report("\(folder) optional", optional)
-    let formats = try Self.run(folder: folder + "/optional/format", draft: draft, strictFormats: true)
+    let formats = try Self.run(
+      folder: folder + "/optional/format", draft: draft, strictFormats: true)
     Self.report("\(folder) optional/format (strict formats)", formats)
     #expect(optional.total > 0 && formats.total > 0)
   }

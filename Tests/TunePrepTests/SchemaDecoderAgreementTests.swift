@@ -22,8 +22,10 @@ import Testing
   static func records(for format: Format) throws -> [[UInt8]] {
     let root = ConformanceDirectory.packageRoot
     var lines: [[UInt8]] = []
-    let files = try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("samples").path)
-      .filter { $0.hasSuffix(".jsonl") }.sorted()
+    let files = try FileManager.default.subpathsOfDirectory(
+      atPath: root.appendingPathComponent("samples").path
+    )
+    .filter { $0.hasSuffix(".jsonl") }.sorted()
     for file in files {
       let data = try Data(contentsOf: root.appendingPathComponent("samples/\(file)"))
       lines += data.split(separator: 0x0A).map { Array($0) }
@@ -39,7 +41,9 @@ import Testing
   }
 
   /// Structural edits that keep the record JSON: drop a key, change a value's type, add a key.
-  static func mutations(of document: JSONDocument, random: inout RecordCheckerFuzzTests.Random) -> [[UInt8]] {
+  static func mutations(of document: JSONDocument, random: inout RecordCheckerFuzzTests.Random)
+    -> [[UInt8]]
+  {
     var results: [[UInt8]] = []
     let bytes = document.bytes
     for _ in 0..<12 {
@@ -69,7 +73,9 @@ import Testing
     // Find the parent: the closest container before `node` whose subtree holds it.
     var parent = -1
     while i < node {
-      if (document.kind(i) == .object || document.kind(i) == .array) && document.next(i) > node { parent = i }
+      if (document.kind(i) == .object || document.kind(i) == .array) && document.next(i) > node {
+        parent = i
+      }
       i += 1
     }
     guard parent >= 0, document.kind(parent) == .object else { return false }
@@ -83,7 +89,8 @@ import Testing
     var document = JSONDocument()
     var checker = RecordChecker(fileFormat: format, detected: false, formatLocation: nil)
     checker.structure = FormatSchemas([:])  // the decoder alone
-    var random = RecordCheckerFuzzTests.Random(state: 0x5C4E_3A00 &+ UInt64(format.rawValue.utf8.count))
+    var random = RecordCheckerFuzzTests.Random(
+      state: 0x5C4E_3A00 &+ UInt64(format.rawValue.utf8.count))
     var disagreements: [String] = []
     var checked = 0
     var schemaInvalid = 0
@@ -113,9 +120,13 @@ import Testing
       let schemaValid = schema.isValid(document)
       var findings: [Finding] = []
       line.withUnsafeBufferPointer { buffer in
-        _ = checker.check(buffer, at: RecordPosition(file: "t", line: 1, column: 1, byteOffset: 0), findings: &findings)
+        _ = checker.check(
+          buffer, at: RecordPosition(file: "t", line: 1, column: 1, byteOffset: 0),
+          findings: &findings)
       }
-      let structural = findings.filter { Self.structuralCodes.contains($0.code) || $0.code.hasPrefix("schema.") }
+      let structural = findings.filter {
+        Self.structuralCodes.contains($0.code) || $0.code.hasPrefix("schema.")
+      }
       checked += 1
       if !schemaValid { schemaInvalid += 1 }
       if schemaValid != structural.isEmpty {
@@ -126,9 +137,12 @@ import Testing
         )
       }
     }
-    print("\(format.rawValue): \(checked) records, \(schemaInvalid) schema-invalid, \(disagreements.count) disagreements")
+    print(
+      "\(format.rawValue): \(checked) records, \(schemaInvalid) schema-invalid, \(disagreements.count) disagreements"
+    )
     #expect(checked > 200)
-    #expect(checked - schemaInvalid >= 10, "too few schema-valid \(format.rawValue) records to compare")
+    #expect(
+      checked - schemaInvalid >= 10, "too few schema-valid \(format.rawValue) records to compare")
     #expect(disagreements.isEmpty, "\(disagreements.prefix(8).joined(separator: "\n"))")
   }
 }

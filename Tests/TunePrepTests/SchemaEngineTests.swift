@@ -11,7 +11,9 @@ import Testing
     return try SchemaCompiler(options: options).compile(schemaBytes: Array(schema.utf8))
   }
 
-  static func errors(_ schema: CompiledSchema, _ instance: String, limit: Int = 100) throws -> [SchemaError] {
+  static func errors(_ schema: CompiledSchema, _ instance: String, limit: Int = 100) throws
+    -> [SchemaError]
+  {
     var parser = JSONParser()
     var document = JSONDocument()
     try parser.parse(Array(instance.utf8), into: &document)
@@ -30,9 +32,13 @@ import Testing
   @Test func enumErrorNamesTheValueAndTheChoices() throws {
     let schema = try Self.compile(Self.chatLike)
     let errors = try Self.errors(
-      schema, #"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"robot","content":"c"}]}"#)
+      schema,
+      #"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"robot","content":"c"}]}"#
+    )
     #expect(errors.count == 1)
-    #expect(errors.first?.description == #"/messages/2/role: "robot" is not one of "system", "user", "assistant", "tool""#)
+    #expect(
+      errors.first?.description
+        == #"/messages/2/role: "robot" is not one of "system", "user", "assistant", "tool""#)
     #expect(errors.first?.schemaLocation == "/properties/messages/items/properties/role/enum")
     #expect(errors.first?.keyword == "enum")
   }
@@ -40,10 +46,11 @@ import Testing
   @Test func missingAndUnknownPropertiesAreAllReported() throws {
     let schema = try Self.compile(Self.chatLike)
     let errors = try Self.errors(schema, #"{"mesages":[]}"#)
-    #expect(errors.map(\.message) == [
-      #"missing required property "messages""#,
-      #"unknown property "mesages" (not allowed by additionalProperties: false)"#,
-    ])
+    #expect(
+      errors.map(\.message) == [
+        #"missing required property "messages""#,
+        #"unknown property "mesages" (not allowed by additionalProperties: false)"#,
+      ])
     #expect(errors.map(\.instanceLocation) == ["", ""])
     #expect(errors.map(\.schemaLocation) == ["/required", "/additionalProperties"])
   }
@@ -65,7 +72,8 @@ import Testing
 
   @Test func anyOfReportsTheIntendedBranch() throws {
     let schema = try Self.compile(
-      #"{"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object", "required": ["text"]}}]}"#)
+      #"{"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object", "required": ["text"]}}]}"#
+    )
     let deep = try Self.errors(schema, #"[{"text": "a"}, {"txt": "b"}]"#)
     #expect(deep.map(\.description) == [#"/1: missing required property "text""#])
     let shallow = try Self.errors(schema, "42")
@@ -75,7 +83,8 @@ import Testing
   }
 
   @Test(arguments: [
-    ("0.0075", "0.0001", true), ("0.0075", "0.001", false), ("1e308", "0.5", true), ("10", "2.5", true),
+    ("0.0075", "0.0001", true), ("0.0075", "0.001", false), ("1e308", "0.5", true),
+    ("10", "2.5", true),
     ("7", "2", false), ("-4.2", "0.7", true), ("0", "0.3", true), ("0.3", "0.1", true),
   ])
   func multipleOfIsExact(value: String, divisor: String, expected: Bool) throws {
@@ -85,21 +94,31 @@ import Testing
 
   @Test func numbersCompareByValue() throws {
     #expect(try Self.errors(Self.compile(#"{"const": 1}"#), "1.0").isEmpty)
-    #expect(try Self.errors(Self.compile(#"{"enum": [{"a": [1, 2]}]}"#), #"{"a": [1.0, 2e0]}"#).isEmpty)
-    #expect(try !Self.errors(Self.compile(#"{"maximum": 972783798187987123879878123.18878137}"#), "972783798187987123879878123.188781371").isEmpty)
-    #expect(try !Self.errors(Self.compile(#"{"uniqueItems": true}"#), #"[{"a":1,"b":2},{"b":2.0,"a":1}]"#).isEmpty)
+    #expect(
+      try Self.errors(Self.compile(#"{"enum": [{"a": [1, 2]}]}"#), #"{"a": [1.0, 2e0]}"#).isEmpty)
+    #expect(
+      try !Self.errors(
+        Self.compile(#"{"maximum": 972783798187987123879878123.18878137}"#),
+        "972783798187987123879878123.188781371"
+      ).isEmpty)
+    #expect(
+      try !Self.errors(Self.compile(#"{"uniqueItems": true}"#), #"[{"a":1,"b":2},{"b":2.0,"a":1}]"#)
+        .isEmpty)
   }
 
   @Test func stringLengthCountsCodePoints() throws {
     let schema = try Self.compile(#"{"maxLength": 2, "minLength": 2}"#)
     #expect(try Self.errors(schema, #""💩é""#).isEmpty)
     #expect(try Self.errors(schema, #""\ud83d\udca9\u00e9""#).isEmpty)
-    #expect(try Self.errors(schema, #""abc""#).first?.message == "string is 3 characters long; at most 2 allowed")
+    #expect(
+      try Self.errors(schema, #""abc""#).first?.message
+        == "string is 3 characters long; at most 2 allowed")
   }
 
   @Test(arguments: [
     "{", ##"{"type": "strin"}"##, ##"{"$ref": "#/$defs/missing"}"##, ##"{"pattern": "(a"}"##,
-    ##"{"$ref": "https://example.com/other.json"}"##, ##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}"##,
+    ##"{"$ref": "https://example.com/other.json"}"##,
+    ##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}"##,
     #"{"minLength": -1}"#,
   ])
   func brokenSchemasAreCompileErrors(schema: String) {
@@ -118,30 +137,38 @@ import Testing
   }
 
   @Test func mappedRemoteRefLoadsFromTheDirectory() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schema-ref-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "schema-ref-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try Data(#"{"$defs": {"role": {"enum": ["user"]}}}"#.utf8).write(to: dir.appendingPathComponent("common.json"))
+    try Data(#"{"$defs": {"role": {"enum": ["user"]}}}"#.utf8).write(
+      to: dir.appendingPathComponent("common.json"))
     var options = SchemaOptions()
-    options.resolver = SchemaResolver(mappings: [.init(prefix: "https://example.com/schemas/", directory: dir.path)])
+    options.resolver = SchemaResolver(mappings: [
+      .init(prefix: "https://example.com/schemas/", directory: dir.path)
+    ])
     let schema = try SchemaCompiler(options: options).compile(
       schemaBytes: Array(#"{"$ref": "https://example.com/schemas/common.json#/$defs/role"}"#.utf8))
     #expect(try Self.errors(schema, #""user""#).isEmpty)
     let errors = try Self.errors(schema, #""bot""#)
-    #expect(errors.first?.schemaLocation == "https://example.com/schemas/common.json#/$defs/role/enum")
+    #expect(
+      errors.first?.schemaLocation == "https://example.com/schemas/common.json#/$defs/role/enum")
   }
 
   @Test func formatsAreAnnotationsUnlessStrict() throws {
     #expect(try Self.errors(Self.compile(#"{"format": "date-time"}"#), #""yesterday""#).isEmpty)
     let strict = try Self.compile(#"{"format": "date-time"}"#, strictFormats: true)
     #expect(try Self.errors(strict, #""2024-02-29T12:00:00Z""#).isEmpty)
-    #expect(try Self.errors(strict, #""yesterday""#).first?.message == #""yesterday" is not a valid date-time"#)
+    #expect(
+      try Self.errors(strict, #""yesterday""#).first?.message
+        == #""yesterday" is not a valid date-time"#)
   }
 
   @Test func pathologicalPatternIsAFindingNotAHang() throws {
     var options = SchemaOptions()
     options.regexStepBudget = 100_000
-    let schema = try SchemaCompiler(options: options).compile(schemaBytes: Array(#"{"pattern": "^(a+)+$"}"#.utf8))
+    let schema = try SchemaCompiler(options: options).compile(
+      schemaBytes: Array(#"{"pattern": "^(a+)+$"}"#.utf8))
     let errors = try Self.errors(schema, "\"" + String(repeating: "a", count: 40) + "!\"")
     #expect(errors.first?.message.contains("too many steps") == true)
   }
@@ -161,8 +188,10 @@ import Testing
   }
 
   @Test(arguments: [
-    ("g:h", "g:h"), ("./g", "http://a/b/c/g"), ("../../../g", "http://a/g"), ("?y", "http://a/b/c/d;p?y"),
-    ("#s", "http://a/b/c/d;p?q#s"), ("g/../h", "http://a/b/c/h"), ("//g", "http://g"), ("", "http://a/b/c/d;p?q"),
+    ("g:h", "g:h"), ("./g", "http://a/b/c/g"), ("../../../g", "http://a/g"),
+    ("?y", "http://a/b/c/d;p?y"),
+    ("#s", "http://a/b/c/d;p?q#s"), ("g/../h", "http://a/b/c/h"), ("//g", "http://g"),
+    ("", "http://a/b/c/d;p?q"),
   ])
   func uriReferencesResolvePerRFC3986(reference: String, expected: String) {
     #expect(resolveURI(reference, against: "http://a/b/c/d;p?q") == expected)
@@ -184,7 +213,9 @@ import Testing
     var options = SchemaOptions()
     options.defaultDraft = .draft7
     let schema = try SchemaCompiler(options: options).compile(
-      schemaBytes: Array(##"{"definitions": {"s": {"type": "string"}}, "$ref": "#/definitions/s", "maxLength": 1}"##.utf8))
+      schemaBytes: Array(
+        ##"{"definitions": {"s": {"type": "string"}}, "$ref": "#/definitions/s", "maxLength": 1}"##
+          .utf8))
     #expect(try Self.errors(schema, #""long""#).isEmpty)
   }
 }

@@ -17,13 +17,17 @@ import Testing
     return try BuiltinSchemas.compile(text: text, named: "openai-chat")
   }
 
-  static func check(_ line: String, structure: FormatSchemas = .builtin) -> (findings: [Finding], example: Example?, hasError: Bool) {
+  static func check(_ line: String, structure: FormatSchemas = .builtin) -> (
+    findings: [Finding], example: Example?, hasError: Bool
+  ) {
     var checker = RecordChecker(fileFormat: .openaiChat, detected: false, formatLocation: nil)
     checker.structure = structure
     var findings: [Finding] = []
     let bytes = Array(line.utf8)
     let result = bytes.withUnsafeBufferPointer {
-      checker.check($0, at: RecordPosition(file: "t.jsonl", line: 1, column: 1, byteOffset: 0), findings: &findings)
+      checker.check(
+        $0, at: RecordPosition(file: "t.jsonl", line: 1, column: 1, byteOffset: 0),
+        findings: &findings)
     }
     return (findings, result.example, result.hasError)
   }
@@ -38,7 +42,9 @@ import Testing
     let schema = try Self.editedChatSchema {
       $0.replacingOccurrences(
         of: ##""minItems": 1,\##n      "items": {\##n        "$ref": "#/$defs/message""##,
-        with: ##""minItems": 1, "maxItems": 2,\##n      "items": {\##n        "$ref": "#/$defs/message""##)
+        with:
+          ##""minItems": 1, "maxItems": 2,\##n      "items": {\##n        "$ref": "#/$defs/message""##
+      )
     }
     let judged = Self.check(Self.threeMessages, structure: FormatSchemas([.openaiChat: schema]))
     #expect(judged.hasError)
@@ -46,7 +52,9 @@ import Testing
     let finding = try #require(judged.findings.first)
     #expect(finding.path == "/messages")
     #expect(finding.message.contains("at most 2"), "\(finding.message)")
-    #expect(finding.message.contains("rule schemas/openai-chat.json#/properties/messages/maxItems"), "\(finding.message)")
+    #expect(
+      finding.message.contains("rule schemas/openai-chat.json#/properties/messages/maxItems"),
+      "\(finding.message)")
     #expect(finding.location.column == 14)
   }
 
@@ -61,7 +69,8 @@ import Testing
   }
 
   @Test func aDecoderObjectionTheSchemaDoesNotShareIsWithdrawn() throws {
-    let line = #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "temperature": 0.2}"#
+    let line =
+      #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "temperature": 0.2}"#
     #expect(Self.check(line).findings.map(\.code) == ["schema.unknown-key"])
     // Let the schema accept any extra top-level key.
     let schema = try Self.editedChatSchema {
@@ -77,13 +86,18 @@ import Testing
 
   @Test func decoderWordsAreKeptWhenBothAgree() {
     // The decoder's message (with its hint) stands; the schema adds no second finding.
-    let result = Self.check(#"{"messages": [{"role": "robot", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#)
+    let result = Self.check(
+      #"{"messages": [{"role": "robot", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#
+    )
     #expect(result.findings.map(\.code) == ["schema.enum"])
     #expect(result.findings.first?.message.hasPrefix(#"role "robot" is not one of"#) == true)
     #expect(result.findings.first?.message.contains("rule schemas/") == false)
-    let content = Self.check(#"{"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "Hello"}]}"#)
+    let content = Self.check(
+      #"{"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "Hello"}]}"#)
     #expect(content.findings.map(\.code) == ["schema.type"])
-    let empty = Self.check(#"{"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "Hello"}]}"#)
+    let empty = Self.check(
+      #"{"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "Hello"}]}"#
+    )
     #expect(empty.findings.map(\.code) == ["format.empty-content"])
   }
 

@@ -34,36 +34,58 @@ import Testing
   }
 
   @Test func specialTokensWhenAllowed() throws {
-    #expect(try TokenFixtures.tokenizer(.r50kBase).encode("hello <|endoftext|>", allowSpecial: true)
-      == [31373, 220, 50256])
-    #expect(try TokenFixtures.tokenizer(.cl100kBase).encode("hello <|endoftext|>", allowSpecial: true)
-      == [15339, 220, 100257])
+    #expect(
+      try TokenFixtures.tokenizer(.r50kBase).encode("hello <|endoftext|>", allowSpecial: true)
+        == [31373, 220, 50256])
+    #expect(
+      try TokenFixtures.tokenizer(.cl100kBase).encode("hello <|endoftext|>", allowSpecial: true)
+        == [15339, 220, 100257])
     let plain = try TokenFixtures.tokenizer(.cl100kBase).encode("hello <|endoftext|>")
     #expect(!plain.contains(100257))
   }
 
   /// The token counts of the ten tricky strings (TOKENIZERS.md, "Reference counts").
   static let tricky: [(String, [TokenEncoding: Int])] = [
-    ("I'm sure you'll see they've said it's what we'd do, isn't it?",
-     [.r50kBase: 20, .p50kBase: 20, .cl100kBase: 20, .o200kBase: 14]),
-    ("I'LL SAY IT: WE'VE WON, THEY'RE DONE, DON'T.",
-     [.r50kBase: 22, .p50kBase: 22, .cl100kBase: 18, .o200kBase: 18]),
-    ("Pi is 3.14159265, 1,000,000 > 2^20; call 555-0199 on 2024-01-15 at 12:30.",
-     [.r50kBase: 34, .p50kBase: 34, .cl100kBase: 41, .o200kBase: 41]),
-    ("def f(x):\n    if x:\n\t\treturn  x   \n\n\n    \r\n  end  ",
-     [.r50kBase: 33, .p50kBase: 25, .cl100kBase: 18, .o200kBase: 18]),
-    ("naïve café résumé Ünïcödé vs cafe\u{301} re\u{301}sume\u{301}",
-     [.r50kBase: 24, .p50kBase: 24, .cl100kBase: 21, .o200kBase: 16]),
-    ("👍🏽 👨\u{200d}👩\u{200d}👧\u{200d}👦 🇺🇸 ❤\u{fe0f} 🤖🚀✨ 1\u{fe0f}\u{20e3}",
-     [.r50kBase: 41, .p50kBase: 41, .cl100kBase: 45, .o200kBase: 27]),
-    ("日本語のテキストと中文文本和한국어 텍스트。「引用」",
-     [.r50kBase: 46, .p50kBase: 46, .cl100kBase: 25, .o200kBase: 18]),
-    ("Здравствуй, мир! Γειά σου Κόσμε! مرحبا بالعالم",
-     [.r50kBase: 49, .p50kBase: 49, .cl100kBase: 32, .o200kBase: 20]),
-    ("a\u{a0}b\u{2003}c\u{0b}d\u{85}e\u{3000}f\u{2028}g\t \r\n\r\nh",
-     [.r50kBase: 24, .p50kBase: 24, .cl100kBase: 19, .o200kBase: 17]),
-    ("<|endoftext|> x\u{200b}y \u{feff}z <|im_start|>user",
-     [.r50kBase: 22, .p50kBase: 22, .cl100kBase: 18, .o200kBase: 19]),
+    (
+      "I'm sure you'll see they've said it's what we'd do, isn't it?",
+      [.r50kBase: 20, .p50kBase: 20, .cl100kBase: 20, .o200kBase: 14]
+    ),
+    (
+      "I'LL SAY IT: WE'VE WON, THEY'RE DONE, DON'T.",
+      [.r50kBase: 22, .p50kBase: 22, .cl100kBase: 18, .o200kBase: 18]
+    ),
+    (
+      "Pi is 3.14159265, 1,000,000 > 2^20; call 555-0199 on 2024-01-15 at 12:30.",
+      [.r50kBase: 34, .p50kBase: 34, .cl100kBase: 41, .o200kBase: 41]
+    ),
+    (
+      "def f(x):\n    if x:\n\t\treturn  x   \n\n\n    \r\n  end  ",
+      [.r50kBase: 33, .p50kBase: 25, .cl100kBase: 18, .o200kBase: 18]
+    ),
+    (
+      "naïve café résumé Ünïcödé vs cafe\u{301} re\u{301}sume\u{301}",
+      [.r50kBase: 24, .p50kBase: 24, .cl100kBase: 21, .o200kBase: 16]
+    ),
+    (
+      "👍🏽 👨\u{200d}👩\u{200d}👧\u{200d}👦 🇺🇸 ❤\u{fe0f} 🤖🚀✨ 1\u{fe0f}\u{20e3}",
+      [.r50kBase: 41, .p50kBase: 41, .cl100kBase: 45, .o200kBase: 27]
+    ),
+    (
+      "日本語のテキストと中文文本和한국어 텍스트。「引用」",
+      [.r50kBase: 46, .p50kBase: 46, .cl100kBase: 25, .o200kBase: 18]
+    ),
+    (
+      "Здравствуй, мир! Γειά σου Κόσμε! مرحبا بالعالم",
+      [.r50kBase: 49, .p50kBase: 49, .cl100kBase: 32, .o200kBase: 20]
+    ),
+    (
+      "a\u{a0}b\u{2003}c\u{0b}d\u{85}e\u{3000}f\u{2028}g\t \r\n\r\nh",
+      [.r50kBase: 24, .p50kBase: 24, .cl100kBase: 19, .o200kBase: 17]
+    ),
+    (
+      "<|endoftext|> x\u{200b}y \u{feff}z <|im_start|>user",
+      [.r50kBase: 22, .p50kBase: 22, .cl100kBase: 18, .o200kBase: 19]
+    ),
   ]
 
   @Test(arguments: 0..<tricky.count)
@@ -92,7 +114,8 @@ import Testing
   @Test(arguments: [
     ("gpt-4o", TokenEncoding.o200kBase), ("gpt-4o-mini", .o200kBase),
     ("gpt-4o-mini-2024-07-18", .o200kBase), ("gpt-4.1-nano", .o200kBase), ("gpt-5", .o200kBase),
-    ("gpt-5-mini", .o200kBase), ("o1", .o200kBase), ("o3-mini", .o200kBase), ("o4-mini", .o200kBase),
+    ("gpt-5-mini", .o200kBase), ("o1", .o200kBase), ("o3-mini", .o200kBase),
+    ("o4-mini", .o200kBase),
     ("ft:gpt-4o-mini-2024-07-18:acme::abc123", .o200kBase), ("chatgpt-4o-latest", .o200kBase),
     ("gpt-4", .cl100kBase), ("gpt-4-0613", .cl100kBase), ("gpt-4-turbo", .cl100kBase),
     ("gpt-3.5-turbo", .cl100kBase), ("gpt-3.5-turbo-0125", .cl100kBase),
@@ -130,7 +153,8 @@ import Testing
 
   @Test func defaultsAreInstallPrefixThenWorkingFolder() {
     let l = VocabularyLocator(
-      environment: [:], executablePath: "/usr/local/bin/tuneprep", currentDirectory: "/home/me/project")
+      environment: [:], executablePath: "/usr/local/bin/tuneprep",
+      currentDirectory: "/home/me/project")
     #expect(l.directories == ["/usr/local/share/tuneprep/vocab", "/home/me/project/vocab"])
   }
 
@@ -157,8 +181,10 @@ import Testing
     try Data("IQ== 0\nIg== 1\n".utf8).write(to: file)
     #expect(throws: TokenizerError.self) { try Tokenizer.load(.r50kBase, tiktokenFile: file.path) }
     try Data("IQ== 0\nnot-base64! 1\n".utf8).write(to: file)
-    #expect(throws: TokenizerError.malformedVocabulary(
-      path: file.path, line: 2, reason: "expected 'base64 rank'")) {
+    #expect(
+      throws: TokenizerError.malformedVocabulary(
+        path: file.path, line: 2, reason: "expected 'base64 rank'")
+    ) {
       try Tokenizer.load(.r50kBase, tiktokenFile: file.path)
     }
   }

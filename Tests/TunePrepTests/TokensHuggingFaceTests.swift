@@ -34,7 +34,8 @@ import Testing
       if got != c.ids {
         failed += 1
         if failures.count < 8 {
-          failures.append("line \(c.line) \"\(TokenFixtures.literal(c.text))\": got \(got) want \(c.ids)")
+          failures.append(
+            "line \(c.line) \"\(TokenFixtures.literal(c.text))\": got \(got) want \(c.ids)")
         }
       }
     }
@@ -97,7 +98,9 @@ import Testing
     var vocab = (0..<256).map { "\(jsonString(byteLevelCharacter($0))):\($0)" }
     vocab += ["\"he\":256", "\"ll\":257", "\"hell\":258", "\"hello\":259", "\"<|x|>\":300"]
     let pairs = [("h", "e"), ("l", "l"), ("he", "ll"), ("hell", "o")]
-    let merges = pairs.map { mergesAsStrings ? jsonString("\($0.0) \($0.1)") : "[\(jsonString($0.0)),\(jsonString($0.1))]" }
+    let merges = pairs.map {
+      mergesAsStrings ? jsonString("\($0.0) \($0.1)") : "[\(jsonString($0.0)),\(jsonString($0.1))]"
+    }
     let regex =
       pattern
       ?? #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
@@ -145,8 +148,10 @@ import Testing
   @Test func normalizerIsRefused() throws {
     let path = try Self.tinyFile(mergesAsStrings: true, normalizer: #"{"type":"NFC"}"#)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    #expect(throws: TokenizerError.unsupportedTokenizer(
-      path: path, reason: "a normalizer (only \"normalizer\": null is implemented)")) {
+    #expect(
+      throws: TokenizerError.unsupportedTokenizer(
+        path: path, reason: "a normalizer (only \"normalizer\": null is implemented)")
+    ) {
       try Tokenizer.load(tokenizerJSON: path)
     }
   }

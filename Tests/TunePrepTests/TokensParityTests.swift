@@ -89,8 +89,10 @@ enum TokenFixtures {
 
   /// A readable, escaped form of a string for failure messages.
   static func literal(_ s: String) -> String {
-    s.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "\\u{\(String($0.value, radix: 16))}" }
-      .joined()
+    s.unicodeScalars.map {
+      $0.isASCII && $0.value >= 0x20 ? String($0) : "\\u{\(String($0.value, radix: 16))}"
+    }
+    .joined()
   }
 }
 
@@ -109,7 +111,8 @@ enum TokenFixtures {
       if got != c.ids || counted != c.ids.count {
         failed += 1
         if failures.count < 8 {
-          failures.append("line \(c.line) \"\(TokenFixtures.literal(c.text))\": got \(got) want \(c.ids)")
+          failures.append(
+            "line \(c.line) \"\(TokenFixtures.literal(c.text))\": got \(got) want \(c.ids)")
         }
       }
     }

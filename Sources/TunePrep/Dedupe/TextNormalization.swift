@@ -334,7 +334,8 @@ func canonicalComposition(_ string: String) -> String {
 /// `pending` and `wrote` are 0 or 1.
 @inline(__always)
 func writeMapped(
-  _ mapped: UInt8, to p: UnsafeMutablePointer<UInt8>, at w: inout Int, pending: inout Int, wrote: inout Int
+  _ mapped: UInt8, to p: UnsafeMutablePointer<UInt8>, at w: inout Int, pending: inout Int,
+  wrote: inout Int
 ) {
   let character = mapped != 0 ? 1 : 0
   p[w] = 0x20

@@ -133,10 +133,14 @@ private func normalizeJSONString(
         let v1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
         let v2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt8>.self)
         let v3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD16<UInt8>.self)
-        let u0 = unplainLanes(v0, raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self), fold)
-        let u1 = unplainLanes(v1, raw.loadUnaligned(fromByteOffset: 17, as: SIMD16<UInt8>.self), fold)
-        let u2 = unplainLanes(v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
-        let u3 = unplainLanes(v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
+        let u0 = unplainLanes(
+          v0, raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self), fold)
+        let u1 = unplainLanes(
+          v1, raw.loadUnaligned(fromByteOffset: 17, as: SIMD16<UInt8>.self), fold)
+        let u2 = unplainLanes(
+          v2, raw.loadUnaligned(fromByteOffset: 33, as: SIMD16<UInt8>.self), fold)
+        let u3 = unplainLanes(
+          v3, raw.loadUnaligned(fromByteOffset: 49, as: SIMD16<UInt8>.self), fold)
         let hard = anyLane(u0 .| u1 .| u2 .| u3)
         plain = plainStep
         if hard {

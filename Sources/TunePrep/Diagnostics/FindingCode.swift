@@ -24,9 +24,11 @@ extension FindingCode {
   static let jsonDepth = FindingCode(
     "json.depth", .error, "the record nests arrays or objects deeper than the parser's limit")
   static let jsonDuplicateKey = FindingCode(
-    "json.duplicate-key", .warning, "an object has the same key twice; parsers disagree on which value wins")
+    "json.duplicate-key", .warning,
+    "an object has the same key twice; parsers disagree on which value wins")
   static let jsonLoneSurrogate = FindingCode(
-    "json.lone-surrogate", .warning, "a \\uD800-\\uDFFF escape without its partner, which is not a character")
+    "json.lone-surrogate", .warning,
+    "a \\uD800-\\uDFFF escape without its partner, which is not a character")
   static let jsonNumberRange = FindingCode(
     "json.number-range", .warning, "a number too large for a 64-bit float")
   static let jsonBlankLine = FindingCode(
@@ -56,11 +58,13 @@ extension FindingCode {
 
   static let schemaInvalid = FindingCode(
     "schema.invalid", .error,
-    "the record does not conform to the JSON Schema given with --schema, or to a rule of its format's schema that has no more specific code")
+    "the record does not conform to the JSON Schema given with --schema, or to a rule of its format's schema that has no more specific code"
+  )
   static let schemaOutput = FindingCode(
     "schema.output", .error, "the final answer does not conform to the --output-schema")
   static let schemaOutputNotJSON = FindingCode(
-    "schema.output-not-json", .error, "the final answer is not JSON, but --output-schema expects JSON")
+    "schema.output-not-json", .error,
+    "the final answer is not JSON, but --output-schema expects JSON")
 
   // MARK: format.* — meaning of a record in its format
   static let formatUnknown = FindingCode(
@@ -76,13 +80,16 @@ extension FindingCode {
   static let formatSystemPosition = FindingCode(
     "format.system-position", .error, "a system message that is not the first message")
   static let formatLastNotAssistant = FindingCode(
-    "format.last-not-assistant", .warning, "the conversation ends with a turn after the last answer, which is not trained")
+    "format.last-not-assistant", .warning,
+    "the conversation ends with a turn after the last answer, which is not trained")
   static let formatWeight = FindingCode(
     "format.weight", .error, "every assistant answer has weight 0, so the example trains nothing")
   static let formatToolCall = FindingCode(
-    "format.tool-call", .error, "a tool call without id or name, or with arguments that are not a JSON object string")
+    "format.tool-call", .error,
+    "a tool call without id or name, or with arguments that are not a JSON object string")
   static let formatToolResponse = FindingCode(
-    "format.tool-response", .error, "a tool message whose tool_call_id matches no earlier tool call")
+    "format.tool-response", .error, "a tool message whose tool_call_id matches no earlier tool call"
+  )
   static let formatPreferenceIdentical = FindingCode(
     "format.preference-identical", .error, "the preferred and non-preferred outputs are identical")
   static let formatAlternation = FindingCode(
@@ -90,17 +97,21 @@ extension FindingCode {
   static let formatUnknownRole = FindingCode(
     "format.unknown-role", .error, "a speaker name the format does not know (e.g. sharegpt `from`)")
   static let formatLossy = FindingCode(
-    "format.lossy", .error, "the target format cannot hold a field of the record; converting would drop it (see --lossy)")
+    "format.lossy", .error,
+    "the target format cannot hold a field of the record; converting would drop it (see --lossy)")
   static let formatUnconvertible = FindingCode(
-    "format.unconvertible", .error, "the record's turns cannot be expressed in the target format at all")
+    "format.unconvertible", .error,
+    "the record's turns cannot be expressed in the target format at all")
 
   // MARK: import.* — rows and elements of CSV, TSV, XML and JSON exports
   static let importCSVFields = FindingCode(
     "import.csv-fields", .error, "a CSV/TSV row has more or fewer fields than the header")
   static let importCSVQuote = FindingCode(
-    "import.csv-quote", .error, "a quoted CSV field is not closed, or has text after its closing quote")
+    "import.csv-quote", .error,
+    "a quoted CSV field is not closed, or has text after its closing quote")
   static let importEmptyCell = FindingCode(
-    "import.empty-cell", .error, "a required cell, element or field (input, output) is empty or missing")
+    "import.empty-cell", .error,
+    "a required cell, element or field (input, output) is empty or missing")
   static let importNoHeader = FindingCode(
     "import.no-header", .error, "the file has no header row naming the mapped columns")
   static let importEncoding = FindingCode(
@@ -108,7 +119,8 @@ extension FindingCode {
   static let importXML = FindingCode(
     "import.xml", .error, "the XML is not well-formed")
   static let importXMLDTD = FindingCode(
-    "import.xml-dtd", .error, "the XML has a DOCTYPE; DTDs and entity declarations are not processed (no entity expansion)")
+    "import.xml-dtd", .error,
+    "the XML has a DOCTYPE; DTDs and entity declarations are not processed (no entity expansion)")
   static let importNoRecords = FindingCode(
     "import.no-records", .error, "the record selector matched nothing")
 
@@ -121,25 +133,31 @@ extension FindingCode {
   static let dupExact = FindingCode(
     "dup.exact", .warning, "the record has the same normalized key as the kept record of its group")
   static let dupNear = FindingCode(
-    "dup.near", .warning, "the record is a near-duplicate (Jaccard at or above --threshold) of a kept record")
+    "dup.near", .warning,
+    "the record is a near-duplicate (Jaccard at or above --threshold) of a kept record")
   static let leakExact = FindingCode(
     "leak.exact", .warning, "the record also appears in an evaluation file given with --against")
   static let leakNear = FindingCode(
-    "leak.near", .warning, "the record nearly duplicates a record of an evaluation file given with --against")
+    "leak.near", .warning,
+    "the record nearly duplicates a record of an evaluation file given with --against")
 
   // MARK: split.* — train/validation/test splits (tuneprep split)
   static let splitEmpty = FindingCode(
     "split.empty", .warning, "a split got no examples")
   static let splitEvalSmall = FindingCode(
-    "split.eval-small", .warning, "an evaluation split is smaller than --min-eval (50 by default), so its scores are noisy")
+    "split.eval-small", .warning,
+    "an evaluation split is smaller than --min-eval (50 by default), so its scores are noisy")
   static let splitTrainSmall = FindingCode(
-    "split.train-small", .warning, "the training split is below the usual 500–5000 examples (providers refuse fewer than 10)")
+    "split.train-small", .warning,
+    "the training split is below the usual 500–5000 examples (providers refuse fewer than 10)")
   static let splitStratumTooSmall = FindingCode(
     "split.stratum-too-small", .warning, "a stratum has too few examples to reach every split")
   static let splitKeyMissing = FindingCode(
     "split.key-missing", .warning, "records without a value at the --stratify or --group key")
   static let splitCountsAdjusted = FindingCode(
-    "split.counts-adjusted", .warning, "--counts does not add up to the records that passed validation; the first split takes the difference")
+    "split.counts-adjusted", .warning,
+    "--counts does not add up to the records that passed validation; the first split takes the difference"
+  )
 
   // MARK: count.*
   static let countEmptyFile = FindingCode(
@@ -154,12 +172,14 @@ extension FindingCode {
     schemaOutput, schemaOutputNotJSON,
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
-    formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy, formatUnconvertible,
+    formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy,
+    formatUnconvertible,
     importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importEncoding, importXML,
     importXMLDTD, importNoRecords,
     tokensOverContext,
     dupExact, dupNear, leakExact, leakNear,
-    splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing, splitCountsAdjusted,
+    splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing,
+    splitCountsAdjusted,
     countEmptyFile,
   ]
 

@@ -33,7 +33,8 @@ public struct RunSummary: Sendable, Equatable {
   public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
     lhs.command == rhs.command && lhs.files == rhs.files && lhs.read == rhs.read
       && lhs.counts.map(\.0) == rhs.counts.map(\.0) && lhs.counts.map(\.1) == rhs.counts.map(\.1)
-      && lhs.details.map(\.0) == rhs.details.map(\.0) && lhs.details.map(\.1) == rhs.details.map(\.1)
+      && lhs.details.map(\.0) == rhs.details.map(\.0)
+      && lhs.details.map(\.1) == rhs.details.map(\.1)
   }
 }
 
@@ -111,7 +112,9 @@ public final class FindingReporter {
   ///   - summaryOutput: where the one-line summary goes (nil: nowhere).
   public func finish(_ summary: RunSummary, summaryOutput: OutputStream?) {
     let total = bySeverity.reduce(0, +)
-    if let max = options.maxFindings, total > max, options.style == .text || options.style == .github {
+    if let max = options.maxFindings, total > max,
+      options.style == .text || options.style == .github
+    {
       output.write("... \(total - max) more findings not shown (--max-findings \(max))\n")
     }
     switch options.style {
@@ -148,21 +151,24 @@ public final class FindingReporter {
   }
 
   private func jsonObject(_ f: Finding) -> String {
-    var s = "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
+    var s =
+      "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
     s += ",\"line\":\(f.location.line)"
     if let column = f.location.column { s += ",\"column\":\(column)" }
     if let path = f.path { s += ",\"path\":\(path.jsonQuoted)" }
     s += ",\"message\":\(f.message.jsonQuoted)"
     if !f.related.isEmpty {
       s += ",\"related\":["
-      s += f.related.map { "{\"file\":\($0.file.jsonQuoted),\"line\":\($0.line)}" }.joined(separator: ",")
+      s += f.related.map { "{\"file\":\($0.file.jsonQuoted),\"line\":\($0.line)}" }.joined(
+        separator: ",")
       s += "]"
     }
     return s + "}"
   }
 
   private func jsonSummary(_ summary: RunSummary) -> String {
-    var s = "{\"summary\":{\"command\":\(summary.command.jsonQuoted),\"files\":\(summary.files),\"read\":\(summary.read)"
+    var s =
+      "{\"summary\":{\"command\":\(summary.command.jsonQuoted),\"files\":\(summary.files),\"read\":\(summary.read)"
     for (name, value) in summary.counts { s += ",\(name.jsonQuoted):\(value)" }
     for (name, json) in summary.details { s += ",\(name.jsonQuoted):\(json)" }
     s += ",\"errors\":\(bySeverity[2]),\"warnings\":\(bySeverity[1]),\"infos\":\(bySeverity[0])"
@@ -206,16 +212,19 @@ public final class FindingReporter {
     }
     let failures = buffered.filter { $0.severity == .error }.count
     var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    s += "<testsuites name=\"tuneprep \(xmlEscape(command))\" tests=\"\(max(buffered.count, 1))\" failures=\"\(failures)\">\n"
+    s +=
+      "<testsuites name=\"tuneprep \(xmlEscape(command))\" tests=\"\(max(buffered.count, 1))\" failures=\"\(failures)\">\n"
     if files.isEmpty {
       s += "  <testsuite name=\"tuneprep \(xmlEscape(command))\" tests=\"1\" failures=\"0\">\n"
-      s += "    <testcase classname=\"tuneprep.\(xmlEscape(command))\" name=\"\(summary.read) records, no findings\"/>\n"
+      s +=
+        "    <testcase classname=\"tuneprep.\(xmlEscape(command))\" name=\"\(summary.read) records, no findings\"/>\n"
       s += "  </testsuite>\n"
     }
     for file in files {
       let list = byFile[file] ?? []
       let fileFailures = list.filter { $0.severity == .error }.count
-      s += "  <testsuite name=\"\(xmlEscape(file))\" tests=\"\(list.count)\" failures=\"\(fileFailures)\">\n"
+      s +=
+        "  <testsuite name=\"\(xmlEscape(file))\" tests=\"\(list.count)\" failures=\"\(fileFailures)\">\n"
       for f in list {
         let name = "line \(f.location.line): \(f.code)"
         s += "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
@@ -223,7 +232,8 @@ public final class FindingReporter {
         let text = xmlEscape(path + f.message)
         switch f.severity {
         case .error:
-          s += "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
+          s +=
+            "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
         case .warning, .info:
           s += "<system-out>\(f.severity): \(text)</system-out>"
         }
@@ -238,7 +248,8 @@ public final class FindingReporter {
   private func sarifDocument() -> String {
     var rules: [String] = []
     for f in buffered where !rules.contains(f.code) { rules.append(f.code) }
-    var s = "{\"version\":\"2.1.0\",\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":[{"
+    var s =
+      "{\"version\":\"2.1.0\",\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":[{"
     s += "\"tool\":{\"driver\":{\"name\":\"tuneprep\",\"rules\":["
     s += rules.map { code in
       let meaning = FindingCode.named(code)?.meaning ?? code
@@ -250,7 +261,8 @@ public final class FindingReporter {
       var region = "\"startLine\":\(max(f.location.line, 1))"
       if let column = f.location.column { region += ",\"startColumn\":\(column)" }
       let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-      return "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
+      return
+        "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
         + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(f.location.file.jsonQuoted)},\"region\":{\(region)}}}]}"
     }.joined(separator: ",")
     s += "]}]}\n"
@@ -258,7 +270,9 @@ public final class FindingReporter {
   }
 
   private func summaryLine(_ summary: RunSummary) -> String {
-    var parts = ["\(summary.read) record\(summary.read == 1 ? "" : "s") in \(summary.files) file\(summary.files == 1 ? "" : "s")"]
+    var parts = [
+      "\(summary.read) record\(summary.read == 1 ? "" : "s") in \(summary.files) file\(summary.files == 1 ? "" : "s")"
+    ]
     for (name, value) in summary.counts { parts.append("\(value) \(name)") }
     var line = "tuneprep \(command): " + parts.joined(separator: ", ")
     let e = bySeverity[2]

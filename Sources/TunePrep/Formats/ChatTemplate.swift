@@ -64,7 +64,8 @@ public struct ChatTemplate: Sendable, Equatable {
     case "mistral":
       // Mistral-7B-Instruct-v0.3 (tokenizer v3): BOS once, "[INST] " user "[/INST]", then
       // " " answer EOS; the system prompt is prepended to the last user message.
-      var t = ChatTemplate(name: name, system: nil, user: "[INST] {content}[/INST]", assistant: " {content}</s>")
+      var t = ChatTemplate(
+        name: name, system: nil, user: "[INST] {content}[/INST]", assistant: " {content}</s>")
       t.begin = "<s>"
       t.systemPlacement = .lastUser
       t.requiresAlternation = true
@@ -106,11 +107,14 @@ public struct ChatTemplate: Sendable, Equatable {
     do throws(JSONSyntaxError) {
       try parser.parse(bytes, into: &document)
     } catch {
-      throw .badConfig(path: path, line: nil, reason: "the template is not valid JSON: \(error.message)")
+      throw .badConfig(
+        path: path, line: nil, reason: "the template is not valid JSON: \(error.message)")
     }
     let d = document
     guard d.kind(d.root) == .object else {
-      throw .badConfig(path: path, line: nil, reason: "a template file holds one JSON object with \"user\" and \"assistant\" strings")
+      throw .badConfig(
+        path: path, line: nil,
+        reason: "a template file holds one JSON object with \"user\" and \"assistant\" strings")
     }
     func string(_ key: StaticString) throws(TunePrepError) -> String? {
       guard let node = d.member(d.root, key) else { return nil }
@@ -119,13 +123,18 @@ public struct ChatTemplate: Sendable, Equatable {
       }
       return d.string(node)
     }
-    let allowed = ["begin", "system", "user", "assistant", "end", "system_placement", "trim", "alternate"]
+    let allowed = [
+      "begin", "system", "user", "assistant", "end", "system_placement", "trim", "alternate",
+    ]
     for (k, _) in d.members(d.root) where !allowed.contains(d.string(k)) {
       throw .badConfig(
-        path: path, line: nil, reason: "unknown key \"\(d.string(k))\" (allowed: \(allowed.joined(separator: ", ")))")
+        path: path, line: nil,
+        reason: "unknown key \"\(d.string(k))\" (allowed: \(allowed.joined(separator: ", ")))")
     }
     guard let user = try string("user"), let assistant = try string("assistant") else {
-      throw .badConfig(path: path, line: nil, reason: "the template needs \"user\" and \"assistant\" strings with {content}")
+      throw .badConfig(
+        path: path, line: nil,
+        reason: "the template needs \"user\" and \"assistant\" strings with {content}")
     }
     self.init(name: path, system: try string("system"), user: user, assistant: assistant)
     begin = try string("begin") ?? ""
@@ -135,12 +144,18 @@ public struct ChatTemplate: Sendable, Equatable {
       case "first-user": systemPlacement = .firstUser
       case "last-user": systemPlacement = .lastUser
       default:
-        throw .badConfig(path: path, line: nil, reason: "\"system_placement\" must be \"first-user\" or \"last-user\"")
+        throw .badConfig(
+          path: path, line: nil,
+          reason: "\"system_placement\" must be \"first-user\" or \"last-user\"")
       }
     }
     if let trim = d.member(d.root, "trim") { trimContent = d.kind(trim) == .true }
-    if let alternate = d.member(d.root, "alternate") { requiresAlternation = d.kind(alternate) == .true }
-    for (key, piece) in [("user", user), ("assistant", assistant), ("system", system ?? "{content}")]
+    if let alternate = d.member(d.root, "alternate") {
+      requiresAlternation = d.kind(alternate) == .true
+    }
+    for (key, piece) in [
+      ("user", user), ("assistant", assistant), ("system", system ?? "{content}"),
+    ]
     where !piece.contains("{content}") {
       throw .badConfig(path: path, line: nil, reason: "\"\(key)\" has no {content} placeholder")
     }

@@ -59,7 +59,8 @@ struct ConversationRules {
       if let last = turns.last, last.role == .assistant {
         c.report(
           .formatLastNotAssistant, at: last.node,
-          "the prompt of a preference pair should end with a user message; the answers go in the outputs")
+          "the prompt of a preference pair should end with a user message; the answers go in the outputs"
+        )
       }
       return
     }
@@ -78,16 +79,20 @@ struct ConversationRules {
         "every assistant message has weight 0, so nothing in this example is trained")
     }
     if summary.needsOrderPass { checkOrder(turns, of: example, &c) }
-    if requiresAlternation, let first = turns.first(where: { $0.role != .system }), first.role != .user {
+    if requiresAlternation, let first = turns.first(where: { $0.role != .system }),
+      first.role != .user
+    {
       c.report(
         .formatAlternation, at: first.node,
-        "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user")
+        "the conversation starts with \(first.role.name): \(format.rawValue) requires it to start with the user"
+      )
     }
     let last = turns.count - 1
     if turns[last].role != .assistant, answerCount > 0 {
       c.report(
         .formatLastNotAssistant, at: turns[last].node,
-        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained")
+        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained"
+      )
     }
   }
 
@@ -119,7 +124,8 @@ struct ConversationRules {
           if !callIDs.contains(value) {
             c.report(
               .formatToolResponse, at: turns[index].node,
-              "tool_call_id \(value.jsonQuoted) answers no earlier tool call of an assistant message")
+              "tool_call_id \(value.jsonQuoted) answers no earlier tool call of an assistant message"
+            )
           }
         } else if format == .openaiChat {
           c.report(
@@ -131,7 +137,8 @@ struct ConversationRules {
         if requiresAlternation {
           c.report(
             .formatAlternation, at: turns[index].node,
-            "two \(role.name) turns in a row: \(format.rawValue) requires turns to alternate between user and assistant")
+            "two \(role.name) turns in a row: \(format.rawValue) requires turns to alternate between user and assistant"
+          )
         } else {
           c.report(
             .formatConsecutiveRoles, at: turns[index].node,

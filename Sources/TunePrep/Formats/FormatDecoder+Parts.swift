@@ -3,7 +3,9 @@
 /// `SchemaDecoderAgreementTests` keeps these checks and the schema files in step.
 extension RecordContext {
   private static let toolKeys = KeySet(["type", "function"])
-  private static let functionDefinitionKeys = KeySet(["name", "description", "parameters", "strict"])
+  private static let functionDefinitionKeys = KeySet([
+    "name", "description", "parameters", "strict",
+  ])
   private static let geminiPartKeys = KeySet(["text", "fileData"])
   private static let fileDataKeys = KeySet(["mimeType", "fileUri"])
   private static let bedrockBlockKeys = KeySet(["text", "image"])
@@ -19,7 +21,9 @@ extension RecordContext {
       let slots = d.slots(tool, Self.toolKeys)
       rejectUnknownKeys(slots, allowed: Self.toolKeys, in: "the tool")
       if let type = slots[0] {
-        if !d.stringEquals(type, "function") { report(.schemaEnum, at: type, "the tool's \"type\" must be \"function\"") }
+        if !d.stringEquals(type, "function") {
+          report(.schemaEnum, at: type, "the tool's \"type\" must be \"function\"")
+        }
       } else {
         report(.schemaRequired, at: tool, "the tool has no \"type\" (always \"function\")")
       }
@@ -32,14 +36,20 @@ extension RecordContext {
       rejectUnknownKeys(f, allowed: Self.functionDefinitionKeys, in: "the function declaration")
       if let name = f[0] {
         if expect(name, .string, "the function's \"name\"") && !isFunctionName(d.string(name)) {
-          report(.schemaInvalid, at: name, "the function's \"name\" must be 1 to 64 letters, digits, underscores or dashes")
+          report(
+            .schemaInvalid, at: name,
+            "the function's \"name\" must be 1 to 64 letters, digits, underscores or dashes")
         }
       } else {
         report(.schemaRequired, at: function, "the function declaration has no \"name\"")
       }
-      if let description = f[1] { _ = expect(description, .string, "the function's \"description\"") }
+      if let description = f[1] {
+        _ = expect(description, .string, "the function's \"description\"")
+      }
       if let parameters = f[2] { _ = expect(parameters, .object, "the function's \"parameters\"") }
-      if let strict = f[3], d.kind(strict) != .null { _ = expect(strict, .true, "the function's \"strict\"") }
+      if let strict = f[3], d.kind(strict) != .null {
+        _ = expect(strict, .true, "the function's \"strict\"")
+      }
     }
   }
 
@@ -52,7 +62,8 @@ extension RecordContext {
     rejectUnknownKeys(slots, allowed: Self.geminiPartKeys, in: "the part")
     let present = (slots[0] == nil ? 0 : 1) + (slots[1] == nil ? 0 : 1)
     if present + slots.unknownCount == 0 {
-      report(.schemaEmpty, at: part, "the part is empty: give {\"text\": ...} or {\"fileData\": ...}")
+      report(
+        .schemaEmpty, at: part, "the part is empty: give {\"text\": ...} or {\"fileData\": ...}")
     } else if present + slots.unknownCount > 1 {
       report(.schemaInvalid, at: part, "a part holds exactly one of \"text\" or \"fileData\"")
     }
@@ -79,18 +90,24 @@ extension RecordContext {
     rejectUnknownKeys(slots, allowed: Self.bedrockBlockKeys, in: "the content block")
     let present = (slots[0] == nil ? 0 : 1) + (slots[1] == nil ? 0 : 1)
     if present + slots.unknownCount == 0 {
-      report(.schemaEmpty, at: block, "the content block is empty: give {\"text\": ...} or {\"image\": ...}")
+      report(
+        .schemaEmpty, at: block,
+        "the content block is empty: give {\"text\": ...} or {\"image\": ...}")
     } else if present + slots.unknownCount > 1 {
-      report(.schemaInvalid, at: block, "a content block holds exactly one of \"text\" or \"image\"")
+      report(
+        .schemaInvalid, at: block, "a content block holds exactly one of \"text\" or \"image\"")
     }
     if let image = slots[1], expect(image, .object, "\"image\"") {
       let i = d.slots(image, Self.imageKeys)
       rejectUnknownKeys(i, allowed: Self.imageKeys, in: "the image")
       if let format = i[0] {
-        if !(d.stringEquals(format, "png") || d.stringEquals(format, "jpeg") || d.stringEquals(format, "gif")
+        if !(d.stringEquals(format, "png") || d.stringEquals(format, "jpeg")
+          || d.stringEquals(format, "gif")
           || d.stringEquals(format, "webp"))
         {
-          report(.schemaEnum, at: format, "the image \"format\" must be one of \"png\", \"jpeg\", \"gif\", \"webp\"")
+          report(
+            .schemaEnum, at: format,
+            "the image \"format\" must be one of \"png\", \"jpeg\", \"gif\", \"webp\"")
         }
       } else {
         report(.schemaRequired, at: image, "the image has no \"format\"")
@@ -135,9 +152,11 @@ extension RecordContext {
     rejectUnknownKeys(image, allowed: ["url", "detail"], in: "\"image_url\"")
     requireText(d.member(image, "url"), owner: image, key: "url")
     if let detail = d.member(image, "detail"),
-      !(d.stringEquals(detail, "auto") || d.stringEquals(detail, "low") || d.stringEquals(detail, "high"))
+      !(d.stringEquals(detail, "auto") || d.stringEquals(detail, "low")
+        || d.stringEquals(detail, "high"))
     {
-      report(.schemaEnum, at: detail, "the image \"detail\" must be one of \"auto\", \"low\", \"high\"")
+      report(
+        .schemaEnum, at: detail, "the image \"detail\" must be one of \"auto\", \"low\", \"high\"")
     }
   }
 
@@ -155,7 +174,8 @@ extension RecordContext {
   private func isFunctionName(_ name: String) -> Bool {
     guard (1...64).contains(name.utf8.count) else { return false }
     return name.utf8.allSatisfy { b in
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+        || b == 0x2D
     }
   }
 }

@@ -38,7 +38,8 @@ struct FormatDecoder {
     guard context.document.kind(root) == .object else {
       context.report(
         .jsonNotObject, at: nil,
-        "the record is \(article(context.document.kind(root).name)), but \(format.rawValue) records are JSON objects")
+        "the record is \(article(context.document.kind(root).name)), but \(format.rawValue) records are JSON objects"
+      )
       return nil
     }
     // Bound straight from the call and lent `inout`, so the rules see the example itself, not
@@ -103,14 +104,18 @@ struct FormatDecoder {
     let root = c.document.root
     var example = newExample()
     // Most records hold nothing but their messages; the key set is matched only otherwise.
-    guard let messages = c.document.soleMember(root, messagesKey) ?? decodeChatMembers(root, &c, into: &example)
+    guard
+      let messages = c.document.soleMember(root, messagesKey)
+        ?? decodeChatMembers(root, &c, into: &example)
     else {
       c.report(.schemaRequired, at: nil, "the record is missing the required \"messages\" field")
       return nil
     }
     guard c.expect(messages, .array, "\"messages\"") else { return nil }
     if c.document.count(messages) == 0 {
-      c.report(.schemaEmpty, at: messages, "\"messages\" is empty: an example needs at least a user and an assistant message")
+      c.report(
+        .schemaEmpty, at: messages,
+        "\"messages\" is empty: an example needs at least a user and an assistant message")
       return nil
     }
     example.turns.reserveCapacity(c.document.count(messages))
@@ -144,7 +149,9 @@ struct FormatDecoder {
   /// The members of a chat record beside `messages` (unknown keys, `tools`,
   /// `parallel_tool_calls`), checked into `example`.
   /// - Returns: the `messages` node, if the record has one.
-  private func decodeChatMembers(_ root: Int, _ c: inout RecordContext, into example: inout Example) -> Int? {
+  private func decodeChatMembers(_ root: Int, _ c: inout RecordContext, into example: inout Example)
+    -> Int?
+  {
     let slots = c.document.slots(root, chatKeys)
     if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: chatKeys, in: "the record") }
     if let tools = slots[1], c.expect(tools, .array, "\"tools\"") {
@@ -178,13 +185,18 @@ struct FormatDecoder {
     guard let (roleNode, content) = d.plainPair(m, roleKey, contentKey), d.kind(content) == .string,
       let roleIndex = d.plainIndex(of: roleNode, in: openAIRoleNames)
     else { return nil }
-    return (Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m), d.isBlankString(content))
+    return (
+      Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m),
+      d.isBlankString(content)
+    )
   }
 
   /// A message whose string content is blank: the same finding whichever path decoded it.
   private func reportBlankContent(_ content: Text?, _ role: Role, _ c: inout RecordContext) {
     guard case .node(let node) = content else { return }
-    c.report(.formatEmptyContent, at: node, "the \(role.name) message has empty content: remove the message or write its text")
+    c.report(
+      .formatEmptyContent, at: node,
+      "the \(role.name) message has empty content: remove the message or write its text")
   }
 
   /// ``decodeOpenAIMessage(_:_:into:)`` for every other shape of message: other keys, other
@@ -195,7 +207,9 @@ struct FormatDecoder {
     guard c.expect(m, .object, "a message") else { return nil }
     let d = c.document
     let slots = d.slots(m, messageKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: messageKeys, in: "the message") }
+    if slots.unknownCount > 0 {
+      c.rejectUnknownKeys(slots, allowed: messageKeys, in: "the message")
+    }
     guard let roleNode = slots[0] else {
       c.report(.schemaRequired, at: m, "the message is missing the required \"role\" field")
       return nil
@@ -203,10 +217,13 @@ struct FormatDecoder {
     guard c.expect(roleNode, .string, "the message \"role\"") else { return nil }
     guard let roleIndex = d.index(of: roleNode, in: openAIRoleNames) else {
       let value = d.string(roleNode)
-      let hint = closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+      let hint =
+        closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" }
+        ?? ""
       c.report(
         .schemaEnum, at: roleNode,
-        "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)")
+        "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)"
+      )
       return nil
     }
     let role = Self.openAIRole(roleIndex)
@@ -221,10 +238,14 @@ struct FormatDecoder {
       if let value = Self.numberValue(weight, d), value == 0 || value == 1 {
         turn.weight = Int(value)
         if role != .assistant {
-          c.report(.schemaUnknownKey, at: weight, "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
+          c.report(
+            .schemaUnknownKey, at: weight,
+            "\"weight\" is only allowed on assistant messages, not on \(role.name) messages")
         }
       } else {
-        c.report(.schemaEnum, at: weight, "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
+        c.report(
+          .schemaEnum, at: weight,
+          "\"weight\" must be 0 or 1, found \(d.rawText(weight).prefix(20))")
       }
     }
     if let calls = slots[4] {
@@ -240,15 +261,21 @@ struct FormatDecoder {
       }
     }
     let hasToolCalls = !turn.toolCallIndices.isEmpty
-    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") { turn.toolCallID = .node(id) }
+    if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") {
+      turn.toolCallID = .node(id)
+    }
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
     if !text.hasValue && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
     {
       if content == nil {
-        c.report(.schemaRequired, at: m, "the \(role.name) message is missing the required \"content\" field")
+        c.report(
+          .schemaRequired, at: m,
+          "the \(role.name) message is missing the required \"content\" field")
       } else {
-        c.report(.formatEmptyContent, at: content, "the \(role.name) message has null content and no tool calls")
+        c.report(
+          .formatEmptyContent, at: content,
+          "the \(role.name) message has null content and no tool calls")
       }
     } else if text.hasValue, !hasToolCalls, let content, d.kind(content) == .string,
       d.isBlankString(content)
@@ -287,7 +314,9 @@ struct FormatDecoder {
       return nil
     case .array:
       if d.count(node) == 0 {
-        c.report(.schemaEmpty, at: node, "\"content\" is an empty array of parts: give the text, or a text part")
+        c.report(
+          .schemaEmpty, at: node,
+          "\"content\" is an empty array of parts: give the text, or a text part")
         return nil
       }
       var text = ""
@@ -301,14 +330,17 @@ struct FormatDecoder {
           continue
         }
         guard d.stringEquals(type, "text") else {
-          c.report(.schemaEnum, at: type, "a content part's \"type\" must be \"text\" or \"image_url\"")
+          c.report(
+            .schemaEnum, at: type, "a content part's \"type\" must be \"text\" or \"image_url\"")
           continue
         }
         c.rejectUnknownKeys(part, allowed: ["type", "text"], in: "the text part")
         if d.stringEquals(type, "text") {
           if let t = c.requiredString(part, "text", in: "the text part") {
             if d.isBlankString(t) {
-              c.report(.formatEmptyContent, at: t, "a text part of the message is empty: remove it or write its text")
+              c.report(
+                .formatEmptyContent, at: t,
+                "a text part of the message is empty: remove it or write its text")
             }
             text += d.string(t)
             parts += 1
@@ -341,17 +373,23 @@ struct FormatDecoder {
     let d = c.document
     var result = ToolCall(node: call)
     let slots = d.slots(call, Self.toolCallKeys)
-    if slots.unknownCount > 0 { c.rejectUnknownKeys(slots, allowed: Self.toolCallKeys, in: "the tool call") }
+    if slots.unknownCount > 0 {
+      c.rejectUnknownKeys(slots, allowed: Self.toolCallKeys, in: "the tool call")
+    }
     if let id = slots[0] {
       if c.expect(id, .string, "the tool call's \"id\"") {
         if d.isBlankString(id) {
-          c.report(.formatEmptyContent, at: id, "the tool call's \"id\" is empty: a tool message must be able to answer it")
+          c.report(
+            .formatEmptyContent, at: id,
+            "the tool call's \"id\" is empty: a tool message must be able to answer it")
         } else {
           result.id = .node(id)
         }
       }
     } else {
-      c.report(.schemaRequired, at: call, "the tool call has no \"id\": a tool message must be able to answer it")
+      c.report(
+        .schemaRequired, at: call,
+        "the tool call has no \"id\": a tool message must be able to answer it")
     }
     if let type = slots[1] {
       if !d.stringEquals(type, "function") {
@@ -361,7 +399,9 @@ struct FormatDecoder {
       c.report(.schemaRequired, at: call, "the tool call has no \"type\" (always \"function\")")
     }
     guard let function = slots[2] else {
-      c.report(.schemaRequired, at: call, "the tool call has no \"function\" object with a name and arguments")
+      c.report(
+        .schemaRequired, at: call,
+        "the tool call has no \"function\" object with a name and arguments")
       return result
     }
     guard c.expect(function, .object, "the tool call's \"function\"") else { return result }
@@ -387,7 +427,8 @@ struct FormatDecoder {
     guard d.kind(arguments) == .string else {
       c.report(
         .schemaType, at: arguments,
-        "the tool call's \"arguments\" must be a string holding a JSON object, found \(d.kind(arguments).name)")
+        "the tool call's \"arguments\" must be a string holding a JSON object, found \(d.kind(arguments).name)"
+      )
       return result
     }
     result.arguments = .node(arguments)
@@ -397,12 +438,14 @@ struct FormatDecoder {
       if argumentsDocument.kind(argumentsDocument.root) != .object {
         c.report(
           .formatToolCall, at: arguments,
-          "the tool call's \"arguments\" must encode a JSON object, found \(argumentsDocument.kind(argumentsDocument.root).name)")
+          "the tool call's \"arguments\" must encode a JSON object, found \(argumentsDocument.kind(argumentsDocument.root).name)"
+        )
       }
     } catch {
       c.report(
         .formatToolCall, at: arguments,
-        "the tool call's \"arguments\" is not valid JSON (\(error.message)): it must be a JSON object serialized to a string")
+        "the tool call's \"arguments\" is not valid JSON (\(error.message)): it must be a JSON object serialized to a string"
+      )
     }
     return result
   }
@@ -412,17 +455,25 @@ struct FormatDecoder {
   private mutating func decodePreference(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    c.rejectUnknownKeys(root, allowed: ["input", "preferred_output", "non_preferred_output"], in: "the record")
+    c.rejectUnknownKeys(
+      root, allowed: ["input", "preferred_output", "non_preferred_output"], in: "the record")
     var example = newExample()
-    if let input = c.required(root, "input", in: "the record"), c.expect(input, .object, "\"input\"") {
-      c.rejectUnknownKeys(input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
+    if let input = c.required(root, "input", in: "the record"),
+      c.expect(input, .object, "\"input\"")
+    {
+      c.rejectUnknownKeys(
+        input, allowed: ["messages", "tools", "parallel_tool_calls"], in: "\"input\"")
       if let tools = d.member(input, "tools"), c.expect(tools, .array, "\"tools\"") {
         example.tools = tools
         c.checkOpenAITools(tools)
       }
-      if let messages = c.required(input, "messages", in: "\"input\""), c.expect(messages, .array, "\"input.messages\"") {
+      if let messages = c.required(input, "messages", in: "\"input\""),
+        c.expect(messages, .array, "\"input.messages\"")
+      {
         if d.count(messages) == 0 {
-          c.report(.schemaEmpty, at: messages, "\"input.messages\" is empty: the prompt needs at least a user message")
+          c.report(
+            .schemaEmpty, at: messages,
+            "\"input.messages\" is empty: the prompt needs at least a user message")
         }
         for m in d.elements(messages) {
           if let turn = decodeOpenAIMessage(m, &c, into: &example) { example.turns.append(turn) }
@@ -450,7 +501,9 @@ struct FormatDecoder {
   private mutating func decodeOutput(
     _ root: Int, _ key: StaticString, _ c: inout RecordContext, into example: inout Example
   ) -> [Turn]? {
-    guard let output = c.required(root, key, in: "the record"), c.expect(output, .array, "\"\(key)\"") else {
+    guard let output = c.required(root, key, in: "the record"),
+      c.expect(output, .array, "\"\(key)\"")
+    else {
       return nil
     }
     let d = c.document
@@ -463,7 +516,9 @@ struct FormatDecoder {
       guard let turn = decodeOpenAIMessage(m, &c, into: &example) else { continue }
       example.turns.append(turn)
       if turn.role != .assistant {
-        c.report(.schemaEnum, at: d.member(m, "role") ?? m, "messages of \"\(key)\" must have role \"assistant\"")
+        c.report(
+          .schemaEnum, at: d.member(m, "role") ?? m,
+          "messages of \"\(key)\" must have role \"assistant\"")
       }
     }
     let turns = Array(example.turns[prompt...])
@@ -499,13 +554,17 @@ struct FormatDecoder {
     }
     if let inputNode {
       if d.isBlankString(inputNode) {
-        c.report(.formatEmptyContent, at: inputNode, "\"\(input)\" is empty: the model would learn to answer nothing")
+        c.report(
+          .formatEmptyContent, at: inputNode,
+          "\"\(input)\" is empty: the model would learn to answer nothing")
       }
       example.turns.append(Turn(role: .user, content: .node(inputNode), node: inputNode))
     }
     if let outputNode {
       if d.isBlankString(outputNode) {
-        c.report(.formatEmptyContent, at: outputNode, "\"\(output)\" is empty: there is no answer to learn")
+        c.report(
+          .formatEmptyContent, at: outputNode, "\"\(output)\" is empty: there is no answer to learn"
+        )
       }
       example.turns.append(Turn(role: .assistant, content: .node(outputNode), node: outputNode))
     }
@@ -524,16 +583,22 @@ struct FormatDecoder {
     if let system = c.optionalString(root, "system", in: "the record"), !d.isBlankString(system) {
       example.system = .node(system)
     }
-    if let history = d.member(root, "history"), d.kind(history) != .null, c.expect(history, .array, "\"history\"") {
+    if let history = d.member(root, "history"), d.kind(history) != .null,
+      c.expect(history, .array, "\"history\"")
+    {
       for pair in d.elements(history) {
         guard c.expect(pair, .array, "a \"history\" entry"), d.count(pair) == 2 else {
           if d.kind(pair) == .array {
-            c.report(.schemaType, at: pair, "a \"history\" entry must be a [question, answer] pair of two strings")
+            c.report(
+              .schemaType, at: pair,
+              "a \"history\" entry must be a [question, answer] pair of two strings")
           }
           continue
         }
         let items = Array(d.elements(pair))
-        guard c.expect(items[0], .string, "a history question"), c.expect(items[1], .string, "a history answer") else {
+        guard c.expect(items[0], .string, "a history question"),
+          c.expect(items[1], .string, "a history answer")
+        else {
           continue
         }
         example.turns.append(Turn(role: .user, content: .node(items[0]), node: items[0]))
@@ -548,13 +613,16 @@ struct FormatDecoder {
         ["response", "answer", "completion", "target"].first { key in
           d.members(root).contains { d.string($0.key) == key }
         }.map { " (found \"\($0)\": rename it to \"output\")" } ?? ""
-      c.report(.schemaRequired, at: nil, "the record is missing the required \"output\" field\(hint)")
+      c.report(
+        .schemaRequired, at: nil, "the record is missing the required \"output\" field\(hint)")
     } else if let output, !c.expect(output, .string, "\"output\"") {
       return nil
     }
     guard let instruction else { return nil }
     if d.isBlankString(instruction) {
-      c.report(.formatEmptyContent, at: instruction, "\"instruction\" is empty: say what the model should do")
+      c.report(
+        .formatEmptyContent, at: instruction,
+        "\"instruction\" is empty: say what the model should do")
     }
     // The user turn is the instruction, followed by the input when there is one.
     if let input, !d.isBlankString(input) {
@@ -562,7 +630,9 @@ struct FormatDecoder {
       d.appendString(instruction, to: &joined)
       joined.append(contentsOf: [0x0A, 0x0A])
       d.appendString(input, to: &joined)
-      var turn = Turn(role: .user, content: example.own(String(decoding: joined, as: UTF8.self)), node: instruction)
+      var turn = Turn(
+        role: .user, content: example.own(String(decoding: joined, as: UTF8.self)),
+        node: instruction)
       turn.alpacaInput = input
       example.turns.append(turn)
     } else {
@@ -570,11 +640,14 @@ struct FormatDecoder {
     }
     if let output {
       if d.isBlankString(output) {
-        c.report(.formatEmptyContent, at: output, "\"output\" is empty: there is no answer to learn")
+        c.report(
+          .formatEmptyContent, at: output, "\"output\" is empty: there is no answer to learn")
       }
       example.turns.append(Turn(role: .assistant, content: .node(output), node: output))
     }
-    for key in c.unknownKeys(root, allowed: ["instruction", "input", "output", "system", "history"]) {
+    for key in c.unknownKeys(
+      root, allowed: ["instruction", "input", "output", "system", "history"])
+    {
       example.metadata.append((key, key + 1))
     }
     return example
@@ -607,7 +680,8 @@ struct FormatDecoder {
       } else if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
         role = .user
       } else if d.stringEquals(from, "gpt") || d.stringEquals(from, "assistant")
-        || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing") || d.stringEquals(from, "bard")
+        || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing")
+        || d.stringEquals(from, "bard")
         || d.stringEquals(from, "function_call")
       {
         role = .assistant
@@ -619,14 +693,19 @@ struct FormatDecoder {
         role = .tool
       } else {
         let name = d.string(from)
-        let hint = closest(name, ["human", "gpt", "system", "observation"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+        let hint =
+          closest(name, ["human", "gpt", "system", "observation"]).map {
+            " (did you mean \"\($0)\"?)"
+          } ?? ""
         c.report(
           .formatUnknownRole, at: from,
-          "\"from\": \(name.jsonQuoted) is not a known speaker (human, gpt, system, function_call, observation, tool)\(hint); map it with --role-map")
+          "\"from\": \(name.jsonQuoted) is not a known speaker (human, gpt, system, function_call, observation, tool)\(hint); map it with --role-map"
+        )
         continue
       }
       if let value, d.isBlankString(value) {
-        c.report(.formatEmptyContent, at: value, "the \(d.string(from)) turn has an empty \"value\"")
+        c.report(
+          .formatEmptyContent, at: value, "the \(d.string(from)) turn has an empty \"value\"")
       }
       var turn = Turn(role: role, content: value.map { .node($0) }, node: m)
       if let weight = d.member(m, "weight"), let w = d.double(weight), w == 0 || w == 1 {
@@ -645,7 +724,9 @@ struct FormatDecoder {
       case .array: example.tools = tools
       case .string: break
       default:
-        c.report(.schemaType, at: tools, "\"tools\" must be a string (a JSON text) or an array, found \(d.kind(tools).name)")
+        c.report(
+          .schemaType, at: tools,
+          "\"tools\" must be a string (a JSON text) or an array, found \(d.kind(tools).name)")
       }
     }
     for key in c.unknownKeys(root, allowed: ["conversations", "system", "tools"]) {
@@ -659,7 +740,9 @@ struct FormatDecoder {
   private mutating func decodeGemini(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     let d = c.document
-    c.rejectUnknownKeys(root, allowed: ["contents", "systemInstruction", "system_instruction", "tools"], in: "the record")
+    c.rejectUnknownKeys(
+      root, allowed: ["contents", "systemInstruction", "system_instruction", "tools"],
+      in: "the record")
     var example = newExample()
     if let system = d.member(root, "systemInstruction") ?? d.member(root, "system_instruction"),
       c.expect(system, .object, "\"systemInstruction\"")
@@ -667,8 +750,12 @@ struct FormatDecoder {
       var scratch = Turn(role: .system, content: nil, node: system)
       example.system = geminiText(system, &c, turn: &scratch, texts: &example)
     }
-    if let tools = d.member(root, "tools"), c.expect(tools, .array, "\"tools\"") { example.tools = tools }
-    guard let contents = c.required(root, "contents", in: "the record"), c.expect(contents, .array, "\"contents\"") else {
+    if let tools = d.member(root, "tools"), c.expect(tools, .array, "\"tools\"") {
+      example.tools = tools
+    }
+    guard let contents = c.required(root, "contents", in: "the record"),
+      c.expect(contents, .array, "\"contents\"")
+    else {
       return nil
     }
     if d.count(contents) == 0 {
@@ -685,7 +772,9 @@ struct FormatDecoder {
       } else if d.stringEquals(roleNode, "model") {
         role = .assistant
       } else {
-        c.report(.schemaEnum, at: roleNode, "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"model\"")
+        c.report(
+          .schemaEnum, at: roleNode,
+          "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"model\"")
         continue
       }
       var turn = Turn(role: role, content: nil, node: m)
@@ -700,7 +789,9 @@ struct FormatDecoder {
     _ owner: Int, _ c: inout RecordContext, turn: inout Turn, texts example: inout Example
   ) -> Text? {
     let d = c.document
-    guard let parts = c.required(owner, "parts", in: "the content"), c.expect(parts, .array, "\"parts\"") else {
+    guard let parts = c.required(owner, "parts", in: "the content"),
+      c.expect(parts, .array, "\"parts\"")
+    else {
       return nil
     }
     if d.count(parts) == 0 {
@@ -746,7 +837,9 @@ struct FormatDecoder {
       }
       if !texts.isEmpty { example.system = example.own(texts.joined(separator: "\n")) }
     }
-    guard let messages = c.required(root, "messages", in: "the record"), c.expect(messages, .array, "\"messages\"") else {
+    guard let messages = c.required(root, "messages", in: "the record"),
+      c.expect(messages, .array, "\"messages\"")
+    else {
       return nil
     }
     if d.count(messages) == 0 {
@@ -763,11 +856,15 @@ struct FormatDecoder {
       } else if d.stringEquals(roleNode, "assistant") {
         role = .assistant
       } else {
-        c.report(.schemaEnum, at: roleNode, "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"assistant\"")
+        c.report(
+          .schemaEnum, at: roleNode,
+          "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"assistant\"")
         continue
       }
       var turn = Turn(role: role, content: nil, node: m)
-      if let content = c.required(m, "content", in: "the message"), c.expect(content, .array, "\"content\"") {
+      if let content = c.required(m, "content", in: "the message"),
+        c.expect(content, .array, "\"content\"")
+      {
         if d.count(content) == 0 {
           c.report(.schemaEmpty, at: content, "\"content\" is empty: add a {\"text\": ...} block")
         }

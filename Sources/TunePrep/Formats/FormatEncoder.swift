@@ -49,7 +49,8 @@ struct FormatEncoder {
       switch format {
       case .openaiChat: writeChat(ex, d, &out)
       case .openaiPreference: writePreference(ex, d, &out)
-      case .promptCompletion: writePair(ex, d, &out, input: "prompt", output: "completion", system: false)
+      case .promptCompletion:
+        writePair(ex, d, &out, input: "prompt", output: "completion", system: false)
       case .inputOutput: writePair(ex, d, &out, input: "input", output: "output", system: true)
       case .alpaca: writeAlpaca(ex, d, &out)
       case .sharegpt: writeShareGPT(ex, d, &out)
@@ -57,7 +58,8 @@ struct FormatEncoder {
       case .bedrockConversation: writeBedrock(ex, d, &out)
       case .json:
         out.removeSubrange(mark...)
-        throw Rejection(code: .formatUnconvertible, message: "'json' is not an output format", node: nil)
+        throw Rejection(
+          code: .formatUnconvertible, message: "'json' is not an output format", node: nil)
       }
     case .text:
       if let pieces { writeText(ex, d, &out, pieces) }
@@ -84,7 +86,9 @@ struct FormatEncoder {
       guard ex.preferred.hasValue, ex.nonPreferred.hasValue else {
         throw Rejection(
           code: .formatUnconvertible,
-          message: "the record has no preferred/non-preferred answer pair, which openai-preference needs", node: nil)
+          message:
+            "the record has no preferred/non-preferred answer pair, which openai-preference needs",
+          node: nil)
       }
     } else if let preferred = ex.preferred {
       lose("non_preferred_output", ex.nonPreferred?.first?.node)
@@ -95,11 +99,15 @@ struct FormatEncoder {
 
     let caps = Capabilities(target)
     if ex.system.hasValue && !caps.system { lose("system", nil) }
-    if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) { lose("tools", tools) }
+    if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) {
+      lose("tools", tools)
+    }
     for turn in ex.turns {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
       if turn.name.hasValue && !caps.name { lose("name", turn.node) }
-      if !caps.toolCalls && (!turn.toolCallIndices.isEmpty || turn.toolCallID.hasValue || turn.role == .tool) {
+      if !caps.toolCalls
+        && (!turn.toolCallIndices.isEmpty || turn.toolCallID.hasValue || turn.role == .tool)
+      {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
       if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
@@ -118,7 +126,8 @@ struct FormatEncoder {
         let fields = losses.map { "\"\($0.field)\"" }.joined(separator: ", ")
         throw Rejection(
           code: .formatLossy,
-          message: "\(name) cannot hold \(fields) of this record: converting would drop \(losses.count == 1 ? "it" : "them"); "
+          message:
+            "\(name) cannot hold \(fields) of this record: converting would drop \(losses.count == 1 ? "it" : "them"); "
             + "pass --lossy to drop and count \(losses.count == 1 ? "it" : "them"), or pick a target format that keeps \(losses.count == 1 ? "it" : "them")",
           node: first.node)
       }
@@ -157,26 +166,33 @@ struct FormatEncoder {
         if turn.role == .system {
           throw Rejection(
             code: .formatUnconvertible,
-            message: "\(name) has no place for a system message in the middle of the conversation", node: turn.node)
+            message: "\(name) has no place for a system message in the middle of the conversation",
+            node: turn.node)
         }
         if turn.role != expected {
           throw Rejection(
             code: .formatUnconvertible,
-            message: "\(name) needs turns that alternate user, assistant, user, ...; found two \(turn.role.name) turns in a row"
-              + (turn.role == .assistant && expected == .user ? " or a conversation that starts with the assistant" : ""),
+            message:
+              "\(name) needs turns that alternate user, assistant, user, ...; found two \(turn.role.name) turns in a row"
+              + (turn.role == .assistant && expected == .user
+                ? " or a conversation that starts with the assistant" : ""),
             node: turn.node)
         }
         expected = expected == .user ? .assistant : .user
       }
-      if (caps.singlePair || caps.pairs) && (ex.turns.last?.role != .assistant || ex.turns.count < 2) {
+      if (caps.singlePair || caps.pairs)
+        && (ex.turns.last?.role != .assistant || ex.turns.count < 2)
+      {
         throw Rejection(
           code: .formatUnconvertible,
-          message: "\(name) needs the conversation to end with the assistant's answer to a user message",
+          message:
+            "\(name) needs the conversation to end with the assistant's answer to a user message",
           node: ex.turns.last?.node)
       }
     }
     if ex.turns.isEmpty && !ex.preferred.hasValue {
-      throw Rejection(code: .formatUnconvertible, message: "the record has no turns to write", node: nil)
+      throw Rejection(
+        code: .formatUnconvertible, message: "the record has no turns to write", node: nil)
     }
   }
 
@@ -338,7 +354,8 @@ struct FormatEncoder {
   }
 
   private func writePair(
-    _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], input: StaticString, output: StaticString,
+    _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], input: StaticString,
+    output: StaticString,
     system: Bool
   ) {
     out.append(literal: "{\"")
@@ -450,7 +467,10 @@ struct FormatEncoder {
     out.append(literal: "\"contents\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      out.append(literal: turn.role == .user ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":")
+      out.append(
+        literal: turn.role == .user
+          ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":"
+      )
       appendText(turn.content, ex, d, &out)
       out.append(literal: "}]}")
     }
@@ -473,14 +493,18 @@ struct FormatEncoder {
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
-        literal: turn.role == .user ? "{\"role\":\"user\",\"content\":[{\"text\":" : "{\"role\":\"assistant\",\"content\":[{\"text\":")
+        literal: turn.role == .user
+          ? "{\"role\":\"user\",\"content\":[{\"text\":"
+          : "{\"role\":\"assistant\",\"content\":[{\"text\":")
       appendText(turn.content, ex, d, &out)
       out.append(literal: "}]}")
     }
     out.append(literal: "]}")
   }
 
-  private func writeText(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], _ p: TemplatePieces) {
+  private func writeText(
+    _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8], _ p: TemplatePieces
+  ) {
     out.append(literal: "{\"text\":\"")
     out.append(contentsOf: p.begin)
     var system = ex.system
@@ -496,7 +520,9 @@ struct FormatEncoder {
       case .user: p.user.write(turn.content, prefix: prefix, ex, d, trim: p.trim, &out)
       case .assistant: p.assistant.write(turn.content, prefix: nil, ex, d, trim: p.trim, &out)
       case .system:
-        if let piece = p.system { piece.write(turn.content, prefix: nil, ex, d, trim: p.trim, &out) }
+        if let piece = p.system {
+          piece.write(turn.content, prefix: nil, ex, d, trim: p.trim, &out)
+        }
       case .tool: break
       }
     }
@@ -575,7 +601,8 @@ private func appendEscaped(
       let first = r.isEmpty ? 0 : d.bytes[r.lowerBound]
       let last = r.isEmpty ? 0 : d.bytes[r.upperBound - 1]
       // Raw bytes that start or end with a space, an escape or non-ASCII may need trimming.
-      if first == 0x20 || last == 0x20 || first == 0x5C || last == 0x5C || first >= 0x80 || last >= 0x80
+      if first == 0x20 || last == 0x20 || first == 0x5C || last == 0x5C || first >= 0x80
+        || last >= 0x80
         || d.hasEscapes(i)
       {
         let trimmed = d.string(i).trimmingWhitespace()
@@ -663,7 +690,8 @@ extension Array where Element == UInt8 {
   /// Appends the bytes of a static string.
   @inline(__always)
   mutating func append(literal: StaticString) {
-    append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    append(
+      contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
   }
 }
 

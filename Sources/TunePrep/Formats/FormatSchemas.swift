@@ -46,7 +46,8 @@ public struct FormatSchemas: Sendable {
       preconditionFailure("schemas/sharegpt.json has no enum at /\(path.joined(separator: "/"))")
     }
     do throws(SchemaCompileError) {
-      let compiled = try BuiltinSchemas.compile(text: extended.description, named: Format.sharegpt.rawValue)
+      let compiled = try BuiltinSchemas.compile(
+        text: extended.description, named: Format.sharegpt.rawValue)
       return FormatSchemas(table: Table([.sharegpt: compiled], compilesBuiltin: true))
     } catch {
       preconditionFailure("schemas/sharegpt.json with extra speakers does not compile: \(error)")
@@ -101,7 +102,9 @@ struct StructureJudge {
     _ context: inout RecordContext, limit: Int
   ) {
     if schema.isValid(context.document) {
-      if decoded, context.findings.count > before, context.findings[before...].contains(where: { Self.structuralCodes.contains($0.code) }) {
+      if decoded, context.findings.count > before,
+        context.findings[before...].contains(where: { Self.structuralCodes.contains($0.code) })
+      {
         let kept = context.findings[before...].filter { !Self.structuralCodes.contains($0.code) }
         context.findings.replaceSubrange(before..., with: kept)
       }
@@ -124,7 +127,8 @@ struct StructureJudge {
     switch keyword {
     case "required", "dependentRequired": return .schemaRequired
     case "type": return .schemaType
-    case "additionalProperties", "unevaluatedProperties", "propertyNames", "false": return .schemaUnknownKey
+    case "additionalProperties", "unevaluatedProperties", "propertyNames", "false":
+      return .schemaUnknownKey
     case "enum", "const": return .schemaEnum
     case "minItems": return .schemaEmpty
     default: return .schemaInvalid
@@ -145,7 +149,8 @@ struct StructureJudge {
   /// Keywords about an object's members (explained by a decoder finding on the object or on
   /// one of its members).
   private static let memberLevel: Set<String> = [
-    "required", "dependentRequired", "additionalProperties", "unevaluatedProperties", "propertyNames",
+    "required", "dependentRequired", "additionalProperties", "unevaluatedProperties",
+    "propertyNames",
   ]
 
   /// Whether a decoder error already tells the user about schema error `error`: one at the
@@ -158,11 +163,15 @@ struct StructureJudge {
       // A finding about the whole record speaks for the schema's root only if it is structural
       // ("no assistant answer" does not explain a missing key).
       let rejectsWhole = wholeValueCodes.contains(finding.code)
-      if path == location, !path.isEmpty || rejectsWhole || structuralCodes.contains(finding.code) { return true }
+      if path == location, !path.isEmpty || rejectsWhole || structuralCodes.contains(finding.code) {
+        return true
+      }
       if rejectsWhole, location.hasPrefix(path + "/") { return true }
       guard path.hasPrefix(location + "/") else { continue }
       if summarizing.contains(error.keyword) { return true }
-      if memberLevel.contains(error.keyword), !path.dropFirst(location.count + 1).contains("/") { return true }
+      if memberLevel.contains(error.keyword), !path.dropFirst(location.count + 1).contains("/") {
+        return true
+      }
     }
     return false
   }

@@ -22,9 +22,12 @@ struct RecordContext {
   }
 
   /// Reports `code` at value `node` (or the whole record when nil).
-  mutating func report(_ code: FindingCode, at node: Int?, _ message: String, related: [Location] = []) {
+  mutating func report(
+    _ code: FindingCode, at node: Int?, _ message: String, related: [Location] = []
+  ) {
     guard let node, node < document.nodes.count else {
-      findings.append(Finding(code, at: position.recordLocation, message: message, related: related))
+      findings.append(
+        Finding(code, at: position.recordLocation, message: message, related: related))
       return
     }
     let start = document.sourceRange(node).lowerBound
@@ -32,7 +35,8 @@ struct RecordContext {
       position.location(atByte: start, in: $0)
     }
     findings.append(
-      Finding(code, at: location, path: document.pointer(to: node), message: message, related: related))
+      Finding(
+        code, at: location, path: document.pointer(to: node), message: message, related: related))
   }
 
   /// Whether decoding found an error (so later, dependent rules should not pile on).
@@ -61,21 +65,29 @@ struct RecordContext {
   }
 
   /// The member `key` of `object`, reporting `schema.required` when it is missing.
-  mutating func required(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+  mutating func required(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String)
+    -> Int?
+  {
     if let value = document.member(object, key) { return value }
-    report(.schemaRequired, at: object == document.root ? nil : object, "\(what()) is missing the required \"\(key)\" field")
+    report(
+      .schemaRequired, at: object == document.root ? nil : object,
+      "\(what()) is missing the required \"\(key)\" field")
     return nil
   }
 
   /// A string member: nil if missing; reports `schema.type` for another type.
-  mutating func optionalString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+  mutating func optionalString(
+    _ object: Int, _ key: StaticString, in what: @autoclosure () -> String
+  ) -> Int? {
     guard let value = document.member(object, key) else { return nil }
     if document.kind(value) == .null { return nil }
     return expect(value, .string, "\"\(key)\"") ? value : nil
   }
 
   /// A required string member.
-  mutating func requiredString(_ object: Int, _ key: StaticString, in what: @autoclosure () -> String) -> Int? {
+  mutating func requiredString(
+    _ object: Int, _ key: StaticString, in what: @autoclosure () -> String
+  ) -> Int? {
     guard let value = required(object, key, in: what()) else { return nil }
     return expect(value, .string, "\"\(key)\"") ? value : nil
   }
@@ -92,10 +104,13 @@ struct RecordContext {
   }
 
   /// One `schema.unknown-key` per key, with the closest allowed name as a hint.
-  private mutating func reportUnknownKeys(_ unknown: [Int], allowed: [StaticString], in what: String) {
+  private mutating func reportUnknownKeys(
+    _ unknown: [Int], allowed: [StaticString], in what: String
+  ) {
     for key in unknown {
       let name = document.string(key)
-      let hint = closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
+      let hint =
+        closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
       report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
     }
   }
@@ -110,7 +125,8 @@ struct RecordContext {
   /// The keys of `object` that are not in `allowed`.
   func unknownKeys(_ object: Int, allowed: [StaticString]) -> [Int] {
     var result: [Int] = []
-    for (k, _) in document.members(object) where !allowed.contains(where: { document.stringEquals(k, $0) }) {
+    for (k, _) in document.members(object)
+    where !allowed.contains(where: { document.stringEquals(k, $0) }) {
       result.append(k)
     }
     return result

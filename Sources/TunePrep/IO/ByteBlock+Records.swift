@@ -37,8 +37,10 @@ extension ByteBlock {
       let hadCRLF = contentEnd > start && all[contentEnd - 1] == 0x0D && end < n
       if contentEnd > start && all[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       let record = UnsafeBufferPointer(rebasing: all[start..<contentEnd])
-      let position = RecordPosition(file: file, line: line, column: 1, byteOffset: byteOffset + start)
-      let entry = BlockLine(bytes: record, position: position, isBlank: isBlankLine(record), hadCRLF: hadCRLF)
+      let position = RecordPosition(
+        file: file, line: line, column: 1, byteOffset: byteOffset + start)
+      let entry = BlockLine(
+        bytes: record, position: position, isBlank: isBlankLine(record), hadCRLF: hadCRLF)
       if !body(entry) { return }
       start = end + 1
       line += 1
@@ -53,7 +55,8 @@ extension ByteBlock {
     let all = bytes
     if !spans.isEmpty {
       for span in spans {
-        let position = RecordPosition(file: file, line: span.line, column: span.column, byteOffset: span.start)
+        let position = RecordPosition(
+          file: file, line: span.line, column: span.column, byteOffset: span.start)
         if !body(UnsafeBufferPointer(rebasing: all[span.start..<span.end]), position) { return }
       }
       return

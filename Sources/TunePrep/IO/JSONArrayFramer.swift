@@ -110,7 +110,9 @@ struct JSONArrayFramer {
         } else if b == UInt8(ascii: "]") {
           state = .afterArray
         } else {
-          fail("expected ',' or ']' after a record of the array, found \(describeByte(in: bytes, at: i))")
+          fail(
+            "expected ',' or ']' after a record of the array, found \(describeByte(in: bytes, at: i))"
+          )
         }
       case .afterArray:
         fail("unexpected \(describeByte(in: bytes, at: i)) after the closing ']' of the array")

@@ -1,3 +1,5 @@
+internal import CSystemShims
+
 #if canImport(Glibc)
   internal import Glibc
 #elseif canImport(Musl)
@@ -5,8 +7,6 @@
 #elseif canImport(Darwin)
   internal import Darwin
 #endif
-
-internal import CSystemShims
 
 /// A buffered byte writer to a file descriptor: appends to one buffer and writes it with
 /// `write(2)` past 64 KiB and on ``flush()``.
@@ -51,7 +51,9 @@ public final class OutputStream {
   ///   - path: the final path; `-` means standard output.
   ///   - overwrite: whether an existing file may be replaced.
   /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` or ``TunePrepError/outputExists(path:)``.
-  public static func file(_ path: String, overwrite: Bool = true) throws(TunePrepError) -> OutputStream {
+  public static func file(_ path: String, overwrite: Bool = true) throws(TunePrepError)
+    -> OutputStream
+  {
     if path == "-" { return standardOutput() }
     var info = stat()
     if stat(path, &info) == 0 {
@@ -71,14 +73,18 @@ public final class OutputStream {
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).tuneprep-XXXXXX"
     var templateBytes = Array(template.utf8CString)
-    let fd = templateBytes.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+    let fd = templateBytes.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress.map { mkstemp($0) } ?? -1
+    }
     if fd < 0 {
       let code = errno
       throw .writeFailed(
         path: path,
-        reason: code == ENOENT ? "the folder \(directory) does not exist" : systemErrorMessage(code))
+        reason: code == ENOENT ? "the folder \(directory) does not exist" : systemErrorMessage(code)
+      )
     }
-    let temporary = String(decoding: templateBytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let temporary = String(
+      decoding: templateBytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     // mkstemp creates 0600; give the file the usual permissions (umask applies).
     let mask = umask(0)
     umask(mask)

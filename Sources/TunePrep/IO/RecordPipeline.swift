@@ -65,7 +65,8 @@ protocol BlockResult {
 protocol RecordVisitor {
   associatedtype Result: BlockResult
   /// Handles one record (never a blank line; the pipeline reports those).
-  mutating func visit(_ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result)
+  mutating func visit(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result)
 }
 
 /// The outcome of one block, handed to the consumer in input order.
@@ -132,12 +133,14 @@ struct RecordPipeline {
       fileFinding(
         Finding(
           .encodingBOM, at: Location(file: name, line: 1, column: 1),
-          message: "the file starts with a UTF-8 byte order mark; it was skipped, but some trainers choke on it: re-save as UTF-8 without BOM"
+          message:
+            "the file starts with a UTF-8 byte order mark; it was skipped, but some trainers choke on it: re-save as UTF-8 without BOM"
         ))
     }
     if let first {
       let state = StreamState<V>(
-        reader: reader, visitors: visitors, capacity: 2 * threads + 2, file: name, isArray: reader.isArray)
+        reader: reader, visitors: visitors, capacity: 2 * threads + 2, file: name,
+        isArray: reader.isArray)
       state.start(first: first)
       var failure: TunePrepError?
       var sequence = 0
@@ -330,7 +333,8 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     let bytes = block.bytes
     for span in block.spans {
       let record = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
-      let position = RecordPosition(file: file, line: span.line, column: span.column, byteOffset: span.start)
+      let position = RecordPosition(
+        file: file, line: span.line, column: span.column, byteOffset: span.start)
       outcome.records += 1
       visitor.visit(record, at: position, into: &outcome.result)
     }
@@ -357,4 +361,3 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     }
   }
 }
-

@@ -33,7 +33,8 @@ struct CSVParser {
   /// fields are in ``fields``. With `final`, the rest of the buffer is the last row.
   /// - Returns: the offset of the first byte not consumed (the start of a partial row).
   mutating func parse(
-    _ buffer: UnsafeBufferPointer<UInt8>, final: Bool, _ body: (inout CSVParser, Range<Int>, Int) -> Void
+    _ buffer: UnsafeBufferPointer<UInt8>, final: Bool,
+    _ body: (inout CSVParser, Range<Int>, Int) -> Void
   ) -> Int {
     let n = buffer.count
     var pos = 0
@@ -58,7 +59,9 @@ struct CSVParser {
               let openLine = line + countLF(buffer, rowStart, start)
               rowError = CSVRowError(
                 code: .importCSVQuote,
-                message: "the quoted field opened on line \(openLine) is never closed: add the closing quote (\") or remove the opening one")
+                message:
+                  "the quoted field opened on line \(openLine) is never closed: add the closing quote (\") or remove the opening one"
+              )
               fields.append(CSVField(start: start, end: n, hasDoubledQuotes: doubled))
               pos = n
               rowEnd = n
@@ -78,9 +81,13 @@ struct CSVParser {
             if rowError == nil {
               rowError = CSVRowError(
                 code: .importCSVQuote,
-                message: "text after the closing quote of field \(fields.count): a quote inside a quoted field must be doubled (\"\")")
+                message:
+                  "text after the closing quote of field \(fields.count): a quote inside a quoted field must be doubled (\"\")"
+              )
             }
-            while pos < n && buffer[pos] != d && buffer[pos] != 0x0A && buffer[pos] != 0x0D { pos += 1 }
+            while pos < n && buffer[pos] != d && buffer[pos] != 0x0A && buffer[pos] != 0x0D {
+              pos += 1
+            }
           }
         } else {
           let start = pos
@@ -125,7 +132,9 @@ struct CSVParser {
       let rowLine = line
       line += countLF(buffer, rowStart, pos) + extraLines
       // A blank line is not a row.
-      if fields.count == 1 && fields[0].start == fields[0].end && rowError == nil && rowEnd == rowStart {
+      if fields.count == 1 && fields[0].start == fields[0].end && rowError == nil
+        && rowEnd == rowStart
+      {
         continue rows
       }
       body(&self, rowStart..<rowEnd, rowLine)
@@ -143,7 +152,10 @@ struct CSVParser {
     var k = 0
     while k < slice.count {
       out.append(slice[k])
-      if slice[k] == UInt8(ascii: "\"") && k + 1 < slice.count && slice[k + 1] == UInt8(ascii: "\"") { k += 1 }
+      if slice[k] == UInt8(ascii: "\"") && k + 1 < slice.count && slice[k + 1] == UInt8(ascii: "\"")
+      {
+        k += 1
+      }
       k += 1
     }
     return out

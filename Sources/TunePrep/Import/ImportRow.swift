@@ -74,11 +74,17 @@ struct RowConverter {
     record.append(UInt8(ascii: "}"))
 
     if row.input.map(isBlank) ?? true {
-      reject(row, .importEmptyCell, "\(names.input) \(row.input == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row")
+      reject(
+        row, .importEmptyCell,
+        "\(names.input) \(row.input == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
+      )
       return
     }
     if row.output.map(isBlank) ?? true {
-      reject(row, .importEmptyCell, "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row")
+      reject(
+        row, .importEmptyCell,
+        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
+      )
       return
     }
     do throws(JSONSyntaxError) {
@@ -92,7 +98,9 @@ struct RowConverter {
       return
     }
     var context = RecordContext(
-      document: document, position: RecordPosition(file: row.location.file, line: row.location.line, column: 1, byteOffset: 0))
+      document: document,
+      position: RecordPosition(
+        file: row.location.file, line: row.location.line, column: 1, byteOffset: 0))
     var decoded = decoder.decode(.inputOutput, &context)
     defer { decoder.recycle(&decoded) }
     let errors = context.findings.filter { $0.severity == .error }
@@ -102,12 +110,15 @@ struct RowConverter {
       findings.append(finding)
     }
     guard let example = decoded, errors.isEmpty else {
-      rejects(row, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: errors.map(\.message).joined(separator: "; "))
+      rejects(
+        row, code: errors.first?.code ?? FindingCode.formatUnknown.name,
+        reason: errors.map(\.message).joined(separator: "; "))
       return
     }
     droppedFields.removeAll(keepingCapacity: true)
     do throws(FormatEncoder.Rejection) {
-      try encoder.encode(example, source: .inputOutput, document: document, into: &out, dropped: &droppedFields)
+      try encoder.encode(
+        example, source: .inputOutput, document: document, into: &out, dropped: &droppedFields)
       written += 1
       for field in droppedFields { dropped[field, default: 0] += 1 }
     } catch {
@@ -120,22 +131,27 @@ struct RowConverter {
     findings.append(finding)
   }
 
-  private mutating func reject(_ row: ImportRow, _ code: FindingCode, _ message: String, parsed: Bool = true) {
+  private mutating func reject(
+    _ row: ImportRow, _ code: FindingCode, _ message: String, parsed: Bool = true
+  ) {
     findings.append(Finding(code, at: row.location, message: message))
     rejects(row, code: code.name, reason: message, parsed: parsed)
   }
 
-  private mutating func rejects(_ row: ImportRow, code: String, reason: String, parsed: Bool = true) {
+  private mutating func rejects(_ row: ImportRow, code: String, reason: String, parsed: Bool = true)
+  {
     rejected += 1
     record.withUnsafeBufferPointer {
       appendRejectLine(
-        to: &rejects, file: row.location.file, line: row.location.line, code: code, reason: reason, record: $0,
+        to: &rejects, file: row.location.file, line: row.location.line, code: code, reason: reason,
+        record: $0,
         parsed: parsed)
     }
   }
 
   /// Moves the pending output, rejects and findings to their destinations.
-  mutating func drain(output: OutputStream, rejectsOutput: OutputStream?, reporter: FindingReporter) {
+  mutating func drain(output: OutputStream, rejectsOutput: OutputStream?, reporter: FindingReporter)
+  {
     for finding in findings { reporter.report(finding) }
     findings.removeAll(keepingCapacity: true)
     output.write(out)
@@ -160,7 +176,8 @@ extension RowConverter {
     if reportFinding { findings.append(Finding(code, at: location, message: message)) }
     rejected += 1
     appendRejectLine(
-      to: &rejects, file: location.file, line: location.line, code: code.name, reason: message, record: raw,
+      to: &rejects, file: location.file, line: location.line, code: code.name, reason: message,
+      record: raw,
       parsed: false)
   }
 }

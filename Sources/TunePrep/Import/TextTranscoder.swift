@@ -5,11 +5,17 @@ enum TextEncoding: Equatable {
   /// Detects the encoding from a byte order mark, or from the zero bytes of UTF-16 text
   /// without one.
   static func detect(_ head: UnsafeBufferPointer<UInt8>) -> (TextEncoding, bomLength: Int) {
-    if head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF { return (.utf8BOM, 3) }
+    if head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
+      return (.utf8BOM, 3)
+    }
     if head.count >= 2 && head[0] == 0xFF && head[1] == 0xFE { return (.utf16LE, 2) }
     if head.count >= 2 && head[0] == 0xFE && head[1] == 0xFF { return (.utf16BE, 2) }
-    if head.count >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0 { return (.utf16LE, 0) }
-    if head.count >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0 { return (.utf16BE, 0) }
+    if head.count >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0 {
+      return (.utf16LE, 0)
+    }
+    if head.count >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0 {
+      return (.utf16BE, 0)
+    }
     return (.utf8, 0)
   }
 }

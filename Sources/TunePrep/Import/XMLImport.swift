@@ -33,14 +33,20 @@ struct XMLRecordPath: Equatable {
     }
     steps = []
     for part in rest.split(separator: "/", omittingEmptySubsequences: false) {
-      guard !part.isEmpty, part.allSatisfy({ $0.isLetter || $0.isNumber || "_-.:*".contains($0) }) else {
+      guard !part.isEmpty, part.allSatisfy({ $0.isLetter || $0.isNumber || "_-.:*".contains($0) })
+      else {
         throw Failure(
-          message: "--record '\(text)' is outside the supported subset: use //name, //parent/name or /root/.../name (prefix:name with --namespace)")
+          message:
+            "--record '\(text)' is outside the supported subset: use //name, //parent/name or /root/.../name (prefix:name with --namespace)"
+        )
       }
       let pieces = part.split(separator: ":", maxSplits: 1)
       if pieces.count == 2 {
         guard let ns = namespaces.first(where: { $0.prefix == pieces[0] }) else {
-          throw Failure(message: "--record '\(text)' uses the prefix '\(pieces[0])': declare it with --namespace \(pieces[0])=URI")
+          throw Failure(
+            message:
+              "--record '\(text)' uses the prefix '\(pieces[0])': declare it with --namespace \(pieces[0])=URI"
+          )
         }
         steps.append(Step(uri: ns.uri, local: String(pieces[1])))
       } else {
@@ -100,7 +106,9 @@ extension Importer {
     }
     // No network, no DTD loading, no entity substitution: entities stay references, and a
     // DOCTYPE stops the import below, so no entity is ever expanded.
-    let flags = Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_NOCDATA.rawValue) | Int32(XML_PARSE_COMPACT.rawValue)
+    let flags =
+      Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_NOCDATA.rawValue)
+      | Int32(XML_PARSE_COMPACT.rawValue)
     guard let reader = xmlReaderForIO(readCallback, nil, opaque, name, nil, flags) else {
       throw .readFailed(path: name, byteOffset: 0, reason: "libxml2 could not start a reader")
     }
@@ -108,7 +116,9 @@ extension Importer {
     let errorHandler: xmlStructuredErrorFunc = { ctx, error in
       guard let ctx, let error else { return }
       let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
-      guard box.firstError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+      guard box.firstError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else {
+        return
+      }
       var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
       while message.last?.isWhitespace == true { message.removeLast() }
       box.firstError = (Int(error.pointee.line), Int(error.pointee.int2), message)
@@ -129,8 +139,11 @@ extension Importer {
       if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
         converter.report(
           Finding(
-            .importXMLDTD, at: Location(file: name, line: Int(xmlTextReaderGetParserLineNumber(reader))),
-            message: "the file declares a DOCTYPE: tuneprep does not load DTDs or expand entities (a guard against entity-expansion attacks); remove the DOCTYPE and use plain text or character references"))
+            .importXMLDTD,
+            at: Location(file: name, line: Int(xmlTextReaderGetParserLineNumber(reader))),
+            message:
+              "the file declares a DOCTYPE: tuneprep does not load DTDs or expand entities (a guard against entity-expansion attacks); remove the DOCTYPE and use plain text or character references"
+          ))
         stopped = true
         break
       }
@@ -161,7 +174,9 @@ extension Importer {
       row.output = fields.value(fields.output, at: node)
       row.system = fields.value(fields.system, at: node)
       row.id = fields.value(fields.id, at: node)
-      for (metaName, expression) in fields.meta { row.meta.append((metaName, fields.value(expression, at: node))) }
+      for (metaName, expression) in fields.meta {
+        row.meta.append((metaName, fields.value(expression, at: node)))
+      }
       converter.convert(row)
       if converter.out.count > 1 << 20 {
         converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
@@ -172,16 +187,21 @@ extension Importer {
     }
     if let readError = context.readError { throw readError }
     if !stopped && (status == -1 || context.firstError != nil) {
-      let (line, column, message) = context.firstError ?? (Int(xmlTextReaderGetParserLineNumber(reader)), 0, "malformed XML")
+      let (line, column, message) =
+        context.firstError ?? (Int(xmlTextReaderGetParserLineNumber(reader)), 0, "malformed XML")
       converter.report(
         Finding(
           .importXML, at: Location(file: name, line: line, column: column > 0 ? column : nil),
-          message: "malformed XML at line \(line)\(column > 0 ? ", column \(column)" : ""): \(message); the \(totals.read) record\(totals.read == 1 ? "" : "s") before it were read, the rest of the file was not: fix the XML and import again"))
+          message:
+            "malformed XML at line \(line)\(column > 0 ? ", column \(column)" : ""): \(message); the \(totals.read) record\(totals.read == 1 ? "" : "s") before it were read, the rest of the file was not: fix the XML and import again"
+        ))
     } else if !stopped && totals.read == 0 {
       converter.report(
         Finding(
           .importNoRecords, at: Location(file: name, line: 0),
-          message: "no element matches --record '\(options.record ?? "")': check the element name and namespace (--namespace p=URI, then p:name)"))
+          message:
+            "no element matches --record '\(options.record ?? "")': check the element name and namespace (--namespace p=URI, then p:name)"
+        ))
     }
     converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
     totals.take(&converter)
@@ -198,7 +218,9 @@ private struct XMLFields {
   var id: xmlXPathCompExprPtr?
   var meta: [(String, xmlXPathCompExprPtr?)] = []
 
-  mutating func compile(_ options: Importer.Options, document: xmlDocPtr?, file: String) throws(TunePrepError) {
+  mutating func compile(_ options: Importer.Options, document: xmlDocPtr?, file: String)
+    throws(TunePrepError)
+  {
     compiled = true
     context = xmlXPathNewContext(document)
     for ns in options.namespaces {
@@ -207,7 +229,11 @@ private struct XMLFields {
     func compile(_ expression: String?) throws(TunePrepError) -> xmlXPathCompExprPtr? {
       guard let expression else { return nil }
       guard let compiled = xmlXPathCtxtCompile(context, expression) else {
-        throw .badConfig(path: file, line: nil, reason: "'\(expression)' is not an XPath expression libxml2 accepts (e.g. ./answer, @id, p:body/text())")
+        throw .badConfig(
+          path: file, line: nil,
+          reason:
+            "'\(expression)' is not an XPath expression libxml2 accepts (e.g. ./answer, @id, p:body/text())"
+        )
       }
       return compiled
     }
@@ -234,7 +260,9 @@ private struct XMLFields {
     defer { tuneprep_xml_free(text) }
     var bytes = Array(UnsafeBufferPointer(start: text, count: Int(xmlStrlen(text))))
     // XML indentation around a value is layout, not content.
-    while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x09 || last == 0x0D { bytes.removeLast() }
+    while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x09 || last == 0x0D {
+      bytes.removeLast()
+    }
     let lead = bytes.prefix { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }.count
     if lead > 0 { bytes.removeFirst(lead) }
     return bytes

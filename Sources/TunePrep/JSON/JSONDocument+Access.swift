@@ -47,7 +47,9 @@ extension JSONDocument {
   /// The raw JSON text of node `i` (for a string, without quotes).
   public func rawText(_ i: Int) -> String {
     let r = rawRange(i)
-    return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
+    return bytes.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self)
+    }
   }
 
   /// The exact JSON source bytes of value `i`, quotes and nested values included.

@@ -266,7 +266,8 @@ private struct Scanner {
             try parseMemberKey(p, n, &at)
           } else if at < n && p[at] == UInt8(ascii: "]") {
             pos = at
-            throw error(.syntax, "trailing comma before ']': remove the comma after the last element")
+            throw error(
+              .syntax, "trailing comma before ']': remove the comma after the last element")
           }
           tape[top].length &+= 1
           continue value
@@ -383,7 +384,9 @@ private struct Scanner {
       i += 1
     }
     pos += length
-    push(JSONNode(kind: kind, flags: 0, start: UInt32(start), length: UInt32(length), end: UInt32(count + 1)))
+    push(
+      JSONNode(
+        kind: kind, flags: 0, start: UInt32(start), length: UInt32(length), end: UInt32(count + 1)))
   }
 
   mutating func parseNumber() throws(JSONSyntaxError) {
@@ -435,7 +438,8 @@ private struct Scanner {
         warnings.append(
           JSONWarning(
             kind: .numberRange, offset: start,
-            message: "number \(text.prefix(40)) is too large for a 64-bit float and reads as infinity",
+            message:
+              "number \(text.prefix(40)) is too large for a 64-bit float and reads as infinity",
             node: count - 1))
       }
     }
@@ -539,7 +543,8 @@ private struct Scanner {
     warnings.append(
       JSONWarning(
         kind: .loneSurrogate, offset: offset,
-        message: "lone surrogate escape \\u\(String(unit, radix: 16, uppercase: true)) is not a character; most tokenizers replace it with U+FFFD",
+        message:
+          "lone surrogate escape \\u\(String(unit, radix: 16, uppercase: true)) is not a character; most tokenizers replace it with U+FFFD",
         node: count))
   }
 

@@ -29,7 +29,9 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
       self = .array(document.elements(index).map { JSONValue(document, node: $0) })
     case .object:
       self = .object(
-        document.members(index).map { (key: document.string($0.key), value: JSONValue(document, node: $0.value)) })
+        document.members(index).map {
+          (key: document.string($0.key), value: JSONValue(document, node: $0.value))
+        })
     }
   }
 
@@ -165,7 +167,9 @@ extension JSONDocument {
     let range = rawRange(i)
     if !hasEscapes(i) { return Array(bytes[range]) }
     var out: [UInt8] = []
-    bytes.withUnsafeBufferPointer { appendDecodedJSONString(UnsafeBufferPointer(rebasing: $0[range]), to: &out) }
+    bytes.withUnsafeBufferPointer {
+      appendDecodedJSONString(UnsafeBufferPointer(rebasing: $0[range]), to: &out)
+    }
     return out
   }
 

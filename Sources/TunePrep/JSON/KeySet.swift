@@ -56,7 +56,8 @@ struct KeySet: Sendable {
   /// Whether the bytes after the first eight of a key as long as `e` equal that key's: one
   /// word compare up to sixteen bytes.
   @inline(__always)
-  private func secondWordMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+  private func secondWordMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool
+  {
     e.second.matches(littleEndianWord(p, at: start &+ 8))
       && (e.length <= 16 || tailMatches(e, p, start))
   }
@@ -139,7 +140,8 @@ extension JSONDocument {
   /// The keys of the object of `slots` that are not in `keys`, in order.
   func unknownKeys(_ slots: MemberSlots, _ keys: KeySet) -> [Int] {
     guard slots.unknownCount > 0 else { return [] }
-    return members(slots.object).compactMap { key, _ in index(of: key, in: keys) == nil ? key : nil }
+    return members(slots.object).compactMap { key, _ in index(of: key, in: keys) == nil ? key : nil
+    }
   }
 }
 
@@ -187,7 +189,8 @@ extension JSONDocument {
   /// that order, both keys written without escapes; nil for any other object (decode those
   /// through ``slots(_:_:)``).
   @inline(__always)
-  func plainPair(_ object: Int, _ first: PlainKey, _ second: PlainKey) -> (first: Int, second: Int)? {
+  func plainPair(_ object: Int, _ first: PlainKey, _ second: PlainKey) -> (first: Int, second: Int)?
+  {
     nodes.withUnsafeBufferPointer { n in
       bytes.withUnsafeBufferPointer { p in
         guard object < n.count, n[object].kind == .object, n[object].length == 2 else { return nil }

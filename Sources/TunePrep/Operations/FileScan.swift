@@ -109,7 +109,8 @@ struct FileScan {
           location = at
         }
         outcome.format = fileFormat
-        var checker = RecordChecker(fileFormat: fileFormat, detected: format == nil, formatLocation: location)
+        var checker = RecordChecker(
+          fileFormat: fileFormat, detected: format == nil, formatLocation: location)
         checker.roleMap = roleMap
         checker.schemas = schemas
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
@@ -132,13 +133,16 @@ struct FileScan {
       reporter.report(
         Finding(
           .encodingCRLF, at: Location(file: name, line: firstCRLF),
-          message: "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"))
+          message:
+            "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"
+        ))
     }
     if outcome.records == 0 {
       reporter.report(
         Finding(
           .countEmptyFile, at: Location(file: name, line: 0),
-          message: "the file holds no records: check the path, or whether an earlier step wrote nothing"))
+          message:
+            "the file holds no records: check the path, or whether an earlier step wrote nothing"))
     }
     return outcome
   }
@@ -177,7 +181,8 @@ struct ScanVisitor<P: BlockPayload>: RecordVisitor {
   }
 
   mutating func visit(
-    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout ScanResult<P>
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition,
+    into result: inout ScanResult<P>
   ) {
     let first = result.findings.count
     let (example, hasError) = checker.check(bytes, at: position, findings: &result.findings)

@@ -56,18 +56,24 @@ public struct Formatter {
     let file = try InputFile(input)
     var scan = FileScan(format: options.from, threads: options.threads, sizes: options.sizes)
     scan.roleMap = options.roleMap
-    let outcome = try scan.run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout FormatPayload) in
+    let outcome = try scan.run(file, reporter: reporter) {
+      (record: borrowing CheckedRecord, block: inout FormatPayload) in
       guard !record.hasError, var example = record.example else {
         let errors = record.findings.filter { $0.severity == .error }
-        let reason = errors.isEmpty ? "the record could not be decoded" : errors.map(\.message).joined(separator: "; ")
-        block.reject(record, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: reason)
+        let reason =
+          errors.isEmpty
+          ? "the record could not be decoded" : errors.map(\.message).joined(separator: "; ")
+        block.reject(
+          record, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: reason)
         return
       }
       if strip { example.system = nil }
       if let system { example.system = example.own(system) }
       var fields: [String] = []
       do throws(FormatEncoder.Rejection) {
-        try encoder.encode(example, source: record.format, document: record.document, into: &block.out, dropped: &fields)
+        try encoder.encode(
+          example, source: record.format, document: record.document, into: &block.out,
+          dropped: &fields)
         block.written += 1
         for field in fields { block.dropped[field, default: 0] += 1 }
       } catch {
@@ -120,9 +126,12 @@ struct FormatPayload: BlockPayload {
   mutating func reject(_ record: borrowing CheckedRecord, code: String, reason: String) {
     rejected += 1
     appendRejectLine(
-      to: &rejects, file: record.position.file, line: record.position.line, code: code, reason: reason,
+      to: &rejects, file: record.position.file, line: record.position.line, code: code,
+      reason: reason,
       record: record.bytes,
-      parsed: !record.findings.contains { $0.code == "json.syntax" || $0.code == "json.depth" || $0.code == "encoding.invalid-utf8" })
+      parsed: !record.findings.contains {
+        $0.code == "json.syntax" || $0.code == "json.depth" || $0.code == "encoding.invalid-utf8"
+      })
   }
 }
 

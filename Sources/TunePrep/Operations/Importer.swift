@@ -18,7 +18,8 @@ public struct Importer {
         self = .tsv
       } else if lower.hasSuffix(".xml") {
         self = .xml
-      } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") || lower.hasSuffix(".ndjson") {
+      } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") || lower.hasSuffix(".ndjson")
+      {
         self = .json
       } else {
         return nil
@@ -134,8 +135,12 @@ struct ImportTotals {
 // MARK: CSV and TSV
 
 extension Importer {
-  private static let inputNames = ["input", "prompt", "question", "instruction", "query", "request"]
-  private static let outputNames = ["output", "response", "answer", "completion", "reply", "target"]
+  private static let inputNames = [
+    "input", "prompt", "question", "instruction", "query", "request",
+  ]
+  private static let outputNames = [
+    "output", "response", "answer", "completion", "reply", "target",
+  ]
   private static let systemNames = ["system", "system_prompt"]
 
   func importCSV(
@@ -145,7 +150,9 @@ extension Importer {
     let name = file.name.displayName
     let reader = TextChunkReader(file: file, readSize: options.readSize)
     var parser = CSVParser(delimiter: options.source == .tsv ? 0x09 : UInt8(ascii: ","))
-    let specs = [options.input, options.output, options.system, options.id] + options.meta.map { Optional($0) }
+    let specs =
+      [options.input, options.output, options.system, options.id]
+      + options.meta.map { Optional($0) }
     let numbered = specs.allSatisfy { $0.map { Int($0) != nil } ?? true } && options.input != nil
     let hasHeader = options.header ?? !numbered
     var columns: CSVColumns?
@@ -172,7 +179,9 @@ extension Importer {
           converter.report(
             Finding(
               .encodingBOM, at: Location(file: name, line: 1, column: 1),
-              message: "the file starts with a UTF-8 byte order mark (as spreadsheet programs write it); it was skipped"))
+              message:
+                "the file starts with a UTF-8 byte order mark (as spreadsheet programs write it); it was skipped"
+            ))
         }
       }
       let consumed = buffer.withUnsafeBufferPointer { buf in
@@ -180,11 +189,14 @@ extension Importer {
           guard fatal == nil else { return }
           let location = Location(file: name, line: line)
           guard let cols = columns else {
-            header = (0..<p.fields.count).map { String(decoding: p.value($0, in: buf), as: UTF8.self).trimmingSpaces() }
+            header = (0..<p.fields.count).map {
+              String(decoding: p.value($0, in: buf), as: UTF8.self).trimmingSpaces()
+            }
             do throws(CSVColumns.Failure) {
               let resolved = try CSVColumns(resolving: options, header: header)
               columns = resolved
-              converter = RowConverter(target: options.to, lossy: options.lossy, names: resolved.names)
+              converter = RowConverter(
+                target: options.to, lossy: options.lossy, names: resolved.names)
             } catch {
               fatal = Finding(.importNoHeader, at: location, message: error.message)
             }
@@ -229,13 +241,17 @@ extension Importer {
           message: "the file holds no rows: check the path, or whether the export wrote anything"))
     } else if totals.read == 0 {
       reporter.report(
-        Finding(.countEmptyFile, at: Location(file: name, line: 0), message: "the file holds a header but no rows"))
+        Finding(
+          .countEmptyFile, at: Location(file: name, line: 0),
+          message: "the file holds a header but no rows"))
     }
     if reader.replacedSurrogates > 0 {
       reporter.report(
         Finding(
           .importEncoding, at: Location(file: name, line: 0),
-          message: "\(reader.replacedSurrogates) unpaired UTF-16 surrogate\(reader.replacedSurrogates == 1 ? " was" : "s were") replaced by U+FFFD: the file is not valid UTF-16"))
+          message:
+            "\(reader.replacedSurrogates) unpaired UTF-16 surrogate\(reader.replacedSurrogates == 1 ? " was" : "s were") replaced by U+FFFD: the file is not valid UTF-16"
+        ))
     }
   }
 }
@@ -260,13 +276,18 @@ struct CSVColumns {
     func number(_ spec: String?, _ flag: String) throws(TunePrepError) -> Int? {
       guard let spec else { return nil }
       guard let n = Int(spec), n >= 1 else {
-        throw .badConfig(path: file, line: nil, reason: "\(flag) \(spec): without a header, name columns by number (1 is the first)")
+        throw .badConfig(
+          path: file, line: nil,
+          reason: "\(flag) \(spec): without a header, name columns by number (1 is the first)")
       }
       return n - 1
     }
-    guard let input = try number(options.input, "--input-column"), let output = try number(options.output, "--output-column") else {
+    guard let input = try number(options.input, "--input-column"),
+      let output = try number(options.output, "--output-column")
+    else {
       throw .badConfig(
-        path: file, line: nil, reason: "a file without a header needs --input-column N and --output-column N")
+        path: file, line: nil,
+        reason: "a file without a header needs --input-column N and --output-column N")
     }
     self.input = input
     self.output = output
@@ -276,7 +297,8 @@ struct CSVColumns {
       if let i = try number(m, "--meta-column") { meta.append(("column\(i + 1)", i)) }
     }
     names = ImportFieldNames(
-      input: "column \(input + 1)", output: "column \(output + 1)", system: system.map { "column \($0 + 1)" },
+      input: "column \(input + 1)", output: "column \(output + 1)",
+      system: system.map { "column \($0 + 1)" },
       id: id.map { "column \($0 + 1)" })
   }
 
@@ -288,28 +310,41 @@ struct CSVColumns {
       if let spec {
         if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
         if let i = lower.firstIndex(of: spec.lowercased()) { return i }
-        throw Failure(message: "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none")
+        throw Failure(
+          message:
+            "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none"
+        )
       }
       return guesses.lazy.compactMap { lower.firstIndex(of: $0) }.first
     }
-    guard let input = try find(options.input, "--input-column", guesses: Importer.inputNamesList) else {
+    guard let input = try find(options.input, "--input-column", guesses: Importer.inputNamesList)
+    else {
       throw Failure(
-        message: "no input column: the header (\(listed)) has none of \(Importer.inputNamesList.joined(separator: ", ")); name it with --input-column, or pass --no-header with column numbers if the first row is data")
+        message:
+          "no input column: the header (\(listed)) has none of \(Importer.inputNamesList.joined(separator: ", ")); name it with --input-column, or pass --no-header with column numbers if the first row is data"
+      )
     }
-    guard let output = try find(options.output, "--output-column", guesses: Importer.outputNamesList) else {
+    guard
+      let output = try find(options.output, "--output-column", guesses: Importer.outputNamesList)
+    else {
       throw Failure(
-        message: "no output column: the header (\(listed)) has none of \(Importer.outputNamesList.joined(separator: ", ")); name it with --output-column")
+        message:
+          "no output column: the header (\(listed)) has none of \(Importer.outputNamesList.joined(separator: ", ")); name it with --output-column"
+      )
     }
     self.input = input
     self.output = output
-    system = try find(options.system, "--system-column", guesses: options.input == nil ? Importer.systemNamesList : [])
+    system = try find(
+      options.system, "--system-column",
+      guesses: options.input == nil ? Importer.systemNamesList : [])
     id = try find(options.id, "--id-column", guesses: [])
     for m in options.meta {
       if let i = try find(m, "--meta-column", guesses: []) { meta.append((header[i], i)) }
     }
     fieldCount = header.count
     names = ImportFieldNames(
-      input: "column '\(header[input])'", output: "column '\(header[output])'", system: system.map { "column '\(header[$0])'" },
+      input: "column '\(header[input])'", output: "column '\(header[output])'",
+      system: system.map { "column '\(header[$0])'" },
       id: id.map { "column '\(header[$0])'" })
   }
 }
@@ -334,7 +369,8 @@ extension Importer {
     let idField = options.id.map(JSONField.init)
     let metaFields = options.meta.map(JSONField.init)
     let names = ImportFieldNames(
-      input: "field \(inputField.name)", output: "field \(outputField.name)", system: systemField.map { "field \($0.name)" },
+      input: "field \(inputField.name)", output: "field \(outputField.name)",
+      system: systemField.map { "field \($0.name)" },
       id: idField.map { "field \($0.name)" })
     let outcome = try FileScan(format: .json, threads: options.threads, sizes: .standard).run(
       file, reporter: reporter
@@ -344,14 +380,17 @@ extension Importer {
       }
       let location = record.position.recordLocation
       guard !record.hasError else {
-        let reason = record.findings.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
-        block.converter?.rejectRaw(location, .jsonSyntax, reason, raw: record.bytes, reportFinding: false)
+        let reason = record.findings.filter { $0.severity == .error }.map(\.message).joined(
+          separator: "; ")
+        block.converter?.rejectRaw(
+          location, .jsonSyntax, reason, raw: record.bytes, reportFinding: false)
         return
       }
       let d = record.document
       guard d.kind(d.root) == .object else {
         block.converter?.rejectRaw(
-          location, .jsonNotObject, "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
+          location, .jsonNotObject,
+          "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
           raw: record.bytes)
         return
       }
@@ -385,7 +424,8 @@ struct JSONField: Sendable {
   init(_ spec: String) {
     name = spec
     if spec.hasPrefix("/") {
-      path = spec.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(unescapePointerSegment)
+      path = spec.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(
+        unescapePointerSegment)
     } else {
       path = [spec]
     }
@@ -401,11 +441,15 @@ struct JSONField: Sendable {
     for segment in path {
       switch d.kind(node) {
       case .object:
-        guard let next = d.members(node).first(where: { d.string($0.key) == segment })?.value else { return nil }
+        guard let next = d.members(node).first(where: { d.string($0.key) == segment })?.value else {
+          return nil
+        }
         node = next
       case .array:
         guard let index = Int(segment), index >= 0, index < d.count(node) else { return nil }
-        guard let next = d.elements(node).dropFirst(index).first(where: { _ in true }) else { return nil }
+        guard let next = d.elements(node).dropFirst(index).first(where: { _ in true }) else {
+          return nil
+        }
         node = next
       default:
         return nil

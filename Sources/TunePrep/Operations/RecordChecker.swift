@@ -149,7 +149,9 @@ struct RecordChecker {
           context.findings.append(
             Finding(
               .schemaInvalid, at: context.position.recordLocation, path: error.instanceLocation,
-              message: "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+              message:
+                "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
+            ))
         }
       }
     }
@@ -175,7 +177,9 @@ struct RecordChecker {
       context.findings.append(
         Finding(
           .schemaOutputNotJSON, at: context.position.recordLocation, path: contentPath,
-          message: "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"))
+          message:
+            "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"
+        ))
       return
     }
     schemaErrors.removeAll(keepingCapacity: true)
@@ -183,8 +187,11 @@ struct RecordChecker {
       for error in schemaErrors {
         context.findings.append(
           Finding(
-            .schemaOutput, at: context.position.recordLocation, path: contentPath + error.instanceLocation,
-            message: "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"))
+            .schemaOutput, at: context.position.recordLocation,
+            path: contentPath + error.instanceLocation,
+            message:
+              "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
+          ))
       }
     }
   }
@@ -205,12 +212,15 @@ struct RecordChecker {
     case .syntax:
       return Finding(.jsonSyntax, at: location, message: "invalid JSON\(column): \(error.message)")
     case .depth:
-      return Finding(.jsonDepth, at: location, message: "\(error.message) (at column \(location.column ?? 0))")
+      return Finding(
+        .jsonDepth, at: location, message: "\(error.message) (at column \(location.column ?? 0))")
     case .invalidUTF8:
       let byte = error.offset < bytes.count ? hexByte(bytes[error.offset]) : "?"
       return Finding(
         .encodingInvalidUTF8, at: location,
-        message: "invalid UTF-8 byte \(byte)\(column): re-encode the file as UTF-8 (for example iconv -f latin1 -t utf-8)")
+        message:
+          "invalid UTF-8 byte \(byte)\(column): re-encode the file as UTF-8 (for example iconv -f latin1 -t utf-8)"
+      )
     }
   }
 

@@ -21,7 +21,9 @@ public struct RecordSchemas: Sendable {
   /// - Returns: the compiled schema.
   /// - Throws: ``TunePrepError/badSchema(path:reason:)`` when the file cannot be read, is not
   ///   JSON, is not a valid schema, or refers to something that cannot be resolved.
-  public static func compile(path: String, options: SchemaOptions) throws(TunePrepError) -> CompiledSchema {
+  public static func compile(path: String, options: SchemaOptions) throws(TunePrepError)
+    -> CompiledSchema
+  {
     let bytes: [UInt8]
     do throws(TunePrepError) {
       bytes = try readSmallFile(path)
@@ -30,7 +32,8 @@ public struct RecordSchemas: Sendable {
     }
     let absolute = path.hasPrefix("/") ? path : currentDirectoryPath() + "/" + path
     do throws(SchemaCompileError) {
-      return try SchemaCompiler(options: options).compile(schemaBytes: bytes, baseURI: "file://" + absolute)
+      return try SchemaCompiler(options: options).compile(
+        schemaBytes: bytes, baseURI: "file://" + absolute)
     } catch {
       throw .badSchema(path: path, reason: "\(error)")
     }

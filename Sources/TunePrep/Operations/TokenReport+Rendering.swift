@@ -3,7 +3,10 @@ extension TokenReport {
   /// total for several files) with the distribution per example and per role, then the
   /// training tokens over all epochs and the cost.
   public func textTable() -> String {
-    var s = "tokens: \(encoding), " + (convention == "openai-chat" ? "OpenAI chat convention" : "\(convention) (rendered, special tokens included)")
+    var s =
+      "tokens: \(encoding), "
+      + (convention == "openai-chat"
+        ? "OpenAI chat convention" : "\(convention) (rendered, special tokens included)")
     if let contextWindow { s += ", context window \(contextWindow)" }
     s += "\n"
     for file in files { s += block(file) }

@@ -28,20 +28,25 @@ public struct Validator {
   ///   - reporter: receives the findings.
   /// - Returns: the run's counts (`valid`, `invalid` records).
   /// - Throws: ``TunePrepError`` when an input cannot be read.
-  public func run(_ inputs: [InputName], reporter: FindingReporter) throws(TunePrepError) -> RunSummary {
+  public func run(_ inputs: [InputName], reporter: FindingReporter) throws(TunePrepError)
+    -> RunSummary
+  {
     var summary = RunSummary(command: "validate")
     var valid = 0
     var invalid = 0
     for input in inputs {
       let file = try InputFile(input)
       let outcome = try FileScan(
-        format: options.format, threads: options.threads, sizes: options.sizes, schemas: options.schemas)
-        .run(file, reporter: reporter) { (record: borrowing CheckedRecord, counts: inout ValidateCounts) in
-          if record.hasError { counts.invalid += 1 } else { counts.valid += 1 }
-        } consume: { (counts: inout ValidateCounts) throws(TunePrepError) in
-          valid += counts.valid
-          invalid += counts.invalid
-        }
+        format: options.format, threads: options.threads, sizes: options.sizes,
+        schemas: options.schemas
+      )
+      .run(file, reporter: reporter) {
+        (record: borrowing CheckedRecord, counts: inout ValidateCounts) in
+        if record.hasError { counts.invalid += 1 } else { counts.valid += 1 }
+      } consume: { (counts: inout ValidateCounts) throws(TunePrepError) in
+        valid += counts.valid
+        invalid += counts.invalid
+      }
       summary.files += 1
       summary.read += outcome.records
     }

@@ -6,7 +6,8 @@ extension BuiltinSchemas {
   ///     since the built-in schemas are checked by the test suite.
   /// - Returns: the compiled schema, or nil when there is no such format.
   /// - Throws: ``SchemaCompileError`` only if an embedded schema is broken (a bug).
-  public static func compile(named name: String, options: SchemaOptions = SchemaOptions()) throws(SchemaCompileError)
+  public static func compile(named name: String, options: SchemaOptions = SchemaOptions())
+    throws(SchemaCompileError)
     -> CompiledSchema?
   {
     guard let text = text(named: name) else { return nil }

@@ -50,10 +50,14 @@ struct CheckBuilder {
   }
 
   func keys(_ keyword: String, _ value: JSONValue) throws(SchemaCompileError) -> [PropertyKey] {
-    guard case .array(let items) = value else { throw fail(keyword, "\(keyword) must be an array of strings") }
+    guard case .array(let items) = value else {
+      throw fail(keyword, "\(keyword) must be an array of strings")
+    }
     var out: [PropertyKey] = []
     for item in items {
-      guard case .string(let s) = item else { throw fail(keyword, "\(keyword) must be an array of strings") }
+      guard case .string(let s) = item else {
+        throw fail(keyword, "\(keyword) must be an array of strings")
+      }
       out.append(PropertyKey(s))
     }
     return out
@@ -105,7 +109,8 @@ struct CheckBuilder {
       guard case .array(let options) = value else { throw fail("enum", "enum must be an array") }
       let strings = options.compactMap(\.stringValue)
       if strings.count == options.count {
-        add("enum", .enumStrings(EnumTable(strings: strings.map { Array($0.utf8) }, values: options)))
+        add(
+          "enum", .enumStrings(EnumTable(strings: strings.map { Array($0.utf8) }, values: options)))
       } else {
         add("enum", .enumeration(options))
       }
@@ -118,9 +123,13 @@ struct CheckBuilder {
       }
     }
     if let bound = try number("minimum") { add("minimum", .minimum(bound, exclusive: false)) }
-    if let bound = try number("exclusiveMinimum") { add("exclusiveMinimum", .minimum(bound, exclusive: true)) }
+    if let bound = try number("exclusiveMinimum") {
+      add("exclusiveMinimum", .minimum(bound, exclusive: true))
+    }
     if let bound = try number("maximum") { add("maximum", .maximum(bound, exclusive: false)) }
-    if let bound = try number("exclusiveMaximum") { add("exclusiveMaximum", .maximum(bound, exclusive: true)) }
+    if let bound = try number("exclusiveMaximum") {
+      add("exclusiveMaximum", .maximum(bound, exclusive: true))
+    }
     if let bound = try number("multipleOf") {
       guard !bound.decimal.negative, !bound.decimal.isZero else {
         throw fail("multipleOf", "multipleOf must be greater than 0")
@@ -130,7 +139,9 @@ struct CheckBuilder {
     if let n = try nonNegative("minLength") { add("minLength", .minLength(n)) }
     if let n = try nonNegative("maxLength") { add("maxLength", .maxLength(n)) }
     if let value = self["pattern"] {
-      guard case .string(let pattern) = value else { throw fail("pattern", "pattern must be a string") }
+      guard case .string(let pattern) = value else {
+        throw fail("pattern", "pattern must be a string")
+      }
       add("pattern", .pattern(try regex(pattern, "pattern")))
     }
     if let n = try nonNegative("minItems") { add("minItems", .minItems(n)) }
@@ -144,7 +155,9 @@ struct CheckBuilder {
     if let n = try nonNegative("maxProperties") { add("maxProperties", .maxProperties(n)) }
     if info.dialect.draft == .draft2020_12, case .object(let entries) = self["dependentRequired"] {
       var table: [(key: PropertyKey, required: [PropertyKey])] = []
-      for (name, list) in entries { table.append((PropertyKey(name), try keys("dependentRequired", list))) }
+      for (name, list) in entries {
+        table.append((PropertyKey(name), try keys("dependentRequired", list)))
+      }
       add("dependentRequired", .dependentRequired(table))
     }
   }
@@ -161,7 +174,9 @@ struct CheckBuilder {
     case .array(let names):
       var mask: UInt8 = 0
       for name in names {
-        guard case .string(let s) = name else { throw fail("type", "type must be a string or an array of strings") }
+        guard case .string(let s) = name else {
+          throw fail("type", "type must be a string or an array of strings")
+        }
         mask |= try bit(s)
       }
       return mask
@@ -180,7 +195,9 @@ struct CheckBuilder {
     if !prefix.isEmpty || rest != nil {
       add(
         rest != nil ? "items" : "prefixItems",
-        .items(ItemsCheck(prefix: prefix, rest: rest, restKeyword: "items", restLocation: location("items"))))
+        .items(
+          ItemsCheck(
+            prefix: prefix, rest: rest, restKeyword: "items", restLocation: location("items"))))
     }
     if self["contains"] != nil {
       let minimum = try nonNegative("minContains") ?? 1
@@ -215,7 +232,10 @@ struct CheckBuilder {
       any = true
       for (pattern, _) in entries {
         check.patterns.append(
-          (try regex(pattern, "patternProperties"), try sub("patternProperties", "/" + escapePointerToken(pattern))))
+          (
+            try regex(pattern, "patternProperties"),
+            try sub("patternProperties", "/" + escapePointerToken(pattern))
+          ))
       }
     }
     if self["additionalProperties"] != nil {
@@ -224,10 +244,14 @@ struct CheckBuilder {
       check.additionalLocation = location("additionalProperties")
     }
     if any {
-      let keyword = self["additionalProperties"] != nil ? "additionalProperties" : (self["properties"] != nil ? "properties" : "patternProperties")
+      let keyword =
+        self["additionalProperties"] != nil
+        ? "additionalProperties" : (self["properties"] != nil ? "properties" : "patternProperties")
       add(keyword, .properties(check))
     }
-    if self["propertyNames"] != nil { add("propertyNames", .propertyNames(try sub("propertyNames"))) }
+    if self["propertyNames"] != nil {
+      add("propertyNames", .propertyNames(try sub("propertyNames")))
+    }
   }
 
   mutating func buildLogic() throws(SchemaCompileError) {
@@ -258,7 +282,9 @@ struct CheckBuilder {
       if let then { inPlace.append(then) }
       if let otherwise { inPlace.append(otherwise) }
       // Even without then/else, `if` contributes annotations to unevaluated*.
-      add("if", .conditional(ConditionalCheck(condition: condition, then: then, otherwise: otherwise)))
+      add(
+        "if", .conditional(ConditionalCheck(condition: condition, then: then, otherwise: otherwise))
+      )
     }
   }
 
@@ -274,7 +300,8 @@ struct CheckBuilder {
       hasUnevaluated = true
       trailing.append(
         SchemaCheck(
-          op: .unevaluatedProperties(try sub("unevaluatedProperties")), keyword: "unevaluatedProperties",
+          op: .unevaluatedProperties(try sub("unevaluatedProperties")),
+          keyword: "unevaluatedProperties",
           location: location("unevaluatedProperties")))
     }
   }
@@ -303,11 +330,16 @@ struct CheckBuilder {
       add(
         "items",
         .items(
-          ItemsCheck(prefix: prefix, rest: rest, restKeyword: "additionalItems", restLocation: location("additionalItems"))))
+          ItemsCheck(
+            prefix: prefix, rest: rest, restKeyword: "additionalItems",
+            restLocation: location("additionalItems"))))
     } else if self["items"] != nil {
       add(
         "items",
-        .items(ItemsCheck(prefix: [], rest: try sub("items"), restKeyword: "items", restLocation: location("items"))))
+        .items(
+          ItemsCheck(
+            prefix: [], rest: try sub("items"), restKeyword: "items",
+            restLocation: location("items"))))
     }
     if self["contains"] != nil { add("contains", .contains(try sub("contains"), min: 1, max: nil)) }
     try buildProperties()

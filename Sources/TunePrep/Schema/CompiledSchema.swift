@@ -9,7 +9,10 @@ final class SchemaProgram: @unchecked Sendable {
   /// The flat program of the boolean pass, or nil when the schema needs the dynamic scope.
   let flat: FlatProgram?
 
-  init(nodes: [SchemaNode], root: SchemaNode, dynamicAnchors: [Int: [String: SchemaNode]], usesDynamicScope: Bool) {
+  init(
+    nodes: [SchemaNode], root: SchemaNode, dynamicAnchors: [Int: [String: SchemaNode]],
+    usesDynamicScope: Bool
+  ) {
     self.nodes = nodes
     self.dynamicAnchors = dynamicAnchors
     self.usesDynamicScope = usesDynamicScope
@@ -45,7 +48,8 @@ public struct CompiledSchema: Sendable {
         if let flat = program.flat {
           // The parser reports every repeated key (possibly more), so none reported means unique.
           let uniqueKeys = !document.warnings.contains { $0.kind == .duplicateKey }
-          return flat.isValid(nodes: nodes, bytes: bytes, node: node, schemaProgram: program, uniqueKeys: uniqueKeys)
+          return flat.isValid(
+            nodes: nodes, bytes: bytes, node: node, schemaProgram: program, uniqueKeys: uniqueKeys)
         }
         var evaluator = SchemaEvaluator(
           nodes: nodes, bytes: bytes, program: program, origin: node, collecting: false, limit: 0)
@@ -63,14 +67,17 @@ public struct CompiledSchema: Sendable {
   ///   - limit: the most errors to collect for this value.
   /// - Returns: whether the value is valid.
   @discardableResult
-  public func validate(_ document: JSONDocument, node: Int = 0, into errors: inout [SchemaError], limit: Int = 100)
+  public func validate(
+    _ document: JSONDocument, node: Int = 0, into errors: inout [SchemaError], limit: Int = 100
+  )
     -> Bool
   {
     if isValid(document, node: node) { return true }
     let found: [SchemaError] = document.nodes.withUnsafeBufferPointer { nodes in
       document.bytes.withUnsafeBufferPointer { bytes in
         var evaluator = SchemaEvaluator(
-          nodes: nodes, bytes: bytes, program: program, origin: node, collecting: true, limit: max(limit, 1))
+          nodes: nodes, bytes: bytes, program: program, origin: node, collecting: true,
+          limit: max(limit, 1))
         var annotations = Annotations()
         _ = evaluator.eval(root, node, &annotations, false)
         return evaluator.errors
@@ -78,7 +85,9 @@ public struct CompiledSchema: Sendable {
     }
     if found.isEmpty {
       errors.append(
-        SchemaError(instanceLocation: "", schemaLocation: root.location, keyword: "", message: "value does not match the schema"))
+        SchemaError(
+          instanceLocation: "", schemaLocation: root.location, keyword: "",
+          message: "value does not match the schema"))
     } else {
       errors.append(contentsOf: found.prefix(max(limit, 1)))
     }
@@ -89,11 +98,14 @@ public struct CompiledSchema: Sendable {
 extension CompiledSchema {
   /// Runs the collecting evaluator even on a valid value (tests use it to check that both
   /// modes agree).
-  func collectErrors(_ document: JSONDocument, node: Int = 0, limit: Int = 100) -> (valid: Bool, errors: [SchemaError]) {
+  func collectErrors(_ document: JSONDocument, node: Int = 0, limit: Int = 100) -> (
+    valid: Bool, errors: [SchemaError]
+  ) {
     document.nodes.withUnsafeBufferPointer { nodes in
       document.bytes.withUnsafeBufferPointer { bytes in
         var evaluator = SchemaEvaluator(
-          nodes: nodes, bytes: bytes, program: program, origin: node, collecting: true, limit: limit)
+          nodes: nodes, bytes: bytes, program: program, origin: node, collecting: true, limit: limit
+        )
         var annotations = Annotations()
         let valid = evaluator.eval(root, node, &annotations, false)
         return (valid, evaluator.errors)

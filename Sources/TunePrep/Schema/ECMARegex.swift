@@ -256,7 +256,9 @@ struct UnicodePropertyTest: Sendable {
     }
     var code = Self.categoryAliases[loose] ?? name
     if code.count == 1 || code == "LC" || code.count == 2 {
-      code = code.count == 2 && code != "LC" ? code.prefix(1).uppercased() + code.suffix(1).lowercased() : code.uppercased()
+      code =
+        code.count == 2 && code != "LC"
+        ? code.prefix(1).uppercased() + code.suffix(1).lowercased() : code.uppercased()
     }
     var mask: UInt32 = 0
     for (i, c) in Self.categoryCodes.enumerated() {
@@ -447,7 +449,9 @@ final class RegexRun {
         return self.repeatGeneral(inner, min, max, greedy, caps, count + 1, j, k)
       }
       if !matched && !caps.isEmpty {
-        for (offset, value) in saved.enumerated() { self.captures[caps.lowerBound * 2 + offset] = value }
+        for (offset, value) in saved.enumerated() {
+          self.captures[caps.lowerBound * 2 + offset] = value
+        }
       }
       return matched
     }
@@ -476,7 +480,9 @@ struct RegexParser {
     pos + offset < chars.count ? chars[pos + offset] : nil
   }
 
-  func fail(_ message: String) -> RegexSyntaxError { RegexSyntaxError(message: message, offset: pos) }
+  func fail(_ message: String) -> RegexSyntaxError {
+    RegexSyntaxError(message: message, offset: pos)
+  }
 
   mutating func parseDisjunction() throws(RegexSyntaxError) -> RegexNode {
     var options = [try parseAlternative()]
@@ -520,7 +526,8 @@ struct RegexParser {
           greedy = false
           pos += 1
         }
-        atom = .repetition(atom, min: min, max: max, greedy: greedy, captures: capturesBefore..<captureCount)
+        atom = .repetition(
+          atom, min: min, max: max, greedy: greedy, captures: capturesBefore..<captureCount)
       }
       items.append(atom)
     }
@@ -676,7 +683,8 @@ struct RegexParser {
       }
       return single(0)
     case "c":
-      guard let letter = peek(), (0x41...0x5A).contains(letter.value) || (0x61...0x7A).contains(letter.value)
+      guard let letter = peek(),
+        (0x41...0x5A).contains(letter.value) || (0x61...0x7A).contains(letter.value)
       else {
         throw fail("invalid control escape")
       }
@@ -691,7 +699,9 @@ struct RegexParser {
         var value: UInt32 = 0
         var digits = 0
         while let d = peek(), d != "}" {
-          guard d.isASCII, let v = hexDigitValue(UInt8(d.value)) else { throw fail("invalid \\u{} escape") }
+          guard d.isASCII, let v = hexDigitValue(UInt8(d.value)) else {
+            throw fail("invalid \\u{} escape")
+          }
           value = value * 16 + UInt32(v)
           digits += 1
           guard value <= 0x10FFFF else { throw fail("\\u{} escape out of range") }
@@ -737,7 +747,9 @@ struct RegexParser {
   mutating func parseHex(count: Int) -> UInt32? {
     var value: UInt32 = 0
     for offset in 0..<count {
-      guard let d = peek(offset), d.isASCII, let v = hexDigitValue(UInt8(d.value)) else { return nil }
+      guard let d = peek(offset), d.isASCII, let v = hexDigitValue(UInt8(d.value)) else {
+        return nil
+      }
       value = value * 16 + UInt32(v)
     }
     pos += count
@@ -808,7 +820,8 @@ struct RegexParser {
     case .group(let inner, let capture):
       return .group(try resolveReferences(inner), capture: capture)
     case .repetition(let inner, let min, let max, let greedy, let captures):
-      return .repetition(try resolveReferences(inner), min: min, max: max, greedy: greedy, captures: captures)
+      return .repetition(
+        try resolveReferences(inner), min: min, max: max, greedy: greedy, captures: captures)
     case .look(let inner, let ahead, let negated):
       return .look(try resolveReferences(inner), ahead: ahead, negated: negated)
     default:

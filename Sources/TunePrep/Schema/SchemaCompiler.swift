@@ -31,7 +31,8 @@ public struct SchemaCompiler: Sendable {
   ///   - baseURI: the absolute URI the schema was read from (e.g. `file:///path/schema.json`),
   ///     against which its relative references resolve; nil for ``defaultBaseURI``.
   /// - Throws: ``SchemaCompileError`` when the schema cannot be used.
-  public func compile(schemaBytes: some Collection<UInt8>, baseURI: String? = nil) throws(SchemaCompileError)
+  public func compile(schemaBytes: some Collection<UInt8>, baseURI: String? = nil)
+    throws(SchemaCompileError)
     -> CompiledSchema
   {
     var parser = JSONParser()
@@ -46,12 +47,16 @@ public struct SchemaCompiler: Sendable {
 
   /// Compiles a schema held as a tree.
   /// - Throws: ``SchemaCompileError`` when the schema cannot be used.
-  public func compile(_ schema: JSONValue, baseURI: String? = nil) throws(SchemaCompileError) -> CompiledSchema {
+  public func compile(_ schema: JSONValue, baseURI: String? = nil) throws(SchemaCompileError)
+    -> CompiledSchema
+  {
     try compile(schemaBytes: Array(schema.description.utf8), baseURI: baseURI)
   }
 
   /// Compiles the schema at node `node` of a parsed document.
-  func compile(document: JSONDocument, node: Int, baseURI: String?) throws(SchemaCompileError) -> CompiledSchema {
+  func compile(document: JSONDocument, node: Int, baseURI: String?) throws(SchemaCompileError)
+    -> CompiledSchema
+  {
     let value = JSONValue(document, node: node)
     let session = CompilerSession(options: options)
     let compiled = try session.compileRoot(value, baseURI: baseURI ?? Self.defaultBaseURI)
@@ -60,7 +65,10 @@ public struct SchemaCompiler: Sendable {
       let meta = try MetaSchemaCache.metaSchema(for: metaURI, options: options)
       var errors: [SchemaError] = []
       if !meta.validate(document, node: node, into: &errors, limit: 5) {
-        let first = errors.first.map { "\($0.instanceLocation.isEmpty ? "" : $0.instanceLocation + ": ")\($0.message)" } ?? ""
+        let first =
+          errors.first.map {
+            "\($0.instanceLocation.isEmpty ? "" : $0.instanceLocation + ": ")\($0.message)"
+          } ?? ""
         throw SchemaCompileError(
           "schema does not conform to its meta-schema \(metaURI): \(first)",
           at: errors.first?.instanceLocation ?? "")
@@ -74,7 +82,8 @@ public struct SchemaCompiler: Sendable {
 enum MetaSchemaCache {
   static let draft2020: Result<CompiledSchema, SchemaCompileError> = build(
     "https://json-schema.org/draft/2020-12/schema")
-  static let draft7: Result<CompiledSchema, SchemaCompileError> = build("http://json-schema.org/draft-07/schema")
+  static let draft7: Result<CompiledSchema, SchemaCompileError> = build(
+    "http://json-schema.org/draft-07/schema")
 
   static func build(_ uri: String) -> Result<CompiledSchema, SchemaCompileError> {
     var options = SchemaOptions()
@@ -88,7 +97,9 @@ enum MetaSchemaCache {
   }
 
   /// The compiled meta-schema for `uri` (built in, or loaded through the options' resolver).
-  static func metaSchema(for uri: String, options: SchemaOptions) throws(SchemaCompileError) -> CompiledSchema {
+  static func metaSchema(for uri: String, options: SchemaOptions) throws(SchemaCompileError)
+    -> CompiledSchema
+  {
     switch uri {
     case "https://json-schema.org/draft/2020-12/schema": return try draft2020.get()
     case "http://json-schema.org/draft-07/schema": return try draft7.get()
@@ -112,8 +123,10 @@ struct Dialect: Equatable {
   /// The meta-schema URI (without fragment).
   var metaSchema: String
 
-  static let draft2020 = Dialect(draft: .draft2020_12, metaSchema: "https://json-schema.org/draft/2020-12/schema")
-  static let draft7 = Dialect(draft: .draft7, unevaluated: false, metaSchema: "http://json-schema.org/draft-07/schema")
+  static let draft2020 = Dialect(
+    draft: .draft2020_12, metaSchema: "https://json-schema.org/draft/2020-12/schema")
+  static let draft7 = Dialect(
+    draft: .draft7, unevaluated: false, metaSchema: "http://json-schema.org/draft-07/schema")
 }
 
 /// A place in a loaded document: which document and the JSON pointer from its root.
@@ -160,10 +173,12 @@ final class CompilerSession {
 
   /// The location text of a position: a pointer in the root document, else `uri#pointer`.
   func location(_ position: SchemaPosition) -> String {
-    position.document == 0 ? position.pointer : "\(documents[position.document].uri)#\(position.pointer)"
+    position.document == 0
+      ? position.pointer : "\(documents[position.document].uri)#\(position.pointer)"
   }
 
-  func compileRoot(_ value: JSONValue, baseURI: String) throws(SchemaCompileError) -> CompiledSchema {
+  func compileRoot(_ value: JSONValue, baseURI: String) throws(SchemaCompileError) -> CompiledSchema
+  {
     let base = URIReference(baseURI).withoutFragment.description
     let fallback = options.defaultDraft == .draft7 ? Dialect.draft7 : Dialect.draft2020
     try addDocument(value, uri: base, dialect: fallback)
@@ -171,7 +186,8 @@ final class CompilerSession {
     rootMetaSchemaURI = infos[rootPosition]?.dialect.metaSchema ?? fallback.metaSchema
     let root = node(for: rootPosition)
     // Compile every subschema of the root document, so mistakes anywhere in it are reported.
-    for position in infos.keys.filter({ $0.document == 0 }).sorted(by: { $0.pointer < $1.pointer }) {
+    for position in infos.keys.filter({ $0.document == 0 }).sorted(by: { $0.pointer < $1.pointer })
+    {
       _ = node(for: position)
     }
     try drain()
@@ -212,7 +228,9 @@ final class CompilerSession {
     documents.append((uri, value))
     let id = resourceID(uri)
     if resources[uri] == nil { resources[uri] = SchemaPosition(document: index, pointer: "") }
-    try indexSchema(value, SchemaPosition(document: index, pointer: ""), base: uri, dialect: dialect, resource: id, isRoot: true)
+    try indexSchema(
+      value, SchemaPosition(document: index, pointer: ""), base: uri, dialect: dialect,
+      resource: id, isRoot: true)
   }
 
   func resourceID(_ uri: String) -> Int {
@@ -224,7 +242,8 @@ final class CompilerSession {
 
   /// Walks the subschemas of `value`, recording base URIs, resources and anchors.
   func indexSchema(
-    _ value: JSONValue, _ position: SchemaPosition, base: String, dialect: Dialect, resource: Int, isRoot: Bool
+    _ value: JSONValue, _ position: SchemaPosition, base: String, dialect: Dialect, resource: Int,
+    isRoot: Bool
   ) throws(SchemaCompileError) {
     guard infos[position] == nil else { return }
     guard case .object = value else {
@@ -273,21 +292,27 @@ final class CompilerSession {
     infos[position] = PositionInfo(value: value, base: base, dialect: dialect, resource: resource)
     for (keyword, child) in subschemaLocations(value, dialect: dialect) {
       try indexSchema(
-        child.value, SchemaPosition(document: position.document, pointer: position.pointer + child.pointer),
+        child.value,
+        SchemaPosition(document: position.document, pointer: position.pointer + child.pointer),
         base: base, dialect: dialect, resource: resource, isRoot: false)
       _ = keyword
     }
   }
 
   /// The subschemas of a schema object, as (keyword, relative pointer and value).
-  func subschemaLocations(_ value: JSONValue, dialect: Dialect) -> [(String, (pointer: String, value: JSONValue))] {
+  func subschemaLocations(_ value: JSONValue, dialect: Dialect) -> [(
+    String, (pointer: String, value: JSONValue)
+  )] {
     guard case .object(let members) = value else { return [] }
     var out: [(String, (pointer: String, value: JSONValue))] = []
     let single: Set<String>
     let arrays: Set<String>
     let maps: Set<String>
     if dialect.draft == .draft7 {
-      single = ["additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if", "then", "else"]
+      single = [
+        "additionalItems", "additionalProperties", "contains", "propertyNames", "not", "if", "then",
+        "else",
+      ]
       arrays = ["allOf", "anyOf", "oneOf"]
       maps = ["definitions", "properties", "patternProperties", "dependencies"]
     } else {
@@ -321,7 +346,9 @@ final class CompilerSession {
   }
 
   /// The dialect named by a `$schema` URI: a known draft, or a custom meta-schema's vocabularies.
-  func dialect(for schemaURI: String, at position: SchemaPosition) throws(SchemaCompileError) -> Dialect {
+  func dialect(for schemaURI: String, at position: SchemaPosition) throws(SchemaCompileError)
+    -> Dialect
+  {
     let uri = URIReference(schemaURI).withoutFragment.description
     switch uri {
     case "https://json-schema.org/draft/2020-12/schema": return .draft2020
@@ -332,12 +359,14 @@ final class CompilerSession {
       return d
     case "https://json-schema.org/draft/2019-09/schema", "http://json-schema.org/draft-04/schema",
       "http://json-schema.org/draft-03/schema":
-      throw fail("unsupported JSON Schema draft \(schemaURI): use draft 2020-12 or draft-07", position)
+      throw fail(
+        "unsupported JSON Schema draft \(schemaURI): use draft 2020-12 or draft-07", position)
     default:
       break
     }
     guard !loadingDialects.contains(uri) else {
-      throw fail("meta-schema \(uri) refers to itself as its own $schema without a $vocabulary", position)
+      throw fail(
+        "meta-schema \(uri) refers to itself as its own $schema without a $vocabulary", position)
     }
     loadingDialects.insert(uri)
     defer { loadingDialects.remove(uri) }
@@ -353,13 +382,16 @@ final class CompilerSession {
     }
     var result: Dialect
     if case .object(let vocabularies) = meta["$vocabulary"] {
-      result = Dialect(draft: .draft2020_12, applicator: false, validation: false, unevaluated: false, metaSchema: uri)
+      result = Dialect(
+        draft: .draft2020_12, applicator: false, validation: false, unevaluated: false,
+        metaSchema: uri)
       for (vocabulary, required) in vocabularies {
         switch vocabulary {
         case "https://json-schema.org/draft/2020-12/vocab/applicator": result.applicator = true
         case "https://json-schema.org/draft/2020-12/vocab/validation": result.validation = true
         case "https://json-schema.org/draft/2020-12/vocab/unevaluated": result.unevaluated = true
-        case "https://json-schema.org/draft/2020-12/vocab/format-assertion": result.formatAssertion = true
+        case "https://json-schema.org/draft/2020-12/vocab/format-assertion":
+          result.formatAssertion = true
         case "https://json-schema.org/draft/2020-12/vocab/core",
           "https://json-schema.org/draft/2020-12/vocab/meta-data",
           "https://json-schema.org/draft/2020-12/vocab/format-annotation",
@@ -384,7 +416,8 @@ final class CompilerSession {
   // MARK: Reference resolution
 
   /// The position a reference points to, loading its document through the resolver if needed.
-  func resolve(_ reference: String, from position: SchemaPosition, info: PositionInfo) throws(SchemaCompileError)
+  func resolve(_ reference: String, from position: SchemaPosition, info: PositionInfo)
+    throws(SchemaCompileError)
     -> SchemaPosition
   {
     let target = URIReference(reference).resolved(against: URIReference(info.base))
@@ -435,12 +468,17 @@ final class CompilerSession {
     var parent = position.pointer
     var parentInfo: PositionInfo?
     while parentInfo == nil && !parent.isEmpty {
-      if let slash = parent.lastIndex(of: "/") { parent = String(parent[..<slash]) } else { parent = "" }
+      if let slash = parent.lastIndex(of: "/") {
+        parent = String(parent[..<slash])
+      } else {
+        parent = ""
+      }
       parentInfo = infos[SchemaPosition(document: position.document, pointer: parent)]
     }
     guard let parentInfo else { return nil }
     try indexSchema(
-      value, position, base: parentInfo.base, dialect: parentInfo.dialect, resource: parentInfo.resource,
+      value, position, base: parentInfo.base, dialect: parentInfo.dialect,
+      resource: parentInfo.resource,
       isRoot: false)
     return infos[position]
   }
@@ -448,7 +486,9 @@ final class CompilerSession {
   func value(at position: SchemaPosition) -> JSONValue? {
     var current = documents[position.document].root
     guard !position.pointer.isEmpty else { return current }
-    for token in position.pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+    for token in position.pointer.split(separator: "/", omittingEmptySubsequences: false)
+      .dropFirst()
+    {
       let key = unescapePointerToken(String(token))
       switch current {
       case .object(let members):
@@ -475,7 +515,9 @@ final class CompilerSession {
     return node
   }
 
-  func child(_ position: SchemaPosition, _ relative: String) throws(SchemaCompileError) -> SchemaNode {
+  func child(_ position: SchemaPosition, _ relative: String) throws(SchemaCompileError)
+    -> SchemaNode
+  {
     let target = SchemaPosition(document: position.document, pointer: position.pointer + relative)
     guard try info(for: target) != nil else { throw fail("not a schema", target) }
     return node(for: target)

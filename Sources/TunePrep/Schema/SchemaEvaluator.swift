@@ -19,7 +19,8 @@ struct SchemaEvaluator {
   static let maxDepth = 1_500
 
   init(
-    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, program: SchemaProgram, origin: Int,
+    nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, program: SchemaProgram,
+    origin: Int,
     collecting: Bool, limit: Int
   ) {
     self.nodes = nodes
@@ -99,9 +100,11 @@ struct SchemaEvaluator {
       let b = raw[j]
       if b == UInt8(ascii: "\\") {
         if j + 1 < n && raw[j + 1] == UInt8(ascii: "u") {
-          let isHigh = j + 2 < n && (raw[j + 2] | 0x20) == UInt8(ascii: "d") && j + 3 < n
+          let isHigh =
+            j + 2 < n && (raw[j + 2] | 0x20) == UInt8(ascii: "d") && j + 3 < n
             && (UInt8(ascii: "8")...UInt8(ascii: "b")).contains(raw[j + 3] | 0x20)
-          if isHigh && j + 7 < n && raw[j + 6] == UInt8(ascii: "\\") && raw[j + 7] == UInt8(ascii: "u")
+          if isHigh && j + 7 < n && raw[j + 6] == UInt8(ascii: "\\")
+            && raw[j + 7] == UInt8(ascii: "u")
             && j + 9 < n && (raw[j + 8] | 0x20) == UInt8(ascii: "d")
             && (UInt8(ascii: "c")...UInt8(ascii: "f")).contains(raw[j + 9] | 0x20)
           {
@@ -151,7 +154,8 @@ struct SchemaEvaluator {
     guard collecting, errors.count < limit else { return false }
     errors.append(
       SchemaError(
-        instanceLocation: pointer(to: i), schemaLocation: check.location, keyword: check.keyword, message: message))
+        instanceLocation: pointer(to: i), schemaLocation: check.location, keyword: check.keyword,
+        message: message))
     return false
   }
 
@@ -209,7 +213,9 @@ struct SchemaEvaluator {
     case .number: return String(decoding: rawBytes(i), as: UTF8.self)
     case .string:
       let s = string(i)
-      let shown = s.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(s.unicodeScalars.prefix(57))) + "..." : s
+      let shown =
+        s.unicodeScalars.count > 60
+        ? String(String.UnicodeScalarView(s.unicodeScalars.prefix(57))) + "..." : s
       return shown.jsonQuoted
     case .array: return "an array"
     case .object: return "an object"
@@ -219,7 +225,9 @@ struct SchemaEvaluator {
   // MARK: Evaluation
 
   /// Evaluates `schema` against node `i`, adding what it evaluated to `annotations` when `want`.
-  mutating func eval(_ schema: SchemaNode, _ i: Int, _ annotations: inout Annotations, _ want: Bool) -> Bool {
+  mutating func eval(_ schema: SchemaNode, _ i: Int, _ annotations: inout Annotations, _ want: Bool)
+    -> Bool
+  {
     depth &+= 1
     defer { depth &-= 1 }
     if depth > Self.maxDepth {
@@ -252,7 +260,9 @@ struct SchemaEvaluator {
   }
 
   /// Evaluates a subschema in boolean mode (its failure is not an error by itself).
-  mutating func quietly(_ schema: SchemaNode, _ i: Int, _ annotations: inout Annotations, _ want: Bool) -> Bool {
+  mutating func quietly(
+    _ schema: SchemaNode, _ i: Int, _ annotations: inout Annotations, _ want: Bool
+  ) -> Bool {
     let saved = collecting
     collecting = false
     defer { collecting = saved }
@@ -260,7 +270,9 @@ struct SchemaEvaluator {
   }
 
   @inline(__always)
-  mutating func run(_ check: borrowing SchemaCheck, _ i: Int, _ ann: inout Annotations, _ want: Bool) -> Bool {
+  mutating func run(
+    _ check: borrowing SchemaCheck, _ i: Int, _ ann: inout Annotations, _ want: Bool
+  ) -> Bool {
     switch check.op {
     case .alwaysFalse:
       return collecting ? fail(check, i, "no value is allowed here (the schema is false)") : false
@@ -286,7 +298,9 @@ struct SchemaEvaluator {
       if ok { return true }
       guard collecting else { return false }
       var found = k.name
-      if k == .number && nodes[i].flags & 1 != 0 && mask & SchemaTypes.integer != 0 { found = "non-integer number" }
+      if k == .number && nodes[i].flags & 1 != 0 && mask & SchemaTypes.integer != 0 {
+        found = "non-integer number"
+      }
       return fail(check, i, "expected \(SchemaTypes.describe(mask)), found \(found)")
 
     case .enumStrings(let table):
@@ -363,18 +377,21 @@ struct SchemaEvaluator {
       case .match: return true
       case .noMatch:
         guard collecting else { return false }
-        return fail(check, i, "\(describe(i)) does not match the pattern \(regex.pattern.jsonQuoted)")
+        return fail(
+          check, i, "\(describe(i)) does not match the pattern \(regex.pattern.jsonQuoted)")
       case .budgetExceeded:
         guard collecting else { return false }
         return fail(
           check, i,
-          "the pattern \(regex.pattern.jsonQuoted) needed too many steps on this value (pathological regular expression)")
+          "the pattern \(regex.pattern.jsonQuoted) needed too many steps on this value (pathological regular expression)"
+        )
       }
 
     case .minItems(let n):
       guard kind(i) == .array, count(i) < n else { return true }
       guard collecting else { return false }
-      return fail(check, i, "array has \(count(i)) item\(count(i) == 1 ? "" : "s"); at least \(n) required")
+      return fail(
+        check, i, "array has \(count(i)) item\(count(i) == 1 ? "" : "s"); at least \(n) required")
 
     case .maxItems(let n):
       guard kind(i) == .array, count(i) > n else { return true }
@@ -414,7 +431,9 @@ struct SchemaEvaluator {
         for key in entry.required where member(i, key.bytes) == nil {
           valid = false
           guard collecting else { return false }
-          _ = fail(check, i, "property \(entry.key.name.jsonQuoted) requires property \(key.name.jsonQuoted)")
+          _ = fail(
+            check, i,
+            "property \(entry.key.name.jsonQuoted) requires property \(key.name.jsonQuoted)")
         }
       }
       return valid
@@ -501,11 +520,15 @@ struct SchemaEvaluator {
       if matches < minimum {
         guard collecting else { return false }
         if minimum == 1 { return fail(check, i, "no item matches the \"contains\" schema") }
-        return fail(check, i, "\(matches) item\(matches == 1 ? "" : "s") match the \"contains\" schema; at least \(minimum) required")
+        return fail(
+          check, i,
+          "\(matches) item\(matches == 1 ? "" : "s") match the \"contains\" schema; at least \(minimum) required"
+        )
       }
       if let maximum, matches > maximum {
         guard collecting else { return false }
-        return fail(check, i, "\(matches) items match the \"contains\" schema; at most \(maximum) allowed")
+        return fail(
+          check, i, "\(matches) items match the \"contains\" schema; at most \(maximum) allowed")
       }
       return true
 
@@ -555,7 +578,8 @@ struct SchemaEvaluator {
       if matched.isEmpty { return explainAlternatives(schemas, check, i, "oneOf") }
       return fail(
         check, i,
-        "matches \(matched.count) alternatives of oneOf (\(matched.map(String.init).joined(separator: ", "))); exactly one must match")
+        "matches \(matched.count) alternatives of oneOf (\(matched.map(String.init).joined(separator: ", "))); exactly one must match"
+      )
 
     case .not(let schema):
       var sub = Annotations()
@@ -629,7 +653,8 @@ struct SchemaEvaluator {
             valid = false
             guard collecting else { return false }
             _ = fail(
-              check, i, "unknown property \(describe(k)) (not allowed by unevaluatedProperties: false)")
+              check, i,
+              "unknown property \(describe(k)) (not allowed by unevaluatedProperties: false)")
           } else if !child(schema, k + 1) {
             valid = false
             if !collecting { return false }
@@ -711,7 +736,8 @@ struct SchemaEvaluator {
             guard collecting else { return false }
             _ = fail(
               check, k,
-              "the pattern \(entry.regex.pattern.jsonQuoted) needed too many steps on this key (pathological regular expression)")
+              "the pattern \(entry.regex.pattern.jsonQuoted) needed too many steps on this key (pathological regular expression)"
+            )
           }
         }
       }
@@ -721,7 +747,9 @@ struct SchemaEvaluator {
           valid = false
           guard collecting else { return false }
           _ = fail(
-            SchemaCheck(op: check.op, keyword: table.additionalKeyword, location: table.additionalLocation), i,
+            SchemaCheck(
+              op: check.op, keyword: table.additionalKeyword, location: table.additionalLocation),
+            i,
             "unknown property \(describe(k)) (not allowed by additionalProperties: false)")
         } else if !child(additional, v) {
           valid = false
@@ -738,7 +766,9 @@ struct SchemaEvaluator {
   ///
   /// When exactly one alternative fails for a reason other than the value's type, that is the
   /// one the author meant, and its errors are reported; otherwise one summary error is.
-  mutating func explainAlternatives(_ schemas: [SchemaNode], _ check: SchemaCheck, _ i: Int, _ keyword: String)
+  mutating func explainAlternatives(
+    _ schemas: [SchemaNode], _ check: SchemaCheck, _ i: Int, _ keyword: String
+  )
     -> Bool
   {
     let saved = errors
@@ -753,7 +783,8 @@ struct SchemaEvaluator {
     errors = saved
     let candidates = perBranch.filter { branch in
       !branch.isEmpty && !branch.allSatisfy { $0.keyword == "type" && $0.instanceLocation == here }
-        && !(branch.count == 1 && branch[0].instanceLocation == here && (branch[0].keyword == "const" || branch[0].keyword == "enum"))
+        && !(branch.count == 1 && branch[0].instanceLocation == here
+          && (branch[0].keyword == "const" || branch[0].keyword == "enum"))
     }
     if candidates.count == 1 {
       for error in candidates[0] where errors.count < limit { errors.append(error) }
@@ -763,7 +794,10 @@ struct SchemaEvaluator {
     var unique: [String] = []
     for reason in reasons where !unique.contains(reason) { unique.append(reason) }
     let summary = unique.prefix(4).joined(separator: "; ")
-    return fail(check, i, "matches none of the \(schemas.count) alternatives of \(keyword)" + (summary.isEmpty ? "" : " (\(summary))"))
+    return fail(
+      check, i,
+      "matches none of the \(schemas.count) alternatives of \(keyword)"
+        + (summary.isEmpty ? "" : " (\(summary))"))
   }
 
   // MARK: Equality
@@ -804,10 +838,16 @@ struct SchemaEvaluator {
     switch ka {
     case .null, .true, .false: return true
     case .number:
-      if nodes[a].flags & 1 == 0 && nodes[b].flags & 1 == 0 && rawBytes(a).elementsEqual(rawBytes(b)) { return true }
+      if nodes[a].flags & 1 == 0 && nodes[b].flags & 1 == 0
+        && rawBytes(a).elementsEqual(rawBytes(b))
+      {
+        return true
+      }
       return decimal(a) == decimal(b)
     case .string:
-      if nodes[a].flags & 1 == 0 && nodes[b].flags & 1 == 0 { return rawBytes(a).elementsEqual(rawBytes(b)) }
+      if nodes[a].flags & 1 == 0 && nodes[b].flags & 1 == 0 {
+        return rawBytes(a).elementsEqual(rawBytes(b))
+      }
       return stringBytes(a) == stringBytes(b)
     case .array:
       guard count(a) == count(b) else { return false }

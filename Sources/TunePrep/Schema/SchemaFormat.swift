@@ -55,7 +55,9 @@ enum FormatCheck {
   static func isAlpha(_ c: Unicode.Scalar) -> Bool {
     (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A)
   }
-  static func isHex(_ c: Unicode.Scalar) -> Bool { c.isASCII && hexDigitValue(UInt8(c.value)) != nil }
+  static func isHex(_ c: Unicode.Scalar) -> Bool {
+    c.isASCII && hexDigitValue(UInt8(c.value)) != nil
+  }
 
   static func number(_ s: Scalars) -> Int? {
     guard !s.isEmpty, s.allSatisfy(isDigit) else { return nil }
@@ -95,7 +97,8 @@ enum FormatCheck {
       guard i + 1 == a.count else { return false }
     } else {
       guard a[i] == "+" || a[i] == "-", a.count - i == 6, a[i + 3] == ":",
-        let oh = number(a[(i + 1)..<(i + 3)]), let om = number(a[(i + 4)..<(i + 6)]), oh <= 23, om <= 59
+        let oh = number(a[(i + 1)..<(i + 3)]), let om = number(a[(i + 4)..<(i + 6)]), oh <= 23,
+        om <= 59
       else { return false }
       offsetMinutes = (oh * 60 + om) * (a[i] == "+" ? 1 : -1)
     }
@@ -143,7 +146,10 @@ enum FormatCheck {
         sawAny = true
         continue
       }
-      guard let index = order.firstIndex(of: unit).map({ order.distance(from: order.startIndex, to: $0) }),
+      guard
+        let index = order.firstIndex(of: unit).map({
+          order.distance(from: order.startIndex, to: $0)
+        }),
         lastUnitIndex == -1 || index == lastUnitIndex + 1
       else { return false }
       lastUnitIndex = index
@@ -171,7 +177,9 @@ enum FormatCheck {
         }
         previousDot = false
         if c.isASCII {
-          guard isAlpha(c) || isDigit(c) || "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(c) else { return false }
+          guard isAlpha(c) || isDigit(c) || "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(c) else {
+            return false
+          }
         } else if !international {
           return false
         }
@@ -190,8 +198,11 @@ enum FormatCheck {
     let text = s
     guard text.count <= 253 else { return false }
     for label in text.split(separator: ".", omittingEmptySubsequences: false) {
-      guard !label.isEmpty, label.count <= 63, label.first != "-", label.last != "-" else { return false }
-      if label.count >= 4 && label[label.startIndex + 2] == "-" && label[label.startIndex + 3] == "-"
+      guard !label.isEmpty, label.count <= 63, label.first != "-", label.last != "-" else {
+        return false
+      }
+      if label.count >= 4 && label[label.startIndex + 2] == "-"
+        && label[label.startIndex + 3] == "-"
         && !(label.prefix(2).map { Character($0).lowercased() }.joined() == "xn")
       {
         return false
@@ -202,8 +213,9 @@ enum FormatCheck {
         } else {
           guard international else { return false }
           let category = c.properties.generalCategory
-          if category == .spaceSeparator || category == .control || category == .otherPunctuation
-            && c.value != 0x30FB && c.value != 0xB7
+          if category == .spaceSeparator || category == .control
+            || category == .otherPunctuation
+              && c.value != 0x30FB && c.value != 0xB7
           {
             return false
           }
@@ -230,7 +242,9 @@ enum FormatCheck {
     if let lastColon = s.lastIndex(of: ":"), s[(lastColon + 1)...].contains(".") {
       guard ipv4(s[(lastColon + 1)...]) else { return false }
       body = s[..<(lastColon + 1)]
-      if body.last == ":" && !(body.count >= 2 && body[body.endIndex - 2] == ":") { body = body.dropLast() }
+      if body.last == ":" && !(body.count >= 2 && body[body.endIndex - 2] == ":") {
+        body = body.dropLast()
+      }
       groupsAvailable = 6
     }
     let text = Array(body)
@@ -248,7 +262,10 @@ enum FormatCheck {
       groups += 1
     }
     if text.first == ":" && !(text.count > 1 && text[1] == ":") { return false }
-    if text.last == ":" && !(text.count > 1 && text[text.count - 2] == ":") && groupsAvailable == 8 { return false }
+    if text.last == ":" && !(text.count > 1 && text[text.count - 2] == ":") && groupsAvailable == 8
+    {
+      return false
+    }
     return doubleColons == 1 ? groups < groupsAvailable : groups == groupsAvailable
   }
 
@@ -333,13 +350,17 @@ enum FormatCheck {
       } else {
         if host.contains("[") || host.contains("]") { return false }
         if let colon = host.lastIndex(of: ":") {
-          guard host[host.index(after: colon)...].allSatisfy(\.isNumber), !host[..<colon].contains(":") else {
+          guard host[host.index(after: colon)...].allSatisfy(\.isNumber),
+            !host[..<colon].contains(":")
+          else {
             return false
           }
         }
       }
     }
-    let pathAndRest = reference.path + (reference.query.map { "?" + $0 } ?? "") + (reference.fragment.map { "#" + $0 } ?? "")
+    let pathAndRest =
+      reference.path + (reference.query.map { "?" + $0 } ?? "")
+      + (reference.fragment.map { "#" + $0 } ?? "")
     if pathAndRest.contains("[") || pathAndRest.contains("]") { return false }
     if (reference.fragment ?? "").contains("#") { return false }
     return true
@@ -356,7 +377,9 @@ enum FormatCheck {
         i = close + 1
         continue
       }
-      if c == "}" || c.value <= 0x20 || c.value == 0x7F || "\"<>\\^`|".unicodeScalars.contains(c) { return false }
+      if c == "}" || c.value <= 0x20 || c.value == 0x7F || "\"<>\\^`|".unicodeScalars.contains(c) {
+        return false
+      }
       if c == "%" {
         guard i + 2 < s.count, isHex(s[i + 1]), isHex(s[i + 2]) else { return false }
       }
@@ -367,7 +390,9 @@ enum FormatCheck {
 
   static func uriTemplateExpression(_ e: [Unicode.Scalar]) -> Bool {
     var body = e[...]
-    if let first = body.first, "+#./;?&=,!@|".unicodeScalars.contains(first) { body = body.dropFirst() }
+    if let first = body.first, "+#./;?&=,!@|".unicodeScalars.contains(first) {
+      body = body.dropFirst()
+    }
     guard !body.isEmpty else { return false }
     for spec in body.split(separator: ",", omittingEmptySubsequences: false) {
       var name = spec
@@ -375,7 +400,8 @@ enum FormatCheck {
         name = spec.dropLast()
       } else if let colon = spec.firstIndex(of: ":") {
         let digits = spec[(colon + 1)...]
-        guard !digits.isEmpty, digits.count <= 4, digits.first != "0", digits.allSatisfy(isDigit) else { return false }
+        guard !digits.isEmpty, digits.count <= 4, digits.first != "0", digits.allSatisfy(isDigit)
+        else { return false }
         name = spec[..<colon]
       }
       guard !name.isEmpty, name.first != ".", name.last != "." else { return false }

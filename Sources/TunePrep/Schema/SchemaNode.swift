@@ -8,7 +8,8 @@ final class SchemaNode: @unchecked Sendable {
   @exclusivity(unchecked) var checks: [SchemaCheck] = []
   /// A copy of `checks` that the evaluator walks without reference counting; made by
   /// ``freeze()`` when compilation ends and released by ``SchemaProgram``.
-  @exclusivity(unchecked) private(set) var frozen = UnsafeMutableBufferPointer<SchemaCheck>(start: nil, count: 0)
+  @exclusivity(unchecked) private(set) var frozen = UnsafeMutableBufferPointer<SchemaCheck>(
+    start: nil, count: 0)
   /// The schema resource this node belongs to (for the `$dynamicRef` dynamic scope).
   @exclusivity(unchecked) var resource: Int = 0
   /// Whether a check needs the annotations of its sibling keywords.
@@ -199,7 +200,8 @@ enum SchemaTypes {
 
   /// "string or array" for messages.
   static func describe(_ mask: UInt8) -> String {
-    let parts = names.filter { mask & $0.1 != 0 && !($0.1 == integer && mask & number != 0) }.map(\.0)
+    let parts = names.filter { mask & $0.1 != 0 && !($0.1 == integer && mask & number != 0) }.map(
+      \.0)
     if parts.count <= 1 { return parts.first ?? "nothing" }
     return parts.dropLast().joined(separator: ", ") + " or " + (parts.last ?? "")
   }

@@ -61,7 +61,8 @@ public struct SchemaResolver: Sendable {
     }
     guard let path else {
       throw SchemaCompileError(
-        "cannot resolve \(uri): remote references are never fetched; map its URL prefix to a local directory with --ref-base URL=DIR")
+        "cannot resolve \(uri): remote references are never fetched; map its URL prefix to a local directory with --ref-base URL=DIR"
+      )
     }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw SchemaCompileError("cannot read \(path) (for \(uri))")

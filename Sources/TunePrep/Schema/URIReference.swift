@@ -27,7 +27,8 @@ struct URIReference: Equatable, Sendable, CustomStringConvertible {
     }
     if let colon = rest.firstIndex(of: ":"),
       let first = rest.first, first.isASCII, first.isLetter,
-      rest[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+      rest[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+      )
     {
       scheme = String(rest[..<colon])
       rest = rest[rest.index(after: colon)...]
@@ -133,7 +134,8 @@ struct URIReference: Equatable, Sendable, CustomStringConvertible {
       } else if input == "." || input == ".." {
         input = ""
       } else {
-        let searchStart = input.hasPrefix("/") ? input.index(after: input.startIndex) : input.startIndex
+        let searchStart =
+          input.hasPrefix("/") ? input.index(after: input.startIndex) : input.startIndex
         let end = input[searchStart...].firstIndex(of: "/") ?? input.endIndex
         output.append(input[..<end])
         input = input[end...]

@@ -35,8 +35,9 @@ public enum TokenCounter {
   ) -> Int {
     var total = replyPriming
     for message in messages {
-      total += count(role: message.role, content: message.content, name: message.name,
-                     tokenizer: tokenizer)
+      total += count(
+        role: message.role, content: message.content, name: message.name,
+        tokenizer: tokenizer)
     }
     return total
   }

@@ -198,14 +198,16 @@ private struct HFReader {
           guard let space = s.firstIndex(of: 0x20) else {
             throw malformed("merge \"\(String(decoding: s, as: UTF8.self))\" has no space")
           }
-          ok = unmapByteLevel(Array(s[..<space]), into: &left)
+          ok =
+            unmapByteLevel(Array(s[..<space]), into: &left)
             && unmapByteLevel(Array(s[(space + 1)...]), into: &right)
         case .array where doc.count(element) == 2:
           let parts = Array(doc.elements(element))
           guard doc.kind(parts[0]) == .string, doc.kind(parts[1]) == .string else {
             throw malformed("a merge pair is not two strings")
           }
-          ok = unmapByteLevel(stringBytes(parts[0]), into: &left)
+          ok =
+            unmapByteLevel(stringBytes(parts[0]), into: &left)
             && unmapByteLevel(stringBytes(parts[1]), into: &right)
         default:
           throw malformed("a merge is neither \"a b\" nor [\"a\", \"b\"]")
@@ -227,12 +229,17 @@ private struct HFReader {
         guard let idNode = member(token, "id"), let id = integer(idNode),
           let content = member(token, "content"), doc.kind(content) == .string
         else { throw malformed("an added token lacks id or content") }
-        for option in ["lstrip", "rstrip", "single_word"] where bool(member(token, option)) == true {
+        for option in ["lstrip", "rstrip", "single_word"] where bool(member(token, option)) == true
+        {
           throw unsupported("added token option \(option)")
         }
         let entry = Tokenizer.SpecialToken(bytes: stringBytes(content), id: UInt32(id))
         guard !entry.bytes.isEmpty else { continue }
-        if bool(member(token, "special")) ?? false { specials.append(entry) } else { added.append(entry) }
+        if bool(member(token, "special")) ?? false {
+          specials.append(entry)
+        } else {
+          added.append(entry)
+        }
       }
     }
     return Tokenizer(
@@ -265,7 +272,8 @@ private struct HFReader {
         }
         guard string(member(step, "behavior")) == "Isolated", bool(member(step, "invert")) != true
         else { throw unsupported("Split behavior other than Isolated, or invert") }
-        guard let regexNode = member(step, "pattern"), let regex = string(member(regexNode, "Regex"))
+        guard let regexNode = member(step, "pattern"),
+          let regex = string(member(regexNode, "Regex"))
         else { throw unsupported("Split pattern that is not a Regex") }
         guard let known = Tokenizer.knownSplitPatterns[regex] else {
           throw unsupported(

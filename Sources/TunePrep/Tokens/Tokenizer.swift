@@ -51,7 +51,9 @@ public struct Tokenizer: Sendable {
     for v in vocabulary.values { maxID = max(maxID, Int(v)) }
     for s in specials + addedTokens { maxID = max(maxID, Int(s.id)) }
     var index = [Int32](repeating: -1, count: maxID + 1)
-    for (e, v) in vocabulary.values.enumerated() where index[Int(v)] < 0 { index[Int(v)] = Int32(e) }
+    for (e, v) in vocabulary.values.enumerated() where index[Int(v)] < 0 {
+      index[Int(v)] = Int32(e)
+    }
     self.decodeIndex = index
     self.classes = ScalarClass.basicPlane
   }

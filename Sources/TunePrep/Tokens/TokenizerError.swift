@@ -25,13 +25,15 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     switch self {
     case .vocabularyMissing(let encoding, let searched):
       let places = searched.isEmpty ? "no folder given" : searched.joined(separator: ", ")
-      return "vocabulary for \(encoding) not found (looked in \(places)); run `\(Self.fetchCommand)` "
+      return
+        "vocabulary for \(encoding) not found (looked in \(places)); run `\(Self.fetchCommand)` "
         + "to download it, or point --vocab-dir or TUNEPREP_VOCAB_DIR at the folder holding "
         + "\(encoding).tiktoken"
     case .unreadable(let path, let reason):
       return "\(path): cannot read: \(reason)"
     case .malformedVocabulary(let path, let line, let reason):
-      return "\(path):\(line): not a valid .tiktoken vocabulary: \(reason); run `\(Self.fetchCommand)` "
+      return
+        "\(path):\(line): not a valid .tiktoken vocabulary: \(reason); run `\(Self.fetchCommand)` "
         + "to download a verified copy"
     case .unsupportedTokenizer(let path, let reason):
       return "\(path): unsupported tokenizer.json: \(reason)"

@@ -42,13 +42,15 @@ public struct VocabularyLocator: Sendable, Equatable {
     let currentDirectory = currentDirectory ?? FileManager.default.currentDirectoryPath
     if let vocabDir, !vocabDir.isEmpty {
       directories = [vocabDir]
-    } else if let fromEnvironment = environment[Self.environmentVariable], !fromEnvironment.isEmpty {
+    } else if let fromEnvironment = environment[Self.environmentVariable], !fromEnvironment.isEmpty
+    {
       directories = [fromEnvironment]
     } else {
       var list: [String] = []
       if let executablePath {
         let binDir = URL(fileURLWithPath: executablePath).deletingLastPathComponent()
-        let share = binDir.deletingLastPathComponent().appendingPathComponent("share/tuneprep/vocab")
+        let share = binDir.deletingLastPathComponent().appendingPathComponent(
+          "share/tuneprep/vocab")
         list.append(share.standardizedFileURL.path)
       }
       list.append(URL(fileURLWithPath: currentDirectory).appendingPathComponent("vocab").path)

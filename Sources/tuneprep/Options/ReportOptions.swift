@@ -14,13 +14,19 @@ struct ReportOptions: ParsableArguments {
   @Option(help: "Report format: text, json, junit, github or sarif.")
   var report: ReportStyle = .text
 
-  @Option(help: ArgumentHelp("Write the report to this file ('-' for stdout) instead of stderr.", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "Write the report to this file ('-' for stdout) instead of stderr.", valueName: "path"))
   var reportFile: String?
 
-  @Option(help: ArgumentHelp("Show at most this many findings; all are still counted.", valueName: "n"))
+  @Option(
+    help: ArgumentHelp("Show at most this many findings; all are still counted.", valueName: "n"))
   var maxFindings: Int?
 
-  @Option(help: ArgumentHelp("Lowest severity that fails the run (exit 1): error, warning, info or never.", valueName: "severity"))
+  @Option(
+    help: ArgumentHelp(
+      "Lowest severity that fails the run (exit 1): error, warning, info or never.",
+      valueName: "severity"))
   var failOn: String = "error"
 
   func validate() throws {
@@ -53,7 +59,8 @@ struct ReportOptions: ParsableArguments {
     command: String, _ body: (FindingReporter) throws(TunePrepError) -> RunSummary
   ) throws(TunePrepError) -> Bool {
     let report = try openReportOutput()
-    let reporter = FindingReporter(command: command, options: reporterOptions(writingTo: report), output: report)
+    let reporter = FindingReporter(
+      command: command, options: reporterOptions(writingTo: report), output: report)
     let summary = try body(reporter)
     let stderr = OutputStream.standardError()
     reporter.finish(summary, summaryOutput: stderr)

@@ -9,10 +9,13 @@ struct SchemaFlags {
   func compile(schema: String?, outputSchema: String?) throws(TunePrepError) -> RecordSchemas {
     var options = SchemaOptions()
     options.strictFormats = strictFormats
-    options.resolver = SchemaResolver(mappings: refBase.compactMap(SchemaResolver.mapping(parsing:)))
+    options.resolver = SchemaResolver(
+      mappings: refBase.compactMap(SchemaResolver.mapping(parsing:)))
     var schemas = RecordSchemas()
     if let schema { schemas.record = try RecordSchemas.compile(path: schema, options: options) }
-    if let outputSchema { schemas.output = try RecordSchemas.compile(path: outputSchema, options: options) }
+    if let outputSchema {
+      schemas.output = try RecordSchemas.compile(path: outputSchema, options: options)
+    }
     return schemas
   }
 }

@@ -27,38 +27,55 @@ extension TunePrepCommand {
     @Argument(help: ArgumentHelp("Input file ('-' or none: standard input).", valueName: "input"))
     var input: String = "-"
 
-    @Option(help: ArgumentHelp(
-      "Output format: \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), or text (with --template).",
-      valueName: "format"))
+    @Option(
+      help: ArgumentHelp(
+        "Output format: \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), or text (with --template).",
+        valueName: "format"))
     var to: String
 
     @Option(help: ArgumentHelp("Input format (default: detected).", valueName: "format"))
     var from: TunePrep.Format?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write records here ('-': stdout, the default).", valueName: "path"))
+    @Option(
+      name: .shortAndLong,
+      help: ArgumentHelp("Write records here ('-': stdout, the default).", valueName: "path"))
     var output: String = "-"
 
-    @Option(help: ArgumentHelp("Write every record that is not converted here, with its line and reason.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Write every record that is not converted here, with its line and reason.",
+        valueName: "path"))
     var rejects: String?
 
-    @Flag(help: "Drop fields the target format cannot hold (counted per field in the summary) instead of rejecting the record.")
+    @Flag(
+      help:
+        "Drop fields the target format cannot hold (counted per field in the summary) instead of rejecting the record."
+    )
     var lossy = false
 
-    @Option(help: ArgumentHelp("Set the system prompt of every record (adds or replaces).", valueName: "text"))
+    @Option(
+      help: ArgumentHelp(
+        "Set the system prompt of every record (adds or replaces).", valueName: "text"))
     var system: String?
 
-    @Option(help: ArgumentHelp("Set the system prompt from a UTF-8 file (trailing newline removed).", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Set the system prompt from a UTF-8 file (trailing newline removed).", valueName: "path"))
     var systemFile: String?
 
     @Flag(help: "Remove the system prompt from every record.")
     var stripSystem = false
 
-    @Option(help: ArgumentHelp(
-      "Map unusual sharegpt speaker names to roles, e.g. human=user,bot=assistant,customer=user.", valueName: "map"))
+    @Option(
+      help: ArgumentHelp(
+        "Map unusual sharegpt speaker names to roles, e.g. human=user,bot=assistant,customer=user.",
+        valueName: "map"))
     var roleMap: String?
 
-    @Option(help: ArgumentHelp(
-      "Chat template for --to text: chatml, llama3, mistral, gemma, or a JSON template file.", valueName: "name|path"))
+    @Option(
+      help: ArgumentHelp(
+        "Chat template for --to text: chatml, llama3, mistral, gemma, or a JSON template file.",
+        valueName: "name|path"))
     var template: String?
 
     @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
@@ -68,7 +85,9 @@ extension TunePrepCommand {
 
     func validate() throws {
       if to != "text" && TunePrep.Format(name: to).map({ $0 != .json }) != true {
-        throw ValidationError("--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'")
+        throw ValidationError(
+          "--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'"
+        )
       }
       if to == "text" && template == nil {
         throw ValidationError("--to text needs --template chatml|llama3|mistral|gemma|PATH")
@@ -77,7 +96,8 @@ extension TunePrepCommand {
         throw ValidationError("--template only applies to --to text")
       }
       if from == .json {
-        throw ValidationError("--from json has no examples to convert: name a built-in format or leave --from out")
+        throw ValidationError(
+          "--from json has no examples to convert: name a built-in format or leave --from out")
       }
       if system != nil && systemFile != nil {
         throw ValidationError("give either --system or --system-file, not both")
@@ -113,7 +133,9 @@ extension TunePrepCommand {
       options.threads = threads
       return try reportOptions.run(command: "format") { (reporter) throws(TunePrepError) in
         let out = try OutputStream.file(output)
-        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in
+          try OutputStream.file(path)
+        }
         let summary = try Formatter(options: options).run(
           InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
         try out.commit()

@@ -23,20 +23,29 @@ extension TunePrepCommand {
           tuneprep import data.jsonl --input-field /prompt/text --output-field response --to sharegpt
         """)
 
-    @Argument(help: ArgumentHelp("Input file: .csv, .tsv, .xml, .json or .jsonl ('-': standard input, with --from).", valueName: "input"))
+    @Argument(
+      help: ArgumentHelp(
+        "Input file: .csv, .tsv, .xml, .json or .jsonl ('-': standard input, with --from).",
+        valueName: "input"))
     var input: String
 
-    @Option(help: ArgumentHelp("Input kind when the extension does not say: csv, tsv, xml or json.", valueName: "kind"))
+    @Option(
+      help: ArgumentHelp(
+        "Input kind when the extension does not say: csv, tsv, xml or json.", valueName: "kind"))
     var from: Importer.Source?
 
     @Option(
       name: [.customLong("input-column"), .customLong("input-field"), .customLong("input")],
-      help: ArgumentHelp("The prompt: CSV column name or number, XML XPath, or JSON field/pointer.", valueName: "column"))
+      help: ArgumentHelp(
+        "The prompt: CSV column name or number, XML XPath, or JSON field/pointer.",
+        valueName: "column"))
     var inputColumn: String?
 
     @Option(
       name: [.customLong("output-column"), .customLong("output-field"), .customLong("output")],
-      help: ArgumentHelp("The answer: CSV column name or number, XML XPath, or JSON field/pointer.", valueName: "column"))
+      help: ArgumentHelp(
+        "The answer: CSV column name or number, XML XPath, or JSON field/pointer.",
+        valueName: "column"))
     var outputColumn: String?
 
     @Option(
@@ -54,33 +63,54 @@ extension TunePrepCommand {
       help: ArgumentHelp("An extra field kept in the record (repeatable).", valueName: "column"))
     var metaColumn: [String] = []
 
-    @Flag(inversion: .prefixedNo, help: "Whether the first CSV/TSV row is a header (default: yes, unless columns are given by number).")
+    @Flag(
+      inversion: .prefixedNo,
+      help:
+        "Whether the first CSV/TSV row is a header (default: yes, unless columns are given by number)."
+    )
     var header: Bool?
 
-    @Option(help: ArgumentHelp("XML: the record elements, e.g. //ticket or /export/tickets/ticket.", valueName: "xpath"))
+    @Option(
+      help: ArgumentHelp(
+        "XML: the record elements, e.g. //ticket or /export/tickets/ticket.", valueName: "xpath"))
     var record: String?
 
-    @Option(help: ArgumentHelp("XML: a namespace prefix used in the XPaths, as prefix=URI (repeatable).", valueName: "prefix=uri"))
+    @Option(
+      help: ArgumentHelp(
+        "XML: a namespace prefix used in the XPaths, as prefix=URI (repeatable).",
+        valueName: "prefix=uri"))
     var namespace: [String] = []
 
-    @Option(help: ArgumentHelp(
-      "Output format (default openai-chat): \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), or text.",
-      valueName: "format"))
+    @Option(
+      help: ArgumentHelp(
+        "Output format (default openai-chat): \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), or text.",
+        valueName: "format"))
     var to: String = "openai-chat"
 
-    @Option(help: ArgumentHelp("Chat template for --to text: chatml, llama3, mistral, gemma, or a JSON template file.", valueName: "name|path"))
+    @Option(
+      help: ArgumentHelp(
+        "Chat template for --to text: chatml, llama3, mistral, gemma, or a JSON template file.",
+        valueName: "name|path"))
     var template: String?
 
-    @Option(name: [.customShort("o"), .customLong("output-file")], help: ArgumentHelp("Write records here ('-': stdout, the default).", valueName: "path"))
+    @Option(
+      name: [.customShort("o"), .customLong("output-file")],
+      help: ArgumentHelp("Write records here ('-': stdout, the default).", valueName: "path"))
     var outputFile: String = "-"
 
-    @Option(help: ArgumentHelp("Write every row that is not imported here, with its line and reason.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Write every row that is not imported here, with its line and reason.", valueName: "path"))
     var rejects: String?
 
-    @Flag(help: "Drop fields the target format cannot hold (counted in the summary) instead of rejecting the row.")
+    @Flag(
+      help:
+        "Drop fields the target format cannot hold (counted in the summary) instead of rejecting the row."
+    )
     var lossy = false
 
-    @Option(help: ArgumentHelp("Worker threads for JSON inputs (default: one per core).", valueName: "n"))
+    @Option(
+      help: ArgumentHelp("Worker threads for JSON inputs (default: one per core).", valueName: "n"))
     var threads: Int?
 
     @OptionGroup var reportOptions: ReportOptions
@@ -89,17 +119,22 @@ extension TunePrepCommand {
 
     func validate() throws {
       guard let source else {
-        throw ValidationError("cannot tell the kind of '\(input)' from its extension: pass --from csv|tsv|xml|json")
+        throw ValidationError(
+          "cannot tell the kind of '\(input)' from its extension: pass --from csv|tsv|xml|json")
       }
       if to != "text" && TunePrep.Format(name: to).map({ $0 != .json }) != true {
-        throw ValidationError("--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'")
+        throw ValidationError(
+          "--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'"
+        )
       }
       if to == "text" && template == nil {
         throw ValidationError("--to text needs --template chatml|llama3|mistral|gemma|PATH")
       }
       if source == .xml {
         if record == nil || inputColumn == nil || outputColumn == nil {
-          throw ValidationError("XML import needs --record XPATH, --input XPATH and --output XPATH (e.g. --record //ticket --input ./question --output ./answer)")
+          throw ValidationError(
+            "XML import needs --record XPATH, --input XPATH and --output XPATH (e.g. --record //ticket --input ./question --output ./answer)"
+          )
         }
       } else if record != nil || !namespace.isEmpty {
         throw ValidationError("--record and --namespace only apply to XML inputs")
@@ -108,10 +143,13 @@ extension TunePrepCommand {
         throw ValidationError("--namespace \(ns): write prefix=URI")
       }
       if !lossy, idColumn != nil || !metaColumn.isEmpty {
-        let keeps = to != "text" && TunePrep.Format(name: to).map { OutputFormat.format($0).keepsMetadata } == true
+        let keeps =
+          to != "text"
+          && TunePrep.Format(name: to).map { OutputFormat.format($0).keepsMetadata } == true
         if !keeps {
           throw ValidationError(
-            "\(to) records have no place for --id-column/--meta-column fields: use --to alpaca, sharegpt, input-output or prompt-completion, or pass --lossy")
+            "\(to) records have no place for --id-column/--meta-column fields: use --to alpaca, sharegpt, input-output or prompt-completion, or pass --lossy"
+          )
         }
       }
       if let threads, threads < 1 {
@@ -138,7 +176,9 @@ extension TunePrepCommand {
       options.threads = threads
       return try reportOptions.run(command: "import") { (reporter) throws(TunePrepError) in
         let out = try OutputStream.file(outputFile)
-        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in try OutputStream.file(path) }
+        let rejectsOut = try rejects.map { (path) throws(TunePrepError) in
+          try OutputStream.file(path)
+        }
         let summary = try Importer(options: options).run(
           InputName(input), output: out, rejects: rejectsOut, reporter: reporter)
         try out.commit()

@@ -21,7 +21,8 @@ extension TunePrepCommand {
     func validate() throws {
       if let name, BuiltinSchemas.text(named: name) == nil {
         throw ValidationError(
-          "no built-in schema named '\(name)': one of \(BuiltinSchemas.names.joined(separator: ", "))")
+          "no built-in schema named '\(name)': one of \(BuiltinSchemas.names.joined(separator: ", "))"
+        )
       }
     }
 

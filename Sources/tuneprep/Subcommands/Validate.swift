@@ -26,19 +26,34 @@ extension TunePrepCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Record format (default: detected per file). 'json' checks well-formedness only.", valueName: "format"))
+    @Option(
+      help: ArgumentHelp(
+        "Record format (default: detected per file). 'json' checks well-formedness only.",
+        valueName: "format"))
     var format: Format?
 
-    @Option(help: ArgumentHelp("Also check every record against this JSON Schema (draft 2020-12 or 7).", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Also check every record against this JSON Schema (draft 2020-12 or 7).", valueName: "path")
+    )
     var schema: String?
 
-    @Option(help: ArgumentHelp("Parse each example's final answer as JSON and check it against this JSON Schema.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Parse each example's final answer as JSON and check it against this JSON Schema.",
+        valueName: "path"))
     var outputSchema: String?
 
-    @Option(help: ArgumentHelp("Resolve $refs under URL from local folder DIR (repeatable); other remote $refs are errors.", valueName: "url=dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Resolve $refs under URL from local folder DIR (repeatable); other remote $refs are errors.",
+        valueName: "url=dir"))
     var refBase: [String] = []
 
-    @Flag(help: "Assert the 'format' keyword of the schemas (date-time, email, uri, uuid, ...) instead of treating it as an annotation.")
+    @Flag(
+      help:
+        "Assert the 'format' keyword of the schemas (date-time, email, uri, uuid, ...) instead of treating it as an annotation."
+    )
     var strictFormats = false
 
     @OptionGroup var reportOptions: ReportOptions

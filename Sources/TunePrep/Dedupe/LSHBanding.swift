@@ -11,12 +11,13 @@ internal import Dispatch
 struct LSHBanding: Sendable, Equatable {
   let rows: Int
   let bands: Int
-  /// Buckets up to this size pair every two members. A larger bucket is what thousands of
-  /// records sharing a long boilerplate (the same system prompt) make: its key says little,
-  /// so its members are sorted by the key of another band and each is paired with the next
-  /// ``LSHBanding/window`` members only. That keeps the work linear, and the similar records
-  /// inside such a bucket (a template copied a thousand times with small edits) still end up
-  /// next to each other and linked into one cluster.
+  /// Buckets up to this size pair every two members.
+  ///
+  /// A larger bucket is what thousands of records sharing a long boilerplate (the same system
+  /// prompt) make: its key says little, so its members are sorted by the key of another band and
+  /// each is paired with the next ``LSHBanding/window`` members only. That keeps the work linear,
+  /// and the similar records inside such a bucket (a template copied a thousand times with small
+  /// edits) still end up next to each other and linked into one cluster.
   static let maxFullBucket = 64
   /// How many following members a member of a large bucket is paired with.
   static let window = 8

@@ -116,8 +116,10 @@ final class RecordFile: @unchecked Sendable {
     return done
   }
 
-  /// A reader with its own buffer. Sequential cursors read ahead in large chunks, so visiting
-  /// records in file order reads the file once.
+  /// A reader with its own buffer.
+  ///
+  /// Sequential cursors read ahead in large chunks, so visiting records in file order reads the
+  /// file once.
   final class Cursor {
     let file: RecordFile
     private let chunk: Int

@@ -22,8 +22,9 @@ public enum TextNormalization: String, Sendable, CaseIterable {
 struct TextNormalizer {
   let mode: TextNormalization
 
-  /// Appends `text` normalized to `out`. With `whitespace` and `text`, the result holds no
-  /// control byte (see ``asciiFoldTable``).
+  /// Appends `text` normalized to `out`.
+  ///
+  /// With `whitespace` and `text`, the result holds no control byte (see ``asciiFoldTable``).
   /// - Parameters:
   ///   - text: decoded UTF-8 bytes (valid UTF-8: the parser checked it).
   ///   - out: the buffer to append to.
@@ -170,10 +171,12 @@ func isASCIISpace(_ b: UInt8) -> Bool {
   b == 0x20 || (b >= 0x09 && b <= 0x0D)
 }
 
-/// Byte to byte: 0 for ASCII whitespace, A–Z to a–z, other control bytes to ESC (0x1B),
-/// every other byte to itself. 0 marks whitespace; mapping every control byte to one keeps the
-/// normalized text free of the bytes ``KeyBuilder`` uses as tags (control characters in
-/// training text are noise, so `\u0001` and `\u0002` counting as equal is acceptable).
+/// The byte-to-byte map of ASCII normalization with case folding.
+///
+/// ASCII whitespace maps to 0, A–Z to a–z, other control bytes to ESC (0x1B), every other byte to
+/// itself. 0 marks whitespace; mapping every control byte to one keeps the normalized text free of
+/// the bytes ``KeyBuilder`` uses as tags (control characters in training text are noise, so
+/// `\u0001` and `\u0002` counting as equal is acceptable).
 let asciiFoldTable: [UInt8] = makeTable(fold: true)
 
 /// As ``asciiFoldTable`` without case folding.
@@ -196,9 +199,10 @@ private func makeTable(fold: Bool) -> [UInt8] {
   return table
 }
 
-/// Eight ASCII bytes that normalize to themselves apart from case: no control byte or
-/// whitespace but single spaces inside the word (not first unless a space may follow the
-/// output so far, never last, never two in a row). Returns them case-folded, or nil.
+/// Eight ASCII bytes case-folded, or nil unless they normalize to themselves apart from case.
+///
+/// Such bytes hold no control byte or whitespace but single spaces inside the word (not first
+/// unless a space may follow the output so far, never last, never two in a row).
 @inline(__always)
 func plainWord(_ x: UInt64, fold: Bool, spaceAllowedFirst: Bool) -> UInt64? {
   let ones: UInt64 = 0x0101_0101_0101_0101
@@ -298,11 +302,12 @@ func forEachScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Unicode.Scalar)
   }
 }
 
-/// Whether a scalar can appear in NFC text unchanged whatever its neighbours: a conservative
-/// list of ranges without combining marks, singletons or composition exclusions (Latin-1,
-/// Latin Extended A/B, Greek, Cyrillic, Hebrew and Arabic letters, CJK, kana, Hangul
-/// syllables, punctuation, symbols, emoji and zero-width joiners). Anything else goes through
-/// full NFC.
+/// Whether a scalar can appear in NFC text unchanged whatever its neighbours.
+///
+/// The test is a conservative list of ranges without combining marks, singletons or composition
+/// exclusions (Latin-1, Latin Extended A/B, Greek, Cyrillic, Hebrew and Arabic letters, CJK, kana,
+/// Hangul syllables, punctuation, symbols, emoji and zero-width joiners). Anything else goes
+/// through full NFC.
 @inline(__always)
 func isStableNFC(_ scalar: Unicode.Scalar) -> Bool {
   let v = scalar.value
@@ -328,8 +333,9 @@ func canonicalComposition(_ string: String) -> String {
   #endif
 }
 
-/// Writes one byte that went through the normalization map at `p[w]`, branch-free: a space is
-/// written before a character only when one is pending, and a byte the map turns into
+/// Writes one byte that went through the normalization map at `p[w]`, branch-free.
+///
+/// A space is written before a character only when one is pending, and a byte the map turns into
 /// whitespace (0) writes nothing but leaves a space pending once something has been written.
 /// `pending` and `wrote` are 0 or 1.
 @inline(__always)

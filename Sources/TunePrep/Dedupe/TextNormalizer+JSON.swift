@@ -437,10 +437,11 @@ func simpleCaseFold(_ v: UInt32) -> UInt32? {
   simpleCaseFolds[v]
 }
 
-/// The case-changing, NFC-stable scalars of the Latin, Greek and Cyrillic ranges of
-/// ``isStableNFC(_:)`` and the fullwidth letters, with their folding when it is simple; built
-/// on first use, which only text with such letters pays for. A scalar missing here takes the
-/// Unicode path, which is always right.
+/// The case-changing, NFC-stable scalars of a few ranges, with their folding when it is simple.
+///
+/// The ranges are the Latin, Greek and Cyrillic ones of ``isStableNFC(_:)`` and the fullwidth
+/// letters. The table is built on first use, which only text with such letters pays for. A scalar
+/// missing here takes the Unicode path, which is always right.
 private let simpleCaseFolds: [UInt32: UInt32] = {
   var folds: [UInt32: UInt32] = [:]
   let ranges: [ClosedRange<UInt32>] = [0x80...0x2FF, 0x370...0x45F, 0xFF21...0xFF3A]

@@ -46,7 +46,7 @@ public struct Location: Sendable, Equatable {
 
 /// One problem found in the data: a stable code, a severity, where, and what to do.
 public struct Finding: Sendable, Equatable {
-  /// The stable dotted code, e.g. `json.syntax`.
+  /// The stable dotted code, such as `json.syntax`.
   public var code: String
   /// The severity after configuration overrides.
   public var severity: Severity

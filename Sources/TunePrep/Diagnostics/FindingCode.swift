@@ -3,7 +3,7 @@
 /// Every code any command can report is listed in ``FindingCode/all``, which drives
 /// `tuneprep check --list-codes`, config validation and the README table.
 public struct FindingCode: Sendable, Hashable {
-  /// The dotted name, e.g. `json.syntax`.
+  /// The dotted name, such as `json.syntax`.
   public let name: String
   /// The severity unless a config overrides it.
   public let defaultSeverity: Severity

@@ -20,9 +20,9 @@ public struct RunSummary: Sendable, Equatable {
   public var files = 0
   /// Records read (blank lines are not records).
   public var read = 0
-  /// Named counts in order, e.g. ("valid", 980), ("written", 1000), ("rejected", 3).
+  /// Named counts in order, such as ("valid", 980), ("written", 1000), ("rejected", 3).
   public var counts: [(String, Int)] = []
-  /// Extra members of the JSON summary object, as (name, JSON text), e.g. `tokens`' details.
+  /// Extra members of the JSON summary object, as (name, JSON text), such as `tokens`' details.
   public var details: [(String, String)] = []
 
   /// Creates an empty summary.

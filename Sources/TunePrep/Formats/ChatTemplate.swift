@@ -11,7 +11,7 @@
 public struct ChatTemplate: Sendable, Equatable {
   /// The template's name (built-in name or file path), for messages.
   public var name: String
-  /// Written once before the first turn (e.g. a BOS token).
+  /// Written once before the first turn (for example a BOS token).
   public var begin: String = ""
   /// A system prompt turn; nil when the family has no system role (see ``systemPlacement``).
   public var system: String?

@@ -11,9 +11,10 @@ struct FormatDecoder {
   /// The last example handed back through ``recycle(_:)``, whose storage ``newExample()``
   /// reuses.
   private var spare: Example?
-  /// The key sets of openai-chat records, read several times per message. Stored per decoder
-  /// rather than as `static let`s, whose every read runs the lazy initializer's `swift_once`
-  /// check.
+  /// The key sets of openai-chat records, read several times per message.
+  ///
+  /// Stored per decoder rather than as `static let`s, whose every read runs the lazy initializer's
+  /// `swift_once` check.
   private let chatKeys = KeySet(["messages", "tools", "parallel_tool_calls", "functions"])
   /// The role names of an OpenAI message (``openAIRoles`` gives the canonical role of each).
   private let openAIRoleNames = KeySet([
@@ -50,8 +51,9 @@ struct FormatDecoder {
     return example
   }
 
-  /// The example of the record in `context`, decoded as `format`. Inlined, so the example
-  /// is not copied once more on its way out.
+  /// The example of the record in `context`, decoded as `format`.
+  ///
+  /// Inlined, so the example is not copied once more on its way out.
   @inline(__always)
   private mutating func decodeRecord(_ format: Format, _ context: inout RecordContext) -> Example? {
     switch format {
@@ -199,8 +201,10 @@ struct FormatDecoder {
       "the \(role.name) message has empty content: remove the message or write its text")
   }
 
-  /// ``decodeOpenAIMessage(_:_:into:)`` for every other shape of message: other keys, other
-  /// content, an unknown role. Out of line, so the common path stays small.
+  /// ``decodeOpenAIMessage(_:_:into:)`` for every other shape of message.
+  ///
+  /// Such a message has other keys, other content or an unknown role. Out of line, so the common
+  /// path stays small.
   private mutating func decodeGeneralMessage(
     _ m: Int, _ c: inout RecordContext, into example: inout Example
   ) -> Turn? {
@@ -299,8 +303,10 @@ struct FormatDecoder {
     return d.double(i)
   }
 
-  /// Content as a string, or an array of parts whose text parts are joined (and kept in
-  /// `example`'s texts). Sets `nonText` when a part is not text (an image).
+  /// Content as a string, or an array of parts whose text parts are joined (and kept in `example`'s
+  /// texts).
+  ///
+  /// Sets `nonText` when a part is not text (an image).
   private func decodeContent(
     _ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool,
     texts example: inout Example
@@ -538,7 +544,7 @@ struct FormatDecoder {
     pairExample(&c, input: "input", output: "output", extraKeys: ["system"])
   }
 
-  /// Community formats keep unknown top-level keys as metadata (e.g. `id`, `source`).
+  /// Community formats keep unknown top-level keys as metadata (such as `id`, `source`).
   private mutating func pairExample(
     _ c: inout RecordContext, input: StaticString, output: StaticString, extraKeys: [StaticString]
   ) -> Example? {

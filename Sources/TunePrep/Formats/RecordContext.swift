@@ -3,8 +3,10 @@
 /// Decoders report through ``report(_:at:_:)`` so every finding gets the record's file and
 /// line, the byte column of the offending value and its JSON pointer.
 struct RecordContext {
-  /// The record's parsed document. Settable so that a ``RecordChecker`` can keep one context
-  /// from record to record and parse each record straight into it.
+  /// The record's parsed document.
+  ///
+  /// Settable so that a ``RecordChecker`` can keep one context from record to record and parse each
+  /// record straight into it.
   var document: JSONDocument
   private(set) var position: RecordPosition
   var findings: [Finding] = []

@@ -45,8 +45,10 @@ final class BlockReader {
   private var atEOF = false
   private var offset = 0
   private var nextLine = 1
-  /// Blocks whose records have been consumed, for reuse. The reader thread takes from it and
-  /// the consuming thread returns to it, so it has its own lock.
+  /// Blocks whose records have been consumed, for reuse.
+  ///
+  /// The reader thread takes from it and the consuming thread returns to it, so it has its own
+  /// lock.
   private var pool: [ByteBlock] = []
   private let poolLock = DispatchSemaphore(value: 1)
   /// The file started with a UTF-8 byte order mark (which is skipped).

@@ -77,7 +77,9 @@ final class ByteBlock: @unchecked Sendable {
     base = newStorage + shift
   }
 
-  /// The bytes in use. Valid until the block is reused or grown.
+  /// The bytes in use.
+  ///
+  /// Valid until the block is reused or grown.
   var bytes: UnsafeBufferPointer<UInt8> {
     UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
   }

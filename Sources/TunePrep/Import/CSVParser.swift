@@ -12,9 +12,11 @@ struct CSVRowError {
   var message: String
 }
 
-/// A streaming RFC 4180 parser: quoted fields, doubled quotes, newlines inside quotes, CRLF or
-/// LF row ends. It parses the complete rows of a buffer and leaves the partial last row for the
-/// next chunk, so memory is bounded by the chunk size plus the longest row.
+/// A streaming RFC 4180 parser.
+///
+/// It handles quoted fields, doubled quotes, newlines inside quotes, and CRLF or LF row ends. It
+/// parses the complete rows of a buffer and leaves the partial last row for the next chunk, so
+/// memory is bounded by the chunk size plus the longest row.
 struct CSVParser {
   let delimiter: UInt8
   /// Fields of the current row.
@@ -29,8 +31,9 @@ struct CSVParser {
     fields.reserveCapacity(32)
   }
 
-  /// Parses every complete row in `buffer`, calling `body(rowBytes, line)` for each; the
-  /// fields are in ``fields``. With `final`, the rest of the buffer is the last row.
+  /// Parses every complete row in `buffer`, calling `body(rowBytes, line)` for each.
+  ///
+  /// The fields are in ``fields``. With `final`, the rest of the buffer is the last row.
   /// - Returns: the offset of the first byte not consumed (the start of a partial row).
   mutating func parse(
     _ buffer: UnsafeBufferPointer<UInt8>, final: Bool,

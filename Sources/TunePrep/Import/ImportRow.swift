@@ -23,9 +23,11 @@ struct ImportFieldNames: Sendable {
   var id: String?
 }
 
-/// Turns imported rows into output records through the one canonical path: the row becomes an
-/// `input-output` JSON record, which is parsed, decoded and checked like any input record and
-/// then encoded into the target format. Every row is either written or rejected with a reason.
+/// Turns imported rows into output records through the one canonical path.
+///
+/// The row becomes an `input-output` JSON record, which is parsed, decoded and checked like any
+/// input record and then encoded into the target format. Every row is either written or rejected
+/// with a reason.
 struct RowConverter {
   let encoder: FormatEncoder
   let names: ImportFieldNames

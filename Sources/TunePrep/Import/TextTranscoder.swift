@@ -20,8 +20,10 @@ enum TextEncoding: Equatable {
   }
 }
 
-/// Converts UTF-16 text to UTF-8 chunk by chunk, carrying an odd byte or a high surrogate
-/// across chunk boundaries. Unpaired surrogates become U+FFFD and are counted.
+/// Converts UTF-16 text to UTF-8 chunk by chunk.
+///
+/// An odd byte or a high surrogate is carried across chunk boundaries. Unpaired surrogates become
+/// U+FFFD and are counted.
 struct UTF16Transcoder {
   let bigEndian: Bool
   private var pendingByte: UInt8?

@@ -22,14 +22,19 @@ public enum JSONKind: UInt8, Sendable {
 public struct JSONNode: Sendable {
   /// What the value is.
   public var kind: JSONKind
-  /// For strings: the raw bytes contain a backslash escape. For numbers: the number has a
-  /// fraction or an exponent.
+  /// A flag whose meaning depends on the kind of value.
+  ///
+  /// For strings: the raw bytes contain a backslash escape. For numbers: the number has a fraction
+  /// or an exponent.
   var flags: UInt8
-  /// Byte offset of the value in the document's bytes. For a string, the first byte after the
-  /// opening quote.
+  /// Byte offset of the value in the document's bytes.
+  ///
+  /// For a string, the first byte after the opening quote.
   var start: UInt32
-  /// For strings and numbers, the raw byte length (without quotes). For containers, the number
-  /// of elements (arrays) or members (objects).
+  /// The length of the value.
+  ///
+  /// For strings and numbers, the raw byte length (without quotes). For containers, the number of
+  /// elements (arrays) or members (objects).
   var length: UInt32
   /// Index of the first node after this value's subtree.
   var end: UInt32
@@ -63,7 +68,7 @@ public struct JSONDocument: Sendable {
   /// The element or member count of container `i`.
   @inline(__always) public func count(_ i: Int) -> Int { Int(nodes[i].length) }
 
-  /// The index after the subtree of node `i`, i.e. its next sibling.
+  /// The index after the subtree of node `i`, that is, its next sibling.
   @inline(__always) public func next(_ i: Int) -> Int { Int(nodes[i].end) }
 
   /// The byte offset of node `i` (for a string, after its opening quote).

@@ -699,8 +699,10 @@ private struct Scanner {
   }
 }
 
-/// Whether any lane of `mask` is set. `any(_:)` lowers to a long max-reduction on baseline
-/// x86-64; OR-ing the two 64-bit halves of the lanes is a few instructions.
+/// Whether any lane of `mask` is set.
+///
+/// `any(_:)` lowers to a long max-reduction on baseline x86-64; OR-ing the two 64-bit halves of the
+/// lanes is a few instructions.
 @inline(__always) func anyLane(_ mask: SIMDMask<SIMD16<Int8>>) -> Bool {
   let lanes = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: mask)
   let halves = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
@@ -854,8 +856,10 @@ private func nextSpecialByte(_ base: UnsafeRawPointer, from start: Int, end: Int
     ? lanes[0].trailingZeroBitCount &>> 3 : 8 &+ lanes[1].trailingZeroBitCount &>> 3
 }
 
-/// Marks each byte of the 16 at `offset` that ends a run of plain string text: a quote, a
-/// backslash, a control character or a non-ASCII byte. A lane is all ones or all zeros.
+/// Marks each byte of the 16 at `offset` that ends a run of plain string text.
+///
+/// Such a byte is a quote, a backslash, a control character or a non-ASCII byte. A lane is all ones
+/// or all zeros.
 @inline(__always)
 private func specialLanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD2<UInt64> {
   let v = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)

@@ -136,7 +136,7 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
 
 /// A JSON number: its literal text and its exact decimal value.
 public struct JSONNumber: Sendable, Equatable {
-  /// The number as written, e.g. `1.50`.
+  /// The number as written, such as `1.50`.
   public let literal: String
   /// The exact value.
   let decimal: JSONDecimal

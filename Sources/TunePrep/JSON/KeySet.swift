@@ -63,6 +63,7 @@ struct KeySet: Sendable {
   }
 
   /// Whether the bytes after the first sixteen of a key as long as `e` equal that key's.
+  ///
   /// Out of line: keys are rarely that long, and the hot loop stays small.
   @inline(never)
   private func tailMatches(_ e: Entry, _ p: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {

@@ -94,7 +94,7 @@ public struct Example: Sendable, Equatable {
   /// For preference data: the preferred and the rejected final answer.
   public var preferred: [Turn]?
   public var nonPreferred: [Turn]?
-  /// Fields outside the format's structure that the format keeps (e.g. an `id` in alpaca).
+  /// Fields outside the format's structure that the format keeps (such as an `id` in alpaca).
   public var metadata: [(key: Int, value: Int)] = []
   /// The tool calls of every turn, in order; a turn names its own by ``Turn/toolCallIndices``.
   public var toolCalls: [ToolCall] = []

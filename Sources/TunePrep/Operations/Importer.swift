@@ -45,8 +45,10 @@ public struct Importer {
   public struct Options: Sendable {
     /// The kind of input.
     public var source: Source = .csv
-    /// The prompt: a column name or 1-based number (CSV/TSV), an XPath (XML), a field name or
-    /// JSON pointer (JSON). Nil for CSV/TSV: found in the header by name.
+    /// The prompt.
+    ///
+    /// A column name or 1-based number (CSV/TSV), an XPath (XML), a field name or JSON pointer
+    /// (JSON). Nil for CSV/TSV: found in the header by name.
     public var input: String?
     /// The answer, mapped like ``input``.
     public var output: String?
@@ -58,7 +60,7 @@ public struct Importer {
     public var meta: [String] = []
     /// CSV/TSV: whether the first row is a header (nil: yes when columns are named).
     public var header: Bool?
-    /// XML: the elements that are records, e.g. `//ticket`.
+    /// XML: the elements that are records, such as `//ticket`.
     public var record: String?
     /// XML: namespace prefixes used in the selectors.
     public var namespaces: [Namespace] = []

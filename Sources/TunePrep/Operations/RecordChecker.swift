@@ -9,9 +9,10 @@ struct RecordChecker {
   let formatLocation: Location?
 
   var parser = JSONParser()
-  /// The context records are checked in, kept from record to record: each record is parsed
-  /// into its document, and its findings storage and file name are reused. A context made
-  /// per record would copy the document in, retaining and releasing its three arrays.
+  /// The context records are checked in, kept from record to record.
+  ///
+  /// Each record is parsed into its document, and its findings storage and file name are reused. A
+  /// context made per record would copy the document in, retaining and releasing its three arrays.
   private var context = RecordContext(
     document: JSONDocument(), position: RecordPosition(file: "", line: 0, column: 0, byteOffset: 0))
   /// The last record parsed (valid until the next record).
@@ -119,9 +120,10 @@ struct RecordChecker {
     return (example, hasError)
   }
 
-  /// Whether a finding of the record from index `start` on is an error. Through a buffer:
-  /// `contains` on the findings (or a slice of them) would retain and release their storage,
-  /// which the context keeps from record to record.
+  /// Whether a finding of the record from index `start` on is an error.
+  ///
+  /// Through a buffer: `contains` on the findings (or a slice of them) would retain and release
+  /// their storage, which the context keeps from record to record.
   private func hasError(from start: Int) -> Bool {
     context.findings.withUnsafeBufferPointer { findings in
       findings[start...].contains { $0.severity == .error }
@@ -134,8 +136,9 @@ struct RecordChecker {
     decoder.recycle(&example)
   }
 
-  /// Swaps the last record parsed with `document`, to lend it without a copy (a copy retains
-  /// and releases the document's three arrays). Swap back before the next record.
+  /// Swaps the last record parsed with `document`, to lend it without a copy.
+  ///
+  /// A copy retains and releases the document's three arrays. Swap back before the next record.
   mutating func swapDocument(with document: inout JSONDocument) {
     swap(&context.document, &document)
   }

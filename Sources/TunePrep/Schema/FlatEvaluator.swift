@@ -202,9 +202,10 @@ struct FlatEvaluator {
     return quickLeaf(op, node) || runLeaf(pc, i)
   }
 
-  /// Whether leaf `op` plainly holds for `node` on a test of a few instructions: a `type` that
-  /// accepts the node's kind, a `minLength` that the byte length of a string settles. `false`
-  /// means "not settled here": ``runLeaf(_:_:)`` decides.
+  /// Whether leaf `op` plainly holds for `node` on a test of a few instructions.
+  ///
+  /// Such tests are a `type` that accepts the node's kind and a `minLength` that the byte length of
+  /// a string settles. `false` means "not settled here": ``runLeaf(_:_:)`` decides.
   ///
   /// The compiler keeps ``runLeaf(_:_:)`` out of line (a call and a jump table per leaf); these
   /// are the leaves most values meet, so most of those calls are saved.

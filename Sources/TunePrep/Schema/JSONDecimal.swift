@@ -5,7 +5,9 @@
 /// `==` is JSON equality. Comparison and `multipleOf` work on the digits, never through `Double`,
 /// so `0.0075` is a multiple of `0.0001` and 30-digit numbers compare exactly.
 struct JSONDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {
-  /// True for a value below zero. Zero is never negative.
+  /// True for a value below zero.
+  ///
+  /// Zero is never negative.
   var negative: Bool
   /// The significant digits (values 0–9), most significant first; empty for zero.
   var digits: [UInt8]
@@ -97,7 +99,7 @@ struct JSONDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {
     Double(description) ?? (negative ? -.infinity : .infinity)
   }
 
-  /// The value written in scientific-free form where short, e.g. `0.0075` or `12`.
+  /// The value written in scientific-free form where short, such as `0.0075` or `12`.
   var description: String {
     if digits.isEmpty { return "0" }
     let body = String(decoding: digits.map { $0 + UInt8(ascii: "0") }, as: UTF8.self)

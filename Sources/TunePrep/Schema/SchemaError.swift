@@ -5,14 +5,15 @@
 /// resource (a `$ref` to a mapped remote schema) it is that resource's URI with the pointer as
 /// fragment.
 public struct SchemaError: Sendable, Equatable, CustomStringConvertible {
-  /// Where in the instance, e.g. `/messages/2/role` (empty for the whole value).
+  /// Where in the instance, such as `/messages/2/role` (empty for the whole value).
   public var instanceLocation: String
-  /// Where in the schema, e.g. `/properties/messages/items/properties/role/enum`.
+  /// Where in the schema, such as `/properties/messages/items/properties/role/enum`.
   public var schemaLocation: String
-  /// The keyword that failed, e.g. `enum`, `required`, `additionalProperties`.
+  /// The keyword that failed, such as `enum`, `required` or `additionalProperties`.
   public var keyword: String
-  /// What is wrong, lowercase words without a final period, e.g.
-  /// `"robot" is not one of "system", "user", "assistant", "tool"`.
+  /// What is wrong, in lowercase words without a final period.
+  ///
+  /// For example: `"robot" is not one of "system", "user", "assistant", "tool"`.
   public var message: String
 
   /// Creates an error.

@@ -14,7 +14,7 @@ final class SchemaNode: @unchecked Sendable {
   @exclusivity(unchecked) var resource: Int = 0
   /// Whether a check needs the annotations of its sibling keywords.
   @exclusivity(unchecked) var hasUnevaluated = false
-  /// The schema location of the node, e.g. `/properties/messages`.
+  /// The schema location of the node, such as `/properties/messages`.
   let location: String
   /// True for the `false` schema (lets `additionalProperties: false` say "unknown property").
   @exclusivity(unchecked) var isFalse = false
@@ -123,7 +123,7 @@ struct SchemaCheck: Sendable {
     self.site = CheckSite(keyword: keyword, location: location)
   }
 
-  /// The keyword name, e.g. `enum`.
+  /// The keyword name, such as `enum`.
   var keyword: String { site.keyword }
   /// The schema location of the keyword.
   var location: String { site.location }

@@ -12,7 +12,7 @@
 public struct SchemaResolver: Sendable {
   /// A URL prefix and the directory whose files stand for the URLs under it.
   public struct Mapping: Sendable, Equatable {
-    /// An absolute URL prefix, e.g. `http://localhost:1234/`.
+    /// An absolute URL prefix, such as `http://localhost:1234/`.
     public var prefix: String
     /// A local directory path.
     public var directory: String

@@ -3,9 +3,9 @@
 /// Schemas identify resources by URI (`$id`, `$ref`); this type resolves a reference against a base
 /// the way RFC 3986 specifies, including `remove_dot_segments`, without touching the network.
 struct URIReference: Equatable, Sendable, CustomStringConvertible {
-  /// The scheme without `:`, e.g. `https`; nil for a relative reference.
+  /// The scheme without `:`, such as `https`; nil for a relative reference.
   var scheme: String?
-  /// The authority without `//`, e.g. `example.com:8080`; nil when absent (empty is different).
+  /// The authority without `//`, such as `example.com:8080`; nil when absent (empty is different).
   var authority: String?
   /// The path, possibly empty.
   var path: String

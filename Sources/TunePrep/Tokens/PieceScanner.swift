@@ -120,8 +120,10 @@ struct PieceScanner {
   }
 
   /// The length of a contraction suffix after an apostrophe at `i` (`'s 't 're 've 'm 'll 'd`),
-  /// or 0. With `ignoreCase`, letters match in either case, and `s` also matches U+017F (ſ), as
-  /// the regex's Unicode simple case folding does.
+  /// or 0.
+  ///
+  /// With `ignoreCase`, letters match in either case, and `s` also matches U+017F (ſ), as the
+  /// regex's Unicode simple case folding does.
   @inline(__always)
   func contraction(at i: Int, ignoreCase: Bool) -> Int {
     let n = bytes.count

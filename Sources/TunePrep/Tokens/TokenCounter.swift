@@ -58,7 +58,9 @@ public enum TokenCounter {
   }
 
   /// The tokens of a JSON text such as a `tools` array or a message's `tool_calls`, counted as
-  /// plain text. Pass compact JSON (no spaces after `,` and `:`) to match the reference counter.
+  /// plain text.
+  ///
+  /// Pass compact JSON (no spaces after `,` and `:`) to match the reference counter.
   /// - Parameters:
   ///   - jsonText: the JSON text.
   ///   - tokenizer: the model's tokenizer.

@@ -1,6 +1,8 @@
 extension Tokenizer {
-  /// The `pre_tokenizer` split patterns this engine reproduces, by family. Anything else in a
-  /// `tokenizer.json` is refused with ``TokenizerError/unsupportedTokenizer(path:reason:)``.
+  /// The `pre_tokenizer` split patterns this engine reproduces, by family.
+  ///
+  /// Anything else in a `tokenizer.json` is refused with
+  /// ``TokenizerError/unsupportedTokenizer(path:reason:)``.
   static let knownSplitPatterns: [String: SplitPattern] = [
     // cl100k_base as exported by token_reference.py, and Llama 3 / 3.1 / 3.2 / 3.3.
     #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#:

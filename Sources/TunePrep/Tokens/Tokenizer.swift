@@ -1,5 +1,7 @@
-/// A loaded byte-pair tokenizer: an OpenAI encoding (`.tiktoken` ranks) or a byte-level BPE
-/// `tokenizer.json`. Immutable and `Sendable`, so one instance serves every thread.
+/// A loaded byte-pair tokenizer.
+///
+/// It is an OpenAI encoding (`.tiktoken` ranks) or a byte-level BPE `tokenizer.json`. Immutable and
+/// `Sendable`, so one instance serves every thread.
 ///
 /// Encoding follows tiktoken's `CoreBPE`: the text is split into pieces by the encoding's
 /// pattern (``PieceScanner``); a piece that is itself a token is emitted whole; otherwise its
@@ -88,7 +90,9 @@ public struct Tokenizer: Sendable {
   }
 
   /// The number of tokens of UTF-8 bytes, for callers that hold decoded bytes already (a JSON
-  /// string's value). The bytes must be valid UTF-8.
+  /// string's value).
+  ///
+  /// The bytes must be valid UTF-8.
   /// - Parameters:
   ///   - utf8: valid UTF-8 text.
   ///   - allowSpecial: see ``encode(_:allowSpecial:)``.

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
 
-/// End-to-end golden tests: each folder of `Fixtures/` holds `args` (one argument per line),
-/// optional `stdin`, and the expected `expected.stdout`, `expected.stderr` and `expected.exit`.
-/// The real binary runs from the package root; `{case}` in args is the case folder.
+/// End-to-end golden tests, one per folder of `Fixtures/`.
+///
+/// Each folder holds `args` (one argument per line), optional `stdin`, and the expected
+/// `expected.stdout`, `expected.stderr` and `expected.exit`. The real binary runs from the package
+/// root; `{case}` in args is the case folder.
 ///
 /// `TUNEPREP_RECORD=1 swift test --filter TunePrepCLITests` rewrites the expected files.
 @Suite struct GoldenTests {
@@ -79,8 +81,10 @@ enum CLIRunner {
     var status: Int32
   }
 
-  /// Runs tuneprep with `arguments` from the package root. Output goes to temporary files, not
-  /// pipes, so a child that writes more than a pipe buffer cannot deadlock.
+  /// Runs tuneprep with `arguments` from the package root.
+  ///
+  /// Output goes to temporary files, not pipes, so a child that writes more than a pipe buffer
+  /// cannot deadlock.
   static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:])
     throws -> Result
   {

@@ -34,8 +34,10 @@ import Testing
       "\(Self.propertiesWithoutDescription(value, path: ""))")
   }
 
-  /// Pointers of property schemas that lack a description. Conditional rules (`if`, `then`,
-  /// `else`) restate fields documented where they are declared, so they are skipped.
+  /// Pointers of property schemas that lack a description.
+  ///
+  /// Conditional rules (`if`, `then`, `else`) restate fields documented where they are declared, so
+  /// they are skipped.
   static func propertiesWithoutDescription(_ value: JSONValue, path: String) -> [String] {
     guard case .object(let members) = value else { return [] }
     var missing: [String] = []

@@ -3,13 +3,14 @@ import Testing
 
 @testable import TunePrep
 
-/// The built-in schemas in `schemas/` judge each format's structure, and the decoders explain
-/// what is wrong in the format's own words; when a schema rejects a record that its decoder
-/// has no words for, validate falls back to the schema engine's message (see
-/// `StructureJudgeTests`). This test keeps the decoders complete, so the fallback stays rare:
-/// with the judge switched off, on every sample record and on thousands of mutated ones that
-/// are still JSON, a record passes its format's schema exactly when the decoder alone reports
-/// no `schema.*` finding.
+/// The decoders agree with the built-in schemas on which records are structurally valid.
+///
+/// The built-in schemas in `schemas/` judge each format's structure, and the decoders explain what
+/// is wrong in the format's own words; when a schema rejects a record that its decoder has no words
+/// for, validate falls back to the schema engine's message (see `StructureJudgeTests`). This test
+/// keeps the decoders complete, so the fallback stays rare: with the judge switched off, on every
+/// sample record and on thousands of mutated ones that are still JSON, a record passes its format's
+/// schema exactly when the decoder alone reports no `schema.*` finding.
 @Suite struct SchemaDecoderAgreementTests {
   static let formats = Format.builtIn
 

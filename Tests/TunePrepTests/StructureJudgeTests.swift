@@ -3,10 +3,11 @@ import Testing
 
 @testable import TunePrep
 
-/// The built-in schema of a format decides whether a record's structure is valid: a rule that
-/// exists only in the schema is enforced, and a decoder objection the schema does not share is
-/// withdrawn. The tests edit a copy of `schemas/openai-chat.json` and check that the checker
-/// follows the edit.
+/// The built-in schema of a format decides whether a record's structure is valid.
+///
+/// A rule that exists only in the schema is enforced, and a decoder objection the schema does not
+/// share is withdrawn. The tests edit a copy of `schemas/openai-chat.json` and check that the
+/// checker follows the edit.
 @Suite struct StructureJudgeTests {
   static let chat = BuiltinSchemas.text(named: "openai-chat")!
 

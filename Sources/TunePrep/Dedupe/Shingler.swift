@@ -19,6 +19,7 @@ public enum Shingling: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
+  /// The `--shingle` form of the setting: `words:N` or `chars:N`.
   public var description: String {
     switch self {
     case .words(let n): "words:\(n)"

@@ -24,6 +24,7 @@ public enum Severity: Int, Sendable, Comparable, CaseIterable, CustomStringConve
     }
   }
 
+  /// Orders by seriousness: info, then warning, then error.
   public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 

@@ -30,6 +30,7 @@ public struct RunSummary: Sendable, Equatable {
     self.command = command
   }
 
+  /// Compares every member; written out because tuple arrays rule out a synthesized `==`.
   public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
     lhs.command == rhs.command && lhs.files == rhs.files && lhs.read == rhs.read
       && lhs.counts.map(\.0) == rhs.counts.map(\.0) && lhs.counts.map(\.1) == rhs.counts.map(\.1)

@@ -116,6 +116,7 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
+  /// JSON equality: numbers by value, strings scalar by scalar, objects in any member order.
   public static func == (a: JSONValue, b: JSONValue) -> Bool {
     switch (a, b) {
     case (.null, .null): return true

@@ -91,8 +91,9 @@ public struct Example: Sendable, Equatable {
   public var turns: [Turn] = []
   /// Tool definitions as a JSON array node of the record, if any.
   public var tools: Int?
-  /// For preference data: the preferred and the rejected final answer.
+  /// For preference data: the preferred final answer.
   public var preferred: [Turn]?
+  /// For preference data: the rejected final answer.
   public var nonPreferred: [Turn]?
   /// Fields outside the format's structure that the format keeps (such as an `id` in alpaca).
   public var metadata: [(key: Int, value: Int)] = []
@@ -104,6 +105,7 @@ public struct Example: Sendable, Equatable {
   /// Creates an empty example.
   public init() {}
 
+  /// Compares every member; written out because the metadata tuples rule out a synthesized `==`.
   public static func == (lhs: Example, rhs: Example) -> Bool {
     lhs.system == rhs.system && lhs.turns == rhs.turns && lhs.tools == rhs.tools
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred

@@ -44,6 +44,7 @@ public struct SchemaCompileError: Error, Sendable, Equatable, CustomStringConver
     self.schemaLocation = schemaLocation
   }
 
+  /// `schemaLocation: message`, or the message alone when the location is empty.
   public var description: String {
     schemaLocation.isEmpty ? message : "\(schemaLocation): \(message)"
   }

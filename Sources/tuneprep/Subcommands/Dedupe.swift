@@ -6,6 +6,7 @@ extension TextNormalization: ExpressibleByArgument {}
 extension Deduplicator.KeepPolicy: ExpressibleByArgument {}
 
 extension Shingling: ExpressibleByArgument {
+  /// Completes `--shingle` with both forms at their default size, `words:5` and `chars:5`.
   public static var defaultCompletionKind: CompletionKind { .list(["words:5", "chars:5"]) }
 }
 

@@ -2,10 +2,12 @@ public import ArgumentParser
 public import TunePrep
 
 extension Format: ExpressibleByArgument {
+  /// Parses a format name given on the command line, as ``init(name:)`` does.
   public init?(argument: String) {
     self.init(name: argument)
   }
 
+  /// Every format name, for help and shell completion.
   public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 

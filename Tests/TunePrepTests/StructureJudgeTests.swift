@@ -9,10 +9,9 @@ import Testing
 /// share is withdrawn. The tests edit a copy of `schemas/openai-chat.json` and check that the
 /// checker follows the edit.
 @Suite struct StructureJudgeTests {
-  static let chat = BuiltinSchemas.text(named: "openai-chat")!
-
   /// `schemas/openai-chat.json` with `edit` applied to its text.
   static func editedChatSchema(_ edit: (String) -> String) throws -> CompiledSchema {
+    let chat = try #require(BuiltinSchemas.text(named: "openai-chat"))
     let text = edit(chat)
     #expect(text != chat, "the edit must change the schema")
     return try BuiltinSchemas.compile(text: text, named: "openai-chat")
@@ -111,8 +110,10 @@ import Testing
     }
     let typeAtContent = [finding(.schemaType, "/messages/1/content")]
     #expect(StructureJudge.isExplained(error("/messages/1/content", "anyOf"), by: typeAtContent))
-    #expect(StructureJudge.isExplained(error("/messages/1", "anyOf"), by: typeAtContent))  // sums up below
-    #expect(StructureJudge.isExplained(error("/messages/1/content/0", "type"), by: typeAtContent))  // inside
+    // Sums up the errors below it.
+    #expect(StructureJudge.isExplained(error("/messages/1", "anyOf"), by: typeAtContent))
+    // Inside the value the type finding is about.
+    #expect(StructureJudge.isExplained(error("/messages/1/content/0", "type"), by: typeAtContent))
     #expect(!StructureJudge.isExplained(error("/messages/1", "maxProperties"), by: typeAtContent))
     #expect(!StructureJudge.isExplained(error("/messages/0/role", "enum"), by: typeAtContent))
     // An unknown key explains additionalProperties on its object, not on the grandparent.

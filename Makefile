@@ -88,7 +88,8 @@ golden:
 bench: release vocab
 	bash Benchmarks/run.sh
 
-ci: test release
+# What the house style runs in CI: lint first (cheap), then every test, then the release build.
+ci: lint test release
 
 clean:
 	rm -rf .build

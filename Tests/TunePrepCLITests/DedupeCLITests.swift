@@ -134,6 +134,21 @@ import Testing
         #"{"file":"<stdin>","kept":3,"members":[{"line":5,"reason":"dup.near","similarity":0."#))
   }
 
+  @Test func nearDuplicatesFromANamedPipe() throws {
+    let folder = try Folder()
+    let file = try folder.write("data.jsonl", Self.data)
+    let fifo = folder.url.appendingPathComponent("pipe")
+    let writer = try SplitCLITests.namedPipe(at: fifo, copying: URL(fileURLWithPath: file))
+    // Verifying near duplicates re-reads records at their offsets, which a pipe cannot do:
+    // it is spooled like standard input, and the findings still name the pipe.
+    let run = try folder.run(["dedupe", "--near", "--fail-on", "never", "pipe"])
+    writer.waitUntilExit()
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout == [0, 2, 3].map { Self.data[$0] + "\n" }.joined())
+    #expect(run.stderr.contains("pipe:5: warning: near-duplicate of line 3 (Jaccard 0."))
+    #expect(run.stderr.contains("6 records in 1 file, 3 kept, 1 dup.exact, 1 dup.near, 1 invalid"))
+  }
+
   @Test func keepLastAndLongest() throws {
     let folder = try Folder()
     try folder.write(

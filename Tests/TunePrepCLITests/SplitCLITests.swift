@@ -151,6 +151,45 @@ import Testing
     }
   }
 
+  /// Starts a writer that copies `source` into a new named pipe at `fifo`, as
+  /// `tuneprep split <(zcat data.jsonl.gz)` or a pipe made with `mkfifo` would present it.
+  /// - Returns: the writer, to wait for after the reader is done.
+  static func namedPipe(at fifo: URL, copying source: URL) throws -> Process {
+    try #require(mkfifo(fifo.path, 0o600) == 0, "mkfifo failed")
+    let writer = Process()
+    writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+    writer.arguments = ["-c", "cat \"$0\" > \"$1\"", source.path, fifo.path]
+    try writer.run()
+    return writer
+  }
+
+  @Test func namedPipeIsSpooledAndSplitsLikeTheFile() throws {
+    let dir = try Self.folder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let inputURL = dir.appendingPathComponent("in.jsonl")
+    try Self.write(Self.chatLines(2000), to: inputURL)
+    let fromFile = dir.appendingPathComponent("file")
+    #expect(try Self.run(["split", inputURL.path, "--out-dir", fromFile.path]).status == 0)
+    // A pipe can be read only once: split used to read it twice and report a changed input.
+    let fifo = dir.appendingPathComponent("pipe")
+    let writer = try Self.namedPipe(at: fifo, copying: inputURL)
+    let fromPipe = dir.appendingPathComponent("pipe-out")
+    let result = try Self.run(["split", fifo.path, "--out-dir", fromPipe.path])
+    writer.waitUntilExit()
+    let stderr = String(decoding: result.stderr, as: UTF8.self)
+    #expect(result.status == 0, "\(stderr)")
+    #expect(stderr.contains("2000 records in 1 file, 1600 train, 200 validation, 200 test"))
+    for name in ["train.jsonl", "validation.jsonl", "test.jsonl"] {
+      #expect(
+        try Data(contentsOf: fromPipe.appendingPathComponent(name))
+          == (try Data(contentsOf: fromFile.appendingPathComponent(name))), "\(name) differs")
+    }
+    let inputs = try #require(try Self.manifest(fromPipe)["inputs"] as? [[String: Any]])
+    #expect(inputs.first?["sha256"] as? String == (try Self.sha256(inputURL)))
+    #expect(inputs.first?["name"] as? String == fifo.path)
+    #expect(inputs.first?["bytes"] as? Int == (try Data(contentsOf: inputURL)).count)
+  }
+
   @Test func twoWaySplitWithNamesAndCounts() throws {
     let dir = try Self.folder()
     defer { try? FileManager.default.removeItem(at: dir) }

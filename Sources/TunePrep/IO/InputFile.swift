@@ -25,6 +25,21 @@ public struct InputName: Sendable, Equatable, Hashable {
 
   /// Whether the input is a `.json` file (which may hold one array of records).
   var isJSONFile: Bool { path?.lowercased().hasSuffix(".json") ?? false }
+
+  /// Whether the input can be read only once, from start to end.
+  ///
+  /// Standard input, and a path that names anything but a regular file or a folder: a named
+  /// pipe, a process substitution such as `<(zcat data.jsonl.gz)`, a character device.
+  /// Commands that read their input twice or at random offsets spool such an input to a
+  /// temporary file first. A path that cannot be examined counts as a regular file, so that
+  /// opening it reports the real problem (no such file, permission denied).
+  var isReadOnce: Bool {
+    guard let path else { return true }
+    var info = stat()
+    guard stat(path, &info) == 0 else { return false }
+    let type = info.st_mode & S_IFMT
+    return type != S_IFREG && type != S_IFDIR
+  }
 }
 
 /// An open input file descriptor that reads in chunks with `read(2)`.

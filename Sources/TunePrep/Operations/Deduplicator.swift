@@ -8,7 +8,8 @@ internal import Dispatch
 /// 256-byte MinHash signature; never its text. Decisions are then made on that state (exact
 /// groups by hash, near candidates by LSH, each verified by exact Jaccard on the re-read
 /// records), and a second pass copies the kept records from the input, byte for byte.
-/// Standard input and JSON array files are spooled to a temporary file during the first pass.
+/// Standard input, other inputs that can be read only once (named pipes, process
+/// substitution) and JSON array files are spooled to a temporary file during the first pass.
 public struct Deduplicator {
   /// Which record of a duplicate group survives: `--keep`.
   public enum KeepPolicy: String, Sendable, CaseIterable {
@@ -151,7 +152,7 @@ public struct Deduplicator {
     keptDuringScan: OutputStream?, reporter: FindingReporter
   ) throws(TunePrepError) -> Source {
     let file = try InputFile(name)
-    let spooling = name.path == nil || name.isJSONFile
+    let spooling = name.isReadOnce || name.isJSONFile
     let records: RecordFile
     if let path = name.path, !spooling {
       records = try RecordFile.open(path: path)

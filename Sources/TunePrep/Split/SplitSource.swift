@@ -6,8 +6,9 @@
   internal import Darwin
 #endif
 
-/// The input of `split`, readable twice: the file itself, or for standard input a spooled copy
-/// in `$TMPDIR` (unlinked as soon as it is open, so nothing is left behind).
+/// The input of `split`, readable twice: the file itself, or for an input that can be read
+/// only once (standard input, a named pipe, a process substitution) a spooled copy in `$TMPDIR`
+/// (unlinked as soon as it is open, so nothing is left behind).
 ///
 /// Record offsets from the first pass are offsets into this file, and the second pass reads it
 /// again from the start.
@@ -33,14 +34,14 @@ final class SplitSource {
     self.records = records
   }
 
-  /// Opens `name`, spooling standard input first.
+  /// Opens `name`, spooling it first when it can be read only once.
   /// - Parameters:
   ///   - name: the input.
   ///   - keepRecordFile: also open it for random access (near-duplicate verification).
   /// - Throws: ``TunePrepError`` when it cannot be opened, is a JSON array file, or the spool
   ///   cannot be written.
   static func open(_ name: InputName, keepRecordFile: Bool) throws(TunePrepError) -> SplitSource {
-    if let path = name.path {
+    if let path = name.path, !name.isReadOnce {
       let first = try InputFile(name)
       try refuseJSONArray(path)
       let second = try InputFile(name)
@@ -48,7 +49,7 @@ final class SplitSource {
       return SplitSource(
         name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
     }
-    let spool = try spoolStandardInput()
+    let spool = try spoolCopy(of: InputFile(name))
     defer { unlink(spool) }
     let first = try InputFile(name, openingPath: spool)
     let second = try InputFile(name, openingPath: spool)
@@ -77,8 +78,9 @@ final class SplitSource {
     }
   }
 
-  /// Copies standard input to a new file in `$TMPDIR` (or /tmp) and returns its path.
-  private static func spoolStandardInput() throws(TunePrepError) -> String {
+  /// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns its path.
+  private static func spoolCopy(of input: InputFile) throws(TunePrepError) -> String {
+    let name = input.name.displayName
     var directory = "/tmp"
     if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
     var template = Array((joinPath(directory, "tuneprep-split-stdin-XXXXXX")).utf8CString)
@@ -88,7 +90,7 @@ final class SplitSource {
       throw .writeFailed(
         path: directory,
         reason:
-          "cannot create a spool file for standard input (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
+          "cannot create a spool file for \(name) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
       )
     }
     let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -96,14 +98,13 @@ final class SplitSource {
     let size = 1 << 20
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
     defer { buffer.deallocate() }
-    var total = 0
     while true {
-      let n = read(0, buffer, size)
-      if n < 0 {
-        if errno == EINTR { continue }
-        let code = errno
+      let n: Int
+      do throws(TunePrepError) {
+        n = try input.read(into: buffer, count: size)
+      } catch {
         unlink(path)
-        throw .readFailed(path: "<stdin>", byteOffset: total, reason: systemErrorMessage(code))
+        throw error
       }
       if n == 0 { break }
       var done = 0
@@ -114,11 +115,10 @@ final class SplitSource {
           let code = errno
           unlink(path)
           throw .writeFailed(
-            path: path, reason: "spooling standard input: \(systemErrorMessage(code))")
+            path: path, reason: "spooling \(name): \(systemErrorMessage(code))")
         }
         done += w
       }
-      total += n
     }
     return path
   }

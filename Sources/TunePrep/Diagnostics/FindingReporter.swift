@@ -10,6 +10,17 @@ public enum ReportStyle: String, Sendable, CaseIterable {
   case github
   /// SARIF 2.1.0.
   case sarif
+
+  /// Whether a program parses the whole stream this report is written to.
+  ///
+  /// True for json, junit and sarif, so no human-readable line may share the stream. `text` is for people, and `github` is a list of
+  /// workflow commands among which GitHub shows any other line as plain log output.
+  public var isMachineReadable: Bool {
+    switch self {
+    case .text, .github: false
+    case .json, .junit, .sarif: true
+    }
+  }
 }
 
 /// Counts of one run, for the summary line and the report's summary object.
@@ -111,7 +122,8 @@ public final class FindingReporter {
   /// Writes the end of the report and the summary line (to `summaryOutput`, usually stderr).
   /// - Parameters:
   ///   - summary: the run's counts.
-  ///   - summaryOutput: where the one-line summary goes (nil: nowhere).
+  ///   - summaryOutput: where the one-line summary goes (nil: nowhere, as when a machine-readable
+  ///     report is going to stderr).
   public func finish(_ summary: RunSummary, summaryOutput: OutputStream?) {
     let total = bySeverity.reduce(0, +)
     if let max = options.maxFindings, total > max,

@@ -135,6 +135,15 @@ import Testing
     #expect(document.sourceRange(messages) == 12..<57)
   }
 
+  /// A tilde or slash followed by a combining mark is one `Character` with it, yet must still be
+  /// escaped in the pointer (the pointer is built on Unicode scalars).
+  @Test func pointerEscapesTildeAndSlashBeforeCombiningMarks() throws {
+    let document = try parse("{\"~\\u0301/\\u0301\":{\"x\":1}}").get()
+    let outer = try #require(document.members(document.root).first { _ in true })
+    let inner = try #require(document.member(outer.value, "x"))
+    #expect(document.pointer(to: inner) == "/~0\u{301}~1\u{301}/x")
+  }
+
   @Test func hugeStringsParse() throws {
     let big = String(repeating: "word é ", count: 300_000)
     let document = try parse("{\"content\":\"\(big)\"}").get()

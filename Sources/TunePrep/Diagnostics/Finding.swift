@@ -73,3 +73,21 @@ public struct Finding: Sendable, Equatable {
     self.related = related
   }
 }
+
+extension Finding {
+  /// This finding with the control characters of every text that can come from the data (file
+  /// names, JSON pointer, message, related files) escaped; see ``Swift/String/escapingControlCharacters``.
+  ///
+  /// ``FindingReporter`` applies it to each finding before any report writer sees it: the one
+  /// place that keeps a report line from being split or a terminal from being driven by the data.
+  var escapingControlCharacters: Finding {
+    var copy = self
+    copy.location.file = location.file.escapingControlCharacters
+    copy.path = path?.escapingControlCharacters
+    copy.message = message.escapingControlCharacters
+    copy.related = related.map {
+      Location(file: $0.file.escapingControlCharacters, line: $0.line, column: $0.column)
+    }
+    return copy
+  }
+}

@@ -10,6 +10,17 @@ public enum ReportStyle: String, Sendable, CaseIterable {
   case github
   /// SARIF 2.1.0.
   case sarif
+
+  /// Whether a program parses the whole stream this report is written to.
+  ///
+  /// True for json, junit and sarif, so no human-readable line may share the stream. `text` is for people, and `github` is a list of
+  /// workflow commands among which GitHub shows any other line as plain log output.
+  public var isMachineReadable: Bool {
+    switch self {
+    case .text, .github: false
+    case .json, .junit, .sarif: true
+    }
+  }
 }
 
 /// Counts of one run, for the summary line and the report's summary object.
@@ -93,12 +104,13 @@ public final class FindingReporter {
   /// Reports one finding.
   public func report(_ finding: Finding) {
     guard let severity = severity(of: finding) else { return }
-    var finding = finding
-    finding.severity = severity
     bySeverity[severity.rawValue] += 1
     byCode[finding.code, default: 0] += 1
     if let max = options.maxFindings, shown >= max { return }
     shown += 1
+    // Every writer below gets text with no raw control character from the data.
+    var finding = finding.escapingControlCharacters
+    finding.severity = severity
     switch options.style {
     case .text: output.write(textLine(finding))
     case .json: output.write(jsonObject(finding) + "\n")
@@ -110,7 +122,8 @@ public final class FindingReporter {
   /// Writes the end of the report and the summary line (to `summaryOutput`, usually stderr).
   /// - Parameters:
   ///   - summary: the run's counts.
-  ///   - summaryOutput: where the one-line summary goes (nil: nowhere).
+  ///   - summaryOutput: where the one-line summary goes (nil: nowhere, as when a machine-readable
+  ///     report is going to stderr).
   public func finish(_ summary: RunSummary, summaryOutput: OutputStream?) {
     let total = bySeverity.reduce(0, +)
     if let max = options.maxFindings, total > max,
@@ -181,24 +194,35 @@ public final class FindingReporter {
 
   private func githubLine(_ f: Finding) -> String {
     let command = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "notice"
-    var properties = "file=\(githubEscape(f.location.file, property: true))"
+    var properties = "file=\(Self.githubEscape(f.location.file, property: true))"
     if f.location.line > 0 { properties += ",line=\(f.location.line)" }
     if let column = f.location.column { properties += ",col=\(column)" }
-    properties += ",title=\(githubEscape(f.code, property: true))"
+    properties += ",title=\(Self.githubEscape(f.code, property: true))"
     let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-    return "::\(command) \(properties)::\(githubEscape(path + f.message, property: false))\n"
+    return "::\(command) \(properties)::\(Self.githubEscape(path + f.message, property: false))\n"
   }
 
-  private func githubEscape(_ s: String, property: Bool) -> String {
+  /// Escapes text for a GitHub Actions workflow command: `%`, CR and LF everywhere, and also `:`
+  /// and `,` in a property value (`file`, `title`).
+  ///
+  /// It works on Unicode scalars: Swift's `Character` joins "\r\n" into one grapheme cluster,
+  /// which a `Character` comparison with "\n" misses, so a CRLF from the data would start a
+  /// workflow command of its own.
+  /// - Parameters:
+  ///   - s: the text.
+  ///   - property: whether `s` is a property value rather than the message.
+  /// - Returns: the escaped text.
+  static func githubEscape(_ s: String, property: Bool) -> String {
     var out = ""
-    for ch in s {
-      switch ch {
+    out.reserveCapacity(s.utf8.count)
+    for scalar in s.unicodeScalars {
+      switch scalar {
       case "%": out += "%25"
       case "\r": out += "%0D"
       case "\n": out += "%0A"
       case ":" where property: out += "%3A"
       case "," where property: out += "%2C"
-      default: out.append(ch)
+      default: out.unicodeScalars.append(scalar)
       }
     }
     return out
@@ -298,11 +322,17 @@ func xmlEscape(_ s: String) -> String {
     case ">": out += "&gt;"
     case "\"": out += "&quot;"
     case "'": out += "&apos;"
+    // As character references, so attribute-value normalization keeps them.
     case "\n": out += "&#10;"
-    case "\t", "\r": out.unicodeScalars.append(scalar)
+    case "\r": out += "&#13;"
+    case "\t": out += "&#9;"
     default:
-      // XML 1.0 cannot hold other control characters at all.
-      if scalar.value < 0x20 { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
+      // XML 1.0 cannot hold other C0 controls, U+FFFE or U+FFFF at all, not even as references.
+      if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+        out += "\u{FFFD}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
     }
   }
   return out

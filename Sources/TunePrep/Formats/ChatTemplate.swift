@@ -129,7 +129,8 @@ public struct ChatTemplate: Sendable, Equatable {
     for (k, _) in d.members(d.root) where !allowed.contains(d.string(k)) {
       throw .badConfig(
         path: path, line: nil,
-        reason: "unknown key \"\(d.string(k))\" (allowed: \(allowed.joined(separator: ", ")))")
+        reason:
+          "unknown key \(d.string(k).jsonQuoted) (allowed: \(allowed.joined(separator: ", ")))")
     }
     guard let user = try string("user"), let assistant = try string("assistant") else {
       throw .badConfig(

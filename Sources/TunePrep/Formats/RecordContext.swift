@@ -113,7 +113,7 @@ struct RecordContext {
       let name = document.string(key)
       let hint =
         closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
-      report(.schemaUnknownKey, at: key, "\(what) has unknown key \"\(name)\"\(hint)")
+      report(.schemaUnknownKey, at: key, "\(what) has unknown key \(name.jsonQuoted)\(hint)")
     }
   }
 

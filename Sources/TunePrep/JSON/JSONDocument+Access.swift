@@ -174,14 +174,18 @@ extension JSONDocument {
 
 extension String {
   /// Escapes `~` and `/` for a JSON pointer segment.
+  ///
+  /// It works on Unicode scalars: a key such as "~\u{301}" (a tilde with a combining accent) is
+  /// one `Character` that is not equal to "~", so a `Character`-level check would leave the tilde
+  /// or slash raw and the pointer in the report would name another value.
   fileprivate func replacingTilde() -> String {
-    guard contains("~") || contains("/") else { return self }
+    guard unicodeScalars.contains(where: { $0 == "~" || $0 == "/" }) else { return self }
     var out = ""
-    for ch in self {
-      switch ch {
+    for scalar in unicodeScalars {
+      switch scalar {
       case "~": out += "~0"
       case "/": out += "~1"
-      default: out.append(ch)
+      default: out.unicodeScalars.append(scalar)
       }
     }
     return out

@@ -128,9 +128,26 @@ func appendJSONStringLiteral(_ bytes: some Sequence<UInt8>, to out: inout [UInt8
 
 extension String {
   /// This string as a JSON string literal, quotes included.
+  ///
+  /// Beyond what JSON requires (`"`, `\\` and C0 controls), it also escapes DEL, the C1
+  /// controls and U+2028/U+2029 (see ``controlEscape(_:)``), so quoting record data in a finding
+  /// message can never put a raw control character into a report or onto a terminal.
   var jsonQuoted: String {
-    var out: [UInt8] = []
-    appendJSONStringLiteral(self.utf8, to: &out)
-    return String(decoding: out, as: UTF8.self)
+    var out = "\""
+    out.reserveCapacity(utf8.count + 2)
+    for scalar in unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      default:
+        if let escape = controlEscape(scalar) {
+          out += escape
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    out += "\""
+    return out
   }
 }

@@ -49,9 +49,25 @@ struct ReportOptions: ParsableArguments {
     return options
   }
 
+  /// Whether stderr carries a report a program parses whole (json, junit or sarif without
+  /// `--report-file`).
+  var machineReportOnStandardError: Bool {
+    reportFile == nil && report.isMachineReadable
+  }
+
+  /// Where the lines for people go: stderr, or nowhere with a machine report on stderr.
+  ///
+  /// The lines are the summary line, `split`'s seed line and `tokens`' table. Under
+  /// ``machineReportOnStandardError`` any of them would break the report for the program
+  /// reading it. The json summary object carries the same counts.
+  /// Operational errors (`tuneprep: error: ...`) go to stderr regardless.
+  func humanOutput() -> OutputStream? {
+    machineReportOnStandardError ? nil : .standardError()
+  }
+
   /// Runs a command's work with a reporter built from these flags: opens the report output,
-  /// writes the report's end and the summary line (stderr), commits the report, and tells
-  /// whether the findings reached `--fail-on`.
+  /// writes the report's end and the summary line (see ``humanOutput()``), commits the report,
+  /// and tells whether the findings reached `--fail-on`.
   /// - Parameters:
   ///   - command: the command name for the summary.
   ///   - body: the work; returns the run's counts.
@@ -62,10 +78,10 @@ struct ReportOptions: ParsableArguments {
     let reporter = FindingReporter(
       command: command, options: reporterOptions(writingTo: report), output: report)
     let summary = try body(reporter)
-    let stderr = OutputStream.standardError()
-    reporter.finish(summary, summaryOutput: stderr)
+    let human = humanOutput()
+    reporter.finish(summary, summaryOutput: human)
     try report.commit()
-    try stderr.flush()
+    try human?.flush()
     return reporter.shouldFail
   }
 

@@ -227,13 +227,15 @@ extension TunePrepCommand {
       let destination = Splitter.Destination(directory: outDir, force: force, rejects: rejects)
       let splitter = Splitter(options: options)
       let summary = try splitter.run(InputName(input ?? "-"), into: destination, reporter: reporter)
-      let stderr = OutputStream.standardError()
-      stderr.write(
+      // The seed line is for people (the manifest records the seed too): left out, like the
+      // summary line, when a machine report is going to stderr.
+      let human = reportOptions.humanOutput()
+      human?.write(
         "tuneprep split: seed \(options.seed)\(options.stable ? " (--stable)" : ""); wrote "
           + splitter.outputPaths(in: outDir).joined(separator: ", ") + "\n")
-      reporter.finish(summary, summaryOutput: stderr)
+      reporter.finish(summary, summaryOutput: human)
       try output.commit()
-      try stderr.flush()
+      try human?.flush()
       return reporter.shouldFail
     }
   }

@@ -168,15 +168,13 @@ extension TunePrepCommand {
       let report = try TokenStats(tokenizer: tokenizer, options: options)
         .run(input.names, reporter: reporter, perRecord: records)
       try records?.flush()
-      let stderr = OutputStream.standardError()
-      // The table is for people: leave it out when a machine report is going to stderr.
-      let machineOnStderr =
-        reportOptions.report != .text && reportOptions.report != .github
-        && reportOptions.reportFile == nil
-      if !machineOnStderr { stderr.write(report.textTable()) }
-      reporter.finish(report.runSummary, summaryOutput: stderr)
+      // The table is for people: left out, like the summary line, when a machine report is
+      // going to stderr.
+      let human = reportOptions.humanOutput()
+      human?.write(report.textTable())
+      reporter.finish(report.runSummary, summaryOutput: human)
       try output.commit()
-      try stderr.flush()
+      try human?.flush()
       return reporter.shouldFail
     }
   }

@@ -18,7 +18,8 @@ extension TunePrepSubcommand {
       failed = try execute()
     } catch {
       let stderr = OutputStream.standardError()
-      stderr.write("tuneprep: error: \(error)\n")
+      // Paths and config values in the message may hold control characters; keep it one line.
+      stderr.write("tuneprep: error: \(error.description.escapingControlCharacters)\n")
       try? stderr.flush()
       throw ExitCode(2)
     }

@@ -106,7 +106,7 @@ public struct Splitter {
     public var minTrain = 500
     /// The tool version written into the manifest.
     public var toolVersion = "unknown"
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes, for both passes (larger than other commands' by default: see
     /// ``ReadSizes/copying``).
@@ -169,7 +169,7 @@ public struct Splitter {
     let source = try SplitSource.open(input, keepRecordFile: needsNearDuplicates)
     let scan = try SplitScan(options: options).run(source, reporter: reporter)
     var plan = SplitPlan(scan: scan, options: options)
-    let threads = options.threads ?? RecordPipeline.defaultThreads
+    let threads = ThreadCount.resolve(options.threads)
     if options.group == .nearDuplicates {
       plan.nearPairs = try SplitNearDuplicates.pairs(
         scan: scan, source: source, threshold: options.threshold, threads: threads)
@@ -249,7 +249,7 @@ final class BackgroundPairs {
 
   init(_ compute: @escaping () throws(TunePrepError) -> Pairs) {
     // The thread holds the object until it ends, so dropping it unwaited stays safe.
-    thread = WorkerThread.start { self.result = Result(catching: compute) }
+    thread = try? WorkerThread.start { self.result = Result(catching: compute) }.get()
     if thread == nil { result = Result(catching: compute) }
   }
 

@@ -101,8 +101,7 @@ extension TunePrepCommand {
     @Flag(help: "Replace the split files and manifest in an existing, non-empty --out-dir.")
     var force = false
 
-    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
 
@@ -192,10 +191,7 @@ extension TunePrepCommand {
         throw ValidationError("--min-eval must be 0 or more, got \(minEval)")
       }
       options.minEval = minEval
-      if let threads, threads < 1 {
-        throw ValidationError("--threads must be 1 or more, got \(threads)")
-      }
-      options.threads = threads
+      options.threads = threadOptions.threads
       options.format = format
       options.toolVersion = TunePrepCommand.configuration.version
       return options

@@ -32,10 +32,44 @@ public struct Splitter {
       }
     }
 
-    /// Integer weights (ratios scaled to millionths).
+    /// The largest ratio: 1,000,000, so that 8 ratios in millionths add up to far less than
+    /// `Int.max` (ratios are relative: `80,10,10` and `0.8,0.1,0.1` are the same split).
+    public static let maximumRatio: Double = 1_000_000
+
+    /// The largest count, 4,294,967,295: a split numbers its records with 32 bits.
+    public static let maximumCount = Int(UInt32.max)
+
+    /// Why these sizes cannot be used (naming the `--ratios` or `--counts` option), or nil.
+    ///
+    /// Ratios must be finite numbers from 0 to ``maximumRatio`` with a positive sum in
+    /// millionths; counts must be from 0 to ``maximumCount`` with a positive sum.
+    public var problem: String? {
+      switch self {
+      case .ratios(let r):
+        if r.contains(where: { !($0 >= 0 && $0 <= Self.maximumRatio) }) {
+          return
+            "--ratios must be numbers from 0 to \(Int(Self.maximumRatio)) (relative sizes such as 80,10,10)"
+        }
+        if weights.reduce(0, +) == 0 {
+          return "--ratios must have one of 0.000001 or more (relative sizes such as 80,10,10)"
+        }
+      case .counts(let c):
+        if c.contains(where: { !(0...Self.maximumCount).contains($0) }) {
+          return "--counts must be numbers from 0 to \(Self.maximumCount) (record counts such as 4000,500,500)"
+        }
+        if c.reduce(0, +) == 0 {
+          return "--counts must add up to more than 0 (record counts such as 4000,500,500)"
+        }
+      }
+      return nil
+    }
+
+    /// Integer weights (ratios scaled to millionths); a ratio outside 0...``maximumRatio``
+    /// (which ``problem`` rejects) is clamped, never a trap.
     var weights: [Int] {
       switch self {
-      case .ratios(let r): r.map { Int(($0 * 1_000_000).rounded()) }
+      case .ratios(let r):
+        r.map { $0 > 0 ? Int((Swift.min($0, Self.maximumRatio) * 1_000_000).rounded()) : 0 }
       case .counts(let c): c
       }
     }
@@ -153,11 +187,17 @@ public struct Splitter {
   ///   - destination: the output folder and options.
   ///   - reporter: receives every finding.
   /// - Returns: the counts: one per split, then `rejected` (they add up to `read`).
-  /// - Throws: ``TunePrepError`` when the input cannot be read or an output written; nothing is
-  ///   left under a final name then.
+  /// - Throws: ``TunePrepError`` when the sizes are out of range (see ``Sizes/problem``) or the
+  ///   names do not match them, or when the input cannot be read or an output written; nothing
+  ///   is left under a final name then.
   public func run(
     _ input: InputName, into destination: Destination, reporter: FindingReporter
   ) throws(TunePrepError) -> RunSummary {
+    if let problem = options.sizes.problem { throw .failed(problem) }
+    guard options.names.count == options.sizes.count else {
+      throw .failed(
+        "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size")
+    }
     try refuseOverwritingInput(
       input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(

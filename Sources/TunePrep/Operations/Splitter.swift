@@ -48,14 +48,16 @@ public struct Splitter {
       case .ratios(let r):
         if r.contains(where: { !($0 >= 0 && $0 <= Self.maximumRatio) }) {
           return
-            "--ratios must be numbers from 0 to \(Int(Self.maximumRatio)) (relative sizes such as 80,10,10)"
+            "--ratios must be non-negative numbers up to \(Int(Self.maximumRatio)) (relative sizes such as 80,10,10)"
         }
         if weights.reduce(0, +) == 0 {
-          return "--ratios must have one of 0.000001 or more (relative sizes such as 80,10,10)"
+          return
+            "--ratios must add up to more than 0, with one of 0.000001 or more (relative sizes such as 80,10,10)"
         }
       case .counts(let c):
         if c.contains(where: { !(0...Self.maximumCount).contains($0) }) {
-          return "--counts must be numbers from 0 to \(Self.maximumCount) (record counts such as 4000,500,500)"
+          return
+            "--counts must be non-negative numbers up to \(Self.maximumCount) (record counts such as 4000,500,500)"
         }
         if c.reduce(0, +) == 0 {
           return "--counts must add up to more than 0 (record counts such as 4000,500,500)"
@@ -64,8 +66,9 @@ public struct Splitter {
       return nil
     }
 
-    /// Integer weights (ratios scaled to millionths); a ratio outside 0...``maximumRatio``
-    /// (which ``problem`` rejects) is clamped, never a trap.
+    /// Integer weights (ratios scaled to millionths).
+    ///
+    /// A ratio outside 0...``maximumRatio`` (which ``problem`` rejects) is clamped, never a trap.
     var weights: [Int] {
       switch self {
       case .ratios(let r):
@@ -196,7 +199,8 @@ public struct Splitter {
     if let problem = options.sizes.problem { throw .failed(problem) }
     guard options.names.count == options.sizes.count else {
       throw .failed(
-        "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size")
+        "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size"
+      )
     }
     try refuseOverwritingInput(
       input, directory: destination.directory, rejects: destination.rejects)

@@ -19,7 +19,7 @@ final class WorkerThread {
 
   /// Why the system refused a thread: the `pthread_create` error code.
   struct StartError: Error, Equatable {
-    /// The error number, e.g. `EAGAIN` when the process is out of threads or memory maps.
+    /// The error number: `EAGAIN` when the process is out of threads or memory maps.
     var code: Int32
 
     /// The C library's text for ``code``, lowercased.

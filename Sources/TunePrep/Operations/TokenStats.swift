@@ -17,13 +17,17 @@ public struct TokenStats {
     public var contextWindow: Int?
     /// Count special-token text (`<|endoftext|>`) as the special token.
     public var allowSpecial = false
-    /// Epochs given by the user; wins over ``epochRule``. `tuneprep tokens` takes
+    /// Epochs given by the user; wins over ``epochRule``.
+    ///
+    /// `tuneprep tokens` takes
     /// 1...``maximumEpochs``; any value renders without a trap (see
     /// ``TokenReport/trainingTokens``).
     public var epochs: Int?
     /// The provider's default-epochs rule, used when ``epochs`` is nil.
     public var epochRule: EpochRule?
-    /// Price in currency units per million training tokens. `tuneprep tokens` takes
+    /// Price in currency units per million training tokens.
+    ///
+    /// `tuneprep tokens` takes
     /// 0...``maximumPricePerMillion``; any value renders without a trap.
     public var pricePerMillion: Double?
     /// Count each example as rendered by this chat template (as `format --to text` writes it,

@@ -29,9 +29,26 @@ import Testing
     }
   }
 
+  /// Counts thread starts and refuses them (`EAGAIN`) past a limit, as an exhausted system does.
+  final class LimitedStarts: @unchecked Sendable {
+    let allowed: Int
+    private(set) var started = 0
+    init(allowed: Int) { self.allowed = allowed }
+
+    func start(_ body: @escaping @Sendable () -> Void) -> Result<
+      WorkerThread, WorkerThread.StartError
+    > {
+      guard started < allowed else { return .failure(WorkerThread.StartError(code: EAGAIN)) }
+      started += 1
+      return WorkerThread.start(body)
+    }
+  }
+
   /// Reads `bytes` as a file named `name` and returns records, findings, CRLF count.
+  /// - Parameter starts: when given, decides which thread starts the system refuses.
   static func read(
-    _ bytes: [UInt8], name: String = "t.jsonl", chunk: Int, threads: Int = 1
+    _ bytes: [UInt8], name: String = "t.jsonl", chunk: Int, threads: Int = 1,
+    starts: LimitedStarts? = nil
   ) throws -> (seen: [Seen], findings: [String], crlf: Int) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "tuneprep-reader-\(UUID().uuidString)")
@@ -43,8 +60,9 @@ import Testing
     var seen: [Seen] = []
     var findings: [String] = []
     var crlf = 0
-    let pipeline = RecordPipeline(
+    var pipeline = RecordPipeline(
       threads: threads, sizes: ReadSizes(readSize: chunk, blockSize: chunk))
+    if let starts { pipeline.startThread = starts.start }
     try pipeline.run(
       file, makeVisitor: { _ in Collect() },
       fileFinding: { findings.append("\($0.code)@\($0.location.line):\($0.location.column ?? 0)") },
@@ -57,6 +75,42 @@ import Testing
   }
 
   static let chunkSizes = [1, 2, 3, 7, 1 << 20]
+
+  static let manyRecords = Array(
+    (0..<200).map { "{\"n\":\($0)}\n" }.joined().utf8)
+
+  /// The system refuses every worker after the first: the run goes on with the workers that
+  /// started (it used to queue the rest on Dispatch and hang) and reads the same records.
+  @Test(.timeLimit(.minutes(1)), arguments: [2, 3])
+  func refusedWorkersAreDroppedAndTheOutputIsTheSame(allowed: Int) throws {
+    let starts = LimitedStarts(allowed: allowed)
+    let limited = try Self.read(Self.manyRecords, chunk: 7, threads: 8, starts: starts)
+    let single = try Self.read(Self.manyRecords, chunk: 7, threads: 1)
+    #expect(starts.started == allowed)
+    #expect(limited.seen == single.seen)
+    #expect(limited.seen.count == 200)
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func refusedFirstWorkerIsAnErrorNotAHang() throws {
+    let starts = LimitedStarts(allowed: 1)
+    #expect(
+      throws: TunePrepError.failed(
+        "cannot start worker thread 1 of 4: resource temporarily unavailable; the system allows no more threads: stop other jobs or raise the limit (ulimit -u)"
+      )
+    ) {
+      _ = try Self.read(Self.manyRecords, chunk: 7, threads: 4, starts: starts)
+    }
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func refusedReaderIsAnError() throws {
+    let starts = LimitedStarts(allowed: 0)
+    let error = #expect(throws: TunePrepError.self) {
+      _ = try Self.read(Self.manyRecords, chunk: 7, threads: 2, starts: starts)
+    }
+    #expect(error?.description.hasPrefix("cannot start the reader thread: ") == true)
+  }
 
   @Test(arguments: chunkSizes)
   func linesCRLFBlankAndNoFinalNewline(chunk: Int) throws {

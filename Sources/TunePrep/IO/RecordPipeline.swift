@@ -88,13 +88,19 @@ struct BlockOutcome<Result: BlockResult> {
 /// The next group of blocks is read while the current one is processed; memory is bounded by
 /// two groups of blocks.
 struct RecordPipeline {
-  /// Worker threads (at least 1).
+  /// Worker threads, 1...``ThreadCount/maximum``.
   var threads: Int
   /// Block and read sizes.
   var sizes: ReadSizes
+  /// Starts the reader and worker threads; tests replace it to make thread creation fail.
+  var startThread: ThreadStarter = WorkerThread.start
+
+  /// Starts `body` on a thread of its own, or tells why the system refused one.
+  typealias ThreadStarter =
+    (@escaping @Sendable () -> Void) -> Result<WorkerThread, WorkerThread.StartError>
 
   init(threads: Int? = nil, sizes: ReadSizes = .standard) {
-    self.threads = max(1, threads ?? RecordPipeline.defaultThreads)
+    self.threads = ThreadCount.resolve(threads)
     self.sizes = sizes
   }
 
@@ -113,12 +119,16 @@ struct RecordPipeline {
   /// sequence order. At most `2 × threads + 2` blocks are in flight (queued, being visited or
   /// waiting to be consumed), which bounds memory; there is no barrier between groups of
   /// blocks, so no core waits for the slowest block of a round.
+  ///
+  /// When the system refuses a worker thread after the first, the run goes on with the
+  /// workers that started: the output does not depend on their number.
   /// - Parameters:
   ///   - input: the opened input.
   ///   - makeVisitor: makes one visitor per thread; it sees the first block (to sniff a format).
   ///   - fileFinding: receives findings about the whole file (BOM, framing errors) in order.
   ///   - consume: receives each block's outcome in input order.
-  /// - Throws: ``TunePrepError`` when reading fails, or whatever `consume` throws.
+  /// - Throws: ``TunePrepError`` when reading fails, when the system refuses the reader thread
+  ///   or the first worker thread, or whatever `consume` throws.
   func run<V: RecordVisitor>(
     _ input: InputFile,
     makeVisitor: (_ firstBlock: ByteBlock?) -> V,
@@ -141,7 +151,12 @@ struct RecordPipeline {
       let state = StreamState<V>(
         reader: reader, visitors: visitors, capacity: 2 * threads + 2, file: name,
         isArray: reader.isArray)
-      state.start(first: first)
+      do throws(TunePrepError) {
+        try state.start(first: first, using: startThread)
+      } catch {
+        state.finish()
+        throw error
+      }
       var failure: TunePrepError?
       var sequence = 0
       while let outcome = state.take(sequence) {
@@ -190,7 +205,6 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
   /// Outcomes by sequence number modulo capacity; nil with a signalled slot means the end.
   private let slots: UnsafeMutablePointer<BlockOutcome<V.Result>?>
   private let slotReady: [DispatchSemaphore]
-  private let group = DispatchGroup()
   private var threads: [WorkerThread] = []
   private let flagLock = DispatchSemaphore(value: 1)
   private var cancelledFlag = false
@@ -245,21 +259,41 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
 
   /// Starts the reader and the workers on threads of their own; `first` (already read) is
   /// block 0.
-  func start(first: ByteBlock) {
+  ///
+  /// Blocked tasks must not wait for a thread that may never come (a Dispatch fallback did,
+  /// and hung once the process ran out of threads), so only started threads take part: if the
+  /// system refuses a worker after the first, the others do its share (workers take blocks
+  /// as they come, and the reader's extra end markers stay unread).
+  /// - Parameter startThread: starts one thread.
+  /// - Throws: ``TunePrepError`` when the reader or the first worker cannot start; call
+  ///   ``finish()`` then to stop what did start.
+  func start(first: ByteBlock, using startThread: RecordPipeline.ThreadStarter)
+    throws(TunePrepError)
+  {
     enqueue(0, first)
-    spawn { self.readAll() }
+    switch spawn(using: startThread, { self.readAll() }) {
+    case .success(let thread): threads.append(thread)
+    case .failure(let error):
+      throw .failed(
+        "cannot start the reader thread: \(error.message); the system allows no more threads: stop other jobs or raise the limit (ulimit -u)"
+      )
+    }
     for worker in 0..<workerCount {
-      spawn { self.work(worker) }
+      switch spawn(using: startThread, { self.work(worker) }) {
+      case .success(let thread): threads.append(thread)
+      case .failure(let error):
+        if worker > 0 { return }
+        throw .failed(
+          "cannot start worker thread 1 of \(workerCount): \(error.message); the system allows no more threads: stop other jobs or raise the limit (ulimit -u)"
+        )
+      }
     }
   }
 
-  private func spawn(_ body: @escaping @Sendable () -> Void) {
-    if let thread = WorkerThread.start(body) {
-      threads.append(thread)
-    } else {
-      // No thread to be had: fall back to Dispatch, which still runs the task.
-      DispatchQueue.global().async(group: group, execute: body)
-    }
+  private func spawn(
+    using startThread: RecordPipeline.ThreadStarter, _ body: @escaping @Sendable () -> Void
+  ) -> Result<WorkerThread, WorkerThread.StartError> {
+    startThread(body)
   }
 
   private func readAll() {
@@ -324,7 +358,6 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     flagLock.signal()
     for _ in 0..<capacity { tickets.signal() }
     for thread in threads { thread.join() }
-    group.wait()
   }
 
   private func visitSpans(

@@ -17,11 +17,21 @@ final class WorkerThread {
     init(_ run: @escaping () -> Void) { self.run = run }
   }
 
+  /// Why the system refused a thread: the `pthread_create` error code.
+  struct StartError: Error, Equatable {
+    /// The error number: `EAGAIN` when the process is out of threads or memory maps.
+    var code: Int32
+
+    /// The C library's text for ``code``, lowercased.
+    var message: String { systemErrorMessage(code) }
+  }
+
   private var thread: pthread_t?
 
   /// Starts `body` on a new thread.
-  /// - Returns: nil if the system refused to create a thread (the caller runs `body` itself).
-  static func start(_ body: @escaping () -> Void) -> WorkerThread? {
+  /// - Returns: the thread, or the error if the system refused to create one (then `body`
+  ///   never runs, and the caller runs it itself or gives up).
+  static func start(_ body: @escaping () -> Void) -> Result<WorkerThread, StartError> {
     let box = Unmanaged.passRetained(Body(body))
     var handle = pthread_t()
     let status = pthread_create(
@@ -34,11 +44,11 @@ final class WorkerThread {
       }, box.toOpaque())
     guard status == 0 else {
       box.release()
-      return nil
+      return .failure(StartError(code: status))
     }
     let thread = WorkerThread()
     thread.thread = handle
-    return thread
+    return .success(thread)
   }
 
   /// Waits for the thread to finish.

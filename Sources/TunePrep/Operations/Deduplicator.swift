@@ -42,7 +42,7 @@ public struct Deduplicator {
     public var against: [InputName] = []
     /// Report leaks from `against` files but keep the records.
     public var reportOnly = false
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes.
     public var sizes: ReadSizes = .standard
@@ -307,7 +307,7 @@ public struct Deduplicator {
     for i in 0..<table.states.count where table.states[i].isSigned {
       if i >= inputCount || d.isCandidate(i) { members.append(UInt32(i)) }
     }
-    let threads = max(1, options.threads ?? RecordPipeline.defaultThreads)
+    let threads = ThreadCount.resolve(options.threads)
     let banding = LSHBanding(threshold: options.threshold)
     let limit = UInt32(inputCount)
     // Cheap filter on the signatures; the margin is about four standard deviations of the

@@ -19,7 +19,7 @@ public struct Formatter {
     public var stripSystem = false
     /// Extra sharegpt speaker names.
     public var roleMap = RoleMap()
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes.
     public var sizes: ReadSizes = .standard

@@ -68,7 +68,7 @@ public struct Importer {
     public var to: OutputFormat = .format(.openaiChat)
     /// Drop what the target cannot hold instead of rejecting the row.
     public var lossy = false
-    /// Worker threads for JSON inputs (nil: one per core).
+    /// Worker threads for JSON inputs (nil: one per core), at most ``ThreadCount/maximum``.
     public var threads: Int?
     /// Bytes per read.
     public var readSize = 1 << 20

@@ -32,10 +32,47 @@ public struct Splitter {
       }
     }
 
+    /// The largest ratio: 1,000,000, so that 8 ratios in millionths add up to far less than
+    /// `Int.max` (ratios are relative: `80,10,10` and `0.8,0.1,0.1` are the same split).
+    public static let maximumRatio: Double = 1_000_000
+
+    /// The largest count, 4,294,967,295: a split numbers its records with 32 bits.
+    public static let maximumCount = Int(UInt32.max)
+
+    /// Why these sizes cannot be used (naming the `--ratios` or `--counts` option), or nil.
+    ///
+    /// Ratios must be finite numbers from 0 to ``maximumRatio`` with a positive sum in
+    /// millionths; counts must be from 0 to ``maximumCount`` with a positive sum.
+    public var problem: String? {
+      switch self {
+      case .ratios(let r):
+        if r.contains(where: { !($0 >= 0 && $0 <= Self.maximumRatio) }) {
+          return
+            "--ratios must be non-negative numbers up to \(Int(Self.maximumRatio)) (relative sizes such as 80,10,10)"
+        }
+        if weights.reduce(0, +) == 0 {
+          return
+            "--ratios must add up to more than 0, with one of 0.000001 or more (relative sizes such as 80,10,10)"
+        }
+      case .counts(let c):
+        if c.contains(where: { !(0...Self.maximumCount).contains($0) }) {
+          return
+            "--counts must be non-negative numbers up to \(Self.maximumCount) (record counts such as 4000,500,500)"
+        }
+        if c.reduce(0, +) == 0 {
+          return "--counts must add up to more than 0 (record counts such as 4000,500,500)"
+        }
+      }
+      return nil
+    }
+
     /// Integer weights (ratios scaled to millionths).
+    ///
+    /// A ratio outside 0...``maximumRatio`` (which ``problem`` rejects) is clamped, never a trap.
     var weights: [Int] {
       switch self {
-      case .ratios(let r): r.map { Int(($0 * 1_000_000).rounded()) }
+      case .ratios(let r):
+        r.map { $0 > 0 ? Int((Swift.min($0, Self.maximumRatio) * 1_000_000).rounded()) : 0 }
       case .counts(let c): c
       }
     }
@@ -106,7 +143,7 @@ public struct Splitter {
     public var minTrain = 500
     /// The tool version written into the manifest.
     public var toolVersion = "unknown"
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes, for both passes (larger than other commands' by default: see
     /// ``ReadSizes/copying``).
@@ -153,11 +190,18 @@ public struct Splitter {
   ///   - destination: the output folder and options.
   ///   - reporter: receives every finding.
   /// - Returns: the counts: one per split, then `rejected` (they add up to `read`).
-  /// - Throws: ``TunePrepError`` when the input cannot be read or an output written; nothing is
-  ///   left under a final name then.
+  /// - Throws: ``TunePrepError`` when the sizes are out of range (see ``Sizes/problem``) or the
+  ///   names do not match them, or when the input cannot be read or an output written; nothing
+  ///   is left under a final name then.
   public func run(
     _ input: InputName, into destination: Destination, reporter: FindingReporter
   ) throws(TunePrepError) -> RunSummary {
+    if let problem = options.sizes.problem { throw .failed(problem) }
+    guard options.names.count == options.sizes.count else {
+      throw .failed(
+        "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size"
+      )
+    }
     try refuseOverwritingInput(
       input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(
@@ -169,7 +213,7 @@ public struct Splitter {
     let source = try SplitSource.open(input, keepRecordFile: needsNearDuplicates)
     let scan = try SplitScan(options: options).run(source, reporter: reporter)
     var plan = SplitPlan(scan: scan, options: options)
-    let threads = options.threads ?? RecordPipeline.defaultThreads
+    let threads = ThreadCount.resolve(options.threads)
     if options.group == .nearDuplicates {
       plan.nearPairs = try SplitNearDuplicates.pairs(
         scan: scan, source: source, threshold: options.threshold, threads: threads)
@@ -249,7 +293,7 @@ final class BackgroundPairs {
 
   init(_ compute: @escaping () throws(TunePrepError) -> Pairs) {
     // The thread holds the object until it ends, so dropping it unwaited stays safe.
-    thread = WorkerThread.start { self.result = Result(catching: compute) }
+    thread = try? WorkerThread.start { self.result = Result(catching: compute) }.get()
     if thread == nil { result = Result(catching: compute) }
   }
 

@@ -71,8 +71,8 @@ extension TokenReport {
     case .assumed: s += "\"assumed\""
     }
     s += ",\"training_tokens\":\(trainingTokens)"
-    s += ",\"price_per_million\":\(pricePerMillion.map { Self.plain($0) } ?? "null")"
-    s += ",\"cost\":\(cost.map { Self.plain($0) } ?? "null")}"
+    s += ",\"price_per_million\":\(pricePerMillion.map(Self.jsonNumber) ?? "null")"
+    s += ",\"cost\":\(cost.map(Self.jsonNumber) ?? "null")}"
     return s
   }
 
@@ -100,14 +100,26 @@ extension TokenReport {
     return String(value)
   }
 
+  /// ``plain(_:)`` for JSON, which has no infinity or NaN: those are `null`.
+  static func jsonNumber(_ value: Double) -> String {
+    value.isFinite ? plain(value) : "null"
+  }
+
   /// An amount with 2 decimals, or 4 below 1 so small test runs do not show 0.00.
+  ///
+  /// Any value renders: amounts whose cents a `Double` no longer holds (from 2^53 hundredths
+  /// on), infinity and NaN are written as ``plain(_:)`` writes them, with no integer
+  /// conversion that could trap.
   static func money(_ value: Double) -> String {
-    let decimals = value < 1 ? 4 : 2
-    var scale = 1
-    for _ in 0..<decimals { scale *= 10 }
-    let units = Int((value * Double(scale)).rounded())
+    let decimals = abs(value) < 1 ? 4 : 2
+    let scale = decimals == 4 ? 10_000 : 100
+    let scaled = (abs(value) * Double(scale)).rounded()
+    guard scaled < 9_007_199_254_740_992 else { return plain(value) }
+    let units = Int(scaled)
     let fraction = String(units % scale)
-    return "\(units / scale)." + String(repeating: "0", count: decimals - fraction.count) + fraction
+    let sign = value < 0 && units > 0 ? "-" : ""
+    return "\(sign)\(units / scale)."
+      + String(repeating: "0", count: decimals - fraction.count) + fraction
   }
 }
 

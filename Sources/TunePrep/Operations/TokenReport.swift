@@ -94,7 +94,14 @@ public struct TokenReport: Sendable, Equatable {
   }
 
   /// Training tokens over all epochs: billed tokens per epoch × epochs.
-  public var trainingTokens: Int { total.billed * epochs }
+  ///
+  /// Saturates at `Int.max` (or `Int.min`) instead of trapping; with the CLI's bounds on
+  /// `--epochs` that takes more than 9 × 10^15 tokens per epoch.
+  public var trainingTokens: Int {
+    let (product, overflow) = total.billed.multipliedReportingOverflow(by: epochs)
+    guard overflow else { return product }
+    return (total.billed < 0) == (epochs < 0) ? Int.max : Int.min
+  }
 
   /// ``trainingTokens`` × ``pricePerMillion`` / 1,000,000, if a price was given.
   public var cost: Double? {

@@ -9,7 +9,7 @@ public struct TokenStats {
   public struct Options: Sendable {
     /// The format, or nil to detect it per file.
     public var format: Format?
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes.
     public var sizes: ReadSizes = .standard
@@ -18,14 +18,29 @@ public struct TokenStats {
     /// Count special-token text (`<|endoftext|>`) as the special token.
     public var allowSpecial = false
     /// Epochs given by the user; wins over ``epochRule``.
+    ///
+    /// `tuneprep tokens` takes
+    /// 1...``maximumEpochs``; any value renders without a trap (see
+    /// ``TokenReport/trainingTokens``).
     public var epochs: Int?
     /// The provider's default-epochs rule, used when ``epochs`` is nil.
     public var epochRule: EpochRule?
     /// Price in currency units per million training tokens.
+    ///
+    /// `tuneprep tokens` takes
+    /// 0...``maximumPricePerMillion``; any value renders without a trap.
     public var pricePerMillion: Double?
     /// Count each example as rendered by this chat template (as `format --to text` writes it,
     /// special tokens included) instead of by the OpenAI message convention.
     public var template: ChatTemplate?
+
+    /// The most epochs `--epochs` takes: 1000, twenty times OpenAI's limit of 50, and far
+    /// past the few epochs fine-tuning uses.
+    public static let maximumEpochs = 1000
+
+    /// The highest price `--price-per-million` takes: 1,000,000 (one currency unit per
+    /// token), thousands of times any provider's price.
+    public static let maximumPricePerMillion: Double = 1_000_000
 
     /// Creates default options.
     public init() {}

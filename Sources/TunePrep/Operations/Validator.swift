@@ -4,7 +4,7 @@ public struct Validator {
   public struct Options: Sendable {
     /// The format, or nil to detect it per file.
     public var format: Format?
-    /// Worker threads (nil: one per core).
+    /// Worker threads (nil: one per core), at most ``ThreadCount/maximum`` (more are clamped).
     public var threads: Int?
     /// Read and block sizes.
     public var sizes: ReadSizes = .standard

@@ -90,22 +90,35 @@ private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 {
 /// Splits `total` into parts proportional to `weights` that add up to `total` exactly.
 ///
 /// Each part gets the floor of its quota, and the units left over go to the largest remainders
-/// (ties to the earlier part). All arithmetic is integer, so the result is the same everywhere.
+/// (ties to the earlier part). All arithmetic is integer, so the result is the same everywhere,
+/// and it cannot overflow: each product `total × weight` is taken at full width (128 bits), a
+/// negative weight or total counts as 0, and weights whose sum would pass `UInt64.max` are
+/// halved together until it does not.
 /// - Parameters:
 ///   - total: what to divide.
 ///   - weights: non-negative weights with a positive sum.
-/// - Returns: one part per weight.
+/// - Returns: one part per weight (all 0 when the weights add up to 0).
 func largestRemainder(_ total: Int, weights: [Int]) -> [Int] {
-  let sum = weights.reduce(0, +)
+  let total = UInt64(max(0, total))
+  var scaled = weights.map { UInt64(max(0, $0)) }
+  var sum: UInt64 = 0
+  while true {
+    var overflow = false
+    sum = 0
+    for w in scaled where !overflow { (sum, overflow) = sum.addingReportingOverflow(w) }
+    if !overflow { break }
+    scaled = scaled.map { $0 >> 1 }
+  }
   guard sum > 0 else { return weights.map { _ in 0 } }
   var parts: [Int] = []
-  var remainders: [(index: Int, remainder: Int)] = []
-  for (i, w) in weights.enumerated() {
-    let (quotient, remainder) = (total * w).quotientAndRemainder(dividingBy: sum)
-    parts.append(quotient)
+  var remainders: [(index: Int, remainder: UInt64)] = []
+  for (i, w) in scaled.enumerated() {
+    // w <= sum, so the quotient is at most total and fits.
+    let (quotient, remainder) = sum.dividingFullWidth(total.multipliedFullWidth(by: w))
+    parts.append(Int(quotient))
     remainders.append((i, remainder))
   }
-  var left = total - parts.reduce(0, +)
+  var left = Int(total) - parts.reduce(0, +)
   remainders.sort {
     $0.remainder != $1.remainder ? $0.remainder > $1.remainder : $0.index < $1.index
   }

@@ -97,14 +97,10 @@ struct InputOptions: ParsableArguments {
   @Argument(help: ArgumentHelp("Input files ('-' or none: standard input).", valueName: "input"))
   var inputs: [String] = []
 
-  @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
-  func validate() throws {
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be 1 or more, got \(threads)")
-    }
-  }
+  /// `--threads`, nil for one per core.
+  var threads: Int? { threadOptions.threads }
 
   /// The inputs, standard input when none was given.
   var names: [InputName] {

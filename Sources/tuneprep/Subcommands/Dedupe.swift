@@ -100,19 +100,13 @@ extension TunePrepCommand {
       ))
     var format: Format?
 
-    @Option(
-      help: ArgumentHelp(
-        "Worker threads (default: one per core); results do not depend on it.", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
 
     func validate() throws {
       if !(threshold > 0 && threshold <= 1) {
         throw ValidationError("--threshold must be greater than 0 and at most 1, got \(threshold)")
-      }
-      if let threads, threads < 1 {
-        throw ValidationError("--threads must be 1 or more, got \(threads)")
       }
       if reportOnly && against.isEmpty {
         throw ValidationError("--report-only needs --against FILE...")
@@ -144,7 +138,7 @@ extension TunePrepCommand {
       options.keep = keep
       options.against = against.map(InputName.init)
       options.reportOnly = reportOnly
-      options.threads = threads
+      options.threads = threadOptions.threads
       let kept = dryRun ? nil : try OutputStream.file(output ?? "-")
       let rejectsOutput = try rejects.map { (path) throws(TunePrepError) in
         try OutputStream.file(path)

@@ -78,8 +78,7 @@ extension TunePrepCommand {
         valueName: "name|path"))
     var template: String?
 
-    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
 
@@ -112,9 +111,6 @@ extension TunePrepCommand {
           throw ValidationError("--role-map: \(error.message)")
         }
       }
-      if let threads, threads < 1 {
-        throw ValidationError("--threads must be 1 or more, got \(threads)")
-      }
     }
 
     func execute() throws(TunePrepError) -> Bool {
@@ -130,7 +126,7 @@ extension TunePrepCommand {
         options.system = text
       }
       if let roleMap { options.roleMap = (try? RoleMap(parsing: roleMap)) ?? RoleMap() }
-      options.threads = threads
+      options.threads = threadOptions.threads
       return try reportOptions.run(command: "format") { (reporter) throws(TunePrepError) in
         let out = try OutputStream.file(output)
         let rejectsOut = try rejects.map { (path) throws(TunePrepError) in

@@ -109,9 +109,8 @@ extension TunePrepCommand {
     )
     var lossy = false
 
-    @Option(
-      help: ArgumentHelp("Worker threads for JSON inputs (default: one per core).", valueName: "n"))
-    var threads: Int?
+    /// `--threads`; only JSON inputs use more than one.
+    @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
 
@@ -152,9 +151,6 @@ extension TunePrepCommand {
           )
         }
       }
-      if let threads, threads < 1 {
-        throw ValidationError("--threads must be 1 or more, got \(threads)")
-      }
     }
 
     func execute() throws(TunePrepError) -> Bool {
@@ -173,7 +169,7 @@ extension TunePrepCommand {
       }
       options.to = try outputFormat(to, template: template)
       options.lossy = lossy
-      options.threads = threads
+      options.threads = threadOptions.threads
       return try reportOptions.run(command: "import") { (reporter) throws(TunePrepError) in
         let out = try OutputStream.file(outputFile)
         let rejectsOut = try rejects.map { (path) throws(TunePrepError) in

@@ -33,12 +33,14 @@ extension TunePrepCommand {
 
     @Option(
       help: ArgumentHelp(
-        "Relative split sizes, e.g. 80,10,10 or 0.9,0.1 (default 80,10,10).", valueName: "a,b,c"))
+        "Relative split sizes, each 0 to \(Int(Splitter.Sizes.maximumRatio)), e.g. 80,10,10 or 0.9,0.1 (default 80,10,10).",
+        valueName: "a,b,c"))
     var ratios: String?
 
     @Option(
       help: ArgumentHelp(
-        "Exact split sizes instead of ratios, e.g. 4000,500,500.", valueName: "a,b,c"))
+        "Exact split sizes instead of ratios, each 0 to \(Splitter.Sizes.maximumCount), e.g. 4000,500,500.",
+        valueName: "a,b,c"))
     var counts: String?
 
     @Option(
@@ -101,8 +103,7 @@ extension TunePrepCommand {
     @Flag(help: "Replace the split files and manifest in an existing, non-empty --out-dir.")
     var force = false
 
-    @Option(help: ArgumentHelp("Worker threads (default: one per core).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
 
@@ -117,23 +118,12 @@ extension TunePrepCommand {
         throw ValidationError("give --ratios or --counts, not both")
       }
       if let counts {
-        let values = try parseList(counts, flag: "--counts") { Int($0) }
-        if values.contains(where: { $0 < 0 }) {
-          throw ValidationError("--counts must not be negative, got '\(counts)'")
-        }
-        if values.reduce(0, +) == 0 {
-          throw ValidationError("--counts must add up to more than 0, got '\(counts)'")
-        }
-        options.sizes = .counts(values)
+        options.sizes = .counts(try parseList(counts, flag: "--counts") { Int($0) })
       } else if let ratios {
-        let values = try parseList(ratios, flag: "--ratios") { Double($0) }
-        if values.contains(where: { !$0.isFinite || $0 < 0 }) {
-          throw ValidationError("--ratios must be non-negative numbers, got '\(ratios)'")
-        }
-        if values.reduce(0, +) <= 0 {
-          throw ValidationError("--ratios must add up to more than 0, got '\(ratios)'")
-        }
-        options.sizes = .ratios(values)
+        options.sizes = .ratios(try parseList(ratios, flag: "--ratios") { Double($0) })
+      }
+      if let problem = options.sizes.problem {
+        throw ValidationError("\(problem), got '\(counts ?? ratios ?? "")'")
       }
       let count = options.sizes.count
       guard (2...8).contains(count) else {
@@ -192,10 +182,7 @@ extension TunePrepCommand {
         throw ValidationError("--min-eval must be 0 or more, got \(minEval)")
       }
       options.minEval = minEval
-      if let threads, threads < 1 {
-        throw ValidationError("--threads must be 1 or more, got \(threads)")
-      }
-      options.threads = threads
+      options.threads = threadOptions.threads
       options.format = format
       options.toolVersion = TunePrepCommand.configuration.version
       return options

@@ -71,12 +71,15 @@ extension TunePrepCommand {
     var provider: EpochRule?
 
     @Option(
-      help: ArgumentHelp("Training epochs (default: the --provider rule, else 1).", valueName: "n"))
+      help: ArgumentHelp(
+        "Training epochs, 1 to \(TokenStats.Options.maximumEpochs) (default: the --provider rule, else 1).",
+        valueName: "n"))
     var epochs: Int?
 
     @Option(
       help: ArgumentHelp(
-        "Price per million training tokens, for a cost estimate.", valueName: "amount"))
+        "Price per million training tokens, 0 to \(Int(TokenStats.Options.maximumPricePerMillion)), for a cost estimate.",
+        valueName: "amount"))
     var pricePerMillion: Double?
 
     @Flag(
@@ -116,12 +119,15 @@ extension TunePrepCommand {
       if let contextWindow, contextWindow < 1 {
         throw ValidationError("--context-window must be 1 or more, got \(contextWindow)")
       }
-      if let epochs, epochs < 1 {
-        throw ValidationError("--epochs must be 1 or more, got \(epochs)")
+      let maxEpochs = TokenStats.Options.maximumEpochs
+      if let epochs, !(1...maxEpochs).contains(epochs) {
+        throw ValidationError("--epochs must be 1 to \(maxEpochs), got \(epochs)")
       }
-      if let pricePerMillion, !(pricePerMillion >= 0 && pricePerMillion.isFinite) {
+      let maxPrice = TokenStats.Options.maximumPricePerMillion
+      if let pricePerMillion, !(pricePerMillion >= 0 && pricePerMillion <= maxPrice) {
         throw ValidationError(
-          "--price-per-million must be a number 0 or more, got \(pricePerMillion)")
+          "--price-per-million must be a number from 0 to \(Int(maxPrice)) (currency units per million tokens), got \(pricePerMillion)"
+        )
       }
     }
 

@@ -266,7 +266,7 @@ import Testing
     (["dedupe", "--shingle", "lines:3"], 64),
     (["dedupe", "--keep", "middle"], 64),
     (["dedupe", "--report-only"], 64),
-    (["dedupe", "data.jsonl", "-o", "data.jsonl"], 64),
+    (["dedupe", "data.jsonl", "-o", "data.jsonl"], 2),
     (["dedupe", "missing.jsonl"], 2),
     (["dedupe", "data.jsonl", "--against", "missing.jsonl"], 2),
     (["dedupe", "data.jsonl", "-o", "no/such/folder/out.jsonl"], 2),

@@ -11,6 +11,9 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
   case writeFailed(path: String, reason: String)
   /// An output exists and the command does not overwrite without `--force`.
   case outputExists(path: String)
+  /// An output path names the same file as an input (see ``OverwriteGuard``); `option` is the
+  /// option that names the output.
+  case outputIsInput(input: String, output: String, option: String)
   /// A config file or option value is unusable.
   case badConfig(path: String, line: Int?, reason: String)
   /// A schema given by the user is unusable.
@@ -31,6 +34,10 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
       "cannot write \(path): \(reason)"
     case .outputExists(let path):
       "\(path) already exists: pass --force to overwrite it"
+    case .outputIsInput(let input, let output, let option):
+      "\(input) is an input and would be overwritten by \(option)"
+        + (output == input ? "" : " \(output)")
+        + ": inputs are never modified; write to another path"
     case .badConfig(let path, let line, let reason):
       if let line { "\(path):\(line): \(reason)" } else { "\(path): \(reason)" }
     case .badSchema(let path, let reason):

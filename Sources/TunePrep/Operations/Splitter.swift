@@ -266,16 +266,9 @@ public struct Splitter {
   private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?)
     throws(TunePrepError)
   {
-    guard let path = input.path, let real = resolvedPath(path) else { return }
-    let folder = resolvedPath(directory)
-    var targets = options.names.map { "\($0).jsonl" } + ["manifest.json"]
-    targets = folder.map { folder in targets.map { joinPath(folder, $0) } } ?? []
-    if let rejects, let resolved = resolvedPath(rejects) { targets.append(resolved) }
-    if targets.contains(real) {
-      throw .failed(
-        "\(path) is the input and would be overwritten by an output: choose another --out-dir or --rejects"
-      )
-    }
+    let guarded = OverwriteGuard(inputs: [input])
+    for path in outputPaths(in: directory) { try guarded.check(path, option: "--out-dir") }
+    try guarded.check(rejects, option: "--rejects")
   }
 
   /// Whether near-duplicate pairs are needed (grouping by them, or the leak check).
@@ -303,16 +296,4 @@ final class BackgroundPairs {
     thread = nil
     return result
   }
-}
-
-/// The absolute path with symbolic links resolved, or nil when it does not exist.
-func resolvedPath(_ path: String) -> String? {
-  guard let resolved = realpath(path, nil) else { return nil }
-  defer { free(resolved) }
-  return String(cString: resolved)
-}
-
-/// `directory/name`, without doubling a trailing slash.
-func joinPath(_ directory: String, _ name: String) -> String {
-  directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }

@@ -85,6 +85,18 @@ struct ReportOptions: ParsableArguments {
     return reporter.shouldFail
   }
 
+  /// Refuses, before anything is opened for writing, an output or this report file that names
+  /// the same file as an input (``OverwriteGuard``): inputs are never modified (exit 2).
+  /// - Parameters:
+  ///   - inputs: every file the command reads; `-` is standard input.
+  ///   - outputs: every other file the command writes, with the option that names it.
+  /// - Throws: ``TunePrepError/outputIsInput(input:output:option:)``.
+  func refuseOverwriting(
+    inputs: [String], outputs: [(path: String?, option: String)] = []
+  ) throws(TunePrepError) {
+    try OverwriteGuard(inputs: inputs).check(outputs + [(reportFile, "--report-file")])
+  }
+
   /// Opens where the report goes: stderr, stdout or a file.
   func openReportOutput() throws(TunePrepError) -> OutputStream {
     guard let reportFile else { return .standardError() }
@@ -105,5 +117,10 @@ struct InputOptions: ParsableArguments {
   /// The inputs, standard input when none was given.
   var names: [InputName] {
     inputs.isEmpty ? [.stdin] : inputs.map(InputName.init)
+  }
+
+  /// The inputs as paths, `-` for standard input (for ``OverwriteGuard``).
+  var paths: [String] {
+    inputs.isEmpty ? ["-"] : inputs
   }
 }

@@ -114,20 +114,15 @@ extension TunePrepCommand {
       if dryRun && output != nil {
         throw ValidationError("--dry-run writes no records: drop -o/--output or --dry-run")
       }
-      let written = [output, rejects, clusters].compactMap { $0 }
-      if let input, input != "-",
-        written.contains(input) || against.contains(where: written.contains)
-      {
-        throw ValidationError(
-          "an output would overwrite an input (\(input)); inputs are never modified: write to another path"
-        )
-      }
       if against.contains("-") {
         throw ValidationError("--against needs files; standard input can only be the input")
       }
     }
 
     func execute() throws(TunePrepError) -> Bool {
+      try reportOptions.refuseOverwriting(
+        inputs: [input ?? "-"] + against,
+        outputs: [(output, "--output"), (rejects, "--rejects"), (clusters, "--clusters")])
       var options = Deduplicator.Options()
       options.format = format
       options.key = key

@@ -114,6 +114,9 @@ extension TunePrepCommand {
     }
 
     func execute() throws(TunePrepError) -> Bool {
+      try reportOptions.refuseOverwriting(
+        inputs: [input] + [systemFile, templateFile(template)].compactMap { $0 },
+        outputs: [(output, "--output"), (rejects, "--rejects")])
       var options = Formatter.Options()
       options.from = from
       options.to = try outputFormat(to, template: template)
@@ -140,6 +143,12 @@ extension TunePrepCommand {
       }
     }
   }
+}
+
+/// The file a `--template` value names, or nil for a built-in template or none.
+func templateFile(_ template: String?) -> String? {
+  guard let template, ChatTemplate.builtIn(template) == nil else { return nil }
+  return template
 }
 
 /// The output format named by `--to` (and `--template` for `text`).

@@ -154,6 +154,9 @@ extension TunePrepCommand {
     }
 
     func execute() throws(TunePrepError) -> Bool {
+      try reportOptions.refuseOverwriting(
+        inputs: [input] + [templateFile(template)].compactMap { $0 },
+        outputs: [(outputFile, "--output-file"), (rejects, "--rejects")])
       var options = Importer.Options()
       options.source = source ?? .csv
       options.input = inputColumn

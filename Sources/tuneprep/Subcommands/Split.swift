@@ -208,11 +208,18 @@ extension TunePrepCommand {
       } catch {
         throw .failed("\(error)")
       }
+      let splitter = Splitter(options: options)
+      // The splitter checks its own files too; this also covers --report-file, and refuses
+      // before the report is opened.
+      try reportOptions.refuseOverwriting(
+        inputs: [input ?? "-"],
+        outputs: splitter.outputPaths(in: outDir).map { ($0, "--out-dir") } + [
+          (rejects, "--rejects")
+        ])
       let output = try reportOptions.openReportOutput()
       let reporter = FindingReporter(
         command: "split", options: reportOptions.reporterOptions(writingTo: output), output: output)
       let destination = Splitter.Destination(directory: outDir, force: force, rejects: rejects)
-      let splitter = Splitter(options: options)
       let summary = try splitter.run(InputName(input ?? "-"), into: destination, reporter: reporter)
       // The seed line is for people (the manifest records the seed too): left out, like the
       // summary line, when a machine report is going to stderr.

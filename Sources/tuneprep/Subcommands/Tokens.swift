@@ -151,6 +151,8 @@ extension TunePrepCommand {
     }
 
     func execute() throws(TunePrepError) -> Bool {
+      try reportOptions.refuseOverwriting(
+        inputs: input.paths + [tokenizer, templateFile(template)].compactMap { $0 })
       let tokenizer = try loadTokenizer()
       var options = TokenStats.Options()
       options.format = format

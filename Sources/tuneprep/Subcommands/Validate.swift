@@ -82,6 +82,8 @@ extension TunePrepCommand {
         try out.flush()
         return false
       }
+      try reportOptions.refuseOverwriting(
+        inputs: input.paths + [schema, outputSchema].compactMap { $0 })
       var options = Validator.Options()
       options.format = format
       options.schemas = try schemaOptions.compile(schema: schema, outputSchema: outputSchema)

@@ -68,4 +68,22 @@ import Testing
     #expect(
       rejected.first?.hasPrefix(#"{"file":"<stdin>","line":2,"code":"import.csv-fields""#) == true)
   }
+
+  // MARK: CSV byte order mark
+
+  @Test(arguments: [
+    ["--input-column", "question", "--output-column", "answer"], [],
+    ["--no-header", "--input-column", "1", "--output-column", "2"],
+  ])
+  func byteOrderMarkIsReportedOnce(mapping: [String]) throws {
+    let result = try Binary.run(
+      ["import", "-", "--from", "csv", "--fail-on", "warning"] + mapping,
+      stdin: "\u{FEFF}question,answer\na,b\n")
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(
+      result.stderr.contains(
+        "<stdin>:1: warning: the file starts with a UTF-8 byte order mark"))
+    #expect(result.stderr.components(separatedBy: "[encoding.bom]").count == 2)
+    #expect(result.stdout.contains(#"{"role":"assistant","content":"b"}"#))
+  }
 }

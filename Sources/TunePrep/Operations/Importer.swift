@@ -197,8 +197,7 @@ extension Importer {
             do throws(CSVColumns.Failure) {
               let resolved = try CSVColumns(resolving: options, header: header)
               columns = resolved
-              converter = RowConverter(
-                target: options.to, lossy: options.lossy, names: resolved.names)
+              converter.names = resolved.names
             } catch {
               fatal = Finding(.importNoHeader, at: location, message: error.message)
             }

@@ -21,7 +21,7 @@ import Testing
             result.append("\(line):\(error.code.name)")
           } else {
             let values = (0..<p.fields.count).map {
-              String(decoding: p.value($0, in: buf), as: UTF8.self)
+              String(decoding: p.value($0, in: buf) ?? [], as: UTF8.self)
             }
             result.append("\(line):" + values.joined(separator: "|"))
           }
@@ -53,6 +53,17 @@ import Testing
       Self.rows(Array("a,b\n1,\"never closed\n2,3\n".utf8), chunk: chunk) == [
         "1:a|b", "2:import.csv-quote",
       ])
+  }
+
+  @Test func valuePastTheEndOfARowIsMissing() {
+    var parser = CSVParser(delimiter: UInt8(ascii: ","))
+    var values: [[UInt8]?] = []
+    Array("a,b\n".utf8).withUnsafeBufferPointer { buf in
+      _ = parser.parse(buf, final: true) { p, _, _ in
+        values = [p.value(1, in: buf), p.value(2, in: buf), p.value(-1, in: buf)]
+      }
+    }
+    #expect(values == [Array("b".utf8), nil, nil])
   }
 
   @Test func tabsSeparateTSV() {

@@ -146,7 +146,11 @@ struct CSVParser {
   }
 
   /// The value of field `i` with doubled quotes collapsed.
-  func value(_ i: Int, in buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+  ///
+  /// - Returns: the bytes, or nil when the row has no field `i` (a short row, or a column
+  ///   number past its end).
+  func value(_ i: Int, in buffer: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    guard fields.indices.contains(i) else { return nil }
     let f = fields[i]
     let slice = UnsafeBufferPointer(rebasing: buffer[f.start..<f.end])
     guard f.hasDoubledQuotes else { return Array(slice) }

@@ -30,7 +30,9 @@ struct ImportFieldNames: Sendable {
 /// with a reason.
 struct RowConverter {
   let encoder: FormatEncoder
-  let names: ImportFieldNames
+  /// Set once a CSV header is resolved; the converter itself is kept, so findings it already
+  /// holds (such as the byte order mark) are not lost.
+  var names: ImportFieldNames
   private var parser = JSONParser()
   private var document = JSONDocument()
   private var decoder = FormatDecoder()

@@ -73,6 +73,10 @@ private final class XMLReadContext {
   let file: InputFile
   var readError: TunePrepError?
   var firstError: (line: Int, column: Int, message: String)?
+  /// The elements open when the last error was raised, where the parser stopped (the parser's
+  /// node and its ancestors), compared by address only; nil when no error came with a parser
+  /// context.
+  var openAtError: Set<UnsafeMutableRawPointer>?
 
   init(file: InputFile) {
     self.file = file
@@ -116,12 +120,24 @@ extension Importer {
     let errorHandler: xmlStructuredErrorFunc = { ctx, error in
       guard let ctx, let error else { return }
       let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
-      guard box.firstError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else {
-        return
+      guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+      if box.firstError == nil {
+        var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
+        while message.last?.isWhitespace == true { message.removeLast() }
+        box.firstError = (Int(error.pointee.line), Int(error.pointee.int2), message)
       }
-      var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
-      while message.last?.isWhitespace == true { message.removeLast() }
-      box.firstError = (Int(error.pointee.line), Int(error.pointee.int2), message)
+      let domain = error.pointee.domain
+      if domain == Int32(XML_FROM_PARSER.rawValue) || domain == Int32(XML_FROM_NAMESPACE.rawValue),
+        let parser = error.pointee.ctxt?.assumingMemoryBound(to: xmlParserCtxt.self)
+      {
+        var open = Set<UnsafeMutableRawPointer>()
+        var node = parser.pointee.node
+        while let element = node {
+          open.insert(UnsafeMutableRawPointer(element))
+          node = element.pointee.parent
+        }
+        box.openAtError = open
+      }
     }
     xmlTextReaderSetStructuredErrorHandler(reader, errorHandler, opaque)
 
@@ -134,6 +150,25 @@ extension Importer {
     var stack: [XMLRecordPath.Step] = []
     var status = xmlTextReaderRead(reader)
     var stopped = false
+    var expandFailed = false
+    /// Converts one complete record element and marks it (in the node's application-data
+    /// field) so the recovery walk after a parse error does not convert it twice.
+    func emit(_ node: xmlNodePtr) throws(TunePrepError) {
+      if !fields.compiled {
+        try fields.compile(options, document: xmlTextReaderCurrentDoc(reader), file: name)
+      }
+      totals.read += 1
+      var row = ImportRow(location: Location(file: name, line: Int(xmlGetLineNo(node))))
+      row.input = fields.value(fields.input, at: node)
+      row.output = fields.value(fields.output, at: node)
+      row.system = fields.value(fields.system, at: node)
+      row.id = fields.value(fields.id, at: node)
+      for (metaName, expression) in fields.meta {
+        row.meta.append((metaName, fields.value(expression, at: node)))
+      }
+      converter.convert(row)
+      node.pointee._private = opaque
+    }
     while status == 1 {
       let type = xmlTextReaderNodeType(reader)
       if type == Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue) {
@@ -160,24 +195,11 @@ extension Importer {
         status = xmlTextReaderRead(reader)
         continue
       }
-      guard let node = xmlTextReaderExpand(reader) else { break }
-      if !fields.compiled {
-        do throws(TunePrepError) {
-          try fields.compile(options, document: xmlTextReaderCurrentDoc(reader), file: name)
-        } catch {
-          throw error
-        }
+      guard let node = xmlTextReaderExpand(reader) else {
+        expandFailed = true
+        break
       }
-      totals.read += 1
-      var row = ImportRow(location: Location(file: name, line: Int(xmlGetLineNo(node))))
-      row.input = fields.value(fields.input, at: node)
-      row.output = fields.value(fields.output, at: node)
-      row.system = fields.value(fields.system, at: node)
-      row.id = fields.value(fields.id, at: node)
-      for (metaName, expression) in fields.meta {
-        row.meta.append((metaName, fields.value(expression, at: node)))
-      }
-      converter.convert(row)
+      try emit(node)
       if converter.out.count > 1 << 20 {
         converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
         totals.take(&converter)
@@ -186,14 +208,40 @@ extension Importer {
       status = xmlTextReaderNext(reader)
     }
     if let readError = context.readError { throw readError }
-    if !stopped && (status == -1 || context.firstError != nil) {
+    if !stopped && (status == -1 || expandFailed || context.firstError != nil) {
       let (line, column, message) =
         context.firstError ?? (Int(xmlTextReaderGetParserLineNumber(reader)), 0, "malformed XML")
+      let at = "line \(line)\(column > 0 ? ", column \(column)" : "")"
+      // libxml2's reader parses ahead of the node it hands out, so when it stops, complete
+      // records it had already built are still in the tree: convert them, and reject the
+      // record the error is in, so every record before the error is accounted for.
+      var brokenLine: Int?
+      if status == -1 || expandFailed {
+        try walkRemainingTree(
+          xmlTextReaderCurrentDoc(reader), matching: recordPath,
+          open: context.openAtError, emitted: opaque
+        ) { (node, isOpen) throws(TunePrepError) in
+          guard isOpen else { return try emit(node) }
+          let recordLine = Int(xmlGetLineNo(node))
+          brokenLine = recordLine
+          totals.read += 1
+          converter.rejectRaw(
+            Location(file: name, line: recordLine), .importXML,
+            "malformed XML at \(at): \(message); the record starting at line \(recordLine) is incomplete: fix the XML and import again",
+            raw: UnsafeBufferPointer(start: nil, count: 0), reportFinding: false)
+        }
+      }
+      let complete = totals.read - (brokenLine == nil ? 0 : 1)
+      let broken = brokenLine.map { ", the record it breaks (line \($0)) was rejected" } ?? ""
+      // An error libxml2 recovers from (an undeclared prefix) does not stop the reader.
+      let outcome =
+        status == 0 && !expandFailed
+        ? "the file was still read to its end (\(complete) record\(complete == 1 ? "" : "s"))"
+        : "the \(complete) record\(complete == 1 ? "" : "s") before it \(complete == 1 ? "was" : "were") read\(broken), the rest of the file was not"
       converter.report(
         Finding(
           .importXML, at: Location(file: name, line: line, column: column > 0 ? column : nil),
-          message:
-            "malformed XML at line \(line)\(column > 0 ? ", column \(column)" : ""): \(message); the \(totals.read) record\(totals.read == 1 ? "" : "s") before it were read, the rest of the file was not: fix the XML and import again"
+          message: "malformed XML at \(at): \(message); \(outcome): fix the XML and import again"
         ))
     } else if !stopped && totals.read == 0 {
       converter.report(
@@ -271,5 +319,63 @@ private struct XMLFields {
   func free() {
     for e in [input, output, system, id] + meta.map(\.1) { if let e { xmlXPathFreeCompExpr(e) } }
     if let context { xmlXPathFreeContext(context) }
+  }
+}
+
+/// Visits, in document order, each outermost element matching `path` that is still in the
+/// (partial) tree of a reader stopped by a parse error and was not converted yet.
+///
+/// - Parameters:
+///   - document: the reader's document.
+///   - path: the record selector.
+///   - open: the elements open when parsing stopped; nil when unknown, then the last element
+///     of the tree and its ancestors count as open.
+///   - emitted: the mark ``Importer`` leaves in a converted element's `_private` field.
+///   - visit: called with each element and whether it is incomplete (open).
+/// - Throws: what `visit` throws.
+private func walkRemainingTree(
+  _ document: xmlDocPtr?, matching path: XMLRecordPath, open: Set<UnsafeMutableRawPointer>?,
+  emitted: UnsafeMutableRawPointer,
+  _ visit: (xmlNodePtr, Bool) throws(TunePrepError) -> Void
+) throws(TunePrepError) {
+  guard let document else { return }
+  let top = UnsafeMutableRawPointer(document)
+  var incomplete = open ?? []
+  if open == nil {
+    var last = document.pointee.last
+    while let node = last {
+      if node.pointee.type == XML_ELEMENT_NODE { incomplete.insert(UnsafeMutableRawPointer(node)) }
+      last = node.pointee.last
+    }
+  }
+  var steps: [XMLRecordPath.Step] = []
+  var next = document.pointee.children
+  while let node = next {
+    let isElement = node.pointee.type == XML_ELEMENT_NODE
+    if isElement {
+      steps.append(
+        XMLRecordPath.Step(
+          uri: node.pointee.ns?.pointee.href.map { String(cString: $0) },
+          local: node.pointee.name.map { String(cString: $0) } ?? ""))
+      if path.matches(steps) {
+        if node.pointee._private != emitted {
+          try visit(node, incomplete.contains(UnsafeMutableRawPointer(node)))
+        }
+      } else if let child = node.pointee.children {
+        next = child
+        continue
+      }
+    }
+    // Leave this node (and the elements it closes) for the next one in document order.
+    var current = node
+    if isElement { steps.removeLast() }
+    while current.pointee.next == nil {
+      guard let parent = current.pointee.parent, UnsafeMutableRawPointer(parent) != top else {
+        return
+      }
+      current = parent
+      steps.removeLast()
+    }
+    next = current.pointee.next
   }
 }

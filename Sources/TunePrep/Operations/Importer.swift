@@ -192,16 +192,28 @@ extension Importer {
           let location = Location(file: name, line: line)
           guard let cols = columns else {
             header = (0..<p.fields.count).map {
-              String(decoding: p.value($0, in: buf), as: UTF8.self).trimmingSpaces()
+              String(decoding: p.value($0, in: buf) ?? [], as: UTF8.self).trimmingSpaces()
             }
             do throws(CSVColumns.Failure) {
               let resolved = try CSVColumns(resolving: options, header: header)
               columns = resolved
-              converter = RowConverter(
-                target: options.to, lossy: options.lossy, names: resolved.names)
+              converter.names = resolved.names
             } catch {
               fatal = Finding(.importNoHeader, at: location, message: error.message)
             }
+            return
+          }
+          // Without a header, the first well-formed row sets the field count; a column number
+          // past its end is a mapping problem, reported before any row like a header mismatch.
+          if cols.fieldCount == nil && p.rowError == nil,
+            let (flag, index) = cols.numbered.first(where: { $0.index >= p.fields.count })
+          {
+            fatal = Finding(
+              .importNoHeader, at: location,
+              message:
+                "\(flag) \(index + 1) is past the end of the first row, which has \(p.fields.count) field\(p.fields.count == 1 ? "" : "s"): "
+                + "count the columns again (1 is the first), or pass --header if the first row names them"
+            )
             return
           }
           totals.read += 1
@@ -269,6 +281,15 @@ struct CSVColumns {
   var fieldCount: Int?
   var names: ImportFieldNames
 
+  /// Each mapped column with the flag that named it, in flag order.
+  var numbered: [(flag: String, index: Int)] {
+    var all = [("--input-column", input), ("--output-column", output)]
+    if let system { all.append(("--system-column", system)) }
+    if let id { all.append(("--id-column", id)) }
+    for (_, index) in meta { all.append(("--meta-column", index)) }
+    return all
+  }
+
   struct Failure: Error {
     var message: String
   }
@@ -312,6 +333,12 @@ struct CSVColumns {
       if let spec {
         if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
         if let i = lower.firstIndex(of: spec.lowercased()) { return i }
+        if let n = Int(spec), n > header.count {
+          throw Failure(
+            message:
+              "\(flag) \(n) is past the end of the header, which has \(header.count) column\(header.count == 1 ? "" : "s") (\(listed)): count the columns again (1 is the first), or name the column"
+          )
+        }
         throw Failure(
           message:
             "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none"

@@ -38,19 +38,8 @@ final class RecordFile: @unchecked Sendable {
   /// with the process.
   /// - Throws: ``TunePrepError/writeFailed(path:reason:)``.
   static func spool(for displayName: String) throws(TunePrepError) -> RecordFile {
-    var directory = "/tmp"
-    if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
-    var template = Array((directory + "/tuneprep-dedupe-spool-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1
-    }
-    if fd < 0 {
-      throw .writeFailed(
-        path: directory,
-        reason:
-          "cannot create a spool file for \(displayName) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
-      )
-    }
-    template.withUnsafeBufferPointer { p in _ = p.baseAddress.map { unlink($0) } }
+    let (fd, path) = try makeSpoolFile(prefix: "tuneprep-dedupe-spool", for: displayName)
+    unlink(path)
     return RecordFile(displayName: displayName, fd: fd, isSpool: true)
   }
 
@@ -172,4 +161,28 @@ final class RecordFile: @unchecked Sendable {
 /// `open(2)` for reading, outside ``RecordFile`` whose `open(path:)` would shadow it.
 private func openReadOnly(_ path: String) -> Int32 {
   open(path, O_RDONLY | O_CLOEXEC)
+}
+
+/// Creates an empty temporary file in `$TMPDIR` (or /tmp) for a spooled copy of `displayName`.
+/// - Parameters:
+///   - prefix: the start of the file's name; `mkstemp(3)` adds six random characters.
+///   - displayName: the input being spooled, for the error message.
+/// - Returns: the open descriptor (read and write) and the file's path; the caller closes and
+///   unlinks it.
+/// - Throws: ``TunePrepError/writeFailed(path:reason:)`` when the folder does not take it.
+func makeSpoolFile(prefix: String, for displayName: String) throws(TunePrepError) -> (
+  fd: Int32, path: String
+) {
+  var directory = "/tmp"
+  if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
+  var template = Array(joinPath(directory, prefix + "-XXXXXX").utf8CString)
+  let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
+  if fd < 0 {
+    throw .writeFailed(
+      path: directory,
+      reason:
+        "cannot create a spool file for \(displayName) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
+    )
+  }
+  return (fd, String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
 }

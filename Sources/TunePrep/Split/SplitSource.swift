@@ -81,19 +81,7 @@ final class SplitSource {
   /// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns its path.
   private static func spoolCopy(of input: InputFile) throws(TunePrepError) -> String {
     let name = input.name.displayName
-    var directory = "/tmp"
-    if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
-    var template = Array((joinPath(directory, "tuneprep-split-stdin-XXXXXX")).utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1
-    }
-    if fd < 0 {
-      throw .writeFailed(
-        path: directory,
-        reason:
-          "cannot create a spool file for \(name) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
-      )
-    }
-    let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let (fd, path) = try makeSpoolFile(prefix: "tuneprep-split-stdin", for: name)
     defer { close(fd) }
     let size = 1 << 20
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)

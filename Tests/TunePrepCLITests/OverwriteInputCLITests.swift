@@ -159,6 +159,35 @@ import Testing
     #expect(try folder.snapshot() == before)
   }
 
+  /// Two outputs on one file: the one written last would replace the other, so the command
+  /// refuses before it writes either (the message names both, in the order checked).
+  static let collisions: [Case] = [
+    Case(["dedupe", "d.jsonl", "-o", "x.jsonl", "--rejects", "x.jsonl"], "--output x.jsonl", "--rejects x.jsonl"),
+    Case(["dedupe", "d.jsonl", "-o", "real/../x.jsonl", "--clusters", "x.jsonl"], "--output real/../x.jsonl", "--clusters x.jsonl"),
+    Case(["split", "d.jsonl", "--out-dir", "new/out", "--rejects", "new/./out/../out/train.jsonl"], "--out-dir new/out/train.jsonl", "--rejects new/./out/../out/train.jsonl"),
+    Case(["dedupe", "d.jsonl", "-o", "other2.jsonl", "--report-file", "./other2.jsonl"], "--output other2.jsonl", "--report-file ./other2.jsonl"),
+    Case(["format", "d.jsonl", "--to", "alpaca", "-o", "linked/y.jsonl", "--rejects", "real/y.jsonl"], "--output linked/y.jsonl", "--rejects real/y.jsonl"),
+    Case(["import", "t.csv", "-o", "t.jsonl", "--report-file", "t.jsonl"], "--output-file t.jsonl", "--report-file t.jsonl"),
+    Case(["split", "d.jsonl", "--out-dir", "out", "--rejects", "out/test.jsonl"], "--out-dir out/test.jsonl", "--rejects out/test.jsonl"),
+    Case(["split", "d.jsonl", "--out-dir", "out", "--report-file", "out/manifest.json"], "--out-dir out/manifest.json", "--report-file out/manifest.json"),
+  ]
+
+  @Test(arguments: collisions)
+  func refusesTwoOutputsOnOneFile(_ test: Case) throws {
+    let folder = try Folder()
+    // An existing file is compared by identity: other2.jsonl exists before the run.
+    try Data("keep\n".utf8).write(to: folder.file("other2.jsonl"))
+    let before = try folder.snapshot()
+    let result = try folder.run(test.arguments, stdin: test.stdin)
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(
+      result.stderr
+        == "tuneprep: error: \(test.input) and \(test.option) name the same file, and one would "
+        + "replace the other: give each output its own path\n",
+      "\(result.stderr)")
+    #expect(try folder.snapshot() == before)
+  }
+
   /// The guard is not a blanket refusal: other files, devices and stdout are still written.
   static let allowed: [Case] = [
     Case(["format", "d.jsonl", "--to", "alpaca", "-o", "new.jsonl"], "", ""),
@@ -168,6 +197,8 @@ import Testing
     Case(["validate", "d.jsonl", "--report-file", "-"], "", ""),
     Case(["import", "t.csv", "-o", "t.jsonl"], "", ""),
     Case(["split", "d.jsonl", "--out-dir", "out", "--rejects", "rejects.jsonl"], "", ""),
+    Case(["dedupe", "d.jsonl", "-o", "/dev/null", "--rejects", "/dev/null"], "", ""),
+    Case(["dedupe", "d.jsonl", "-o", "-", "--report-file", "-"], "", ""),
   ]
 
   @Test(arguments: allowed)

@@ -105,6 +105,57 @@ import Testing
     #expect(guarded.input(namedBy: folder["real"]) == nil)
   }
 
+  @Test func twoOutputsOnOneFileCollide() throws {
+    let folder = try Folder()
+    let guarded = OverwriteGuard(inputs: [folder["data.jsonl"]])
+    // A new file by its resolved path, an existing one by identity, in the order given.
+    for (first, second) in [
+      ("new.jsonl", "real/../new.jsonl"), ("linked/new.jsonl", "real/new.jsonl"),
+      ("other.jsonl", "./other.jsonl"), ("linked/inner.jsonl", "real/inner.jsonl"),
+    ] {
+      let error = #expect(throws: TunePrepError.self) {
+        try guarded.check([
+          (folder[first], "--output"), (nil, "--clusters"), (folder[second], "--rejects"),
+        ])
+      }
+      #expect(
+        error
+          == .outputsCollide(
+            first: folder[first], firstOption: "--output", second: folder[second],
+            secondOption: "--rejects"))
+    }
+    // Distinct files, standard output and devices are fine, however often they are named.
+    #expect(throws: Never.self) {
+      try guarded.check([
+        (folder["new.jsonl"], "--output"), (folder["other.jsonl"], "--rejects"),
+        ("-", "--report-file"), ("-", "--clusters"), ("/dev/null", "a"), ("/dev/null", "b"),
+      ])
+    }
+    // An input is reported as an input first, even when it is named twice.
+    let error = #expect(throws: TunePrepError.self) {
+      try guarded.check([(folder["data.jsonl"], "--output"), (folder["data.jsonl"], "--rejects")])
+    }
+    #expect(
+      error
+        == .outputIsInput(
+          input: folder["data.jsonl"], output: folder["data.jsonl"], option: "--output"))
+  }
+
+  @Test func futurePathsResolveThroughTheirExistingAncestor() throws {
+    let folder = try Folder()
+    let real = try #require(resolvedPath(folder["real"]))
+    #expect(resolvedFuturePath(folder["linked/a/b.jsonl"]) == real + "/a/b.jsonl")
+    #expect(resolvedFuturePath(folder["linked/a/./c/../b.jsonl"]) == real + "/a/b.jsonl")
+    #expect(resolvedFuturePath(folder["real/inner.jsonl"]) == real + "/inner.jsonl")
+    // Two spellings of one file in a folder that does not exist yet collide.
+    let error = #expect(throws: TunePrepError.self) {
+      try OverwriteGuard(inputs: [String]()).check([
+        (folder["out/train.jsonl"], "--out-dir"), (folder["linked/../out/./train.jsonl"], "--rejects"),
+      ])
+    }
+    #expect(error != nil)
+  }
+
   @Test func checkThrowsANamedError() throws {
     let folder = try Folder()
     let guarded = OverwriteGuard(inputs: [folder["data.jsonl"]])

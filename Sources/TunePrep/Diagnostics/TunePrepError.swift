@@ -14,6 +14,8 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
   /// An output path names the same file as an input (see ``OverwriteGuard``); `option` is the
   /// option that names the output.
   case outputIsInput(input: String, output: String, option: String)
+  /// Two outputs name the same file (see ``OverwriteGuard``), each with the option naming it.
+  case outputsCollide(first: String, firstOption: String, second: String, secondOption: String)
   /// A config file or option value is unusable.
   case badConfig(path: String, line: Int?, reason: String)
   /// A schema given by the user is unusable.
@@ -38,6 +40,9 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
       "\(input) is an input and would be overwritten by \(option)"
         + (output == input ? "" : " \(output)")
         + ": inputs are never modified; write to another path"
+    case .outputsCollide(let first, let firstOption, let second, let secondOption):
+      "\(firstOption) \(first) and \(secondOption) \(second) name the same file, "
+        + "and one would replace the other: give each output its own path"
     case .badConfig(let path, let line, let reason):
       if let line { "\(path):\(line): \(reason)" } else { "\(path): \(reason)" }
     case .badSchema(let path, let reason):

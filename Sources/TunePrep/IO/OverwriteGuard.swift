@@ -80,12 +80,77 @@ public struct OverwriteGuard: Sendable {
     throw .outputIsInput(input: input, output: output, option: option)
   }
 
-  /// Refuses any of `outputs` that names an input, checked in order.
+  /// Refuses any of `outputs` that names an input, checked in order, then any two of them that
+  /// name one file (`-o x --rejects x`), since the one written last would silently replace the
+  /// other.
   /// - Parameter outputs: each path with the option that names it; nil paths are skipped.
-  /// - Throws: ``TunePrepError/outputIsInput(input:output:option:)`` for the first that does.
+  /// - Throws: ``TunePrepError/outputIsInput(input:output:option:)`` for the first that names
+  ///   an input, else ``TunePrepError/outputsCollide(first:firstOption:second:secondOption:)``.
   public func check(_ outputs: [(path: String?, option: String)]) throws(TunePrepError) {
     for (path, option) in outputs { try check(path, option: option) }
+    var seen: [(target: OutputTarget, path: String, option: String)] = []
+    for case (let path?, let option) in outputs {
+      guard let target = OutputTarget(path) else { continue }
+      if let earlier = seen.first(where: { $0.target == target }) {
+        throw .outputsCollide(
+          first: earlier.path, firstOption: earlier.option, second: path, secondOption: option)
+      }
+      seen.append((target, path, option))
+    }
   }
+}
+
+/// The file an output path would write, as far as two outputs can be compared: an existing
+/// regular file by identity, a new file by its resolved path. Standard output, devices and
+/// pipes have none (they are written in place, and `/dev/null` twice is fine).
+private enum OutputTarget: Equatable {
+  case existing(FileIdentity)
+  case new(String)
+
+  init?(_ path: String) {
+    guard path != "-" else { return nil }
+    var info = stat()
+    if stat(path, &info) == 0 {
+      guard info.st_mode & S_IFMT == S_IFREG else { return nil }
+      self = .existing(FileIdentity(info))
+    } else if let resolved = resolvedOutputPath(path) ?? resolvedFuturePath(path) {
+      self = .new(resolved)
+    } else {
+      return nil
+    }
+  }
+}
+
+/// The absolute path `path` would have once its missing folders are created (as split creates
+/// its `--out-dir`): the longest existing ancestor with symbolic links resolved, then the rest
+/// as written, with `.` dropped and `..` taking away the component before it (no component
+/// past the existing ancestor can be a link). Nil when no ancestor resolves.
+func resolvedFuturePath(_ path: String) -> String? {
+  var base = path.hasPrefix("/") ? "/" : "."
+  var rest: [Substring] = []
+  var existing = ""
+  for component in path.split(separator: "/") {
+    if rest.isEmpty {
+      let candidate = joinPath(existing.isEmpty ? base : existing, String(component))
+      if resolvedPath(candidate) != nil {
+        existing = candidate
+        continue
+      }
+    }
+    rest.append(component)
+  }
+  if !existing.isEmpty { base = existing }
+  guard var resolved = resolvedPath(base) else { return nil }
+  for component in rest where component != "." {
+    if component == ".." {
+      if let slash = resolved.lastIndex(of: "/"), resolved != "/" {
+        resolved = slash == resolved.startIndex ? "/" : String(resolved[..<slash])
+      }
+    } else {
+      resolved = joinPath(resolved, String(component))
+    }
+  }
+  return resolved
 }
 
 /// A file's device and inode: equal for every path that reaches the same file.

@@ -260,15 +260,16 @@ public struct Splitter {
     return summary
   }
 
-  /// Refuses an output that would replace the input, since inputs are never modified.
+  /// Refuses an output that would replace the input, since inputs are never modified, or
+  /// another output.
   ///
-  /// For example, splitting `splits/train.jsonl` into `splits` with `--force`.
+  /// For example, splitting `splits/train.jsonl` into `splits` with `--force`, or
+  /// `--rejects splits/test.jsonl`.
   private func refuseOverwritingInput(_ input: InputName, directory: String, rejects: String?)
     throws(TunePrepError)
   {
-    let guarded = OverwriteGuard(inputs: [input])
-    for path in outputPaths(in: directory) { try guarded.check(path, option: "--out-dir") }
-    try guarded.check(rejects, option: "--rejects")
+    try OverwriteGuard(inputs: [input]).check(
+      outputPaths(in: directory).map { ($0, "--out-dir") } + [(rejects, "--rejects")])
   }
 
   /// Whether near-duplicate pairs are needed (grouping by them, or the leak check).

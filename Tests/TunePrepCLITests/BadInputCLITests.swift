@@ -118,4 +118,40 @@ import Testing
       try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
     #expect(type == .typeCharacterSpecial)
   }
+  /// `-o /dev/stdout` with stdout redirected to a file: the path resolves to that regular
+  /// file, and a temporary file plus a rename used to replace the `/dev/stdout` link (as
+  /// root). The descriptor is written instead, so `>` gets the output and `>>` appends to it;
+  /// `/dev/fd/N` and `--report-file /dev/stderr` work the same way.
+  @Test func descriptorPathsWriteToTheDescriptor() throws {
+    let dir = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let bin = CLIRunner.binary.path
+    let root = CLIRunner.packageRoot.path
+    let format = "'\(bin)' format '\(root)/samples/chat.jsonl' --to alpaca --lossy"
+    let result = try Self.shell(
+      """
+      cd '\(dir.path)'
+      \(format) > expected 2>/dev/null
+      \(format) -o /dev/stdout > truncated 2>/dev/null; echo "status $?"
+      printf 'before\\n' > appended
+      \(format) -o /dev/stdout >> appended 2>/dev/null; echo "status $?"
+      \(format) -o /dev/fd/3 3> three 2>/dev/null; echo "status $?"
+      \(format) -o /dev/null --report json --report-file /dev/stderr 2> report; echo "status $?"
+      ls -A
+      """)
+    #expect(
+      result.output
+        == "status 0\nstatus 0\nstatus 0\nstatus 0\nappended\nexpected\nreport\nthree\ntruncated\n",
+      "\(result.output)")
+    let expected = try Data(contentsOf: dir.appendingPathComponent("expected"))
+    #expect(expected.count > 1000)
+    #expect(try Data(contentsOf: dir.appendingPathComponent("truncated")) == expected)
+    #expect(try Data(contentsOf: dir.appendingPathComponent("three")) == expected)
+    #expect(
+      try Data(contentsOf: dir.appendingPathComponent("appended")) == Data("before\n".utf8) + expected)
+    let report = try String(contentsOf: dir.appendingPathComponent("report"), encoding: .utf8)
+    #expect(report.hasPrefix("{\"summary\":{\"command\":\"format\""), "\(report)")
+    let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout")
+    #expect(link.hasSuffix("fd/1"))
+  }
 }

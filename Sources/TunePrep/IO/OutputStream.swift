@@ -55,6 +55,15 @@ public final class OutputStream {
     -> OutputStream
   {
     if path == "-" { return standardOutput() }
+    if let descriptor = descriptorNamed(by: path) {
+      // `/dev/stdout` when stdout is redirected to a file resolves to that regular file, and
+      // a temporary file plus a rename would replace the link in /dev: write to the
+      // descriptor the shell gave instead, at its offset and with its flags (`>>` appends).
+      guard fcntl(descriptor, F_GETFD) >= 0 else {
+        throw .writeFailed(path: path, reason: "descriptor \(descriptor) is not open")
+      }
+      return OutputStream(name: path, fd: descriptor, finalPath: nil, temporaryPath: nil, owns: false)
+    }
     var info = stat()
     if stat(path, &info) == 0 {
       let type = info.st_mode & S_IFMT
@@ -243,6 +252,42 @@ public final class OutputStream {
   deinit {
     discard()
   }
+}
+
+/// The descriptor a path names when it is one of this process's open descriptors rather than
+/// a file: `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, or a symbolic link to
+/// one of them; nil for any other path.
+///
+/// Only the names are read (`readlink(2)`, at most 8 links), never the file the descriptor
+/// has open, so a descriptor redirected to a regular file is still recognised.
+func descriptorNamed(by path: String) -> Int32? {
+  var current = path
+  for _ in 0..<8 {
+    switch current {
+    case "/dev/stdin": return 0
+    case "/dev/stdout": return 1
+    case "/dev/stderr": return 2
+    default: break
+    }
+    for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/"]
+    where current.hasPrefix(prefix) {
+      let digits = current.dropFirst(prefix.count)
+      guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber })
+      else { return nil }
+      return Int32(digits)
+    }
+    var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink(current, &target, target.count - 1)
+    guard length > 0 else { return nil }
+    let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if link.hasPrefix("/") {
+      current = link
+    } else {
+      let slash = current.lastIndex(of: "/")
+      current = slash.map { String(current[...$0]) + link } ?? link
+    }
+  }
+  return nil
 }
 
 /// Makes writes to a closed pipe fail with `EPIPE` instead of killing the process, so the

@@ -151,7 +151,9 @@ import Testing
       try Data(contentsOf: dir.appendingPathComponent("appended")) == Data("before\n".utf8) + expected)
     let report = try String(contentsOf: dir.appendingPathComponent("report"), encoding: .utf8)
     #expect(report.hasPrefix("{\"summary\":{\"command\":\"format\""), "\(report)")
-    let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout")
-    #expect(link.hasSuffix("fd/1"))
+    let links = try ["/dev/stdout", "/dev/stderr"].map {
+      try FileManager.default.destinationOfSymbolicLink(atPath: $0)
+    }
+    #expect(links[0].hasSuffix("fd/1") && links[1].hasSuffix("fd/2"), "\(links)")
   }
 }

@@ -41,6 +41,11 @@ import Testing
     ("del\u{7F}", "del\\u007f"),
     ("csi\u{9B}c1\u{80}", "csi\\u009bc1\\u0080"),
     ("\u{2028}\u{2029}", "\\u2028\\u2029"),
+    // Bidirectional controls ("Trojan Source"): an override would make the quoted data
+    // display in another order than it is stored.
+    ("ab\u{202E}cd\u{202C}", "ab\\u202ecd\\u202c"),
+    ("\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}", "\\u202a\\u202b\\u202d\\u2066\\u2067\\u2068\\u2069"),
+    ("\u{200E}\u{200F}\u{61C}", "\\u200e\\u200f\\u061c"),
     // Printable text stays as is, backslashes included (quoted data is escaped already).
     ("héllo 😀 \u{A0} \\n 100%", "héllo 😀 \u{A0} \\n 100%"),
   ])
@@ -50,7 +55,7 @@ import Testing
 
   @Test(arguments: [
     "k\r\n::error::x", "a\rb", "a\nb", "\u{1B}[31m", "\u{7F}\u{85}\u{9B}", "\u{2028}\u{2029}",
-    "\"quoted\" \\ back", "plain é 😀", "",
+    "rtl \u{202E}txt.exe\u{2066}", "\"quoted\" \\ back", "plain é 😀", "",
   ])
   func jsonQuotedEscapesEveryControlAndStaysJSON(input: String) throws {
     let quoted = input.jsonQuoted

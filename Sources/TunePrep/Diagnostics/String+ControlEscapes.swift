@@ -4,7 +4,10 @@
 /// The set is every C0 control (U+0000 to U+001F), DEL (U+007F), every C1 control (U+0080 to
 /// U+009F) and the line and paragraph separators U+2028 and U+2029. Raw, these end a report line
 /// early (and so let record data forge findings or GitHub workflow commands), or let data drive
-/// the terminal (ESC, and C1 CSI on some terminals). The escapes are valid JSON (`\n`, `\r`,
+/// the terminal (ESC, and C1 CSI on some terminals). The bidirectional formatting characters
+/// are escaped too (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069): raw, an
+/// override such as U+202E makes a quoted record display in another order than it is stored,
+/// so a message could show a reviewer text the data does not hold. The escapes are valid JSON (`\n`, `\r`,
 /// `\t`, `\b`, `\f`, else `\u` and four lowercase hex digits), so one table serves JSON string
 /// literals and the text a person reads.
 ///
@@ -19,7 +22,8 @@ func controlEscape(_ scalar: Unicode.Scalar) -> String? {
   case 0x09: return "\\t"
   case 0x08: return "\\b"
   case 0x0C: return "\\f"
-  case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+  case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E,
+    0x2066...0x2069:
     let hex = String(scalar.value, radix: 16)
     return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
   default: return nil

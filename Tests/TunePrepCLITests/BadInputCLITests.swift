@@ -118,10 +118,12 @@ import Testing
       try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
     #expect(type == .typeCharacterSpecial)
   }
-  /// `-o /dev/stdout` with stdout redirected to a file: the path resolves to that regular
-  /// file, and a temporary file plus a rename used to replace the `/dev/stdout` link (as
-  /// root). The descriptor is written instead, so `>` gets the output and `>>` appends to it;
-  /// `/dev/fd/N` and `--report-file /dev/stderr` work the same way.
+  /// Paths that name a descriptor are written through it, never replaced.
+  ///
+  /// With stdout redirected to a file, `-o /dev/stdout` resolves to that regular file, and a
+  /// temporary file plus a rename used to replace the `/dev/stdout` link (as root). The
+  /// descriptor is written instead, so `>` gets the output and `>>` appends to it; `/dev/fd/N`
+  /// and `--report-file /dev/stderr` work the same way.
   @Test func descriptorPathsWriteToTheDescriptor() throws {
     let dir = try Self.temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -148,7 +150,8 @@ import Testing
     #expect(try Data(contentsOf: dir.appendingPathComponent("truncated")) == expected)
     #expect(try Data(contentsOf: dir.appendingPathComponent("three")) == expected)
     #expect(
-      try Data(contentsOf: dir.appendingPathComponent("appended")) == Data("before\n".utf8) + expected)
+      try Data(contentsOf: dir.appendingPathComponent("appended")) == Data("before\n".utf8)
+        + expected)
     let report = try String(contentsOf: dir.appendingPathComponent("report"), encoding: .utf8)
     #expect(report.hasPrefix("{\"summary\":{\"command\":\"format\""), "\(report)")
     let links = try ["/dev/stdout", "/dev/stderr"].map {

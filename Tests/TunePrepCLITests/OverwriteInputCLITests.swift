@@ -162,14 +162,30 @@ import Testing
   /// Two outputs on one file: the one written last would replace the other, so the command
   /// refuses before it writes either (the message names both, in the order checked).
   static let collisions: [Case] = [
-    Case(["dedupe", "d.jsonl", "-o", "x.jsonl", "--rejects", "x.jsonl"], "--output x.jsonl", "--rejects x.jsonl"),
-    Case(["dedupe", "d.jsonl", "-o", "real/../x.jsonl", "--clusters", "x.jsonl"], "--output real/../x.jsonl", "--clusters x.jsonl"),
-    Case(["split", "d.jsonl", "--out-dir", "new/out", "--rejects", "new/./out/../out/train.jsonl"], "--out-dir new/out/train.jsonl", "--rejects new/./out/../out/train.jsonl"),
-    Case(["dedupe", "d.jsonl", "-o", "other2.jsonl", "--report-file", "./other2.jsonl"], "--output other2.jsonl", "--report-file ./other2.jsonl"),
-    Case(["format", "d.jsonl", "--to", "alpaca", "-o", "linked/y.jsonl", "--rejects", "real/y.jsonl"], "--output linked/y.jsonl", "--rejects real/y.jsonl"),
-    Case(["import", "t.csv", "-o", "t.jsonl", "--report-file", "t.jsonl"], "--output-file t.jsonl", "--report-file t.jsonl"),
-    Case(["split", "d.jsonl", "--out-dir", "out", "--rejects", "out/test.jsonl"], "--out-dir out/test.jsonl", "--rejects out/test.jsonl"),
-    Case(["split", "d.jsonl", "--out-dir", "out", "--report-file", "out/manifest.json"], "--out-dir out/manifest.json", "--report-file out/manifest.json"),
+    Case(
+      ["dedupe", "d.jsonl", "-o", "x.jsonl", "--rejects", "x.jsonl"], "--output x.jsonl",
+      "--rejects x.jsonl"),
+    Case(
+      ["dedupe", "d.jsonl", "-o", "real/../x.jsonl", "--clusters", "x.jsonl"],
+      "--output real/../x.jsonl", "--clusters x.jsonl"),
+    Case(
+      ["split", "d.jsonl", "--out-dir", "new/out", "--rejects", "new/./out/../out/train.jsonl"],
+      "--out-dir new/out/train.jsonl", "--rejects new/./out/../out/train.jsonl"),
+    Case(
+      ["dedupe", "d.jsonl", "-o", "other2.jsonl", "--report-file", "./other2.jsonl"],
+      "--output other2.jsonl", "--report-file ./other2.jsonl"),
+    Case(
+      ["format", "d.jsonl", "--to", "alpaca", "-o", "linked/y.jsonl", "--rejects", "real/y.jsonl"],
+      "--output linked/y.jsonl", "--rejects real/y.jsonl"),
+    Case(
+      ["import", "t.csv", "-o", "t.jsonl", "--report-file", "t.jsonl"], "--output-file t.jsonl",
+      "--report-file t.jsonl"),
+    Case(
+      ["split", "d.jsonl", "--out-dir", "out", "--rejects", "out/test.jsonl"],
+      "--out-dir out/test.jsonl", "--rejects out/test.jsonl"),
+    Case(
+      ["split", "d.jsonl", "--out-dir", "out", "--report-file", "out/manifest.json"],
+      "--out-dir out/manifest.json", "--report-file out/manifest.json"),
   ]
 
   @Test(arguments: collisions)

@@ -150,7 +150,8 @@ import Testing
     // Two spellings of one file in a folder that does not exist yet collide.
     let error = #expect(throws: TunePrepError.self) {
       try OverwriteGuard(inputs: [String]()).check([
-        (folder["out/train.jsonl"], "--out-dir"), (folder["linked/../out/./train.jsonl"], "--rejects"),
+        (folder["out/train.jsonl"], "--out-dir"),
+        (folder["linked/../out/./train.jsonl"], "--rejects"),
       ])
     }
     #expect(error != nil)

@@ -44,7 +44,10 @@ import Testing
     // Bidirectional controls ("Trojan Source"): an override would make the quoted data
     // display in another order than it is stored.
     ("ab\u{202E}cd\u{202C}", "ab\\u202ecd\\u202c"),
-    ("\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}", "\\u202a\\u202b\\u202d\\u2066\\u2067\\u2068\\u2069"),
+    (
+      "\u{202A}\u{202B}\u{202D}\u{2066}\u{2067}\u{2068}\u{2069}",
+      "\\u202a\\u202b\\u202d\\u2066\\u2067\\u2068\\u2069"
+    ),
     ("\u{200E}\u{200F}\u{61C}", "\\u200e\\u200f\\u061c"),
     // Printable text stays as is, backslashes included (quoted data is escaped already).
     ("héllo 😀 \u{A0} \\n 100%", "héllo 😀 \u{A0} \\n 100%"),

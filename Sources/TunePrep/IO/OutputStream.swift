@@ -62,7 +62,8 @@ public final class OutputStream {
       guard fcntl(descriptor, F_GETFD) >= 0 else {
         throw .writeFailed(path: path, reason: "descriptor \(descriptor) is not open")
       }
-      return OutputStream(name: path, fd: descriptor, finalPath: nil, temporaryPath: nil, owns: false)
+      return OutputStream(
+        name: path, fd: descriptor, finalPath: nil, temporaryPath: nil, owns: false)
     }
     var info = stat()
     if stat(path, &info) == 0 {

@@ -100,9 +100,11 @@ public struct OverwriteGuard: Sendable {
   }
 }
 
-/// The file an output path would write, as far as two outputs can be compared: an existing
-/// regular file by identity, a new file by its resolved path. Standard output, devices and
-/// pipes have none (they are written in place, and `/dev/null` twice is fine).
+/// The file an output path would write, as far as two outputs can be compared.
+///
+/// An existing regular file is compared by identity, a new file by its resolved path. Standard
+/// output, devices and pipes have none (they are written in place, and `/dev/null` twice is
+/// fine).
 private enum OutputTarget: Equatable {
   case existing(FileIdentity)
   case new(String)
@@ -121,10 +123,12 @@ private enum OutputTarget: Equatable {
   }
 }
 
-/// The absolute path `path` would have once its missing folders are created (as split creates
-/// its `--out-dir`): the longest existing ancestor with symbolic links resolved, then the rest
-/// as written, with `.` dropped and `..` taking away the component before it (no component
-/// past the existing ancestor can be a link). Nil when no ancestor resolves.
+/// The absolute path `path` would have once its missing folders are created.
+///
+/// That is the longest existing ancestor with symbolic links resolved, then the rest as written,
+/// with `.` dropped and `..` taking away the component before it (no component past the
+/// existing ancestor can be a link). Split's `--out-dir` is such a folder. Nil when no ancestor
+/// resolves.
 func resolvedFuturePath(_ path: String) -> String? {
   var base = path.hasPrefix("/") ? "/" : "."
   var rest: [Substring] = []

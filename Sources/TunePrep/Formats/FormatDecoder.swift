@@ -140,6 +140,7 @@ struct FormatDecoder {
       // A leading system message becomes the example's system prompt.
       if turn.role == .system, m == messages + 1 {
         example.system = turn.content
+        example.systemName = turn.name
       } else {
         example.turns.append(turn)
       }
@@ -160,8 +161,11 @@ struct FormatDecoder {
       example.tools = tools
       c.checkOpenAITools(tools)
     }
-    if let parallel = slots[2] {
-      _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
+    if let parallel = slots[2], c.expect(parallel, .true, "\"parallel_tool_calls\"") {
+      example.parallelToolCalls = parallel
+    }
+    if let functions = slots[3], c.expect(functions, .array, "\"functions\"") {
+      example.functions = functions
     }
     return slots[0]
   }
@@ -268,6 +272,10 @@ struct FormatDecoder {
     if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") {
       turn.toolCallID = .node(id)
     }
+    if let call = slots[6], c.expect(call, .object, "the message \"function_call\"") {
+      turn.functionCall = call
+    }
+    turn.refusal = slots[7]
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
     if !text.hasValue && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
@@ -473,6 +481,11 @@ struct FormatDecoder {
         example.tools = tools
         c.checkOpenAITools(tools)
       }
+      if let parallel = d.member(input, "parallel_tool_calls"),
+        c.expect(parallel, .true, "\"parallel_tool_calls\"")
+      {
+        example.parallelToolCalls = parallel
+      }
       if let messages = c.required(input, "messages", in: "\"input\""),
         c.expect(messages, .array, "\"input.messages\"")
       {
@@ -486,6 +499,7 @@ struct FormatDecoder {
         }
         if let first = example.turns.first, first.role == .system {
           example.system = first.content
+          example.systemName = first.name
           example.turns.removeFirst()
         }
       }
@@ -722,13 +736,14 @@ struct FormatDecoder {
     }
     if let first = example.turns.first, first.role == .system, !example.system.hasValue {
       example.system = first.content
+      example.systemName = first.name
+      example.systemWeight = first.weight
       example.turns.removeFirst()
     }
     // Tools as LLaMA-Factory writes them (a JSON text in a string) or as an array.
     if let tools = d.member(root, "tools") {
       switch d.kind(tools) {
-      case .array: example.tools = tools
-      case .string: break
+      case .array, .string: example.tools = tools
       default:
         c.report(
           .schemaType, at: tools,

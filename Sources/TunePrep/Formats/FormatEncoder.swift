@@ -99,10 +99,15 @@ struct FormatEncoder {
 
     let caps = Capabilities(target)
     if ex.system.hasValue && !caps.system { lose("system", nil) }
-    if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) {
-      lose("tools", tools)
+    if ex.systemName.hasValue && !caps.name { lose("name", nil) }
+    if ex.systemWeight != nil && !caps.weight { lose("weight", nil) }
+    let keepsTools = caps.tools && sameToolDialect(source, targetFormat, ex.tools, d)
+    if let tools = ex.tools, !keepsTools { lose("tools", tools) }
+    if let parallel = ex.parallelToolCalls, !caps.toolCalls {
+      lose("parallel_tool_calls", parallel)
     }
-    for turn in ex.turns {
+    if let functions = ex.functions, !caps.toolCalls { lose("functions", functions) }
+    for turn in ex.turns + (ex.preferred ?? []) + (ex.nonPreferred ?? []) {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
       if turn.name.hasValue && !caps.name { lose("name", turn.node) }
       if !caps.toolCalls
@@ -110,6 +115,8 @@ struct FormatEncoder {
       {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
+      if let call = turn.functionCall, !caps.toolCalls { lose("function_call", call) }
+      if let refusal = turn.refusal, !caps.toolCalls { lose("refusal", refusal) }
       if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
     }
     if !caps.metadata {
@@ -133,7 +140,13 @@ struct FormatEncoder {
       }
       for loss in losses { dropped.append(loss.field) }
       if !caps.system { ex.system = nil }
-      if !caps.tools || !sameToolDialect(source, targetFormat) { ex.tools = nil }
+      if !caps.name { ex.systemName = nil }
+      if !caps.weight { ex.systemWeight = nil }
+      if !keepsTools { ex.tools = nil }
+      if !caps.toolCalls {
+        ex.parallelToolCalls = nil
+        ex.functions = nil
+      }
       if !caps.metadata { ex.metadata = [] }
       var kept: [Turn] = []
       for var turn in ex.turns {
@@ -143,6 +156,8 @@ struct FormatEncoder {
           if turn.role == .tool { continue }
           turn.toolCallIndices = 0..<0
           turn.toolCallID = nil
+          turn.functionCall = nil
+          turn.refusal = nil
           if !turn.content.hasValue { continue }
         }
         kept.append(turn)
@@ -196,8 +211,12 @@ struct FormatEncoder {
     }
   }
 
-  /// Whether a `tools` array written for `source` means the same in `target`.
-  private func sameToolDialect(_ source: Format?, _ target: Format?) -> Bool {
+  /// Whether `tools` (an array, or sharegpt's JSON text in a string) written for `source` means
+  /// the same in `target`.
+  private func sameToolDialect(
+    _ source: Format?, _ target: Format?, _ tools: Int?, _ d: JSONDocument
+  ) -> Bool {
+    if let tools, d.kind(tools) == .string { return source == .sharegpt && target == .sharegpt }
     func dialect(_ f: Format?) -> Int {
       switch f {
       case .openaiChat, .openaiPreference, .sharegpt: 0
@@ -264,19 +283,33 @@ struct FormatEncoder {
     out.append(literal: "{\"messages\":[")
     writeMessages(ex, d, &out)
     out.append(literal: "]")
+    writeOpenAIOptions(ex, d, &out)
+    out.append(literal: "}")
+  }
+
+  /// Writes `tools`, `parallel_tool_calls` and `functions` of an OpenAI record, when present.
+  private func writeOpenAIOptions(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     if let tools = ex.tools {
       out.append(literal: ",\"tools\":")
       appendCompactJSON(d, tools, to: &out)
     }
-    out.append(literal: "}")
+    if let parallel = ex.parallelToolCalls {
+      out.append(literal: ",\"parallel_tool_calls\":")
+      appendCompactJSON(d, parallel, to: &out)
+    }
+    if let functions = ex.functions {
+      out.append(literal: ",\"functions\":")
+      appendCompactJSON(d, functions, to: &out)
+    }
   }
 
   private func writeMessages(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     var first = true
     if let system = ex.system {
-      out.append(literal: "{\"role\":\"system\",\"content\":")
-      appendText(system, ex, d, &out)
-      out.append(literal: "}")
+      var turn = Turn(role: .system, content: system, node: -1)
+      turn.name = ex.systemName
+      turn.weight = ex.systemWeight
+      writeMessage(turn, ex, d, &out)
       first = false
     }
     for turn in ex.turns {
@@ -326,6 +359,14 @@ struct FormatEncoder {
       out.append(literal: ",\"tool_call_id\":")
       appendText(id, ex, d, &out)
     }
+    if let call = turn.functionCall {
+      out.append(literal: ",\"function_call\":")
+      appendCompactJSON(d, call, to: &out)
+    }
+    if let refusal = turn.refusal {
+      out.append(literal: ",\"refusal\":")
+      appendCompactJSON(d, refusal, to: &out)
+    }
     if let weight = turn.weight {
       out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
     }
@@ -336,10 +377,7 @@ struct FormatEncoder {
     out.append(literal: "{\"input\":{\"messages\":[")
     writeMessages(ex, d, &out)
     out.append(literal: "]")
-    if let tools = ex.tools {
-      out.append(literal: ",\"tools\":")
-      appendCompactJSON(d, tools, to: &out)
-    }
+    writeOpenAIOptions(ex, d, &out)
     out.append(literal: "},\"preferred_output\":[")
     for (i, turn) in (ex.preferred ?? []).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -423,8 +461,16 @@ struct FormatEncoder {
     out.append(literal: "{\"conversations\":[")
     var first = true
     if let s = ex.system {
-      out.append(literal: "{\"from\":\"system\",\"value\":")
+      out.append(literal: "{\"from\":\"system\"")
+      if let name = ex.systemName {
+        out.append(literal: ",\"name\":")
+        appendText(name, ex, d, &out)
+      }
+      out.append(literal: ",\"value\":")
       appendText(s, ex, d, &out)
+      if let weight = ex.systemWeight {
+        out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
+      }
       out.append(literal: "}")
       first = false
     }

@@ -65,6 +65,10 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
   private var toolCallEnd = 0
   /// For a tool turn, the id of the call it answers.
   public var toolCallID: Text?
+  /// OpenAI's legacy `function_call` object of an assistant turn (a node of the record).
+  public var functionCall: Int?
+  /// OpenAI's `refusal` of an assistant turn (a string or null node of the record).
+  public var refusal: Int?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
   public var hasNonTextContent = false
   /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
@@ -87,10 +91,19 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
 public struct Example: Sendable, Equatable {
   /// The system prompt, if any.
   public var system: Text?
+  /// The participant name of the system message, when the record gives one.
+  public var systemName: Text?
+  /// The training weight of the system turn, when the record gives one (sharegpt).
+  public var systemWeight: Int?
   /// The conversation in order (the system prompt is not a turn).
   public var turns: [Turn] = []
-  /// Tool definitions as a JSON array node of the record, if any.
+  /// Tool definitions as a JSON array node of the record (or, in sharegpt, a string holding a
+  /// JSON text), if any.
   public var tools: Int?
+  /// OpenAI's `parallel_tool_calls` (a boolean node of the record), if given.
+  public var parallelToolCalls: Int?
+  /// OpenAI's legacy `functions` declarations (an array node of the record), if given.
+  public var functions: Int?
   /// For preference data: the preferred final answer.
   public var preferred: [Turn]?
   /// For preference data: the rejected final answer.
@@ -107,7 +120,9 @@ public struct Example: Sendable, Equatable {
 
   /// Compares every member; written out because the metadata tuples rule out a synthesized `==`.
   public static func == (lhs: Example, rhs: Example) -> Bool {
-    lhs.system == rhs.system && lhs.turns == rhs.turns && lhs.tools == rhs.tools
+    lhs.system == rhs.system && lhs.systemName == rhs.systemName
+      && lhs.systemWeight == rhs.systemWeight && lhs.turns == rhs.turns && lhs.tools == rhs.tools
+      && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.functions == rhs.functions
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred
       && lhs.metadata.map(\.key) == rhs.metadata.map(\.key)
       && lhs.metadata.map(\.value) == rhs.metadata.map(\.value)
@@ -118,7 +133,11 @@ public struct Example: Sendable, Equatable {
   /// - Parameter keepCapacity: whether its arrays keep their storage, to be filled again.
   public mutating func removeAll(keepingCapacity keepCapacity: Bool) {
     system = nil
+    systemName = nil
+    systemWeight = nil
     tools = nil
+    parallelToolCalls = nil
+    functions = nil
     // Each only when set, or when not empty: assigning nil still calls a release, and emptying
     // an empty array still checks that its storage is unique.
     if preferred.hasValue { preferred = nil }

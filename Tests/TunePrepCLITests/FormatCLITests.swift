@@ -222,6 +222,22 @@ enum Binary {
     #expect(result.stdout.isEmpty)
   }
 
+  @Test func wrongTypedTemplateKeyIsAConfigError() throws {
+    let path = Binary.temporaryPath("t6.json")
+    let template =
+      #"{"system":"S:{content}","user":"U:{content}","assistant":"A:{content}","trim":"yes"}"#
+    try Data(template.utf8).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let result = try Binary.run(
+      ["format", "--to", "text", "--template", path],
+      stdin: #"{"messages":[{"role":"user","content":"  q  "},{"role":"assistant","content":"a"}]}"#
+        + "\n")
+    #expect(result.status == 2)
+    #expect(result.stderr.contains(path))
+    #expect(result.stderr.contains(#""trim" must be a boolean (true or false), found string"#))
+    #expect(result.stdout.isEmpty)
+  }
+
   @Test func operationalErrorsExit2() throws {
     let missing = try Binary.run(["format", "no/such/file.jsonl", "--to", "alpaca"])
     #expect(missing.status == 2)

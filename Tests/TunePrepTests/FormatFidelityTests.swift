@@ -74,3 +74,75 @@ import Testing
     }
   }
 }
+
+/// Text given as several parts stays parts where the target has parts, and is joined by a
+/// newline where the target holds one string.
+@Suite struct FormatPartsTests {
+  static let chat =
+    #"{"messages":[{"role":"user","content":[{"type":"text","text":"Hello"},{"type":"text","text":"world"}]},{"role":"assistant","content":"a"}]}"#
+  static let gemini =
+    #"{"contents":[{"role":"user","parts":[{"text":"Hello"},{"text":"world"}]},{"role":"model","parts":[{"text":"a"}]}]}"#
+  static let bedrock =
+    #"{"schemaVersion":"bedrock-conversation-2024","system":[{"text":"S1"},{"text":"S2"}],"messages":[{"role":"user","content":[{"text":"Hello"},{"text":"world"}]},{"role":"assistant","content":[{"text":"a"}]}]}"#
+
+  private static func convert(_ record: String, _ target: Format) -> String? {
+    Convert.run(Array(record.utf8), to: .format(target)).output.map {
+      String(decoding: $0, as: UTF8.self)
+    }
+  }
+
+  @Test(arguments: [(chat, Format.openaiChat), (gemini, .gemini), (bedrock, .bedrockConversation)])
+  func sameFormatKeepsTheParts(record: String, format: Format) {
+    #expect(Self.convert(record, format) == record)
+  }
+
+  @Test func targetsWithPartsWriteParts() {
+    #expect(
+      Self.convert(Self.bedrock, .openaiChat)
+        == #"{"messages":[{"role":"system","content":[{"type":"text","text":"S1"},{"type":"text","text":"S2"}]},{"role":"user","content":[{"type":"text","text":"Hello"},{"type":"text","text":"world"}]},{"role":"assistant","content":"a"}]}"#
+    )
+    #expect(
+      Self.convert(Self.chat, .gemini)
+        == #"{"contents":[{"role":"user","parts":[{"text":"Hello"},{"text":"world"}]},{"role":"model","parts":[{"text":"a"}]}]}"#
+    )
+  }
+
+  @Test func singleStringTargetsJoinPartsWithANewline() {
+    #expect(
+      Self.convert(Self.chat, .sharegpt)
+        == #"{"conversations":[{"from":"human","value":"Hello\nworld"},{"from":"gpt","value":"a"}]}"#
+    )
+    #expect(
+      Self.convert(Self.bedrock, .inputOutput)
+        == #"{"input":"Hello\nworld","output":"a","system":"S1\nS2"}"#)
+    #expect(
+      Self.convert(Self.gemini, .alpaca)
+        == #"{"instruction":"Hello\nworld","input":"","output":"a"}"#)
+  }
+
+  /// Exact-duplicate keys (`--normalize none`) of parts differ from their concatenation, from
+  /// the newline join, and from the same texts as separate turns.
+  @Test func dedupeKeysKeepPartsApart() throws {
+    let variants = [
+      Self.chat,
+      #"{"messages":[{"role":"user","content":"Helloworld"},{"role":"assistant","content":"a"}]}"#,
+      #"{"messages":[{"role":"user","content":"Hello\nworld"},{"role":"assistant","content":"a"}]}"#,
+      #"{"messages":[{"role":"user","content":"Hello"},{"role":"user","content":"world"},{"role":"assistant","content":"a"}]}"#,
+    ]
+    var keys: [[UInt8]] = []
+    for record in variants {
+      var checker = RecordChecker(fileFormat: .openaiChat, detected: false, formatLocation: nil)
+      var findings: [Finding] = []
+      let position = RecordPosition(file: "t", line: 1, column: 1, byteOffset: 0)
+      let line = Array(record.utf8)
+      let (example, _) = line.withUnsafeBufferPointer {
+        checker.check($0, at: position, findings: &findings)
+      }
+      var builder = KeyBuilder(key: .conversation, normalization: .none)
+      var key: [UInt8] = []
+      _ = builder.build(try #require(example), in: checker.document, into: &key)
+      keys.append(key)
+    }
+    #expect(Set(keys).count == variants.count)
+  }
+}

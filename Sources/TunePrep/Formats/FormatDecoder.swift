@@ -333,14 +333,14 @@ struct FormatDecoder {
           "\"content\" is an empty array of parts: give the text, or a text part")
         return nil
       }
-      var text = ""
-      var parts = 0
+      var parts: [ContentPart] = []
       for part in d.elements(node) {
         guard c.expect(part, .object, "a content part") else { continue }
         guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
         if d.stringEquals(type, "image_url") {
           c.checkImagePart(part)
           nonText = true
+          parts.append(.other(part))
           continue
         }
         guard d.stringEquals(type, "text") else {
@@ -356,19 +356,14 @@ struct FormatDecoder {
                 .formatEmptyContent, at: t,
                 "a text part of the message is empty: remove it or write its text")
             }
-            text += d.string(t)
-            parts += 1
+            parts.append(.text(t))
           }
         } else {
           nonText = true
         }
       }
-      if parts == 1, let only = d.elements(node).compactMap({ d.member($0, "text") }).first,
-        d.kind(only) == .string
-      {
-        return .node(only)
-      }
-      return parts == 0 ? nil : example.own(text)
+      // Kept as parts, so that a target with parts writes the array back.
+      return parts.isEmpty ? nil : example.own(parts: parts)
     default:
       c.report(
         .schemaType, at: node,
@@ -819,17 +814,22 @@ struct FormatDecoder {
       c.report(.schemaEmpty, at: parts, "\"parts\" is empty: add a {\"text\": ...} part")
       return nil
     }
-    var texts: [Int] = []
+    var list: [ContentPart] = []
     for part in d.elements(parts) {
       if let text = c.checkGeminiPart(part) {
-        texts.append(text)
+        list.append(.text(text))
       } else if d.kind(part) == .object, d.member(part, "fileData") != nil {
         turn.hasNonTextContent = true
+        list.append(.other(part))
       }
     }
-    if texts.count == 1 { return .node(texts[0]) }
-    if texts.isEmpty { return nil }
-    return example.own(texts.map { d.string($0) }.joined())
+    return Self.text(of: list, &example)
+  }
+
+  /// The text of a list of parts: one text part as itself, else the parts (none: nil).
+  private static func text(of list: [ContentPart], _ example: inout Example) -> Text? {
+    if list.count == 1, case .text(let node) = list[0] { return .node(node) }
+    return list.isEmpty ? nil : example.own(parts: list)
   }
 
   // MARK: bedrock-conversation
@@ -845,7 +845,7 @@ struct FormatDecoder {
       c.report(.schemaEnum, at: version, "\"schemaVersion\" must be \"bedrock-conversation-2024\"")
     }
     if let system = d.member(root, "system"), c.expect(system, .array, "\"system\"") {
-      var texts: [String] = []
+      var texts: [ContentPart] = []
       for block in d.elements(system) {
         guard c.expect(block, .object, "a system block") else { continue }
         c.rejectUnknownKeys(block, allowed: ["text"], in: "the system block")
@@ -853,10 +853,10 @@ struct FormatDecoder {
           if d.isBlankString(t) {
             c.report(.formatEmptyContent, at: t, "the system block's \"text\" is empty")
           }
-          texts.append(d.string(t))
+          texts.append(.text(t))
         }
       }
-      if !texts.isEmpty { example.system = example.own(texts.joined(separator: "\n")) }
+      example.system = Self.text(of: texts, &example)
     }
     guard let messages = c.required(root, "messages", in: "the record"),
       c.expect(messages, .array, "\"messages\"")
@@ -889,19 +889,16 @@ struct FormatDecoder {
         if d.count(content) == 0 {
           c.report(.schemaEmpty, at: content, "\"content\" is empty: add a {\"text\": ...} block")
         }
-        var texts: [Int] = []
+        var list: [ContentPart] = []
         for block in d.elements(content) {
           if let text = c.checkBedrockBlock(block) {
-            texts.append(text)
+            list.append(.text(text))
           } else if d.kind(block) == .object, d.member(block, "image") != nil {
             turn.hasNonTextContent = true
+            list.append(.other(block))
           }
         }
-        if texts.count == 1 {
-          turn.content = .node(texts[0])
-        } else if !texts.isEmpty {
-          turn.content = example.own(texts.map { d.string($0) }.joined())
-        }
+        turn.content = Self.text(of: list, &example)
       }
       example.turns.append(turn)
     }

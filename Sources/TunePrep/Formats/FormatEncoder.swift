@@ -119,6 +119,7 @@ struct FormatEncoder {
       if let refusal = turn.refusal, !caps.toolCalls { lose("refusal", refusal) }
       if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
     }
+    if ex.hasOtherParts(ex.system) { lose("non-text content (images, audio, files)", nil) }
     if !caps.metadata {
       for (key, _) in ex.metadata { lose(d.string(key), key) }
     }
@@ -148,8 +149,13 @@ struct FormatEncoder {
         ex.functions = nil
       }
       if !caps.metadata { ex.metadata = [] }
+      ex.system = ex.system.flatMap { textParts($0, of: &ex) }
       var kept: [Turn] = []
       for var turn in ex.turns {
+        if turn.hasNonTextContent {
+          turn.content = turn.content.flatMap { textParts($0, of: &ex) }
+          turn.hasNonTextContent = false
+        }
         if !caps.weight { turn.weight = nil }
         if !caps.name { turn.name = nil }
         if !caps.toolCalls {
@@ -170,6 +176,13 @@ struct FormatEncoder {
       }
     }
     try checkStructure(ex, caps: caps)
+  }
+
+  /// `text` without its parts that are not text (nil when nothing is left).
+  private func textParts(_ text: Text, of ex: inout Example) -> Text? {
+    guard ex.hasOtherParts(text) else { return text }
+    let kept = ex.parts(of: text).filter { if case .text = $0 { true } else { false } }
+    return kept.isEmpty ? nil : ex.own(parts: kept)
   }
 
   /// Checks the turn order the target needs, which dropping cannot fix.
@@ -333,7 +346,22 @@ struct FormatEncoder {
     }
     if let content = turn.content {
       out.append(literal: ",\"content\":")
-      appendText(content, ex, d, &out)
+      if case .parts = content {
+        out.append(UInt8(ascii: "["))
+        for (i, part) in ex.parts(of: content).enumerated() {
+          if i > 0 { out.append(UInt8(ascii: ",")) }
+          switch part {
+          case .text(let node):
+            out.append(literal: "{\"type\":\"text\",\"text\":")
+            appendRawString(node, d, &out)
+            out.append(UInt8(ascii: "}"))
+          case .other(let node): appendCompactJSON(d, node, to: &out)
+          }
+        }
+        out.append(UInt8(ascii: "]"))
+      } else {
+        appendText(content, ex, d, &out)
+      }
     } else if turn.toolCallIndices.isEmpty {
       out.append(literal: ",\"content\":null")
     }
@@ -506,19 +534,18 @@ struct FormatEncoder {
   private func writeGemini(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{")
     if let s = ex.system {
-      out.append(literal: "\"systemInstruction\":{\"parts\":[{\"text\":")
-      appendText(s, ex, d, &out)
-      out.append(literal: "}]},")
+      out.append(literal: "\"systemInstruction\":{\"parts\":[")
+      appendTextBlocks(s, ex, d, &out)
+      out.append(literal: "]},")
     }
     out.append(literal: "\"contents\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
         literal: turn.role == .user
-          ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":"
-      )
-      appendText(turn.content, ex, d, &out)
-      out.append(literal: "}]}")
+          ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[")
+      appendTextBlocks(turn.content, ex, d, &out)
+      out.append(literal: "]}")
     }
     out.append(literal: "]")
     if let tools = ex.tools {
@@ -531,19 +558,18 @@ struct FormatEncoder {
   private func writeBedrock(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{\"schemaVersion\":\"bedrock-conversation-2024\"")
     if let s = ex.system {
-      out.append(literal: ",\"system\":[{\"text\":")
-      appendText(s, ex, d, &out)
-      out.append(literal: "}]")
+      out.append(literal: ",\"system\":[")
+      appendTextBlocks(s, ex, d, &out)
+      out.append(literal: "]")
     }
     out.append(literal: ",\"messages\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
         literal: turn.role == .user
-          ? "{\"role\":\"user\",\"content\":[{\"text\":"
-          : "{\"role\":\"assistant\",\"content\":[{\"text\":")
-      appendText(turn.content, ex, d, &out)
-      out.append(literal: "}]}")
+          ? "{\"role\":\"user\",\"content\":[" : "{\"role\":\"assistant\",\"content\":[")
+      appendTextBlocks(turn.content, ex, d, &out)
+      out.append(literal: "]}")
     }
     out.append(literal: "]}")
   }
@@ -661,8 +687,50 @@ private func appendEscaped(
   case .owned(let i):
     let s = ex.texts[i]
     out.append(contentsOf: escapedJSON(trim ? s.trimmingWhitespace() : s))
+  case .parts(let i):
+    if trim {
+      out.append(contentsOf: escapedJSON(ex.string(.parts(i), in: d).trimmingWhitespace()))
+    } else {
+      appendJoinedParts(.parts(i), ex, d, &out)
+    }
   case nil:
     break
+  }
+}
+
+/// Appends `text` of `ex` as the elements of a Gemini `parts` or Bedrock `content` array: one
+/// `{"text": ...}` object per text part; a part that is not text as its JSON value.
+private func appendTextBlocks(
+  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]
+) {
+  guard let text, case .parts = text else {
+    out.append(literal: "{\"text\":")
+    appendText(text, ex, d, &out)
+    out.append(UInt8(ascii: "}"))
+    return
+  }
+  for (i, part) in ex.parts(of: text).enumerated() {
+    if i > 0 { out.append(UInt8(ascii: ",")) }
+    switch part {
+    case .text(let node):
+      out.append(literal: "{\"text\":")
+      appendRawString(node, d, &out)
+      out.append(UInt8(ascii: "}"))
+    case .other(let node): appendCompactJSON(d, node, to: &out)
+    }
+  }
+}
+
+/// Appends the raw bytes of the text parts of `text` (a ``Text/parts(_:)`` text), joined by
+/// ``Example/partSeparator`` escaped: the inside of a JSON string.
+private func appendJoinedParts(_ text: Text, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8])
+{
+  var first = true
+  for case .text(let node) in ex.parts(of: text) {
+    if !first { out.append(contentsOf: escapedJSON(Example.partSeparator)) }
+    first = false
+    let r = d.rawRange(node)
+    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
   }
 }
 
@@ -676,6 +744,10 @@ private func appendText(
   switch text {
   case .node(let i): appendRawString(i, d, &out)
   case .owned(let i): appendJSONStringLiteral(ex.texts[i].utf8, to: &out)
+  case .parts:
+    out.append(UInt8(ascii: "\""))
+    if let text { appendJoinedParts(text, ex, d, &out) }
+    out.append(UInt8(ascii: "\""))
   case nil: out.append(literal: absent)
   }
 }

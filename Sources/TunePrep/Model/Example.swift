@@ -24,6 +24,20 @@ public enum Text: Sendable, Equatable, BitwiseCopyable {
   case node(Int)
   /// Text owned by the example: an index into ``Example/texts``.
   case owned(Int)
+  /// Text given as several parts (content parts, Gemini parts, Bedrock blocks): an index into
+  /// ``Example/partLists``. Formats with parts write the parts back; a format that holds one
+  /// string joins the text parts with ``Example/partSeparator``.
+  case parts(Int)
+}
+
+/// One part of a ``Text/parts(_:)`` text: a text string, or a part that is not text (an image
+/// or a file), kept as its JSON value so a format of the same family writes it back unchanged.
+public enum ContentPart: Sendable, Equatable, BitwiseCopyable {
+  /// A string node of the record: the part's text.
+  case text(Int)
+  /// The node of a whole part that is not text (an OpenAI `image_url` part, a Gemini
+  /// `fileData` part, a Bedrock `image` block).
+  case other(Int)
 }
 
 /// A call the assistant makes to a tool.
@@ -114,6 +128,14 @@ public struct Example: Sendable, Equatable {
   public var toolCalls: [ToolCall] = []
   /// The text the tool made for this example (``Text/owned(_:)`` indexes it).
   public var texts: [String] = []
+  /// The parts of every ``Text/parts(_:)`` text, in order.
+  public var parts: [ContentPart] = []
+  /// The range of ``parts`` of each ``Text/parts(_:)`` text (the text's index).
+  public var partLists: [Range<Int>] = []
+
+  /// What joins the text parts of a ``Text/parts(_:)`` text where one string must hold them
+  /// (`docs/format.md`): a newline, so that words of two parts never run together.
+  public static let partSeparator = "\n"
 
   /// Creates an empty example.
   public init() {}
@@ -123,6 +145,7 @@ public struct Example: Sendable, Equatable {
     lhs.system == rhs.system && lhs.systemName == rhs.systemName
       && lhs.systemWeight == rhs.systemWeight && lhs.turns == rhs.turns && lhs.tools == rhs.tools
       && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.functions == rhs.functions
+      && lhs.parts == rhs.parts && lhs.partLists == rhs.partLists
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred
       && lhs.metadata.map(\.key) == rhs.metadata.map(\.key)
       && lhs.metadata.map(\.value) == rhs.metadata.map(\.value)
@@ -146,6 +169,8 @@ public struct Example: Sendable, Equatable {
     if !metadata.isEmpty { metadata.removeAll(keepingCapacity: keepCapacity) }
     if !toolCalls.isEmpty { toolCalls.removeAll(keepingCapacity: keepCapacity) }
     if !texts.isEmpty { texts.removeAll(keepingCapacity: keepCapacity) }
+    if !parts.isEmpty { parts.removeAll(keepingCapacity: keepCapacity) }
+    if !partLists.isEmpty { partLists.removeAll(keepingCapacity: keepCapacity) }
   }
 
   /// The last assistant turn, which is what the example teaches.
@@ -163,6 +188,27 @@ public struct Example: Sendable, Equatable {
     return .owned(texts.count - 1)
   }
 
+  /// Keeps `parts` as one text of the example.
+  /// - Returns: the text, to store in a turn or as the system prompt.
+  public mutating func own(parts list: some Sequence<ContentPart>) -> Text {
+    let start = parts.count
+    parts.append(contentsOf: list)
+    partLists.append(start..<parts.count)
+    return .parts(partLists.count - 1)
+  }
+
+  /// The parts of `text` (a text of this example); empty unless it is a ``Text/parts(_:)`` text.
+  public func parts(of text: Text) -> ArraySlice<ContentPart> {
+    guard case .parts(let i) = text else { return [] }
+    return parts[partLists[i]]
+  }
+
+  /// Whether `text` has a part that is not text.
+  public func hasOtherParts(_ text: Text?) -> Bool {
+    guard let text, case .parts = text else { return false }
+    return parts(of: text).contains { if case .other = $0 { true } else { false } }
+  }
+
   /// The tool calls of `turn` (a turn of this example).
   public func toolCalls(of turn: Turn) -> ArraySlice<ToolCall> {
     toolCalls[turn.toolCallIndices]
@@ -176,6 +222,10 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.string(i)
     case .owned(let i): texts[i]
+    case .parts:
+      parts(of: text).compactMap { part -> String? in
+        if case .text(let node) = part { document.string(node) } else { nil }
+      }.joined(separator: Self.partSeparator)
     }
   }
 
@@ -188,6 +238,13 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.appendString(i, to: &out)
     case .owned(let i): out.append(contentsOf: texts[i].utf8)
+    case .parts:
+      var first = true
+      for case .text(let node) in parts(of: text) {
+        if !first { out.append(contentsOf: Self.partSeparator.utf8) }
+        first = false
+        document.appendString(node, to: &out)
+      }
     }
   }
 
@@ -199,6 +256,10 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.isBlankString(i)
     case .owned(let i): texts[i].allSatisfy(\.isWhitespace)
+    case .parts:
+      parts(of: text).allSatisfy { part in
+        if case .text(let node) = part { document.isBlankString(node) } else { true }
+      }
     }
   }
 }

@@ -146,3 +146,35 @@ import Testing
     #expect(Set(keys).count == variants.count)
   }
 }
+
+/// Image and file parts stay in formats of the same provider and are lossy elsewhere.
+@Suite struct FormatNonTextPartsTests {
+  static let bedrock =
+    #"{"schemaVersion":"bedrock-conversation-2024","messages":[{"role":"user","content":[{"text":"q"},{"image":{"format":"png","source":{"s3Location":{"uri":"s3://b/k.png"}}}}]},{"role":"assistant","content":[{"text":"a"}]}]}"#
+  static let chat =
+    #"{"messages":[{"role":"user","content":[{"type":"text","text":"q"},{"type":"image_url","image_url":{"url":"https://x/y.png","detail":"low"}}]},{"role":"assistant","content":"a"}]}"#
+  static let gemini =
+    #"{"contents":[{"role":"user","parts":[{"fileData":{"mimeType":"image/png","fileUri":"gs://b/k.png"}},{"text":"q"}]},{"role":"model","parts":[{"text":"a"}]}]}"#
+
+  @Test(arguments: [(bedrock, Format.bedrockConversation), (chat, .openaiChat), (gemini, .gemini)])
+  func sameProviderKeepsImageParts(record: String, format: Format) {
+    let result = Convert.run(Array(record.utf8), to: .format(format))
+    #expect(
+      result.output.map { String(decoding: $0, as: UTF8.self) } == record,
+      "\(result.findings.map(\.message))")
+  }
+
+  @Test(arguments: [
+    (bedrock, Format.openaiChat), (chat, .gemini), (gemini, .bedrockConversation),
+    (chat, .sharegpt),
+  ])
+  func otherTargetsReportImagePartsAsLossy(record: String, target: Format) {
+    let strict = Convert.run(Array(record.utf8), to: .format(target))
+    #expect(strict.output == nil)
+    #expect(strict.findings.contains { $0.code == "format.lossy" })
+    let loose = Convert.run(Array(record.utf8), to: .format(target), lossy: true)
+    let text = loose.output.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    #expect(loose.dropped == ["non-text content (images, audio, files)"])
+    #expect(!text.contains("png") && text.contains("\"q\""), "\(text)")
+  }
+}

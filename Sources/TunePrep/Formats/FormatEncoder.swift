@@ -102,6 +102,9 @@ struct FormatEncoder {
     if ex.systemName.hasValue && !caps.name { lose("name", nil) }
     if ex.systemWeight != nil && !caps.weight { lose("weight", nil) }
     let keepsTools = caps.tools && sameToolDialect(source, targetFormat, ex.tools, d)
+    // Image and file parts are kept as their JSON, which only the same provider reads.
+    let keepsOtherParts =
+      Self.partFamily(source) != nil && Self.partFamily(source) == Self.partFamily(targetFormat)
     if let tools = ex.tools, !keepsTools { lose("tools", tools) }
     if let parallel = ex.parallelToolCalls, !caps.toolCalls {
       lose("parallel_tool_calls", parallel)
@@ -117,9 +120,13 @@ struct FormatEncoder {
       }
       if let call = turn.functionCall, !caps.toolCalls { lose("function_call", call) }
       if let refusal = turn.refusal, !caps.toolCalls { lose("refusal", refusal) }
-      if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
+      if turn.hasNonTextContent && !keepsOtherParts {
+        lose("non-text content (images, audio, files)", turn.node)
+      }
     }
-    if ex.hasOtherParts(ex.system) { lose("non-text content (images, audio, files)", nil) }
+    if ex.hasOtherParts(ex.system) && !keepsOtherParts {
+      lose("non-text content (images, audio, files)", nil)
+    }
     if !caps.metadata {
       for (key, _) in ex.metadata { lose(d.string(key), key) }
     }
@@ -149,10 +156,10 @@ struct FormatEncoder {
         ex.functions = nil
       }
       if !caps.metadata { ex.metadata = [] }
-      ex.system = ex.system.flatMap { textParts($0, of: &ex) }
+      if !keepsOtherParts { ex.system = ex.system.flatMap { textParts($0, of: &ex) } }
       var kept: [Turn] = []
       for var turn in ex.turns {
-        if turn.hasNonTextContent {
+        if turn.hasNonTextContent && !keepsOtherParts {
           turn.content = turn.content.flatMap { textParts($0, of: &ex) }
           turn.hasNonTextContent = false
         }
@@ -176,6 +183,16 @@ struct FormatEncoder {
       }
     }
     try checkStructure(ex, caps: caps)
+  }
+
+  /// The provider whose image and file parts a format holds (nil: none).
+  private static func partFamily(_ format: Format?) -> Int? {
+    switch format {
+    case .openaiChat, .openaiPreference: 0
+    case .gemini: 1
+    case .bedrockConversation: 2
+    default: nil
+    }
   }
 
   /// `text` without its parts that are not text (nil when nothing is left).

@@ -193,6 +193,51 @@ enum Binary {
     #expect(try Binary.run(args).status == 64)
   }
 
+  /// An empty system prompt would give records that validate rejects (format.empty-content).
+  @Test(arguments: [
+    ["--to", "openai-chat", "--system", ""], ["--to", "sharegpt", "--system", "   "],
+    ["--to", "alpaca", "--system", "\n"],
+  ])
+  func emptySystemPromptIsAUsageError(args: [String]) throws {
+    let result = try Binary.run(
+      ["format"] + args,
+      stdin: #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}"#
+        + "\n")
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("--system is empty"))
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func emptySystemFileIsAConfigError() throws {
+    let path = Binary.temporaryPath("system.txt")
+    try Data(" \n\n".utf8).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let result = try Binary.run(
+      ["format", "--to", "openai-chat", "--system-file", path],
+      stdin: #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}"#
+        + "\n")
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("\(path)"))
+    #expect(result.stderr.contains("the system prompt file is empty"))
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func wrongTypedTemplateKeyIsAConfigError() throws {
+    let path = Binary.temporaryPath("t6.json")
+    let template =
+      #"{"system":"S:{content}","user":"U:{content}","assistant":"A:{content}","trim":"yes"}"#
+    try Data(template.utf8).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let result = try Binary.run(
+      ["format", "--to", "text", "--template", path],
+      stdin: #"{"messages":[{"role":"user","content":"  q  "},{"role":"assistant","content":"a"}]}"#
+        + "\n")
+    #expect(result.status == 2)
+    #expect(result.stderr.contains(path))
+    #expect(result.stderr.contains(#""trim" must be a boolean (true or false), found string"#))
+    #expect(result.stdout.isEmpty)
+  }
+
   @Test func operationalErrorsExit2() throws {
     let missing = try Binary.run(["format", "no/such/file.jsonl", "--to", "alpaca"])
     #expect(missing.status == 2)

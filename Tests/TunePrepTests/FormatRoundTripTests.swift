@@ -73,11 +73,11 @@ enum Convert {
           "\(text($0.id)),\(text($0.name)),\(text($0.arguments))"
         }.joined(separator: ";")
         return
-          "\(t.role.name)|\(text(t.content))|w=\(t.weight.map(String.init) ?? "-")|n=\(text(t.name))|[\(calls)]|\(text(t.toolCallID))"
+          "\(t.role.name)|\(text(t.content))|w=\(t.weight.map(String.init) ?? "-")|n=\(text(t.name))|[\(calls)]|\(text(t.toolCallID))|fc=\(json(t.functionCall))|r=\(json(t.refusal))"
       }.joined(separator: "\n")
     }
     var s =
-      "system=\(text(example.system))\n\(turns(example.turns))\ntools=\(json(example.tools))\n"
+      "system=\(text(example.system))|n=\(text(example.systemName))|w=\(example.systemWeight.map(String.init) ?? "-")\n\(turns(example.turns))\ntools=\(json(example.tools))|ptc=\(json(example.parallelToolCalls))|f=\(json(example.functions))\n"
     s +=
       "preferred=\(example.preferred.map(turns) ?? "nil")\nnon=\(example.nonPreferred.map(turns) ?? "nil")\n"
     s += example.metadata.map { "\(d.string($0.key))=\(json($0.value))" }.joined(separator: ",")

@@ -65,6 +65,28 @@ import Testing
     }
   }
 
+  /// Every key of the wrong type is a configuration error naming the file, the key and the
+  /// type it needs, never silently read as its default.
+  @Test(arguments: [
+    ("trim", #""yes""#, "boolean"), ("alternate", "1", "boolean"), ("trim", "null", "boolean"),
+    ("system", "true", "string"), ("begin", "[]", "string"), ("end", "0", "string"),
+    ("system_placement", "{}", "string"),
+  ])
+  func wrongTypedKeysAreConfigErrors(key: String, value: String, type: String) {
+    let text = #"{"user":"U:{content}","assistant":"A:{content}",""# + key + #"":"# + value + "}"
+    do {
+      _ = try ChatTemplate(parsing: Array(text.utf8), path: "t6.json")
+      Issue.record("\(key): \(value) was accepted")
+    } catch {
+      guard case .badConfig(let path, _, let reason) = error else {
+        Issue.record("\(error)")
+        return
+      }
+      #expect(path == "t6.json")
+      #expect(reason.contains("\"\(key)\" must be a \(type)"), "\(reason)")
+    }
+  }
+
   @Test func toolCallsInTextAreLossy() {
     let record =
       #"{"messages":[{"role":"user","content":"a"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"r"},{"role":"assistant","content":"b"}]}"#

@@ -12,7 +12,8 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 /// Builds the normalized key bytes of an example: one tagged part per text, so that moving
 /// text between fields or roles gives a different key.
 ///
-/// Layout: for each part a tag byte (0x01–0x0C), the normalized text, and 0x1F. Control bytes
+/// Layout: for each part a tag byte (0x01–0x0C; 0x0D for each further part of a text given as
+/// parts), the normalized text, and 0x1F. Control bytes
 /// inside the text are escaped (0x1B, then the byte + 0x40) or, when text is normalized,
 /// mapped to 0x1B, so the layout is unambiguous.
 struct KeyBuilder {
@@ -47,6 +48,8 @@ struct KeyBuilder {
       guard let text else { return }
       switch text {
       case .owned(let i): total += example.texts[i].utf8.count
+      case .parts:
+        for case .text(let node) in example.parts(of: text) { add(.node(node)) }
       case .node(let i):
         if document.hasEscapes(i) {
           scratch.removeAll(keepingCapacity: true)
@@ -129,6 +132,17 @@ struct KeyBuilder {
   private mutating func part(
     _ tag: UInt8, _ text: Text, of example: Example, _ document: JSONDocument, _ out: inout [UInt8]
   ) -> Int {
+    if case .parts = text {
+      // One key part per text part; the parts after the first get their own tag, so parts
+      // never equal their concatenation nor a run of separate turns.
+      var size = 0
+      var partTag = tag
+      for case .text(let node) in example.parts(of: text) {
+        size += part(partTag, .node(node), of: example, document, &out)
+        partTag = 0x0D
+      }
+      return size
+    }
     if !decodesFirst, case .node(let i) = text {
       // Usually normalized straight from the record's bytes, without a decoded copy, and
       // written with its tag and terminator at once.

@@ -119,7 +119,9 @@ public struct ChatTemplate: Sendable, Equatable {
     func string(_ key: StaticString) throws(TunePrepError) -> String? {
       guard let node = d.member(d.root, key) else { return nil }
       guard d.kind(node) == .string else {
-        throw .badConfig(path: path, line: nil, reason: "\"\(key)\" must be a string")
+        throw .badConfig(
+          path: path, line: nil,
+          reason: "\"\(key)\" must be a string, found \(d.kind(node).name)")
       }
       return d.string(node)
     }
@@ -150,10 +152,19 @@ public struct ChatTemplate: Sendable, Equatable {
           reason: "\"system_placement\" must be \"first-user\" or \"last-user\"")
       }
     }
-    if let trim = d.member(d.root, "trim") { trimContent = d.kind(trim) == .true }
-    if let alternate = d.member(d.root, "alternate") {
-      requiresAlternation = d.kind(alternate) == .true
+    func bool(_ key: StaticString) throws(TunePrepError) -> Bool? {
+      guard let node = d.member(d.root, key) else { return nil }
+      switch d.kind(node) {
+      case .true: return true
+      case .false: return false
+      default:
+        throw .badConfig(
+          path: path, line: nil,
+          reason: "\"\(key)\" must be a boolean (true or false), found \(d.kind(node).name)")
+      }
     }
+    trimContent = try bool("trim") ?? false
+    requiresAlternation = try bool("alternate") ?? false
     for (key, piece) in [
       ("user", user), ("assistant", assistant), ("system", system ?? "{content}"),
     ]

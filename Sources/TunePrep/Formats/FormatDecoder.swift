@@ -140,6 +140,7 @@ struct FormatDecoder {
       // A leading system message becomes the example's system prompt.
       if turn.role == .system, m == messages + 1 {
         example.system = turn.content
+        example.systemName = turn.name
       } else {
         example.turns.append(turn)
       }
@@ -160,8 +161,11 @@ struct FormatDecoder {
       example.tools = tools
       c.checkOpenAITools(tools)
     }
-    if let parallel = slots[2] {
-      _ = c.expect(parallel, .true, "\"parallel_tool_calls\"")
+    if let parallel = slots[2], c.expect(parallel, .true, "\"parallel_tool_calls\"") {
+      example.parallelToolCalls = parallel
+    }
+    if let functions = slots[3], c.expect(functions, .array, "\"functions\"") {
+      example.functions = functions
     }
     return slots[0]
   }
@@ -268,6 +272,10 @@ struct FormatDecoder {
     if let id = c.stringValue(slots[5], "the message \"tool_call_id\"") {
       turn.toolCallID = .node(id)
     }
+    if let call = slots[6], c.expect(call, .object, "the message \"function_call\"") {
+      turn.functionCall = call
+    }
+    turn.refusal = slots[7]
     let contentIsNull = content.map { d.kind($0) == .null } ?? true
     if !text.hasValue && contentIsNull && !hasToolCalls && !nonText
       && slots[6] == nil
@@ -325,14 +333,14 @@ struct FormatDecoder {
           "\"content\" is an empty array of parts: give the text, or a text part")
         return nil
       }
-      var text = ""
-      var parts = 0
+      var parts: [ContentPart] = []
       for part in d.elements(node) {
         guard c.expect(part, .object, "a content part") else { continue }
         guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
         if d.stringEquals(type, "image_url") {
           c.checkImagePart(part)
           nonText = true
+          parts.append(.other(part))
           continue
         }
         guard d.stringEquals(type, "text") else {
@@ -348,19 +356,14 @@ struct FormatDecoder {
                 .formatEmptyContent, at: t,
                 "a text part of the message is empty: remove it or write its text")
             }
-            text += d.string(t)
-            parts += 1
+            parts.append(.text(t))
           }
         } else {
           nonText = true
         }
       }
-      if parts == 1, let only = d.elements(node).compactMap({ d.member($0, "text") }).first,
-        d.kind(only) == .string
-      {
-        return .node(only)
-      }
-      return parts == 0 ? nil : example.own(text)
+      // Kept as parts, so that a target with parts writes the array back.
+      return parts.isEmpty ? nil : example.own(parts: parts)
     default:
       c.report(
         .schemaType, at: node,
@@ -473,6 +476,11 @@ struct FormatDecoder {
         example.tools = tools
         c.checkOpenAITools(tools)
       }
+      if let parallel = d.member(input, "parallel_tool_calls"),
+        c.expect(parallel, .true, "\"parallel_tool_calls\"")
+      {
+        example.parallelToolCalls = parallel
+      }
       if let messages = c.required(input, "messages", in: "\"input\""),
         c.expect(messages, .array, "\"input.messages\"")
       {
@@ -486,6 +494,7 @@ struct FormatDecoder {
         }
         if let first = example.turns.first, first.role == .system {
           example.system = first.content
+          example.systemName = first.name
           example.turns.removeFirst()
         }
       }
@@ -722,13 +731,14 @@ struct FormatDecoder {
     }
     if let first = example.turns.first, first.role == .system, !example.system.hasValue {
       example.system = first.content
+      example.systemName = first.name
+      example.systemWeight = first.weight
       example.turns.removeFirst()
     }
     // Tools as LLaMA-Factory writes them (a JSON text in a string) or as an array.
     if let tools = d.member(root, "tools") {
       switch d.kind(tools) {
-      case .array: example.tools = tools
-      case .string: break
+      case .array, .string: example.tools = tools
       default:
         c.report(
           .schemaType, at: tools,
@@ -804,17 +814,22 @@ struct FormatDecoder {
       c.report(.schemaEmpty, at: parts, "\"parts\" is empty: add a {\"text\": ...} part")
       return nil
     }
-    var texts: [Int] = []
+    var list: [ContentPart] = []
     for part in d.elements(parts) {
       if let text = c.checkGeminiPart(part) {
-        texts.append(text)
+        list.append(.text(text))
       } else if d.kind(part) == .object, d.member(part, "fileData") != nil {
         turn.hasNonTextContent = true
+        list.append(.other(part))
       }
     }
-    if texts.count == 1 { return .node(texts[0]) }
-    if texts.isEmpty { return nil }
-    return example.own(texts.map { d.string($0) }.joined())
+    return Self.text(of: list, &example)
+  }
+
+  /// The text of a list of parts: one text part as itself, else the parts (none: nil).
+  private static func text(of list: [ContentPart], _ example: inout Example) -> Text? {
+    if list.count == 1, case .text(let node) = list[0] { return .node(node) }
+    return list.isEmpty ? nil : example.own(parts: list)
   }
 
   // MARK: bedrock-conversation
@@ -830,7 +845,7 @@ struct FormatDecoder {
       c.report(.schemaEnum, at: version, "\"schemaVersion\" must be \"bedrock-conversation-2024\"")
     }
     if let system = d.member(root, "system"), c.expect(system, .array, "\"system\"") {
-      var texts: [String] = []
+      var texts: [ContentPart] = []
       for block in d.elements(system) {
         guard c.expect(block, .object, "a system block") else { continue }
         c.rejectUnknownKeys(block, allowed: ["text"], in: "the system block")
@@ -838,10 +853,10 @@ struct FormatDecoder {
           if d.isBlankString(t) {
             c.report(.formatEmptyContent, at: t, "the system block's \"text\" is empty")
           }
-          texts.append(d.string(t))
+          texts.append(.text(t))
         }
       }
-      if !texts.isEmpty { example.system = example.own(texts.joined(separator: "\n")) }
+      example.system = Self.text(of: texts, &example)
     }
     guard let messages = c.required(root, "messages", in: "the record"),
       c.expect(messages, .array, "\"messages\"")
@@ -874,19 +889,16 @@ struct FormatDecoder {
         if d.count(content) == 0 {
           c.report(.schemaEmpty, at: content, "\"content\" is empty: add a {\"text\": ...} block")
         }
-        var texts: [Int] = []
+        var list: [ContentPart] = []
         for block in d.elements(content) {
           if let text = c.checkBedrockBlock(block) {
-            texts.append(text)
+            list.append(.text(text))
           } else if d.kind(block) == .object, d.member(block, "image") != nil {
             turn.hasNonTextContent = true
+            list.append(.other(block))
           }
         }
-        if texts.count == 1 {
-          turn.content = .node(texts[0])
-        } else if !texts.isEmpty {
-          turn.content = example.own(texts.map { d.string($0) }.joined())
-        }
+        turn.content = Self.text(of: list, &example)
       }
       example.turns.append(turn)
     }

@@ -99,10 +99,18 @@ struct FormatEncoder {
 
     let caps = Capabilities(target)
     if ex.system.hasValue && !caps.system { lose("system", nil) }
-    if let tools = ex.tools, !caps.tools || !sameToolDialect(source, targetFormat) {
-      lose("tools", tools)
+    if ex.systemName.hasValue && !caps.name { lose("name", nil) }
+    if ex.systemWeight != nil && !caps.weight { lose("weight", nil) }
+    let keepsTools = caps.tools && sameToolDialect(source, targetFormat, ex.tools, d)
+    // Image and file parts are kept as their JSON, which only the same provider reads.
+    let keepsOtherParts =
+      Self.partFamily(source) != nil && Self.partFamily(source) == Self.partFamily(targetFormat)
+    if let tools = ex.tools, !keepsTools { lose("tools", tools) }
+    if let parallel = ex.parallelToolCalls, !caps.toolCalls {
+      lose("parallel_tool_calls", parallel)
     }
-    for turn in ex.turns {
+    if let functions = ex.functions, !caps.toolCalls { lose("functions", functions) }
+    for turn in ex.turns + (ex.preferred ?? []) + (ex.nonPreferred ?? []) {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
       if turn.name.hasValue && !caps.name { lose("name", turn.node) }
       if !caps.toolCalls
@@ -110,7 +118,14 @@ struct FormatEncoder {
       {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
-      if turn.hasNonTextContent { lose("non-text content (images, audio, files)", turn.node) }
+      if let call = turn.functionCall, !caps.toolCalls { lose("function_call", call) }
+      if let refusal = turn.refusal, !caps.toolCalls { lose("refusal", refusal) }
+      if turn.hasNonTextContent && !keepsOtherParts {
+        lose("non-text content (images, audio, files)", turn.node)
+      }
+    }
+    if ex.hasOtherParts(ex.system) && !keepsOtherParts {
+      lose("non-text content (images, audio, files)", nil)
     }
     if !caps.metadata {
       for (key, _) in ex.metadata { lose(d.string(key), key) }
@@ -133,16 +148,29 @@ struct FormatEncoder {
       }
       for loss in losses { dropped.append(loss.field) }
       if !caps.system { ex.system = nil }
-      if !caps.tools || !sameToolDialect(source, targetFormat) { ex.tools = nil }
+      if !caps.name { ex.systemName = nil }
+      if !caps.weight { ex.systemWeight = nil }
+      if !keepsTools { ex.tools = nil }
+      if !caps.toolCalls {
+        ex.parallelToolCalls = nil
+        ex.functions = nil
+      }
       if !caps.metadata { ex.metadata = [] }
+      if !keepsOtherParts { ex.system = ex.system.flatMap { textParts($0, of: &ex) } }
       var kept: [Turn] = []
       for var turn in ex.turns {
+        if turn.hasNonTextContent && !keepsOtherParts {
+          turn.content = turn.content.flatMap { textParts($0, of: &ex) }
+          turn.hasNonTextContent = false
+        }
         if !caps.weight { turn.weight = nil }
         if !caps.name { turn.name = nil }
         if !caps.toolCalls {
           if turn.role == .tool { continue }
           turn.toolCallIndices = 0..<0
           turn.toolCallID = nil
+          turn.functionCall = nil
+          turn.refusal = nil
           if !turn.content.hasValue { continue }
         }
         kept.append(turn)
@@ -155,6 +183,23 @@ struct FormatEncoder {
       }
     }
     try checkStructure(ex, caps: caps)
+  }
+
+  /// The provider whose image and file parts a format holds (nil: none).
+  private static func partFamily(_ format: Format?) -> Int? {
+    switch format {
+    case .openaiChat, .openaiPreference: 0
+    case .gemini: 1
+    case .bedrockConversation: 2
+    default: nil
+    }
+  }
+
+  /// `text` without its parts that are not text (nil when nothing is left).
+  private func textParts(_ text: Text, of ex: inout Example) -> Text? {
+    guard ex.hasOtherParts(text) else { return text }
+    let kept = ex.parts(of: text).filter { if case .text = $0 { true } else { false } }
+    return kept.isEmpty ? nil : ex.own(parts: kept)
   }
 
   /// Checks the turn order the target needs, which dropping cannot fix.
@@ -196,8 +241,12 @@ struct FormatEncoder {
     }
   }
 
-  /// Whether a `tools` array written for `source` means the same in `target`.
-  private func sameToolDialect(_ source: Format?, _ target: Format?) -> Bool {
+  /// Whether `tools` (an array, or sharegpt's JSON text in a string) written for `source` means
+  /// the same in `target`.
+  private func sameToolDialect(
+    _ source: Format?, _ target: Format?, _ tools: Int?, _ d: JSONDocument
+  ) -> Bool {
+    if let tools, d.kind(tools) == .string { return source == .sharegpt && target == .sharegpt }
     func dialect(_ f: Format?) -> Int {
       switch f {
       case .openaiChat, .openaiPreference, .sharegpt: 0
@@ -264,19 +313,33 @@ struct FormatEncoder {
     out.append(literal: "{\"messages\":[")
     writeMessages(ex, d, &out)
     out.append(literal: "]")
+    writeOpenAIOptions(ex, d, &out)
+    out.append(literal: "}")
+  }
+
+  /// Writes `tools`, `parallel_tool_calls` and `functions` of an OpenAI record, when present.
+  private func writeOpenAIOptions(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     if let tools = ex.tools {
       out.append(literal: ",\"tools\":")
       appendCompactJSON(d, tools, to: &out)
     }
-    out.append(literal: "}")
+    if let parallel = ex.parallelToolCalls {
+      out.append(literal: ",\"parallel_tool_calls\":")
+      appendCompactJSON(d, parallel, to: &out)
+    }
+    if let functions = ex.functions {
+      out.append(literal: ",\"functions\":")
+      appendCompactJSON(d, functions, to: &out)
+    }
   }
 
   private func writeMessages(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     var first = true
     if let system = ex.system {
-      out.append(literal: "{\"role\":\"system\",\"content\":")
-      appendText(system, ex, d, &out)
-      out.append(literal: "}")
+      var turn = Turn(role: .system, content: system, node: -1)
+      turn.name = ex.systemName
+      turn.weight = ex.systemWeight
+      writeMessage(turn, ex, d, &out)
       first = false
     }
     for turn in ex.turns {
@@ -300,7 +363,22 @@ struct FormatEncoder {
     }
     if let content = turn.content {
       out.append(literal: ",\"content\":")
-      appendText(content, ex, d, &out)
+      if case .parts = content {
+        out.append(UInt8(ascii: "["))
+        for (i, part) in ex.parts(of: content).enumerated() {
+          if i > 0 { out.append(UInt8(ascii: ",")) }
+          switch part {
+          case .text(let node):
+            out.append(literal: "{\"type\":\"text\",\"text\":")
+            appendRawString(node, d, &out)
+            out.append(UInt8(ascii: "}"))
+          case .other(let node): appendCompactJSON(d, node, to: &out)
+          }
+        }
+        out.append(UInt8(ascii: "]"))
+      } else {
+        appendText(content, ex, d, &out)
+      }
     } else if turn.toolCallIndices.isEmpty {
       out.append(literal: ",\"content\":null")
     }
@@ -326,6 +404,14 @@ struct FormatEncoder {
       out.append(literal: ",\"tool_call_id\":")
       appendText(id, ex, d, &out)
     }
+    if let call = turn.functionCall {
+      out.append(literal: ",\"function_call\":")
+      appendCompactJSON(d, call, to: &out)
+    }
+    if let refusal = turn.refusal {
+      out.append(literal: ",\"refusal\":")
+      appendCompactJSON(d, refusal, to: &out)
+    }
     if let weight = turn.weight {
       out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
     }
@@ -336,10 +422,7 @@ struct FormatEncoder {
     out.append(literal: "{\"input\":{\"messages\":[")
     writeMessages(ex, d, &out)
     out.append(literal: "]")
-    if let tools = ex.tools {
-      out.append(literal: ",\"tools\":")
-      appendCompactJSON(d, tools, to: &out)
-    }
+    writeOpenAIOptions(ex, d, &out)
     out.append(literal: "},\"preferred_output\":[")
     for (i, turn) in (ex.preferred ?? []).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -423,8 +506,16 @@ struct FormatEncoder {
     out.append(literal: "{\"conversations\":[")
     var first = true
     if let s = ex.system {
-      out.append(literal: "{\"from\":\"system\",\"value\":")
+      out.append(literal: "{\"from\":\"system\"")
+      if let name = ex.systemName {
+        out.append(literal: ",\"name\":")
+        appendText(name, ex, d, &out)
+      }
+      out.append(literal: ",\"value\":")
       appendText(s, ex, d, &out)
+      if let weight = ex.systemWeight {
+        out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
+      }
       out.append(literal: "}")
       first = false
     }
@@ -460,19 +551,18 @@ struct FormatEncoder {
   private func writeGemini(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{")
     if let s = ex.system {
-      out.append(literal: "\"systemInstruction\":{\"parts\":[{\"text\":")
-      appendText(s, ex, d, &out)
-      out.append(literal: "}]},")
+      out.append(literal: "\"systemInstruction\":{\"parts\":[")
+      appendTextBlocks(s, ex, d, &out)
+      out.append(literal: "]},")
     }
     out.append(literal: "\"contents\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
         literal: turn.role == .user
-          ? "{\"role\":\"user\",\"parts\":[{\"text\":" : "{\"role\":\"model\",\"parts\":[{\"text\":"
-      )
-      appendText(turn.content, ex, d, &out)
-      out.append(literal: "}]}")
+          ? "{\"role\":\"user\",\"parts\":[" : "{\"role\":\"model\",\"parts\":[")
+      appendTextBlocks(turn.content, ex, d, &out)
+      out.append(literal: "]}")
     }
     out.append(literal: "]")
     if let tools = ex.tools {
@@ -485,19 +575,18 @@ struct FormatEncoder {
   private func writeBedrock(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{\"schemaVersion\":\"bedrock-conversation-2024\"")
     if let s = ex.system {
-      out.append(literal: ",\"system\":[{\"text\":")
-      appendText(s, ex, d, &out)
-      out.append(literal: "}]")
+      out.append(literal: ",\"system\":[")
+      appendTextBlocks(s, ex, d, &out)
+      out.append(literal: "]")
     }
     out.append(literal: ",\"messages\":[")
     for (i, turn) in ex.turns.enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
       out.append(
         literal: turn.role == .user
-          ? "{\"role\":\"user\",\"content\":[{\"text\":"
-          : "{\"role\":\"assistant\",\"content\":[{\"text\":")
-      appendText(turn.content, ex, d, &out)
-      out.append(literal: "}]}")
+          ? "{\"role\":\"user\",\"content\":[" : "{\"role\":\"assistant\",\"content\":[")
+      appendTextBlocks(turn.content, ex, d, &out)
+      out.append(literal: "]}")
     }
     out.append(literal: "]}")
   }
@@ -615,8 +704,50 @@ private func appendEscaped(
   case .owned(let i):
     let s = ex.texts[i]
     out.append(contentsOf: escapedJSON(trim ? s.trimmingWhitespace() : s))
+  case .parts(let i):
+    if trim {
+      out.append(contentsOf: escapedJSON(ex.string(.parts(i), in: d).trimmingWhitespace()))
+    } else {
+      appendJoinedParts(.parts(i), ex, d, &out)
+    }
   case nil:
     break
+  }
+}
+
+/// Appends `text` of `ex` as the elements of a Gemini `parts` or Bedrock `content` array: one
+/// `{"text": ...}` object per text part; a part that is not text as its JSON value.
+private func appendTextBlocks(
+  _ text: Text?, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]
+) {
+  guard let text, case .parts = text else {
+    out.append(literal: "{\"text\":")
+    appendText(text, ex, d, &out)
+    out.append(UInt8(ascii: "}"))
+    return
+  }
+  for (i, part) in ex.parts(of: text).enumerated() {
+    if i > 0 { out.append(UInt8(ascii: ",")) }
+    switch part {
+    case .text(let node):
+      out.append(literal: "{\"text\":")
+      appendRawString(node, d, &out)
+      out.append(UInt8(ascii: "}"))
+    case .other(let node): appendCompactJSON(d, node, to: &out)
+    }
+  }
+}
+
+/// Appends the raw bytes of the text parts of `text` (a ``Text/parts(_:)`` text), joined by
+/// ``Example/partSeparator`` escaped: the inside of a JSON string.
+private func appendJoinedParts(_ text: Text, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8])
+{
+  var first = true
+  for case .text(let node) in ex.parts(of: text) {
+    if !first { out.append(contentsOf: escapedJSON(Example.partSeparator)) }
+    first = false
+    let r = d.rawRange(node)
+    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
   }
 }
 
@@ -630,6 +761,10 @@ private func appendText(
   switch text {
   case .node(let i): appendRawString(i, d, &out)
   case .owned(let i): appendJSONStringLiteral(ex.texts[i].utf8, to: &out)
+  case .parts:
+    out.append(UInt8(ascii: "\""))
+    if let text { appendJoinedParts(text, ex, d, &out) }
+    out.append(UInt8(ascii: "\""))
   case nil: out.append(literal: absent)
   }
 }

@@ -24,6 +24,20 @@ public enum Text: Sendable, Equatable, BitwiseCopyable {
   case node(Int)
   /// Text owned by the example: an index into ``Example/texts``.
   case owned(Int)
+  /// Text given as several parts (content parts, Gemini parts, Bedrock blocks): an index into
+  /// ``Example/partLists``. Formats with parts write the parts back; a format that holds one
+  /// string joins the text parts with ``Example/partSeparator``.
+  case parts(Int)
+}
+
+/// One part of a ``Text/parts(_:)`` text: a text string, or a part that is not text (an image
+/// or a file), kept as its JSON value so a format of the same family writes it back unchanged.
+public enum ContentPart: Sendable, Equatable, BitwiseCopyable {
+  /// A string node of the record: the part's text.
+  case text(Int)
+  /// The node of a whole part that is not text (an OpenAI `image_url` part, a Gemini
+  /// `fileData` part, a Bedrock `image` block).
+  case other(Int)
 }
 
 /// A call the assistant makes to a tool.
@@ -65,6 +79,10 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
   private var toolCallEnd = 0
   /// For a tool turn, the id of the call it answers.
   public var toolCallID: Text?
+  /// OpenAI's legacy `function_call` object of an assistant turn (a node of the record).
+  public var functionCall: Int?
+  /// OpenAI's `refusal` of an assistant turn (a string or null node of the record).
+  public var refusal: Int?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
   public var hasNonTextContent = false
   /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
@@ -87,10 +105,19 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
 public struct Example: Sendable, Equatable {
   /// The system prompt, if any.
   public var system: Text?
+  /// The participant name of the system message, when the record gives one.
+  public var systemName: Text?
+  /// The training weight of the system turn, when the record gives one (sharegpt).
+  public var systemWeight: Int?
   /// The conversation in order (the system prompt is not a turn).
   public var turns: [Turn] = []
-  /// Tool definitions as a JSON array node of the record, if any.
+  /// Tool definitions as a JSON array node of the record (or, in sharegpt, a string holding a
+  /// JSON text), if any.
   public var tools: Int?
+  /// OpenAI's `parallel_tool_calls` (a boolean node of the record), if given.
+  public var parallelToolCalls: Int?
+  /// OpenAI's legacy `functions` declarations (an array node of the record), if given.
+  public var functions: Int?
   /// For preference data: the preferred final answer.
   public var preferred: [Turn]?
   /// For preference data: the rejected final answer.
@@ -101,13 +128,24 @@ public struct Example: Sendable, Equatable {
   public var toolCalls: [ToolCall] = []
   /// The text the tool made for this example (``Text/owned(_:)`` indexes it).
   public var texts: [String] = []
+  /// The parts of every ``Text/parts(_:)`` text, in order.
+  public var parts: [ContentPart] = []
+  /// The range of ``parts`` of each ``Text/parts(_:)`` text (the text's index).
+  public var partLists: [Range<Int>] = []
+
+  /// What joins the text parts of a ``Text/parts(_:)`` text where one string must hold them
+  /// (`docs/format.md`): a newline, so that words of two parts never run together.
+  public static let partSeparator = "\n"
 
   /// Creates an empty example.
   public init() {}
 
   /// Compares every member; written out because the metadata tuples rule out a synthesized `==`.
   public static func == (lhs: Example, rhs: Example) -> Bool {
-    lhs.system == rhs.system && lhs.turns == rhs.turns && lhs.tools == rhs.tools
+    lhs.system == rhs.system && lhs.systemName == rhs.systemName
+      && lhs.systemWeight == rhs.systemWeight && lhs.turns == rhs.turns && lhs.tools == rhs.tools
+      && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.functions == rhs.functions
+      && lhs.parts == rhs.parts && lhs.partLists == rhs.partLists
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred
       && lhs.metadata.map(\.key) == rhs.metadata.map(\.key)
       && lhs.metadata.map(\.value) == rhs.metadata.map(\.value)
@@ -118,7 +156,11 @@ public struct Example: Sendable, Equatable {
   /// - Parameter keepCapacity: whether its arrays keep their storage, to be filled again.
   public mutating func removeAll(keepingCapacity keepCapacity: Bool) {
     system = nil
+    systemName = nil
+    systemWeight = nil
     tools = nil
+    parallelToolCalls = nil
+    functions = nil
     // Each only when set, or when not empty: assigning nil still calls a release, and emptying
     // an empty array still checks that its storage is unique.
     if preferred.hasValue { preferred = nil }
@@ -127,6 +169,8 @@ public struct Example: Sendable, Equatable {
     if !metadata.isEmpty { metadata.removeAll(keepingCapacity: keepCapacity) }
     if !toolCalls.isEmpty { toolCalls.removeAll(keepingCapacity: keepCapacity) }
     if !texts.isEmpty { texts.removeAll(keepingCapacity: keepCapacity) }
+    if !parts.isEmpty { parts.removeAll(keepingCapacity: keepCapacity) }
+    if !partLists.isEmpty { partLists.removeAll(keepingCapacity: keepCapacity) }
   }
 
   /// The last assistant turn, which is what the example teaches.
@@ -144,6 +188,27 @@ public struct Example: Sendable, Equatable {
     return .owned(texts.count - 1)
   }
 
+  /// Keeps `parts` as one text of the example.
+  /// - Returns: the text, to store in a turn or as the system prompt.
+  public mutating func own(parts list: some Sequence<ContentPart>) -> Text {
+    let start = parts.count
+    parts.append(contentsOf: list)
+    partLists.append(start..<parts.count)
+    return .parts(partLists.count - 1)
+  }
+
+  /// The parts of `text` (a text of this example); empty unless it is a ``Text/parts(_:)`` text.
+  public func parts(of text: Text) -> ArraySlice<ContentPart> {
+    guard case .parts(let i) = text else { return [] }
+    return parts[partLists[i]]
+  }
+
+  /// Whether `text` has a part that is not text.
+  public func hasOtherParts(_ text: Text?) -> Bool {
+    guard let text, case .parts = text else { return false }
+    return parts(of: text).contains { if case .other = $0 { true } else { false } }
+  }
+
   /// The tool calls of `turn` (a turn of this example).
   public func toolCalls(of turn: Turn) -> ArraySlice<ToolCall> {
     toolCalls[turn.toolCallIndices]
@@ -157,6 +222,10 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.string(i)
     case .owned(let i): texts[i]
+    case .parts:
+      parts(of: text).compactMap { part -> String? in
+        if case .text(let node) = part { document.string(node) } else { nil }
+      }.joined(separator: Self.partSeparator)
     }
   }
 
@@ -169,6 +238,13 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.appendString(i, to: &out)
     case .owned(let i): out.append(contentsOf: texts[i].utf8)
+    case .parts:
+      var first = true
+      for case .text(let node) in parts(of: text) {
+        if !first { out.append(contentsOf: Self.partSeparator.utf8) }
+        first = false
+        document.appendString(node, to: &out)
+      }
     }
   }
 
@@ -180,6 +256,10 @@ public struct Example: Sendable, Equatable {
     switch text {
     case .node(let i): document.isBlankString(i)
     case .owned(let i): texts[i].allSatisfy(\.isWhitespace)
+    case .parts:
+      parts(of: text).allSatisfy { part in
+        if case .text(let node) = part { document.isBlankString(node) } else { true }
+      }
     }
   }
 }

@@ -67,7 +67,12 @@ public struct Formatter {
           record, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: reason)
         return
       }
-      if strip { example.system = nil }
+      // Both replace the whole system message, its name and weight included.
+      if strip || system != nil {
+        example.system = nil
+        example.systemName = nil
+        example.systemWeight = nil
+      }
       if let system { example.system = example.own(system) }
       var fields: [String] = []
       do throws(FormatEncoder.Rejection) {

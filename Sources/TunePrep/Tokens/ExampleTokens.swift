@@ -137,6 +137,8 @@ struct ExampleTokenCounter: Sendable {
     switch text {
     case .owned(let i):
       return tokenizer.count(example.texts[i], allowSpecial: allowSpecial)
+    case .parts:
+      return tokenizer.count(example.string(text, in: document), allowSpecial: allowSpecial)
     case .node(let i) where !document.hasEscapes(i):
       // The common case: count the record's bytes in place, without a copy.
       let range = document.rawRange(i)

@@ -101,6 +101,10 @@ extension TunePrepCommand {
       if system != nil && systemFile != nil {
         throw ValidationError("give either --system or --system-file, not both")
       }
+      if let system, system.allSatisfy(\.isWhitespace) {
+        throw ValidationError(
+          "--system is empty: give the system prompt's text, or --strip-system to remove it")
+      }
       if stripSystem && (system != nil || systemFile != nil) {
         throw ValidationError("--strip-system contradicts --system/--system-file")
       }
@@ -126,6 +130,13 @@ extension TunePrepCommand {
       if let systemFile {
         var text = String(decoding: try readSmallFile(systemFile), as: UTF8.self)
         while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        if text.allSatisfy(\.isWhitespace) {
+          throw .badConfig(
+            path: systemFile, line: nil,
+            reason:
+              "the system prompt file is empty: write the prompt in it, or use --strip-system to remove it"
+          )
+        }
         options.system = text
       }
       if let roleMap { options.roleMap = (try? RoleMap(parsing: roleMap)) ?? RoleMap() }

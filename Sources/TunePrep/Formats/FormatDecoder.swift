@@ -93,6 +93,9 @@ struct FormatDecoder {
 
   /// The canonical role of name `index` of ``openAIRoleNames`` (a switch, not a table: a
   /// `static let` array would run its lazy initializer check on every message).
+  /// The index of `developer` in ``openAIRoleNames``.
+  private static var developerIndex: Int { 3 }
+
   private static func openAIRole(_ index: Int) -> Role {
     switch index {
     case 0: .user
@@ -140,6 +143,7 @@ struct FormatDecoder {
       // A leading system message becomes the example's system prompt.
       if turn.role == .system, m == messages + 1 {
         example.system = turn.content
+        example.systemIsDeveloper = turn.isDeveloper
       } else {
         example.turns.append(turn)
       }
@@ -187,10 +191,9 @@ struct FormatDecoder {
     guard let (roleNode, content) = d.plainPair(m, roleKey, contentKey), d.kind(content) == .string,
       let roleIndex = d.plainIndex(of: roleNode, in: openAIRoleNames)
     else { return nil }
-    return (
-      Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m),
-      d.isBlankString(content)
-    )
+    var turn = Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m)
+    turn.isDeveloper = roleIndex == Self.developerIndex
+    return (turn, d.isBlankString(content))
   }
 
   /// A message whose string content is blank: the same finding whichever path decoded it.
@@ -232,6 +235,7 @@ struct FormatDecoder {
     }
     let role = Self.openAIRole(roleIndex)
     var turn = Turn(role: role, content: nil, node: m)
+    turn.isDeveloper = roleIndex == Self.developerIndex
     var nonText = false
     let content = slots[1]
     let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)
@@ -486,6 +490,7 @@ struct FormatDecoder {
         }
         if let first = example.turns.first, first.role == .system {
           example.system = first.content
+          example.systemIsDeveloper = first.isDeveloper
           example.turns.removeFirst()
         }
       }

@@ -274,7 +274,11 @@ struct FormatEncoder {
   private func writeMessages(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     var first = true
     if let system = ex.system {
-      out.append(literal: "{\"role\":\"system\",\"content\":")
+      if ex.systemIsDeveloper {
+        out.append(literal: "{\"role\":\"developer\",\"content\":")
+      } else {
+        out.append(literal: "{\"role\":\"system\",\"content\":")
+      }
       appendText(system, ex, d, &out)
       out.append(literal: "}")
       first = false
@@ -289,7 +293,12 @@ struct FormatEncoder {
   private func writeMessage(_ turn: Turn, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{\"role\":")
     switch turn.role {
-    case .system: out.append(literal: "\"system\"")
+    case .system:
+      if turn.isDeveloper {
+        out.append(literal: "\"developer\"")
+      } else {
+        out.append(literal: "\"system\"")
+      }
     case .user: out.append(literal: "\"user\"")
     case .assistant: out.append(literal: "\"assistant\"")
     case .tool: out.append(literal: "\"tool\"")

@@ -67,6 +67,9 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
   public var toolCallID: Text?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
   public var hasNonTextContent = false
+  /// A system turn the record named `developer` (OpenAI's newer name for `system`), which
+  /// OpenAI output keeps; every other use treats it as system.
+  public var isDeveloper = false
   /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
   /// (the instruction is ``node``), so alpaca output can split them again.
   public var alpacaInput: Int?
@@ -87,6 +90,8 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
 public struct Example: Sendable, Equatable {
   /// The system prompt, if any.
   public var system: Text?
+  /// The record named the system prompt's message `developer`, which OpenAI output keeps.
+  public var systemIsDeveloper = false
   /// The conversation in order (the system prompt is not a turn).
   public var turns: [Turn] = []
   /// Tool definitions as a JSON array node of the record, if any.
@@ -107,7 +112,8 @@ public struct Example: Sendable, Equatable {
 
   /// Compares every member; written out because the metadata tuples rule out a synthesized `==`.
   public static func == (lhs: Example, rhs: Example) -> Bool {
-    lhs.system == rhs.system && lhs.turns == rhs.turns && lhs.tools == rhs.tools
+    lhs.system == rhs.system && lhs.systemIsDeveloper == rhs.systemIsDeveloper
+      && lhs.turns == rhs.turns && lhs.tools == rhs.tools
       && lhs.preferred == rhs.preferred && lhs.nonPreferred == rhs.nonPreferred
       && lhs.metadata.map(\.key) == rhs.metadata.map(\.key)
       && lhs.metadata.map(\.value) == rhs.metadata.map(\.value)
@@ -118,6 +124,7 @@ public struct Example: Sendable, Equatable {
   /// - Parameter keepCapacity: whether its arrays keep their storage, to be filled again.
   public mutating func removeAll(keepingCapacity keepCapacity: Bool) {
     system = nil
+    systemIsDeveloper = false
     tools = nil
     // Each only when set, or when not empty: assigning nil still calls a release, and emptying
     // an empty array still checks that its storage is unique.

@@ -93,9 +93,6 @@ struct FormatDecoder {
 
   /// The canonical role of name `index` of ``openAIRoleNames`` (a switch, not a table: a
   /// `static let` array would run its lazy initializer check on every message).
-  /// The index of `developer` in ``openAIRoleNames``.
-  private static var developerIndex: Int { 3 }
-
   private static func openAIRole(_ index: Int) -> Role {
     switch index {
     case 0: .user
@@ -104,6 +101,9 @@ struct FormatDecoder {
     default: .tool
     }
   }
+
+  /// The index of `developer` in ``openAIRoleNames``.
+  private static var developerIndex: Int { 3 }
 
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root

@@ -22,10 +22,12 @@ import Testing
     mutating func visit(
       _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, into result: inout Result
     ) {
+      // The unread rest of a broken JSON array file is marked, as it is no record.
+      let mark = position.unreadRest == nil ? "" : "rest: "
       result.seen.append(
         Seen(
-          line: position.line, column: position.column, text: String(decoding: bytes, as: UTF8.self)
-        ))
+          line: position.line, column: position.column,
+          text: mark + String(decoding: bytes, as: UTF8.self)))
     }
   }
 
@@ -156,14 +158,36 @@ import Testing
     #expect(result.findings.isEmpty)
   }
 
-  @Test(arguments: [1, 7])
-  func brokenJSONArrayFramingIsAFinding(chunk: Int) throws {
-    let result = try Self.read(Array("[{\"a\":1} {\"b\":2}]".utf8), name: "x.json", chunk: chunk)
-    #expect(result.seen.map(\.text) == ["{\"a\":1}"])
-    #expect(result.findings == ["json.syntax@1:10"])
+  @Test(arguments: chunkSizes)
+  func brokenJSONArrayKeepsTheRestOfTheFileAsARejectedUnit(chunk: Int) throws {
+    // A missing comma: the rest of the file, not read as records, is one last unit.
+    let missingComma = try Self.read(
+      Array("[{\"a\":1}\n{\"b\":2},\n{\"c\":3}]\n".utf8), name: "x.json", chunk: chunk)
+    #expect(
+      missingComma.seen == [
+        Seen(line: 1, column: 2, text: "{\"a\":1}"),
+        Seen(line: 2, column: 1, text: "rest: {\"b\":2},\n{\"c\":3}]"),
+      ])
+    #expect(missingComma.findings.isEmpty)
+    let extraComma = try Self.read(
+      Array("[{\"a\":1},,{\"b\":2}]".utf8), name: "x.json", chunk: chunk)
+    #expect(extraComma.seen.map(\.text) == ["{\"a\":1}", "rest: ,{\"b\":2}]"])
+    let afterArray = try Self.read(
+      Array("[{\"a\":1}] {\"b\":2}".utf8), name: "x.json", chunk: chunk)
+    #expect(afterArray.seen.map(\.text) == ["{\"a\":1}", "rest: {\"b\":2}"])
+    // The file ends inside a record: its bytes are kept, not dropped.
+    let cut = try Self.read(Array("[{\"a\":1}, {\"b\":[\"x".utf8), name: "x.json", chunk: chunk)
+    #expect(cut.seen.map(\.text) == ["{\"a\":1}", "rest: {\"b\":[\"x"])
+    #expect(cut.findings.isEmpty)
+  }
+
+  @Test(arguments: chunkSizes)
+  func arraySyntaxErrorsThatLoseNothingAreFileFindings(chunk: Int) throws {
     let trailing = try Self.read(Array("[{\"a\":1},]".utf8), name: "x.json", chunk: chunk)
+    #expect(trailing.seen.map(\.text) == ["{\"a\":1}"])
     #expect(trailing.findings == ["json.syntax@1:10"])
     let unterminated = try Self.read(Array("[{\"a\":1}".utf8), name: "x.json", chunk: chunk)
+    #expect(unterminated.seen.map(\.text) == ["{\"a\":1}"])
     #expect(unterminated.findings.count == 1)
   }
 

@@ -61,7 +61,9 @@ import Testing
   @Test func aSchemaOnlyEnumGetsTheEnumCode() throws {
     // Drop "system" from the roles the schema allows; the decoder still knows it.
     let schema = try Self.editedChatSchema {
-      $0.replacingOccurrences(of: #""system",\#n            "user","#, with: #""user","#)
+      $0.replacingOccurrences(
+        of: #""system",\#n            "developer",\#n            "user","#,
+        with: #""developer",\#n            "user","#)
     }
     let judged = Self.check(Self.threeMessages, structure: FormatSchemas([.openaiChat: schema]))
     #expect(judged.findings.map(\.code) == ["schema.enum"])

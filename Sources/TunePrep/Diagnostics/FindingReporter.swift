@@ -77,6 +77,9 @@ public final class FindingReporter {
   private var shown = 0
   private var bySeverity = [0, 0, 0]
   private var byCode: [String: Int] = [:]
+  /// Counts of the findings `--max-findings` held back, by severity and by code.
+  private var hiddenBySeverity = [0, 0, 0]
+  private var hiddenByCode: [String: Int] = [:]
   private var buffered: [Finding] = []
 
   /// Creates a reporter writing to `output`.
@@ -106,7 +109,11 @@ public final class FindingReporter {
     guard let severity = severity(of: finding) else { return }
     bySeverity[severity.rawValue] += 1
     byCode[finding.code, default: 0] += 1
-    if let max = options.maxFindings, shown >= max { return }
+    if let max = options.maxFindings, shown >= max {
+      hiddenBySeverity[severity.rawValue] += 1
+      hiddenByCode[finding.code, default: 0] += 1
+      return
+    }
     shown += 1
     // Every writer below gets text with no raw control character from the data.
     var finding = finding.escapingControlCharacters
@@ -125,17 +132,15 @@ public final class FindingReporter {
   ///   - summaryOutput: where the one-line summary goes (nil: nowhere, as when a machine-readable
   ///     report is going to stderr).
   public func finish(_ summary: RunSummary, summaryOutput: OutputStream?) {
-    let total = bySeverity.reduce(0, +)
-    if let max = options.maxFindings, total > max,
-      options.style == .text || options.style == .github
-    {
-      output.write("... \(total - max) more findings not shown (--max-findings \(max))\n")
-    }
+    let hidden = hiddenBySeverity.reduce(0, +)
     switch options.style {
+    case .text:
+      if hidden > 0 { output.write("... \(notShownHeadline)\n") }
+    case .github:
+      if hidden > 0 { output.write(githubNotShownLine()) }
     case .json: output.write(jsonSummary(summary) + "\n")
     case .junit: output.write(junitDocument(summary))
     case .sarif: output.write(sarifDocument())
-    default: break
     }
     summaryOutput?.write(summaryLine(summary))
   }
@@ -143,6 +148,49 @@ public final class FindingReporter {
   /// The counts per code, sorted by code.
   public var codeCounts: [(String, Int)] {
     byCode.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  /// Whether a finding of `severity` reaches `--fail-on`, so it makes the run fail.
+  private func fails(_ severity: Severity) -> Bool {
+    guard let failOn = options.failOn else { return false }
+    return severity >= failOn
+  }
+
+  /// Whether the findings `--max-findings` held back include one that makes the run fail.
+  private var hiddenFails: Bool {
+    Severity.allCases.contains { fails($0) && hiddenBySeverity[$0.rawValue] > 0 }
+  }
+
+  /// "N more findings not shown (--max-findings M)", the line text reports have always written.
+  private var notShownHeadline: String {
+    let hidden = hiddenBySeverity.reduce(0, +)
+    return "\(hidden) more findings not shown (--max-findings \(options.maxFindings ?? 0))"
+  }
+
+  /// The headline with what the held-back findings are, for reports that cannot rely on the
+  /// summary line: their counts by severity and by code, and how to see them.
+  private var notShownMessage: String {
+    let e = hiddenBySeverity[2]
+    let w = hiddenBySeverity[1]
+    let i = hiddenBySeverity[0]
+    var text = notShownHeadline
+    text += ": \(e) error\(e == 1 ? "" : "s"), \(w) warning\(w == 1 ? "" : "s"), \(i) info"
+    text += " (" + hiddenCodeCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+    return text + "; raise or drop --max-findings to see them"
+  }
+
+  /// The counts per code of the held-back findings, sorted by code.
+  private var hiddenCodeCounts: [(String, Int)] {
+    hiddenByCode.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  /// The held-back counts as a JSON object, for the json summary and SARIF properties.
+  private var notShownJSON: String {
+    var s = "{\"findings\":\(hiddenBySeverity.reduce(0, +))"
+    s += ",\"errors\":\(hiddenBySeverity[2]),\"warnings\":\(hiddenBySeverity[1])"
+    s += ",\"infos\":\(hiddenBySeverity[0]),\"codes\":{"
+    s += hiddenCodeCounts.map { "\($0.0.jsonQuoted):\($0.1)" }.joined(separator: ",")
+    return s + "}}"
   }
 
   // MARK: Formats
@@ -188,7 +236,9 @@ public final class FindingReporter {
     s += ",\"errors\":\(bySeverity[2]),\"warnings\":\(bySeverity[1]),\"infos\":\(bySeverity[0])"
     s += ",\"codes\":{"
     s += codeCounts.map { "\($0.0.jsonQuoted):\($0.1)" }.joined(separator: ",")
-    s += "},\"failed\":\(shouldFail)}}"
+    s += "}"
+    if hiddenBySeverity.reduce(0, +) > 0 { s += ",\"notShown\":\(notShownJSON)" }
+    s += ",\"failed\":\(shouldFail)}}"
     return s
   }
 
@@ -200,6 +250,15 @@ public final class FindingReporter {
     properties += ",title=\(Self.githubEscape(f.code, property: true))"
     let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
     return "::\(command) \(properties)::\(Self.githubEscape(path + f.message, property: false))\n"
+  }
+
+  /// The workflow command for the findings `--max-findings` held back, at the level of the most
+  /// serious of them, so the run's annotations show them even when none is shown.
+  private func githubNotShownLine() -> String {
+    let command =
+      hiddenBySeverity[2] > 0 ? "error" : hiddenBySeverity[1] > 0 ? "warning" : "notice"
+    let title = Self.githubEscape("tuneprep \(self.command)", property: true)
+    return "::\(command) title=\(title)::\(Self.githubEscape(notShownMessage, property: false))\n"
   }
 
   /// Escapes text for a GitHub Actions workflow command: `%`, CR and LF everywhere, and also `:`
@@ -228,6 +287,9 @@ public final class FindingReporter {
     return out
   }
 
+  /// A JUnit document: a suite per file with a test case per shown finding, failing when the
+  /// finding reaches `--fail-on` (so the report fails exactly when the exit status does), and a
+  /// last suite with one test case for the findings `--max-findings` held back.
   private func junitDocument(_ summary: RunSummary) -> String {
     var files: [String] = []
     var byFile: [String: [Finding]] = [:]
@@ -235,19 +297,24 @@ public final class FindingReporter {
       if byFile[f.location.file] == nil { files.append(f.location.file) }
       byFile[f.location.file, default: []].append(f)
     }
-    let failures = buffered.filter { $0.severity == .error }.count
+    let hidden = hiddenBySeverity.reduce(0, +)
+    let hiddenCases = hidden > 0 ? 1 : 0
+    let hiddenFailures = hiddenFails ? 1 : 0
+    let failures = buffered.filter { fails($0.severity) }.count + hiddenFailures
+    let tests = max(buffered.count + hiddenCases, 1)
+    let suiteName = "tuneprep \(xmlEscape(command))"
+    let className = "tuneprep.\(xmlEscape(command))"
     var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    s +=
-      "<testsuites name=\"tuneprep \(xmlEscape(command))\" tests=\"\(max(buffered.count, 1))\" failures=\"\(failures)\">\n"
-    if files.isEmpty {
-      s += "  <testsuite name=\"tuneprep \(xmlEscape(command))\" tests=\"1\" failures=\"0\">\n"
+    s += "<testsuites name=\"\(suiteName)\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
+    if files.isEmpty && hidden == 0 {
+      s += "  <testsuite name=\"\(suiteName)\" tests=\"1\" failures=\"0\">\n"
       s +=
-        "    <testcase classname=\"tuneprep.\(xmlEscape(command))\" name=\"\(summary.read) records, no findings\"/>\n"
+        "    <testcase classname=\"\(className)\" name=\"\(summary.read) records, no findings\"/>\n"
       s += "  </testsuite>\n"
     }
     for file in files {
       let list = byFile[file] ?? []
-      let fileFailures = list.filter { $0.severity == .error }.count
+      let fileFailures = list.filter { fails($0.severity) }.count
       s +=
         "  <testsuite name=\"\(xmlEscape(file))\" tests=\"\(list.count)\" failures=\"\(fileFailures)\">\n"
       for f in list {
@@ -255,15 +322,27 @@ public final class FindingReporter {
         s += "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
         let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
         let text = xmlEscape(path + f.message)
-        switch f.severity {
-        case .error:
+        if fails(f.severity) {
           s +=
             "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
-        case .warning, .info:
+        } else {
           s += "<system-out>\(f.severity): \(text)</system-out>"
         }
         s += "</testcase>\n"
       }
+      s += "  </testsuite>\n"
+    }
+    if hidden > 0 {
+      let name = xmlEscape(notShownHeadline)
+      let text = xmlEscape(notShownMessage)
+      s += "  <testsuite name=\"\(suiteName)\" tests=\"1\" failures=\"\(hiddenFailures)\">\n"
+      s += "    <testcase classname=\"\(className)\" name=\"\(name)\">"
+      if hiddenFails {
+        s += "<failure type=\"max-findings\" message=\"\(text)\">\(text)</failure>"
+      } else {
+        s += "<system-out>\(text)</system-out>"
+      }
+      s += "</testcase>\n"
       s += "  </testsuite>\n"
     }
     s += "</testsuites>\n"
@@ -290,7 +369,18 @@ public final class FindingReporter {
         "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
         + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(f.location.file.jsonQuoted)},\"region\":{\(region)}}}]}"
     }.joined(separator: ",")
-    s += "]}]}\n"
+    s += "]"
+    if hiddenBySeverity.reduce(0, +) > 0 {
+      // SARIF 2.1.0 3.20 (invocation) and 3.58 (notification): the tool ran to the end, so
+      // executionSuccessful is true; exitCode is the status the run exits with; a notification
+      // says the results are incomplete (level error when the held-back findings fail the run).
+      let level = hiddenFails ? "error" : "warning"
+      s += ",\"invocations\":[{\"executionSuccessful\":true,\"exitCode\":\(shouldFail ? 1 : 0)"
+      s += ",\"toolExecutionNotifications\":[{\"level\":\"\(level)\""
+      s += ",\"message\":{\"text\":\(notShownMessage.jsonQuoted)}}]}]"
+      s += ",\"properties\":{\"notShown\":\(notShownJSON)}"
+    }
+    s += "}]}\n"
     return s
   }
 

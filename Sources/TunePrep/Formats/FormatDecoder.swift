@@ -102,6 +102,9 @@ struct FormatDecoder {
     }
   }
 
+  /// The index of `developer` in ``openAIRoleNames``.
+  private static var developerIndex: Int { 3 }
+
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     var example = newExample()
@@ -141,6 +144,7 @@ struct FormatDecoder {
       if turn.role == .system, m == messages + 1 {
         example.system = turn.content
         example.systemName = turn.name
+        example.systemIsDeveloper = turn.isDeveloper
       } else {
         example.turns.append(turn)
       }
@@ -191,10 +195,9 @@ struct FormatDecoder {
     guard let (roleNode, content) = d.plainPair(m, roleKey, contentKey), d.kind(content) == .string,
       let roleIndex = d.plainIndex(of: roleNode, in: openAIRoleNames)
     else { return nil }
-    return (
-      Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m),
-      d.isBlankString(content)
-    )
+    var turn = Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m)
+    turn.isDeveloper = roleIndex == Self.developerIndex
+    return (turn, d.isBlankString(content))
   }
 
   /// A message whose string content is blank: the same finding whichever path decoded it.
@@ -236,6 +239,7 @@ struct FormatDecoder {
     }
     let role = Self.openAIRole(roleIndex)
     var turn = Turn(role: role, content: nil, node: m)
+    turn.isDeveloper = roleIndex == Self.developerIndex
     var nonText = false
     let content = slots[1]
     let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)
@@ -495,6 +499,7 @@ struct FormatDecoder {
         if let first = example.turns.first, first.role == .system {
           example.system = first.content
           example.systemName = first.name
+          example.systemIsDeveloper = first.isDeveloper
           example.turns.removeFirst()
         }
       }

@@ -339,6 +339,7 @@ struct FormatEncoder {
       var turn = Turn(role: .system, content: system, node: -1)
       turn.name = ex.systemName
       turn.weight = ex.systemWeight
+      turn.isDeveloper = ex.systemIsDeveloper
       writeMessage(turn, ex, d, &out)
       first = false
     }
@@ -352,7 +353,12 @@ struct FormatEncoder {
   private func writeMessage(_ turn: Turn, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
     out.append(literal: "{\"role\":")
     switch turn.role {
-    case .system: out.append(literal: "\"system\"")
+    case .system:
+      if turn.isDeveloper {
+        out.append(literal: "\"developer\"")
+      } else {
+        out.append(literal: "\"system\"")
+      }
     case .user: out.append(literal: "\"user\"")
     case .assistant: out.append(literal: "\"assistant\"")
     case .tool: out.append(literal: "\"tool\"")

@@ -55,8 +55,9 @@ final class BlockReader {
   private(set) var hadBOM = false
   private var started = false
   private var arrayFramer: JSONArrayFramer?
-  /// Set when the input is a JSON array file whose framing failed (syntax outside elements).
-  var arrayError: JSONArrayFramer.Failure? { arrayFramer?.failure }
+  /// Syntax errors between the elements of a JSON array file that lost no record (an error that
+  /// stops framing is carried by the rejected rest of the file instead).
+  var arrayErrors: [JSONArrayFramer.Failure] { arrayFramer?.failures ?? [] }
 
   /// Whether records are array elements rather than lines.
   var isArray: Bool { arrayFramer != nil }

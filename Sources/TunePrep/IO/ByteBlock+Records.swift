@@ -54,7 +54,7 @@ extension ByteBlock {
   ) {
     let all = bytes
     if !spans.isEmpty {
-      for span in spans {
+      for span in spans where span.unreadRest == nil {
         let position = RecordPosition(
           file: file, line: span.line, column: span.column, byteOffset: span.start)
         if !body(UnsafeBufferPointer(rebasing: all[span.start..<span.end]), position) { return }

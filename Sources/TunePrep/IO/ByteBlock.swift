@@ -14,6 +14,9 @@ struct RecordSpan: Sendable {
   /// Line (from 1) and byte column (from 1) of the record's first byte in the input.
   var line: Int
   var column: Int
+  /// Set on the last span of a JSON array file whose framing stopped: the span holds the rest
+  /// of the file, which is not a record, and this says why (the message of its rejection).
+  var unreadRest: String? = nil
 }
 
 /// A block of whole records cut from an input, with its own manually managed storage so that

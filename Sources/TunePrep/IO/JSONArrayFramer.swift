@@ -3,10 +3,13 @@
 ///
 /// It tracks only what framing needs (nesting depth, strings and escapes, line and column);
 /// each element is then parsed strictly on its own. Bytes between elements must be
-/// whitespace, commas and the closing bracket; anything else stops framing with a
-/// ``Failure`` that names its line and column.
+/// whitespace, commas and the closing bracket. A trailing comma before the closing bracket is a
+/// ``Failure`` that loses nothing, so framing goes on. Anything else stops framing: the bytes
+/// from there to the end of the file become one last element marked with
+/// ``RecordSpan/unreadRest``, which every command rejects, so the records after the error are
+/// counted as a rejected unit instead of vanishing.
 struct JSONArrayFramer {
-  /// Why framing stopped early.
+  /// A syntax error between elements that lost no bytes (reported as a file finding).
   struct Failure: Sendable, Equatable {
     var line: Int
     var column: Int
@@ -15,6 +18,8 @@ struct JSONArrayFramer {
 
   private enum State {
     case beforeArray, firstElement, nextElement, inElement, afterElement, afterArray
+    /// Framing stopped: every byte goes to the unread rest.
+    case rest
   }
 
   private var state = State.beforeArray
@@ -28,7 +33,10 @@ struct JSONArrayFramer {
   private var pendingLine = 1
   private var pendingColumn = 1
   private(set) var finished = false
-  private(set) var failure: Failure?
+  /// Errors that lost nothing, in input order.
+  private(set) var failures: [Failure] = []
+  /// Why framing stopped, as the message of the rejected rest of the file.
+  private var restMessage: String?
 
   init(startOffset: Int) {}
 
@@ -39,6 +47,9 @@ struct JSONArrayFramer {
     while i < n && !finished {
       let b = bytes[i]
       switch state {
+      case .rest:
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i...]))
+        return
       case .inElement:
         var endsHere = false
         var consumed = true
@@ -95,12 +106,17 @@ struct JSONArrayFramer {
         state = .afterArray
       case .firstElement, .nextElement:
         if b == UInt8(ascii: "]") {
-          fail("trailing comma before ']': remove the comma after the last record")
+          // Nothing is lost: the array ends here.
+          failures.append(
+            Failure(
+              line: line, column: column,
+              message: "trailing comma before ']': remove the comma after the last record"))
+          state = .afterArray
           break
         }
         if b == UInt8(ascii: ",") {
-          fail("expected a record, found ','")
-          break
+          stopReading(in: bytes, at: i, "expected a record, found ','", fix: "remove the extra ','")
+          return
         }
         startElement(b)
         continue  // the element state consumes this byte
@@ -110,13 +126,19 @@ struct JSONArrayFramer {
         } else if b == UInt8(ascii: "]") {
           state = .afterArray
         } else {
-          fail(
-            "expected ',' or ']' after a record of the array, found \(describeByte(in: bytes, at: i))"
-          )
+          stopReading(
+            in: bytes, at: i,
+            "expected ',' or ']' after a record of the array, found \(describeByte(in: bytes, at: i))",
+            fix: "add the missing ',' between the records")
+          return
         }
       case .afterArray:
-        fail("unexpected \(describeByte(in: bytes, at: i)) after the closing ']' of the array")
-      case .inElement:
+        stopReading(
+          in: bytes, at: i,
+          "unexpected \(describeByte(in: bytes, at: i)) after the closing ']' of the array",
+          fix: "put every record inside the one top-level array")
+        return
+      case .inElement, .rest:
         break
       }
       if finished { break }
@@ -125,21 +147,53 @@ struct JSONArrayFramer {
     }
   }
 
-  /// Ends the input: a partial element or an unclosed array is a failure.
+  /// Ends the input: an unclosed array is a failure, and a partial element becomes the
+  /// rejected rest of the file.
   mutating func finish(into block: ByteBlock) {
     guard !finished else { return }
     switch state {
     case .afterArray:
-      finished = true
+      break
+    case .rest:
+      emitRest(into: block)
     case .inElement where scalar && !inString:
       emit(into: block)
       fail("unterminated array: the file ends before the closing ']'")
+    case .inElement:
+      // The file ends inside a record: keep its bytes as a rejected unit.
+      restMessage =
+        "unterminated array: the file ends inside this record, before its closing "
+        + "\(inString ? "'\"'" : "bracket") and the array's ']': complete the record and close the array"
+      emitRest(into: block)
     default:
       fail(
         state == .beforeArray
           ? "expected '[' to open the array of records, found end of input"
           : "unterminated array: the file ends before the closing ']'")
     }
+    finished = true
+  }
+
+  /// Stops framing at byte `i`: it and every byte after it form the rest of the file, which is
+  /// rejected as one unit with a message that says so and what to fix.
+  private mutating func stopReading(
+    in bytes: UnsafeBufferPointer<UInt8>, at i: Int, _ message: String, fix: String
+  ) {
+    restMessage =
+      "invalid JSON array at column \(column): \(message); the rest of the file from line \(line) "
+      + "column \(column) was not read as records and is rejected as one unit: \(fix) at line "
+      + "\(line) column \(column) and run again"
+    state = .rest
+    pending.removeAll(keepingCapacity: true)
+    pendingLine = line
+    pendingColumn = column
+    pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i...]))
+  }
+
+  private mutating func emitRest(into block: ByteBlock) {
+    while let last = pending.last, isJSONWhitespace(last) { pending.removeLast() }
+    emit(into: block)
+    block.spans[block.spans.count - 1].unreadRest = restMessage
   }
 
   private mutating func startElement(_ b: UInt8) {
@@ -171,7 +225,7 @@ struct JSONArrayFramer {
   }
 
   private mutating func fail(_ message: String) {
-    failure = Failure(line: line, column: column, message: message)
+    failures.append(Failure(line: line, column: column, message: message))
     finished = true
   }
 }

@@ -18,6 +18,9 @@ struct RecordPosition: Sendable {
   var column: Int
   /// Offset of the record's first byte in the input, from 0.
   var byteOffset: Int
+  /// Set when the bytes are not a record but the unread rest of a JSON array file whose
+  /// framing stopped: why, as the message of the record's rejection.
+  var unreadRest: String? = nil
 
   /// Becomes `other`, assigning the file name only when it differs: a position kept from
   /// record to record then costs no reference counting (each assignment of a heap string
@@ -27,6 +30,7 @@ struct RecordPosition: Sendable {
     line = other.line
     column = other.column
     byteOffset = other.byteOffset
+    if unreadRest != nil || other.unreadRest != nil { unreadRest = other.unreadRest }
   }
 
   /// The location of byte `offset` of the record (line and byte column).
@@ -174,7 +178,7 @@ struct RecordPipeline {
       if let failure { throw failure }
       if let readError = state.readError { throw readError }
     }
-    if let failure = reader.arrayError {
+    for failure in reader.arrayErrors {
       fileFinding(
         Finding(
           .jsonSyntax, at: Location(file: name, line: failure.line, column: failure.column),
@@ -366,8 +370,9 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     let bytes = block.bytes
     for span in block.spans {
       let record = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
-      let position = RecordPosition(
+      var position = RecordPosition(
         file: file, line: span.line, column: span.column, byteOffset: span.start)
+      position.unreadRest = span.unreadRest
       outcome.records += 1
       visitor.visit(record, at: position, into: &outcome.result)
     }

@@ -85,6 +85,9 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
   public var refusal: Int?
   /// Content that is not plain text (images, audio parts), which some formats cannot hold.
   public var hasNonTextContent = false
+  /// A system turn the record named `developer` (OpenAI's newer name for `system`), which
+  /// OpenAI output keeps; every other use treats it as system.
+  public var isDeveloper = false
   /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
   /// (the instruction is ``node``), so alpaca output can split them again.
   public var alpacaInput: Int?
@@ -109,6 +112,8 @@ public struct Example: Sendable, Equatable {
   public var systemName: Text?
   /// The training weight of the system turn, when the record gives one (sharegpt).
   public var systemWeight: Int?
+  /// The record named the system prompt's message `developer`, which OpenAI output keeps.
+  public var systemIsDeveloper = false
   /// The conversation in order (the system prompt is not a turn).
   public var turns: [Turn] = []
   /// Tool definitions as a JSON array node of the record (or, in sharegpt, a string holding a
@@ -142,7 +147,8 @@ public struct Example: Sendable, Equatable {
 
   /// Compares every member; written out because the metadata tuples rule out a synthesized `==`.
   public static func == (lhs: Example, rhs: Example) -> Bool {
-    lhs.system == rhs.system && lhs.systemName == rhs.systemName
+    lhs.system == rhs.system && lhs.systemIsDeveloper == rhs.systemIsDeveloper
+      && lhs.systemName == rhs.systemName
       && lhs.systemWeight == rhs.systemWeight && lhs.turns == rhs.turns && lhs.tools == rhs.tools
       && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.functions == rhs.functions
       && lhs.parts == rhs.parts && lhs.partLists == rhs.partLists
@@ -158,6 +164,7 @@ public struct Example: Sendable, Equatable {
     system = nil
     systemName = nil
     systemWeight = nil
+    systemIsDeveloper = false
     tools = nil
     parallelToolCalls = nil
     functions = nil

@@ -67,11 +67,12 @@ public struct Formatter {
           record, code: errors.first?.code ?? FindingCode.formatUnknown.name, reason: reason)
         return
       }
-      // Both replace the whole system message, its name and weight included.
+      // Both replace the whole system message, its name, weight and role name included.
       if strip || system != nil {
         example.system = nil
         example.systemName = nil
         example.systemWeight = nil
+        example.systemIsDeveloper = false
       }
       if let system { example.system = example.own(system) }
       var fields: [String] = []

@@ -56,6 +56,11 @@ struct RecordChecker {
   mutating func check(
     _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, findings: inout [Finding]
   ) -> (example: Example?, hasError: Bool) {
+    if let unread = position.unreadRest {
+      let location = Location(file: position.file, line: position.line, column: position.column)
+      findings.append(Finding(.jsonSyntax, at: location, message: unread))
+      return (nil, true)
+    }
     do throws(JSONSyntaxError) {
       try parser.parse(UnsafeRawBufferPointer(bytes), into: &context.document)
     } catch {

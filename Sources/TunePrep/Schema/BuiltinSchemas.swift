@@ -418,12 +418,13 @@ public enum BuiltinSchemas {
               "role": {
                 "enum": [
                   "system",
+                  "developer",
                   "user",
                   "assistant",
                   "tool",
                   "function"
                 ],
-                "description": "Who speaks: system (instructions), user, assistant (what the model learns to say), tool (a tool result), or the legacy function."
+                "description": "Who speaks: system (instructions; developer is OpenAI's newer name for it), user, assistant (what the model learns to say), tool (a tool result), or the legacy function."
               },
               "content": {
                 "description": "The text of the turn, or an array of content parts; null only on an assistant turn that makes tool calls.",
@@ -801,12 +802,13 @@ public enum BuiltinSchemas {
               "role": {
                 "enum": [
                   "system",
+                  "developer",
                   "user",
                   "assistant",
                   "tool",
                   "function"
                 ],
-                "description": "Who speaks: system (instructions), user, assistant (what the model learns to say), tool (a tool result), or the legacy function."
+                "description": "Who speaks: system (instructions; developer is OpenAI's newer name for it), user, assistant (what the model learns to say), tool (a tool result), or the legacy function."
               },
               "content": {
                 "description": "The text of the turn, or an array of content parts; null only on an assistant turn that makes tool calls.",

@@ -128,25 +128,30 @@ struct FormatDecoder {
     var m = messages + 1
     let end = c.document.next(messages)
     while m < end {
-      // decodeOpenAIMessage(_:_:into:) written out: through its returned optional the turn is
-      // copied field by field, about 165 instructions per record more (callgrind).
-      let turn: Turn
+      // decodeOpenAIMessage(_:_:into:) written out, and the common shape's turn built in
+      // place: a turn returned through an optional is copied with `memcpy`, about 1,000
+      // instructions per record more (callgrind).
       if let plain = plainMessage(m, c.document) {
-        if plain.isBlank { reportBlankContent(plain.turn.content, plain.turn.role, &c) }
-        turn = plain.turn
-      } else if let general = decodeGeneralMessage(m, &c, into: &example) {
-        turn = general
-      } else {
-        m = c.document.next(m)
-        continue
-      }
-      // A leading system message becomes the example's system prompt.
-      if turn.role == .system, m == messages + 1 {
-        example.system = turn.content
-        example.systemName = turn.name
-        example.systemIsDeveloper = turn.isDeveloper
-      } else {
-        example.turns.append(turn)
+        let role = Self.openAIRole(plain.roleIndex)
+        let isDeveloper = plain.roleIndex == Self.developerIndex
+        if plain.isBlank { reportBlankContent(.node(plain.content), role, &c) }
+        // A leading system message becomes the example's system prompt.
+        if role == .system, m == messages + 1 {
+          example.system = .node(plain.content)
+          example.systemIsDeveloper = isDeveloper
+        } else {
+          var turn = Turn(role: role, content: .node(plain.content), node: m)
+          turn.isDeveloper = isDeveloper
+          example.turns.append(turn)
+        }
+      } else if let turn = decodeGeneralMessage(m, &c, into: &example) {
+        if turn.role == .system, m == messages + 1 {
+          example.system = turn.content
+          example.systemName = turn.name
+          example.systemIsDeveloper = turn.isDeveloper
+        } else {
+          example.turns.append(turn)
+        }
       }
       m = c.document.next(m)
     }
@@ -181,23 +186,35 @@ struct FormatDecoder {
     _ m: Int, _ c: inout RecordContext, into example: inout Example
   ) -> Turn? {
     if let plain = plainMessage(m, c.document) {
-      if plain.isBlank { reportBlankContent(plain.turn.content, plain.turn.role, &c) }
-      return plain.turn
+      var turn = Turn(role: Self.openAIRole(plain.roleIndex), content: .node(plain.content), node: m)
+      turn.isDeveloper = plain.roleIndex == Self.developerIndex
+      if plain.isBlank { reportBlankContent(turn.content, turn.role, &c) }
+      return turn
     }
     return decodeGeneralMessage(m, &c, into: &example)
   }
 
-  /// The turn of a message of the common shape, `{"role": "<known role>", "content": "<text>"}`
-  /// with plain keys, and whether its content is blank (the one finding such a message can
-  /// have); nil for any other message, which ``decodeGeneralMessage(_:_:into:)`` decodes.
+  /// The role and content of a message of the common shape.
+  ///
+  /// That is `{"role": "<known role>", "content": "<text>"}` with plain keys; the result also
+  /// says whether the content is blank (the one finding such a message can have). Nil for any
+  /// other message, which ``decodeGeneralMessage(_:_:into:)`` decodes.
   @inline(__always)
-  private func plainMessage(_ m: Int, _ d: JSONDocument) -> (turn: Turn, isBlank: Bool)? {
+  private func plainMessage(_ m: Int, _ d: JSONDocument) -> (
+    roleIndex: Int, content: Int, isBlank: Bool
+  )? {
+    Self.plainMessage(m, d, roleKey, contentKey, openAIRoleNames)
+  }
+
+  /// ``plainMessage(_:_:)`` without `self`: when the compiler calls it out of line, a method
+  /// gets a copy of the whole decoder (292 bytes, with `memcpy`) three times per record.
+  private static func plainMessage(
+    _ m: Int, _ d: JSONDocument, _ roleKey: PlainKey, _ contentKey: PlainKey, _ roleNames: KeySet
+  ) -> (roleIndex: Int, content: Int, isBlank: Bool)? {
     guard let (roleNode, content) = d.plainPair(m, roleKey, contentKey), d.kind(content) == .string,
-      let roleIndex = d.plainIndex(of: roleNode, in: openAIRoleNames)
+      let roleIndex = d.plainIndex(of: roleNode, in: roleNames)
     else { return nil }
-    var turn = Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m)
-    turn.isDeveloper = roleIndex == Self.developerIndex
-    return (turn, d.isBlankString(content))
+    return (roleIndex, content, d.isBlankString(content))
   }
 
   /// A message whose string content is blank: the same finding whichever path decoded it.

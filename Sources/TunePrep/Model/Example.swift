@@ -57,14 +57,41 @@ public struct ToolCall: Sendable, Equatable, BitwiseCopyable {
 /// Trivially copyable (its texts and tool calls point into the record and the example), so the
 /// decoder appends turns and every command reads them without reference counting.
 public struct Turn: Sendable, Equatable, BitwiseCopyable {
+  // Layout: the one-byte members come first and the optional node indices are stored as
+  // `Int` with -1 for none, because the decoder copies a turn per message and a turn past
+  // about 128 bytes is copied with a `memcpy` call (11 % more instructions for `validate`
+  // when two `Int?` members were added).
+
   /// Who speaks.
   public var role: Role
+  /// ``weight`` as a byte, -1 when the record gives none.
+  private var weightValue: Int8 = -1
+  /// Content that is not plain text (images, audio parts), which some formats cannot hold.
+  public var hasNonTextContent = false
+  /// A system turn the record named `developer` (OpenAI's newer name for `system`), which
+  /// OpenAI output keeps; every other use treats it as system.
+  public var isDeveloper = false
   /// What is said; nil for an assistant turn that only calls tools.
   public var content: Text?
-  /// The OpenAI training weight (0 or 1) when the record gives one.
-  public var weight: Int?
   /// The participant name, when the record gives one.
   public var name: Text?
+  /// The bounds of ``toolCallIndices``, stored apart because `Range` is not `BitwiseCopyable`.
+  private var toolCallStart = 0
+  private var toolCallEnd = 0
+  /// For a tool turn, the id of the call it answers.
+  public var toolCallID: Text?
+  /// ``functionCall``, ``refusal`` and ``alpacaInput`` as node indices, -1 for none.
+  private var functionCallNode = -1
+  private var refusalNode = -1
+  private var alpacaInputNode = -1
+  /// The node of the turn in the record (for JSON pointers), or -1 when made by the tool.
+  public var node: Int
+
+  /// The OpenAI training weight (0 or 1) when the record gives one.
+  public var weight: Int? {
+    get { weightValue < 0 ? nil : Int(weightValue) }
+    set { weightValue = newValue.map { Int8(clamping: $0) } ?? -1 }
+  }
   /// Tool calls of an assistant turn: indices into the example's ``Example/toolCalls``
   /// (read them with ``Example/toolCalls(of:)``).
   public var toolCallIndices: Range<Int> {
@@ -74,25 +101,22 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
       toolCallEnd = newValue.upperBound
     }
   }
-  /// The bounds of ``toolCallIndices``, stored apart because `Range` is not `BitwiseCopyable`.
-  private var toolCallStart = 0
-  private var toolCallEnd = 0
-  /// For a tool turn, the id of the call it answers.
-  public var toolCallID: Text?
   /// OpenAI's legacy `function_call` object of an assistant turn (a node of the record).
-  public var functionCall: Int?
+  public var functionCall: Int? {
+    get { functionCallNode < 0 ? nil : functionCallNode }
+    set { functionCallNode = newValue ?? -1 }
+  }
   /// OpenAI's `refusal` of an assistant turn (a string or null node of the record).
-  public var refusal: Int?
-  /// Content that is not plain text (images, audio parts), which some formats cannot hold.
-  public var hasNonTextContent = false
-  /// A system turn the record named `developer` (OpenAI's newer name for `system`), which
-  /// OpenAI output keeps; every other use treats it as system.
-  public var isDeveloper = false
+  public var refusal: Int? {
+    get { refusalNode < 0 ? nil : refusalNode }
+    set { refusalNode = newValue ?? -1 }
+  }
   /// For an alpaca user turn whose text joins `instruction` and `input`: the `input` string node
   /// (the instruction is ``node``), so alpaca output can split them again.
-  public var alpacaInput: Int?
-  /// The node of the turn in the record (for JSON pointers), or -1 when made by the tool.
-  public var node: Int
+  public var alpacaInput: Int? {
+    get { alpacaInputNode < 0 ? nil : alpacaInputNode }
+    set { alpacaInputNode = newValue ?? -1 }
+  }
 
   /// Creates a turn.
   public init(role: Role, content: Text?, node: Int) {
@@ -106,23 +130,48 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
 ///
 /// Text points into the record's ``JSONDocument`` where it can, so decoding allocates little.
 public struct Example: Sendable, Equatable {
+  // Layout: like ``Turn``, the small members fill padding and the optional node indices are
+  // stored as `UInt32`, so that an example stays near the size it had before these members
+  // came (80 bytes): the decoder returns one per record, and a larger one is copied with
+  // `memcpy` calls (callgrind).
+
   /// The system prompt, if any.
   public var system: Text?
-  /// The participant name of the system message, when the record gives one.
-  public var systemName: Text?
-  /// The training weight of the system turn, when the record gives one (sharegpt).
-  public var systemWeight: Int?
   /// The record named the system prompt's message `developer`, which OpenAI output keeps.
   public var systemIsDeveloper = false
+  /// ``systemWeight`` as a byte, -1 when the record gives none.
+  private var systemWeightValue: Int8 = -1
+  /// The participant name of the system message, when the record gives one.
+  public var systemName: Text?
+  /// ``tools``, ``parallelToolCalls`` and ``functions`` as node indices (a record has fewer
+  /// than 2^32 nodes, see `JSONNode`), `UInt32.max` for none.
+  private var toolsNode = UInt32.max
+  private var parallelToolCallsNode = UInt32.max
+  private var functionsNode = UInt32.max
   /// The conversation in order (the system prompt is not a turn).
   public var turns: [Turn] = []
+
+  /// The training weight of the system turn, when the record gives one (sharegpt).
+  public var systemWeight: Int? {
+    get { systemWeightValue < 0 ? nil : Int(systemWeightValue) }
+    set { systemWeightValue = newValue.map { Int8(clamping: $0) } ?? -1 }
+  }
   /// Tool definitions as a JSON array node of the record (or, in sharegpt, a string holding a
   /// JSON text), if any.
-  public var tools: Int?
+  public var tools: Int? {
+    get { toolsNode == .max ? nil : Int(toolsNode) }
+    set { toolsNode = newValue.map { UInt32($0) } ?? .max }
+  }
   /// OpenAI's `parallel_tool_calls` (a boolean node of the record), if given.
-  public var parallelToolCalls: Int?
+  public var parallelToolCalls: Int? {
+    get { parallelToolCallsNode == .max ? nil : Int(parallelToolCallsNode) }
+    set { parallelToolCallsNode = newValue.map { UInt32($0) } ?? .max }
+  }
   /// OpenAI's legacy `functions` declarations (an array node of the record), if given.
-  public var functions: Int?
+  public var functions: Int? {
+    get { functionsNode == .max ? nil : Int(functionsNode) }
+    set { functionsNode = newValue.map { UInt32($0) } ?? .max }
+  }
   /// For preference data: the preferred final answer.
   public var preferred: [Turn]?
   /// For preference data: the rejected final answer.

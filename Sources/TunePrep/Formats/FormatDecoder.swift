@@ -186,7 +186,8 @@ struct FormatDecoder {
     _ m: Int, _ c: inout RecordContext, into example: inout Example
   ) -> Turn? {
     if let plain = plainMessage(m, c.document) {
-      var turn = Turn(role: Self.openAIRole(plain.roleIndex), content: .node(plain.content), node: m)
+      var turn = Turn(
+        role: Self.openAIRole(plain.roleIndex), content: .node(plain.content), node: m)
       turn.isDeveloper = plain.roleIndex == Self.developerIndex
       if plain.isBlank { reportBlankContent(turn.content, turn.role, &c) }
       return turn

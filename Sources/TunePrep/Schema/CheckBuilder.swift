@@ -69,7 +69,15 @@ struct CheckBuilder {
       regex.stepBudget = session.options.regexStepBudget
       return regex
     } catch {
-      throw fail(keyword, "invalid regular expression \(pattern.jsonQuoted): \(error)")
+      // A pattern can be huge (a deeply nested one is thousands of parentheses): quote its start.
+      let scalars = pattern.unicodeScalars
+      var quoted = pattern.jsonQuoted
+      if scalars.count > 100 {
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: scalars.prefix(60))
+        quoted = "\(String(head).jsonQuoted)… (\(scalars.count) characters)"
+      }
+      throw fail(keyword, "invalid regular expression \(quoted): \(error)")
     }
   }
 

@@ -20,28 +20,43 @@ enum RegexResult: Sendable, Equatable {
 /// Supports character classes, `.`, anchors `^ $ \b \B`, greedy and lazy quantifiers, groups
 /// (capturing, non-capturing, named), alternation, backreferences, lookahead and lookbehind,
 /// `\d \w \s` (ASCII digits and word characters, Unicode white space, as ECMA-262 defines them)
-/// and property escapes such as `\p{L}`, `\p{Letter}`, `\p{Lu}` and `\P{Nd}`. Every search has a
-/// step budget, so a catastrophic pattern yields ``RegexResult/budgetExceeded`` instead of hanging.
+/// and property escapes such as `\p{L}`, `\p{Letter}`, `\p{Lu}` and `\P{Nd}`.
+///
+/// The pattern is compiled to a small program that ``RegexMachine`` runs with its backtracking
+/// state on the heap, so a long subject never deepens the native stack (worker threads have
+/// small stacks); only lookarounds recurse, and they nest at most ``maxNesting`` deep, like
+/// every group. Every search has a step budget, so a catastrophic pattern yields
+/// ``RegexResult/budgetExceeded`` instead of hanging.
 struct ECMARegex: Sendable {
+  /// The deepest nesting of groups (of any kind, lookarounds included) a pattern may have; the
+  /// parser and compiler recurse once per level.
+  static let maxNesting = 256
+
   /// The source text.
   let pattern: String
-  let root: RegexNode
+  let program: RegexProgram
   let captureCount: Int
   let anchoredAtStart: Bool
-  /// The most backtracking steps one search may take.
+  /// The most steps one search may take beyond one pass of the program over the input (which
+  /// ``search(scalars:)`` adds, so that a long subject alone never exhausts the budget).
   var stepBudget: Int = 1_000_000
 
   /// Compiles `pattern`.
-  /// - Throws: ``RegexSyntaxError`` when the pattern is not a valid ECMA-262 Unicode-mode pattern.
+  /// - Throws: ``RegexSyntaxError`` when the pattern is not a valid ECMA-262 Unicode-mode pattern,
+  ///   or nests groups more than ``maxNesting`` deep.
   init(_ pattern: String) throws(RegexSyntaxError) {
     self.pattern = pattern
     var parser = RegexParser(Array(pattern.unicodeScalars))
-    let root = try parser.parseDisjunction()
+    let parsed = try parser.parseDisjunction()
     if parser.pos < parser.chars.count {
       throw RegexSyntaxError(message: "unmatched ')'", offset: parser.pos)
     }
-    self.root = try parser.resolveReferences(root)
+    let root = try parser.resolveReferences(parsed)
     self.captureCount = parser.captureCount
+    var compiler = RegexCompiler(captureCount: parser.captureCount)
+    compiler.emit(root)
+    compiler.ops.append(.accept)
+    self.program = compiler.program
     if case .seq(let items) = root, case .start = items.first {
       anchoredAtStart = true
     } else if case .start = root {
@@ -58,11 +73,15 @@ struct ECMARegex: Sendable {
 
   /// Searches a scalar array for a match anywhere.
   func search(scalars: [UInt32]) -> RegexResult {
-    let run = RegexRun(input: scalars, captures: captureCount, budget: stepBudget)
+    // One linear pass costs about one step per instruction per scalar; the budget is for
+    // backtracking on top of that.
+    let (pass, overflow) = program.ops.count.multipliedReportingOverflow(by: scalars.count + 1)
+    let budget = overflow || pass > Int.max - stepBudget ? Int.max : stepBudget + pass
+    var machine = RegexMachine(program: program, input: scalars, budget: budget)
     let lastStart = anchoredAtStart ? 0 : scalars.count
     for start in 0...lastStart {
-      if run.match(root, start, { _ in true }) { return .match }
-      if run.exceeded { return .budgetExceeded }
+      if machine.run(from: 0, at: start, mustEndAt: -1) != nil { return .match }
+      if machine.exceeded { return .budgetExceeded }
     }
     return .noMatch
   }
@@ -92,6 +111,45 @@ indirect enum RegexNode: Sendable {
     switch self {
     case .char, .dot, .set: true
     default: false
+    }
+  }
+
+  /// Whether the node can match without consuming input (then a loop over it needs the
+  /// empty-iteration check).
+  var canMatchEmpty: Bool {
+    switch self {
+    case .char, .dot, .set: false
+    case .empty, .start, .end, .wordBoundary, .backreference, .namedReference, .look: true
+    case .seq(let items): items.allSatisfy(\.canMatchEmpty)
+    case .alt(let options): options.contains(where: \.canMatchEmpty)
+    case .group(let inner, _): inner.canMatchEmpty
+    case .repetition(let inner, let min, _, _, _): min == 0 || inner.canMatchEmpty
+    }
+  }
+
+  /// The number of scalars every match of the node consumes, or nil if it varies (then a
+  /// lookbehind over it tries every start).
+  var fixedLength: Int? {
+    switch self {
+    case .char, .dot, .set: return 1
+    case .empty, .start, .end, .wordBoundary, .look: return 0
+    case .backreference, .namedReference: return nil
+    case .seq(let items):
+      var total = 0
+      for item in items {
+        guard let length = item.fixedLength else { return nil }
+        total += length
+      }
+      return total
+    case .alt(let options):
+      guard let first = options.first?.fixedLength else { return nil }
+      return options.allSatisfy { $0.fixedLength == first } ? first : nil
+    case .group(let inner, _):
+      return inner.fixedLength
+    case .repetition(let inner, let min, let max, _, _):
+      guard min == max, let length = inner.fixedLength else { return nil }
+      let (total, overflow) = length.multipliedReportingOverflow(by: min)
+      return overflow ? nil : total
     }
   }
 }
@@ -281,187 +339,481 @@ struct UnicodePropertyTest: Sendable {
   }
 }
 
-/// The state of one search: captures, step count, budget.
-final class RegexRun {
+/// A one-scalar matcher.
+enum RegexAtom: Sendable {
+  case char(UInt32)
+  /// `.`: any scalar but a line terminator.
+  case dot
+  /// An index into ``RegexProgram/sets``.
+  case set(Int)
+}
+
+/// One instruction of a compiled pattern.
+///
+/// Positions (`pc`) are indexes into
+/// ``RegexProgram/ops``; cells are the machine's registers: the capture slots first (start and
+/// end of each group), then loop counters and iteration starts.
+enum RegexOp: Sendable {
+  case scalar(RegexAtom)
+  /// A quantified one-scalar atom, matched by a loop without an entry per scalar.
+  case repeatScalar(RegexAtom, min: Int, max: Int, greedy: Bool)
+  /// Continues at the first target; on failure, at the second.
+  case split(Int, Int)
+  case jump(Int)
+  /// Stores the position in a cell.
+  case save(Int)
+  case start, end
+  case wordBoundary(negated: Bool)
+  /// Matches the text of capture group n (0-based) again; an unset group matches empty.
+  case backreference(Int)
+  /// A lookaround: an index into ``RegexProgram/looks``.
+  case look(Int)
+  /// Loop instructions, each with an index into ``RegexProgram/loops``: enter (resets the
+  /// counter), test (decides whether to iterate), iteration (the start of the body) and end.
+  case loopEnter(Int), loopTest(Int), loopIteration(Int), loopEnd(Int)
+  /// A match (of the whole pattern or of a lookaround's body).
+  case accept
+  /// Never matches (a reference that did not resolve).
+  case fail
+}
+
+/// A quantifier over anything but one scalar (ECMA-262 RepeatMatcher).
+struct RegexLoop: Sendable {
+  var min = 0
+  var max = 0
+  var greedy = true
+  /// The cell counting iterations, or -1 when the bounds are 0 and infinity (then the count never
+  /// matters).
+  var counter = -1
+  /// The cell holding where the current iteration started, or -1 when the body cannot match
+  /// empty (then no iteration can be empty).
+  var start = -1
+  /// The capture groups inside the body, reset at the start of each iteration.
+  var captures: Range<Int> = 0..<0
+  var test = 0
+  var exit = 0
+}
+
+/// A lookahead or lookbehind: its body runs from `body` to an ``RegexOp/accept``.
+struct RegexLook: Sendable {
+  var body: Int
+  var next = 0
+  var ahead: Bool
+  var negated: Bool
+  /// For a lookbehind whose body always has this length, the one start to try.
+  var length: Int?
+}
+
+/// A compiled pattern.
+struct RegexProgram: Sendable {
+  var ops: [RegexOp]
+  var sets: [RegexCharSet]
+  var loops: [RegexLoop]
+  var looks: [RegexLook]
+  var cellCount: Int
+}
+
+/// Compiles a parsed pattern (its nesting is bounded by the parser, so recursion is too).
+struct RegexCompiler {
+  var ops: [RegexOp] = []
+  var sets: [RegexCharSet] = []
+  var loops: [RegexLoop] = []
+  var looks: [RegexLook] = []
+  var cellCount: Int
+
+  init(captureCount: Int) { cellCount = captureCount * 2 }
+
+  var program: RegexProgram {
+    RegexProgram(ops: ops, sets: sets, loops: loops, looks: looks, cellCount: cellCount)
+  }
+
+  mutating func atom(_ node: RegexNode) -> RegexAtom {
+    switch node {
+    case .char(let c): return .char(c)
+    case .set(let set):
+      sets.append(set)
+      return .set(sets.count - 1)
+    default: return .dot
+    }
+  }
+
+  mutating func emit(_ node: RegexNode) {
+    switch node {
+    case .empty:
+      break
+    case .char, .dot, .set:
+      ops.append(.scalar(atom(node)))
+    case .seq(let items):
+      for item in items { emit(item) }
+    case .alt(let options):
+      var exits: [Int] = []
+      for option in options.dropLast() {
+        let split = ops.count
+        ops.append(.fail)
+        emit(option)
+        exits.append(ops.count)
+        ops.append(.fail)
+        ops[split] = .split(split + 1, ops.count)
+      }
+      if let last = options.last { emit(last) }
+      for exit in exits { ops[exit] = .jump(ops.count) }
+    case .group(let inner, let capture):
+      if let capture { ops.append(.save(capture * 2)) }
+      emit(inner)
+      if let capture { ops.append(.save(capture * 2 + 1)) }
+    case .repetition(let inner, let min, let max, let greedy, let captures):
+      if max == 0 { return }
+      if inner.isSingleScalar {
+        ops.append(.repeatScalar(atom(inner), min: min, max: max, greedy: greedy))
+        return
+      }
+      var loop = RegexLoop(min: min, max: max, greedy: greedy, captures: captures)
+      if min > 0 || max != Int.max {
+        loop.counter = cellCount
+        cellCount += 1
+      }
+      if inner.canMatchEmpty {
+        loop.start = cellCount
+        cellCount += 1
+      }
+      let index = loops.count
+      loops.append(loop)
+      ops.append(.loopEnter(index))
+      loops[index].test = ops.count
+      ops.append(.loopTest(index))
+      ops.append(.loopIteration(index))
+      emit(inner)
+      ops.append(.loopEnd(index))
+      loops[index].exit = ops.count
+    case .start:
+      ops.append(.start)
+    case .end:
+      ops.append(.end)
+    case .wordBoundary(let negated):
+      ops.append(.wordBoundary(negated: negated))
+    case .backreference(let n):
+      ops.append(.backreference(n))
+    case .namedReference:
+      ops.append(.fail)
+    case .look(let inner, let ahead, let negated):
+      let index = looks.count
+      looks.append(
+        RegexLook(
+          body: ops.count + 1, ahead: ahead, negated: negated,
+          length: ahead ? nil : inner.fixedLength))
+      ops.append(.look(index))
+      emit(inner)
+      ops.append(.accept)
+      looks[index].next = ops.count
+    }
+  }
+}
+
+/// One entry of the backtrack stack.
+struct RegexBacktrack {
+  enum Kind: UInt8 {
+    /// A choice: resume at `target` with position `value`.
+    case choice
+    /// Restore cell `target` to `value`.
+    case undo
+    /// A greedy ``RegexOp/repeatScalar`` at `target` that matched up to `value`: give one back.
+    /// The entry below it is a ``bound`` with the lowest end allowed.
+    case greedy
+    /// A lazy ``RegexOp/repeatScalar`` at `target` that matched up to `value`: take one more.
+    /// The entry below it is a ``bound`` with the highest end allowed.
+    case lazy
+    case bound
+  }
+  var kind: Kind
+  var target: Int32
+  var value: Int
+}
+
+/// One search: the cells and the backtrack stack, both on the heap.
+///
+/// Changes to cells are logged on the stack so that backtracking restores them. A cell is logged
+/// once per choice point: `logged[cell] == epoch` means its value as of the newest choice is
+/// already on the stack above that choice. Every push of a choice, every resumption and every
+/// lookaround starts a new epoch.
+struct RegexMachine {
+  let program: RegexProgram
   let input: [UInt32]
-  var captures: [Int]
+  var cells: [Int]
+  var logged: [UInt64]
+  var epoch: UInt64 = 1
+  var stack: [RegexBacktrack] = []
   var steps = 0
   let budget: Int
   var exceeded = false
-  var depth = 0
 
-  init(input: [UInt32], captures: Int, budget: Int) {
+  init(program: RegexProgram, input: [UInt32], budget: Int) {
+    self.program = program
     self.input = input
-    self.captures = Array(repeating: -1, count: captures * 2)
     self.budget = budget
+    cells = Array(repeating: -1, count: program.cellCount)
+    logged = Array(repeating: 0, count: program.cellCount)
   }
 
-  @inline(__always) func step() -> Bool {
-    steps &+= 1
-    if steps > budget || depth > 20_000 {
-      exceeded = true
+  @inline(__always) func matches(_ atom: RegexAtom, _ c: UInt32) -> Bool {
+    switch atom {
+    case .char(let x): c == x
+    case .dot: !isLineTerminator(c)
+    case .set(let index): program.sets[index].contains(c)
+    }
+  }
+
+  @inline(__always) mutating func set(_ cell: Int, _ value: Int) {
+    if logged[cell] != epoch {
+      logged[cell] = epoch
+      stack.append(RegexBacktrack(kind: .undo, target: Int32(cell), value: cells[cell]))
+    }
+    cells[cell] = value
+  }
+
+  @inline(__always) mutating func push(_ kind: RegexBacktrack.Kind, _ target: Int, _ value: Int) {
+    stack.append(RegexBacktrack(kind: kind, target: Int32(target), value: value))
+    epoch &+= 1
+  }
+
+  /// Runs the program from `startPc` at `startPos` until an ``RegexOp/accept`` (at `mustEndAt`,
+  /// unless that is negative).
+  /// - Returns: the end of the match, with what the run pushed still on the stack; or nil, with
+  ///   the stack and the cells as they were (check ``exceeded``).
+  mutating func run(from startPc: Int, at startPos: Int, mustEndAt: Int) -> Int? {
+    let base = stack.count
+    epoch &+= 1
+    let ops = program.ops
+    let count = input.count
+    var pc = startPc
+    var pos = startPos
+    while true {
+      steps &+= 1
+      if steps > budget {
+        exceeded = true
+        unwind(to: base)
+        return nil
+      }
+      var ok = true
+      switch ops[pc] {
+      case .scalar(let atom):
+        if pos < count && matches(atom, input[pos]) {
+          pos += 1
+          pc += 1
+        } else {
+          ok = false
+        }
+      case .repeatScalar(let atom, let min, let max, let greedy):
+        let limit = Swift.min(max, count - pos)
+        var n = 0
+        if greedy {
+          while n < limit && matches(atom, input[pos + n]) { n += 1 }
+          if n < min {
+            ok = false
+          } else {
+            if n > min {
+              push(.bound, 0, pos + min)
+              push(.greedy, pc, pos + n)
+            }
+            pos += n
+            pc += 1
+          }
+        } else {
+          while n < min && n < limit && matches(atom, input[pos + n]) { n += 1 }
+          if n < min {
+            ok = false
+          } else {
+            if n < limit {
+              push(.bound, 0, pos + limit)
+              push(.lazy, pc, pos + n)
+            }
+            pos += n
+            pc += 1
+          }
+        }
+      case .split(let first, let second):
+        push(.choice, second, pos)
+        pc = first
+      case .jump(let target):
+        pc = target
+      case .save(let cell):
+        set(cell, pos)
+        pc += 1
+      case .start:
+        ok = pos == 0
+        pc += 1
+      case .end:
+        ok = pos == count
+        pc += 1
+      case .wordBoundary(let negated):
+        let before = pos > 0 && isECMAWord(input[pos - 1])
+        let after = pos < count && isECMAWord(input[pos])
+        ok = (before != after) != negated
+        pc += 1
+      case .backreference(let n):
+        let s = cells[n * 2]
+        let e = cells[n * 2 + 1]
+        if s >= 0 && e >= 0 {
+          let length = e - s
+          if pos + length > count {
+            ok = false
+          } else {
+            for d in 0..<length where input[s + d] != input[pos + d] {
+              ok = false
+              break
+            }
+            pos += length
+          }
+        }
+        pc += 1
+      case .look(let index):
+        let look = program.looks[index]
+        ok = lookaround(look, at: pos)
+        if exceeded {
+          unwind(to: base)
+          return nil
+        }
+        pc = look.next
+      case .loopEnter(let index):
+        let loop = program.loops[index]
+        if loop.counter >= 0 { set(loop.counter, 0) }
+        pc += 1
+      case .loopTest(let index):
+        let loop = program.loops[index]
+        let n = loop.counter >= 0 ? cells[loop.counter] : 0
+        if n < loop.min {
+          pc += 1
+        } else if n >= loop.max {
+          pc = loop.exit
+        } else if loop.greedy {
+          push(.choice, loop.exit, pos)
+          pc += 1
+        } else {
+          push(.choice, pc + 1, pos)
+          pc = loop.exit
+        }
+      case .loopIteration(let index):
+        let loop = program.loops[index]
+        if loop.start >= 0 { set(loop.start, pos) }
+        for cell in (loop.captures.lowerBound * 2)..<(loop.captures.upperBound * 2)
+        where cells[cell] != -1 {
+          set(cell, -1)
+        }
+        pc += 1
+      case .loopEnd(let index):
+        let loop = program.loops[index]
+        let n = loop.counter >= 0 ? cells[loop.counter] : 0
+        if loop.start >= 0 && n >= loop.min && pos == cells[loop.start] {
+          // ECMA-262: once the minimum is met, an iteration that matched empty fails.
+          ok = false
+        } else {
+          if loop.counter >= 0 { set(loop.counter, n + 1) }
+          pc = loop.test
+        }
+      case .accept:
+        if mustEndAt < 0 || pos == mustEndAt { return pos }
+        ok = false
+      case .fail:
+        ok = false
+      }
+      if !ok {
+        guard let (resumePc, resumePos) = backtrack(to: base) else { return nil }
+        pc = resumePc
+        pos = resumePos
+      }
+    }
+  }
+
+  /// Runs a lookaround at `pos`: whether the match continues.
+  ///
+  /// A successful positive lookaround
+  /// keeps its captures (undoable by the outer match) but none of its choices: it is atomic.
+  mutating func lookaround(_ look: RegexLook, at pos: Int) -> Bool {
+    let base = stack.count
+    var found = false
+    if look.ahead {
+      found = run(from: look.body, at: pos, mustEndAt: -1) != nil
+    } else if let length = look.length {
+      found = pos >= length && run(from: look.body, at: pos - length, mustEndAt: pos) != nil
+    } else {
+      var start = pos
+      while start >= 0 && !found && !exceeded {
+        found = run(from: look.body, at: start, mustEndAt: pos) != nil
+        start -= 1
+      }
+    }
+    defer { epoch &+= 1 }
+    if exceeded { return false }
+    if !found { return look.negated }
+    if look.negated {
+      unwind(to: base)
       return false
     }
+    // Keep the oldest undo entry of each cell the body changed; drop the rest.
+    epoch &+= 1
+    var kept = base
+    for index in base..<stack.count {
+      let entry = stack[index]
+      let cell = Int(entry.target)
+      if entry.kind == .undo && logged[cell] != epoch {
+        logged[cell] = epoch
+        stack[kept] = entry
+        kept += 1
+      }
+    }
+    stack.removeLast(stack.count - kept)
     return true
   }
 
-  /// Matches `node` at `i`, then the continuation `k` with the end position.
-  func match(_ node: RegexNode, _ i: Int, _ k: (Int) -> Bool) -> Bool {
-    guard !exceeded, step() else { return false }
-    depth += 1
-    defer { depth -= 1 }
-    switch node {
-    case .empty:
-      return k(i)
-    case .char(let c):
-      return i < input.count && input[i] == c && k(i + 1)
-    case .dot:
-      return i < input.count && !isLineTerminator(input[i]) && k(i + 1)
-    case .set(let set):
-      return i < input.count && set.contains(input[i]) && k(i + 1)
-    case .seq(let items):
-      return matchSequence(items, 0, i, k)
-    case .alt(let options):
-      for option in options {
-        if match(option, i, k) { return true }
-        if exceeded { return false }
-      }
-      return false
-    case .group(let inner, let capture):
-      guard let capture else { return match(inner, i, k) }
-      return match(inner, i) { j in
-        let oldStart = self.captures[capture * 2]
-        let oldEnd = self.captures[capture * 2 + 1]
-        self.captures[capture * 2] = i
-        self.captures[capture * 2 + 1] = j
-        if k(j) { return true }
-        self.captures[capture * 2] = oldStart
-        self.captures[capture * 2 + 1] = oldEnd
-        return false
-      }
-    case .repetition(let inner, let min, let max, let greedy, let caps):
-      if inner.isSingleScalar {
-        return repeatSingle(inner, min, max, greedy, i, k)
-      }
-      return repeatGeneral(inner, min, max, greedy, caps, 0, i, k)
-    case .start:
-      return i == 0 && k(i)
-    case .end:
-      return i == input.count && k(i)
-    case .wordBoundary(let negated):
-      let before = i > 0 && isECMAWord(input[i - 1])
-      let after = i < input.count && isECMAWord(input[i])
-      return ((before != after) != negated) && k(i)
-    case .backreference(let n):
-      let s = captures[n * 2]
-      let e = captures[n * 2 + 1]
-      if s < 0 || e < 0 { return k(i) }
-      let length = e - s
-      guard i + length <= input.count else { return false }
-      for d in 0..<length where input[s + d] != input[i + d] { return false }
-      return k(i + length)
-    case .namedReference:
-      return false
-    case .look(let inner, let ahead, let negated):
-      let saved = captures
-      let found: Bool
-      if ahead {
-        found = match(inner, i) { _ in true }
-      } else {
-        var matched = false
-        var start = i
-        while start >= 0 && !matched && !exceeded {
-          matched = match(inner, start) { j in j == i }
-          start -= 1
+  /// Pops entries down to `base`, restoring cells.
+  mutating func unwind(to base: Int) {
+    while stack.count > base {
+      let entry = stack.removeLast()
+      if entry.kind == .undo { cells[Int(entry.target)] = entry.value }
+    }
+  }
+
+  /// Pops entries down to the newest alternative above `base`, restoring cells.
+  /// - Returns: where to resume, or nil if there is no alternative left.
+  mutating func backtrack(to base: Int) -> (Int, Int)? {
+    while stack.count > base {
+      let entry = stack.removeLast()
+      let target = Int(entry.target)
+      switch entry.kind {
+      case .undo:
+        cells[target] = entry.value
+      case .choice:
+        epoch &+= 1
+        return (target, entry.value)
+      case .greedy:
+        let end = entry.value - 1
+        if end > stack[stack.count - 1].value {
+          stack.append(RegexBacktrack(kind: .greedy, target: entry.target, value: end))
+        } else {
+          stack.removeLast()
         }
-        found = matched
-      }
-      if exceeded { return false }
-      if found == negated {
-        captures = saved
-        return false
-      }
-      if negated { captures = saved }
-      if k(i) { return true }
-      captures = saved
-      return false
-    }
-  }
-
-  func matchSequence(_ items: [RegexNode], _ index: Int, _ i: Int, _ k: (Int) -> Bool) -> Bool {
-    if index == items.count { return k(i) }
-    if index == items.count - 1 { return match(items[index], i, k) }
-    return match(items[index], i) { j in self.matchSequence(items, index + 1, j, k) }
-  }
-
-  @inline(__always) func matchesSingle(_ node: RegexNode, _ c: UInt32) -> Bool {
-    switch node {
-    case .char(let x): c == x
-    case .dot: !isLineTerminator(c)
-    case .set(let set): set.contains(c)
-    default: false
-    }
-  }
-
-  /// Repetition of a one-scalar atom without recursion per iteration.
-  func repeatSingle(
-    _ inner: RegexNode, _ min: Int, _ max: Int, _ greedy: Bool, _ i: Int, _ k: (Int) -> Bool
-  ) -> Bool {
-    var count = 0
-    let limit = Swift.min(max, input.count - i)
-    if greedy {
-      while count < limit && matchesSingle(inner, input[i + count]) { count += 1 }
-      guard count >= min else { return false }
-      var c = count
-      while c >= min {
-        guard step() else { return false }
-        if k(i + c) { return true }
-        c -= 1
-      }
-      return false
-    }
-    while count < min {
-      guard count < limit, matchesSingle(inner, input[i + count]) else { return false }
-      count += 1
-    }
-    while true {
-      guard step() else { return false }
-      if k(i + count) { return true }
-      guard count < limit, matchesSingle(inner, input[i + count]) else { return false }
-      count += 1
-    }
-  }
-
-  /// Repetition of any atom (ECMA-262 RepeatMatcher), resetting inner captures per iteration.
-  func repeatGeneral(
-    _ inner: RegexNode, _ min: Int, _ max: Int, _ greedy: Bool, _ caps: Range<Int>, _ count: Int,
-    _ i: Int, _ k: (Int) -> Bool
-  ) -> Bool {
-    if count >= max { return k(i) }
-    func once() -> Bool {
-      var saved: [Int] = []
-      if !caps.isEmpty {
-        saved = Array(self.captures[(caps.lowerBound * 2)..<(caps.upperBound * 2)])
-        for slot in (caps.lowerBound * 2)..<(caps.upperBound * 2) { self.captures[slot] = -1 }
-      }
-      let matched = self.match(inner, i) { j in
-        if count >= min && j == i { return false }
-        return self.repeatGeneral(inner, min, max, greedy, caps, count + 1, j, k)
-      }
-      if !matched && !caps.isEmpty {
-        for (offset, value) in saved.enumerated() {
-          self.captures[caps.lowerBound * 2 + offset] = value
+        epoch &+= 1
+        return (target + 1, end)
+      case .lazy:
+        let end = entry.value
+        let limit = stack[stack.count - 1].value
+        guard case .repeatScalar(let atom, _, _, _) = program.ops[target],
+          matches(atom, input[end])
+        else {
+          stack.removeLast()
+          continue
         }
+        if end + 1 < limit {
+          stack.append(RegexBacktrack(kind: .lazy, target: entry.target, value: end + 1))
+        } else {
+          stack.removeLast()
+        }
+        epoch &+= 1
+        return (target + 1, end + 1)
+      case .bound:
+        break
       }
-      return matched
     }
-    if count < min { return once() }
-    if greedy {
-      if once() { return true }
-      return !exceeded && k(i)
-    }
-    if k(i) { return true }
-    return !exceeded && once()
+    return nil
   }
 }
 
@@ -472,6 +824,8 @@ struct RegexParser {
   var pos = 0
   var captureCount = 0
   var names: [String: Int] = [:]
+  /// How many groups enclose the current position.
+  var depth = 0
 
   init(_ chars: [Unicode.Scalar]) { self.chars = chars }
 
@@ -580,6 +934,13 @@ struct RegexParser {
   }
 
   mutating func parseGroup() throws(RegexSyntaxError) -> (RegexNode, Bool) {
+    guard depth < ECMARegex.maxNesting else {
+      throw fail(
+        "groups are nested more than \(ECMARegex.maxNesting) deep (the limit); use fewer levels of parentheses"
+      )
+    }
+    depth += 1
+    defer { depth -= 1 }
     pos += 1
     var capture: Int?
     if peek() == "?" {

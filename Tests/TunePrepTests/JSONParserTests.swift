@@ -95,6 +95,11 @@ import Testing
     }
     #expect(error.kind == .depth)
     #expect(error.offset == 512)
+    // No option raises the limit, so the message does not offer one.
+    #expect(
+      error.message
+        == "nesting deeper than 512 levels, tuneprep's fixed limit: flatten the record; nesting this deep is usually a bug in the program that wrote it"
+    )
     // The limit is configurable.
     #expect((try? parse(text, maxDepth: 20_000).get()) != nil)
   }

@@ -343,8 +343,11 @@ private struct Scanner {
   @inline(__always) mutating func open(_ kind: JSONKind, _ at: Int) throws(JSONSyntaxError) {
     if depth >= maxDepth {
       pos = at
+      // No option raises the limit: JSON this deep is almost never training data.
       throw error(
-        .depth, "nesting deeper than \(maxDepth) levels: flatten the record or raise the limit")
+        .depth,
+        "nesting deeper than \(maxDepth) levels, tuneprep's fixed limit: flatten the record; nesting this deep is usually a bug in the program that wrote it"
+      )
     }
     push(
       JSONNode(

@@ -105,6 +105,9 @@ struct FormatDecoder {
   /// The index of `developer` in ``openAIRoleNames``.
   private static var developerIndex: Int { 3 }
 
+  /// The index of the legacy `function` in ``openAIRoleNames``.
+  private static var functionIndex: Int { 5 }
+
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     var example = newExample()
@@ -197,6 +200,7 @@ struct FormatDecoder {
     else { return nil }
     var turn = Turn(role: Self.openAIRole(roleIndex), content: .node(content), node: m)
     turn.isDeveloper = roleIndex == Self.developerIndex
+    turn.isFunction = roleIndex == Self.functionIndex
     return (turn, d.isBlankString(content))
   }
 
@@ -240,6 +244,7 @@ struct FormatDecoder {
     let role = Self.openAIRole(roleIndex)
     var turn = Turn(role: role, content: nil, node: m)
     turn.isDeveloper = roleIndex == Self.developerIndex
+    turn.isFunction = roleIndex == Self.functionIndex
     var nonText = false
     let content = slots[1]
     let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)

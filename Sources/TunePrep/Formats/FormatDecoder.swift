@@ -233,11 +233,12 @@ struct FormatDecoder {
     guard let roleIndex = d.index(of: roleNode, in: openAIRoleNames) else {
       let value = d.string(roleNode)
       let hint =
-        closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" }
-        ?? ""
+        closest(value, ["system", "developer", "user", "assistant", "tool"]).map {
+          " (did you mean \"\($0)\"?)"
+        } ?? ""
       c.report(
         .schemaEnum, at: roleNode,
-        "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)"
+        "role \(value.jsonQuoted) is not one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\"\(hint)"
       )
       return nil
     }

@@ -79,4 +79,22 @@ import Testing
     #expect(developer.stderr == system.stderr)
     #expect(developer.stdout == system.stdout)
   }
+
+  /// The unknown-role message lists every role name validate accepts, developer included, and
+  /// suggests it for a misspelling.
+  @Test(arguments: [
+    ("robot", ""),
+    ("develper", #" (did you mean "developer"?)"#),
+  ])
+  func theUnknownRoleMessageListsDeveloper(role: String, hint: String) throws {
+    let record =
+      #"{"messages":[{"role":"user","content":"q"},{"role":"\#(role)","content":"a"}]}"#
+    let result = try CLIRunner.run(["validate", "-"], stdin: Data((record + "\n").utf8))
+    #expect(result.status == 1)
+    let stderr = String(decoding: result.stderr, as: UTF8.self)
+    #expect(
+      stderr.contains(
+        #"<stdin>:1: error: /messages/1/role: role "\#(role)" is not one of "system", "developer", "user", "assistant", "tool"\#(hint) [schema.enum]"#
+      ), "\(stderr)")
+  }
 }

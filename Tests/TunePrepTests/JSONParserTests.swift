@@ -66,6 +66,27 @@ import Testing
     #expect(error.kind == .syntax)
   }
 
+  /// A character that prints as nothing or as a plain space is named by its code point, so the
+  /// message shows what was found; a visible one stays quoted.
+  @Test(arguments: [
+    ("\u{FEFF}{}", "expected a JSON value, found U+FEFF (byte order mark)"),
+    ("[1,\u{00A0}2]", "expected a JSON value, found U+00A0 (no-break space)"),
+    (
+      "{\"a\":1\u{200B}}",
+      "expected ',' or '}' after object member, found U+200B (zero width space)"
+    ),
+    ("[1\u{2028}]", "expected ',' or ']' after array element, found U+2028 (line separator)"),
+    ("[1\u{0085}]", "expected ',' or ']' after array element, found U+0085 (next line)"),
+    ("[é]", "expected a JSON value, found 'é'"),
+  ])
+  func invisibleCharactersAreNamedNotQuoted(_ text: String, _ message: String) {
+    guard case .failure(let error) = parse(text) else {
+      Issue.record("accepted \(text)")
+      return
+    }
+    #expect(error.message == message)
+  }
+
   @Test func deepNestingIsAnErrorNotACrash() {
     let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
     guard case .failure(let error) = parse(text) else {
@@ -74,6 +95,11 @@ import Testing
     }
     #expect(error.kind == .depth)
     #expect(error.offset == 512)
+    // No option raises the limit, so the message does not offer one.
+    #expect(
+      error.message
+        == "nesting deeper than 512 levels, tuneprep's fixed limit: flatten the record; nesting this deep is usually a bug in the program that wrote it"
+    )
     // The limit is configurable.
     #expect((try? parse(text, maxDepth: 20_000).get()) != nil)
   }

@@ -117,7 +117,8 @@ extension FindingCode {
   static let importEncoding = FindingCode(
     "import.encoding", .error, "the file's bytes are not valid UTF-8 or UTF-16")
   static let importXML = FindingCode(
-    "import.xml", .error, "the XML is not well-formed")
+    "import.xml", .error,
+    "the XML is not well-formed, or nests elements deeper than 256 levels")
   static let importXMLDTD = FindingCode(
     "import.xml-dtd", .error,
     "the XML has a DOCTYPE; DTDs and entity declarations are not processed (no entity expansion)")

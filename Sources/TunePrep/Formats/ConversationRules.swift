@@ -118,7 +118,14 @@ struct ConversationRules {
       for k in turns[index].toolCallIndices {
         if let id = example.toolCalls[k].id { callIDs.append(example.string(id, in: c.document)) }
       }
-      if role == .tool {
+      if role == .tool && turns[index].isFunction {
+        // A legacy function message answers a function_call by the function's name.
+        if !turns[index].name.hasValue {
+          c.report(
+            .formatToolResponse, at: turns[index].node,
+            "the function message has no \"name\" naming the function whose result it is")
+        }
+      } else if role == .tool {
         if let id = turns[index].toolCallID {
           let value = example.string(id, in: c.document)
           if !callIDs.contains(value) {

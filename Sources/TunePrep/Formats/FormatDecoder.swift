@@ -105,6 +105,9 @@ struct FormatDecoder {
   /// The index of `developer` in ``openAIRoleNames``.
   private static var developerIndex: Int { 3 }
 
+  /// The index of the legacy `function` in ``openAIRoleNames``.
+  private static var functionIndex: Int { 5 }
+
   private mutating func decodeOpenAIChat(_ c: inout RecordContext) -> Example? {
     let root = c.document.root
     var example = newExample()
@@ -142,6 +145,7 @@ struct FormatDecoder {
         } else {
           var turn = Turn(role: role, content: .node(plain.content), node: m)
           turn.isDeveloper = isDeveloper
+          turn.isFunction = plain.roleIndex == Self.functionIndex
           example.turns.append(turn)
         }
       } else if let turn = decodeGeneralMessage(m, &c, into: &example) {
@@ -189,6 +193,7 @@ struct FormatDecoder {
       var turn = Turn(
         role: Self.openAIRole(plain.roleIndex), content: .node(plain.content), node: m)
       turn.isDeveloper = plain.roleIndex == Self.developerIndex
+      turn.isFunction = plain.roleIndex == Self.functionIndex
       if plain.isBlank { reportBlankContent(turn.content, turn.role, &c) }
       return turn
     }
@@ -247,17 +252,19 @@ struct FormatDecoder {
     guard let roleIndex = d.index(of: roleNode, in: openAIRoleNames) else {
       let value = d.string(roleNode)
       let hint =
-        closest(value, ["system", "user", "assistant", "tool"]).map { " (did you mean \"\($0)\"?)" }
-        ?? ""
+        closest(value, ["system", "developer", "user", "assistant", "tool"]).map {
+          " (did you mean \"\($0)\"?)"
+        } ?? ""
       c.report(
         .schemaEnum, at: roleNode,
-        "role \(value.jsonQuoted) is not one of \"system\", \"user\", \"assistant\", \"tool\"\(hint)"
+        "role \(value.jsonQuoted) is not one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\"\(hint)"
       )
       return nil
     }
     let role = Self.openAIRole(roleIndex)
     var turn = Turn(role: role, content: nil, node: m)
     turn.isDeveloper = roleIndex == Self.developerIndex
+    turn.isFunction = roleIndex == Self.functionIndex
     var nonText = false
     let content = slots[1]
     let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)

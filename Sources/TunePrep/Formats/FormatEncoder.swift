@@ -361,7 +361,12 @@ struct FormatEncoder {
       }
     case .user: out.append(literal: "\"user\"")
     case .assistant: out.append(literal: "\"assistant\"")
-    case .tool: out.append(literal: "\"tool\"")
+    case .tool:
+      if turn.isFunction {
+        out.append(literal: "\"function\"")
+      } else {
+        out.append(literal: "\"tool\"")
+      }
     }
     if let name = turn.name {
       out.append(literal: ",\"name\":")

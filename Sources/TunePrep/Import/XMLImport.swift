@@ -77,6 +77,12 @@ private final class XMLReadContext {
   /// node and its ancestors), compared by address only; nil when no error came with a parser
   /// context.
   var openAtError: Set<UnsafeMutableRawPointer>?
+  /// The nesting limit libxml2 stopped at, when its error was the depth limit.
+  var depthLimit: Int?
+  /// Whether any byte read so far is more than whitespace or a leading byte order mark.
+  var sawContent = false
+  /// How many bytes were read so far (while ``sawContent`` is false).
+  var bytesRead = 0
 
   init(file: InputFile) {
     self.file = file
@@ -102,7 +108,12 @@ extension Importer {
       guard let ctx, let buffer else { return -1 }
       let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
       do throws(TunePrepError) {
-        return Int32(try box.file.read(into: UnsafeMutableRawPointer(buffer), count: Int(length)))
+        let count = try box.file.read(into: UnsafeMutableRawPointer(buffer), count: Int(length))
+        if !box.sawContent {
+          let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+          box.noteContent(UnsafeBufferPointer(start: bytes, count: count))
+        }
+        return Int32(count)
       } catch {
         box.readError = error
         return -1
@@ -125,6 +136,7 @@ extension Importer {
         var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
         while message.last?.isWhitespace == true { message.removeLast() }
         box.firstError = (Int(error.pointee.line), Int(error.pointee.int2), message)
+        box.depthLimit = xmlDepthLimit(in: message)
       }
       let domain = error.pointee.domain
       if domain == Int32(XML_FROM_PARSER.rawValue) || domain == Int32(XML_FROM_NAMESPACE.rawValue),
@@ -208,10 +220,29 @@ extension Importer {
       status = xmlTextReaderNext(reader)
     }
     if let readError = context.readError { throw readError }
-    if !stopped && (status == -1 || expandFailed || context.firstError != nil) {
+    if !stopped && !context.sawContent {
+      // libxml2 calls an empty file "Extra content at the end of the document".
+      converter.report(
+        Finding(
+          .countEmptyFile, at: Location(file: name, line: 0),
+          message: "the file holds no XML: check the path, or whether the export wrote anything"))
+    } else if !stopped && (status == -1 || expandFailed || context.firstError != nil) {
       let (line, column, message) =
         context.firstError ?? (Int(xmlTextReaderGetParserLineNumber(reader)), 0, "malformed XML")
       let at = "line \(line)\(column > 0 ? ", column \(column)" : "")"
+      // libxml2's own text for its depth limit names a parser flag (XML_PARSE_HUGE) that no
+      // tuneprep option sets: say what the limit is and what to change instead.
+      let problem: String
+      let fix: String
+      if let limit = context.depthLimit {
+        problem =
+          "the elements nest deeper than \(limit) levels at \(at), the XML reader's fixed limit"
+        fix =
+          "flatten the nesting in the export and import again (nesting this deep is usually a bug in the program that wrote the file)"
+      } else {
+        problem = "malformed XML at \(at): \(message)"
+        fix = "fix the XML and import again"
+      }
       // libxml2's reader parses ahead of the node it hands out, so when it stops, complete
       // records it had already built are still in the tree: convert them, and reject the
       // record the error is in, so every record before the error is accounted for.
@@ -227,7 +258,7 @@ extension Importer {
           totals.read += 1
           converter.rejectRaw(
             Location(file: name, line: recordLine), .importXML,
-            "malformed XML at \(at): \(message); the record starting at line \(recordLine) is incomplete: fix the XML and import again",
+            "\(problem); the record starting at line \(recordLine) is incomplete: \(fix)",
             raw: UnsafeBufferPointer(start: nil, count: 0), reportFinding: false)
         }
       }
@@ -241,7 +272,7 @@ extension Importer {
       converter.report(
         Finding(
           .importXML, at: Location(file: name, line: line, column: column > 0 ? column : nil),
-          message: "malformed XML at \(at): \(message); \(outcome): fix the XML and import again"
+          message: "\(problem); \(outcome): \(fix)"
         ))
     } else if !stopped && totals.read == 0 {
       converter.report(
@@ -254,6 +285,34 @@ extension Importer {
     converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
     totals.take(&converter)
   }
+}
+
+extension XMLReadContext {
+  /// Records whether `bytes`, the next bytes of the file, hold more than whitespace (and the
+  /// byte order mark at the start of the file).
+  fileprivate func noteContent(_ bytes: UnsafeBufferPointer<UInt8>) {
+    let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+    for (i, byte) in bytes.enumerated() {
+      let offset = bytesRead + i
+      if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { continue }
+      if offset < 3 && byte == bom[offset] { continue }
+      sawContent = true
+      return
+    }
+    bytesRead += bytes.count
+  }
+}
+
+/// The nesting limit in libxml2's error message for it, or nil for any other message.
+///
+/// libxml2 2.9 writes "Excessive depth in document: 256 use XML_PARSE_HUGE option"; later
+/// versions drop the advice. The number is libxml2's limit (256 without XML_PARSE_HUGE).
+/// - Parameter message: the text of libxml2's first error.
+/// - Returns: the limit the message states.
+private func xmlDepthLimit(in message: String) -> Int? {
+  let prefix = "Excessive depth in document: "
+  guard message.hasPrefix(prefix) else { return nil }
+  return Int(message.dropFirst(prefix.count).prefix(while: \.isNumber))
 }
 
 /// The compiled field XPaths of an XML import and the context they run in.

@@ -343,8 +343,11 @@ private struct Scanner {
   @inline(__always) mutating func open(_ kind: JSONKind, _ at: Int) throws(JSONSyntaxError) {
     if depth >= maxDepth {
       pos = at
+      // No option raises the limit: JSON this deep is almost never training data.
       throw error(
-        .depth, "nesting deeper than \(maxDepth) levels: flatten the record or raise the limit")
+        .depth,
+        "nesting deeper than \(maxDepth) levels, tuneprep's fixed limit: flatten the record; nesting this deep is usually a bug in the program that wrote it"
+      )
     }
     push(
       JSONNode(
@@ -737,11 +740,44 @@ func describeByte(in p: UnsafeBufferPointer<UInt8>, at: Int) -> String {
     let length = utf8SequenceLength(p, at, p.count)
     if length > 0 {
       let s = String(decoding: UnsafeBufferPointer(rebasing: p[at..<(at + length)]), as: UTF8.self)
-      return "'\(s)'"
+      return s.unicodeScalars.first.map(quoteCharacter) ?? "'\(s)'"
     }
     return "byte \(hexByte(b)) (not UTF-8)"
   default: return "control byte \(hexByte(b))"
   }
+}
+
+/// Quotes one character for an error message: `'x'` when it shows, else `U+XXXX (name)`.
+///
+/// Quoted raw, a byte order mark, a zero-width or other format character, a space other than
+/// U+0020 or a control character prints as nothing or as a plain space, and the reader cannot
+/// tell what the message found. Those are written as their code point and Unicode name instead,
+/// such as `U+FEFF (byte order mark)` or `U+00A0 (no-break space)`.
+/// - Parameter scalar: the character found.
+/// - Returns: the text to put after "found".
+func quoteCharacter(_ scalar: Unicode.Scalar) -> String {
+  let properties = scalar.properties
+  switch properties.generalCategory {
+  case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .privateUse,
+    .surrogate, .unassigned:
+    break
+  default:
+    guard properties.isDefaultIgnorableCodePoint else { return "'\(scalar)'" }
+  }
+  let hex = String(scalar.value, radix: 16, uppercase: true)
+  let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+  let name: String
+  switch scalar.value {
+  // Its Unicode name, ZERO WIDTH NO-BREAK SPACE, hides why it is in a file.
+  case 0xFEFF: name = "byte order mark"
+  // The one C1 control that text uses as a line break; the others have no Unicode name.
+  case 0x85: name = "next line"
+  default:
+    name =
+      (properties.name ?? properties.nameAlias)?.lowercased()
+      ?? (properties.generalCategory == .control ? "control character" : "invisible character")
+  }
+  return "\(code) (\(name))"
 }
 
 /// The length of the valid UTF-8 sequence at `i` (a byte >= 0x80), or 0 if it is invalid.

@@ -71,6 +71,10 @@ public struct Turn: Sendable, Equatable, BitwiseCopyable {
   /// A system turn the record named `developer` (OpenAI's newer name for `system`), which
   /// OpenAI output keeps; every other use treats it as system.
   public var isDeveloper = false
+  /// A tool turn the record named `function` (OpenAI's legacy role for the result of a
+  /// `function_call`, named by `name`, without a `tool_call_id`), which OpenAI output keeps;
+  /// other formats have no such message, so for them it is a lossy tool message.
+  public var isFunction = false
   /// What is said; nil for an assistant turn that only calls tools.
   public var content: Text?
   /// The participant name, when the record gives one.

@@ -118,6 +118,27 @@ func onSmallStack<T: Sendable>(
     #expect(onSmallStack { limited.search(text) } == .budgetExceeded)
   }
 
+  /// A repeated group saves a backtrack entry per pass, so its state grows with the value: past
+  /// ``ECMARegex/backtrackLimit`` the search stops with `budgetExceeded` instead of holding
+  /// gigabytes (`^(?:a|b)*c$` on 30 MB took 1.3 GB), while a repeated single atom keeps one
+  /// entry per loop and matches any length.
+  @Test func backtrackStateIsCapped() throws {
+    var group = try ECMARegex("^(?:a|b)*c$")
+    let text = String(repeating: "ab", count: 5_000) + "c"
+    #expect(group.search(text) == .match)
+    group.backtrackLimit = 1_000
+    #expect(group.search(text) == .budgetExceeded)
+    #expect(group.search("ababc") == .match)
+
+    var atom = try ECMARegex("^[^<]*$")
+    atom.backtrackLimit = 1_000
+    #expect(atom.search(String(repeating: "x", count: 100_000)) == .match)
+
+    // The default cap, reached well before the step budget on a long value.
+    let long = String(repeating: "ab", count: 2_500_000) + "c"
+    #expect(try ECMARegex("^(?:a|b)*c$").search(long) == .budgetExceeded)
+  }
+
   /// The stack for patterns nested to the limit: a debug build spends a few KB of stack per level
   /// (parser, compiler, lookarounds); a worker thread has 8 MB.
   static let nestingStack = 2 << 20

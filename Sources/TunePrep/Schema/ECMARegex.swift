@@ -40,6 +40,13 @@ struct ECMARegex: Sendable {
   /// The most steps one search may take beyond one pass of the program over the input (which
   /// ``search(scalars:)`` adds, so that a long subject alone never exhausts the budget).
   var stepBudget: Int = 1_000_000
+  /// The most entries the backtrack stack may hold (16 bytes each, so 64 MiB per search).
+  ///
+  /// A greedy loop saves a choice for every pass, so without a cap `^(?:a|b)*c$` on a 30 MB
+  /// value held 1.3 GB. A search that needs more gives ``RegexResult/budgetExceeded`` like
+  /// one that needs too many steps; patterns with a simple repeated atom (`a*`, `[^<]*`)
+  /// keep one entry per loop whatever the length.
+  var backtrackLimit: Int = 1 << 22
 
   /// Compiles `pattern`.
   /// - Throws: ``RegexSyntaxError`` when the pattern is not a valid ECMA-262 Unicode-mode pattern,
@@ -77,7 +84,8 @@ struct ECMARegex: Sendable {
     // backtracking on top of that.
     let (pass, overflow) = program.ops.count.multipliedReportingOverflow(by: scalars.count + 1)
     let budget = overflow || pass > Int.max - stepBudget ? Int.max : stepBudget + pass
-    var machine = RegexMachine(program: program, input: scalars, budget: budget)
+    var machine = RegexMachine(
+      program: program, input: scalars, budget: budget, backtrackLimit: backtrackLimit)
     let lastStart = anchoredAtStart ? 0 : scalars.count
     for start in 0...lastStart {
       if machine.run(from: 0, at: start, mustEndAt: -1) != nil { return .match }
@@ -544,12 +552,15 @@ struct RegexMachine {
   var stack: [RegexBacktrack] = []
   var steps = 0
   let budget: Int
+  /// The most entries ``stack`` may hold before the search gives up (``exceeded``).
+  let backtrackLimit: Int
   var exceeded = false
 
-  init(program: RegexProgram, input: [UInt32], budget: Int) {
+  init(program: RegexProgram, input: [UInt32], budget: Int, backtrackLimit: Int) {
     self.program = program
     self.input = input
     self.budget = budget
+    self.backtrackLimit = backtrackLimit
     cells = Array(repeating: -1, count: program.cellCount)
     logged = Array(repeating: 0, count: program.cellCount)
   }
@@ -588,7 +599,7 @@ struct RegexMachine {
     var pos = startPos
     while true {
       steps &+= 1
-      if steps > budget {
+      if steps > budget || stack.count > backtrackLimit {
         exceeded = true
         unwind(to: base)
         return nil

@@ -383,7 +383,7 @@ struct SchemaEvaluator {
         guard collecting else { return false }
         return fail(
           check, i,
-          "the pattern \(regex.pattern.jsonQuoted) needed too many steps on this value (pathological regular expression)"
+          "the pattern \(regex.pattern.jsonQuoted) needed too many steps or too much backtracking memory on this value (a pathological regular expression, or a repeated group over a value of millions of characters): simplify the pattern"
         )
       }
 
@@ -736,7 +736,7 @@ struct SchemaEvaluator {
             guard collecting else { return false }
             _ = fail(
               check, k,
-              "the pattern \(entry.regex.pattern.jsonQuoted) needed too many steps on this key (pathological regular expression)"
+              "the pattern \(entry.regex.pattern.jsonQuoted) needed too many steps or too much backtracking memory on this key (a pathological regular expression): simplify the pattern"
             )
           }
         }

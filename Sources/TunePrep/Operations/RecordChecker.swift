@@ -155,12 +155,13 @@ struct RecordChecker {
     if let schema = schemas.record {
       schemaErrors.removeAll(keepingCapacity: true)
       if !schema.validate(context.document, into: &schemaErrors, limit: schemas.errorLimit) {
-        for error in schemaErrors {
+        for (k, error) in schemaErrors.enumerated() {
           context.findings.append(
             Finding(
               .schemaInvalid, at: context.position.recordLocation, path: error.instanceLocation,
               message:
                 "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
+                + moreSchemaErrorsNote(after: k)
             ))
         }
       }
@@ -194,16 +195,27 @@ struct RecordChecker {
     }
     schemaErrors.removeAll(keepingCapacity: true)
     if !schema.validate(answerDocument, into: &schemaErrors, limit: schemas.errorLimit) {
-      for error in schemaErrors {
+      for (k, error) in schemaErrors.enumerated() {
         context.findings.append(
           Finding(
             .schemaOutput, at: context.position.recordLocation,
             path: contentPath + error.instanceLocation,
             message:
               "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
+              + moreSchemaErrorsNote(after: k)
           ))
       }
     }
+  }
+
+  /// What the last listed schema error of a record says when the list reached
+  /// ``RecordSchemas/errorLimit``: the evaluator stops there, so the record may have more,
+  /// which are neither listed nor counted.
+  /// - Parameter k: the index of the error in ``schemaErrors``.
+  private func moreSchemaErrorsNote(after k: Int) -> String {
+    guard k == schemas.errorLimit - 1 else { return "" }
+    return
+      "; the record may have more schema errors: at most \(schemas.errorLimit) are listed per record, so fix these and run again"
   }
 
   private func syntaxFinding(

@@ -53,6 +53,29 @@ import Testing
       ), "\(xml.stderr)")
   }
 
+  /// The same for CSV: lines of only spaces before any header are skipped like empty lines,
+  /// so a file of white space is empty rather than a header with no input column, and a
+  /// header after such a line is still found.
+  @Test(arguments: ["\n  \n", "   ", " \t \r\n\n"])
+  func aCSVFileOfOnlyWhitespaceIsEmpty(text: String) throws {
+    let csv = try Binary.run(["import", "-", "--from", "csv"], stdin: text)
+    #expect(csv.status == 1)
+    #expect(
+      csv.stderr.hasPrefix(
+        "<stdin>: error: the file holds no rows: check the path, or whether the export wrote anything [count.empty-file]\n"
+      ), "\(csv.stderr)")
+  }
+
+  @Test func aCSVHeaderAfterABlankLineIsFound() throws {
+    let csv = try Binary.run(
+      ["import", "-", "--from", "csv"], stdin: "  \ninput,output\na,b\n")
+    #expect(csv.status == 0, "\(csv.stderr)")
+    #expect(
+      csv.stdout
+        == #"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}"#
+        + "\n")
+  }
+
   /// libxml2's own text ("use XML_PARSE_HUGE option") names a parser flag no user can set.
   @Test func deeplyNestedXMLStatesTheLimitAndWhatToDo() throws {
     let deep =

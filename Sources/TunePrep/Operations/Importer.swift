@@ -191,9 +191,13 @@ extension Importer {
           guard fatal == nil else { return }
           let location = Location(file: name, line: line)
           guard let cols = columns else {
-            header = (0..<p.fields.count).map {
+            let names = (0..<p.fields.count).map {
               String(decoding: p.value($0, in: buf) ?? [], as: UTF8.self).trimmingSpaces()
             }
+            // A line of only spaces before the header is skipped like an empty line (which
+            // the parser skips), so a file of nothing but white space is an empty file.
+            if names.count == 1 && names[0].isEmpty && p.rowError == nil { return }
+            header = names
             do throws(CSVColumns.Failure) {
               let resolved = try CSVColumns(resolving: options, header: header)
               columns = resolved

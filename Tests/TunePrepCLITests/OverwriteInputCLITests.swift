@@ -204,6 +204,33 @@ import Testing
     #expect(try folder.snapshot() == before)
   }
 
+  /// An output that is a symbolic link is written through it, as a shell's `>` would, so a link
+  /// to a file that does not exist yet names that file: it collides with an output of that
+  /// name, and written alone it creates the file and leaves the link a link.
+  @Test func outputsAreWrittenThroughSymbolicLinks() throws {
+    let folder = try Folder()
+    try FileManager.default.createSymbolicLink(
+      atPath: folder.file("dangling.jsonl").path, withDestinationPath: "real/target.jsonl")
+    let refused = try folder.run(
+      [
+        "format", "d.jsonl", "--to", "alpaca", "-o", "real/target.jsonl", "--rejects",
+        "dangling.jsonl",
+      ])
+    #expect(refused.status == 2, "\(refused.stderr)")
+    #expect(refused.stderr.contains("name the same file"), "\(refused.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("real/target.jsonl").path))
+
+    let written = try folder.run([
+      "format", "d.jsonl", "--to", "alpaca", "--lossy", "-o", "dangling.jsonl",
+    ])
+    #expect(written.status == 0, "\(written.stderr)")
+    let link = try FileManager.default.destinationOfSymbolicLink(
+      atPath: folder.file("dangling.jsonl").path)
+    #expect(link == "real/target.jsonl")
+    let target = try Data(contentsOf: folder.file("real/target.jsonl"))
+    #expect(target.count > 100)
+  }
+
   /// The guard is not a blanket refusal: other files, devices and stdout are still written.
   static let allowed: [Case] = [
     Case(["format", "d.jsonl", "--to", "alpaca", "-o", "new.jsonl"], "", ""),

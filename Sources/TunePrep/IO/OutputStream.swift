@@ -65,18 +65,22 @@ public final class OutputStream {
       return OutputStream(
         name: path, fd: descriptor, finalPath: nil, temporaryPath: nil, owns: false)
     }
+    // A symbolic link is written through, as a shell's `>` would: the temporary file and the
+    // rename go to the file it names (which may not exist yet), and the link stays.
+    let name = path
+    let path = followingLinks(path)
     var info = stat()
     if stat(path, &info) == 0 {
       let type = info.st_mode & S_IFMT
-      if type == S_IFDIR { throw .writeFailed(path: path, reason: "it is a directory") }
+      if type == S_IFDIR { throw .writeFailed(path: name, reason: "it is a directory") }
       // A device, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in place:
       // renaming a temporary file over it would replace the device node itself.
       if type != S_IFREG {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
-        if fd < 0 { throw .writeFailed(path: path, reason: systemErrorMessage(errno)) }
-        return OutputStream(name: path, fd: fd, finalPath: nil, temporaryPath: nil, owns: true)
+        if fd < 0 { throw .writeFailed(path: name, reason: systemErrorMessage(errno)) }
+        return OutputStream(name: name, fd: fd, finalPath: nil, temporaryPath: nil, owns: true)
       }
-      if !overwrite { throw .outputExists(path: path) }
+      if !overwrite { throw .outputExists(path: name) }
     }
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) } ?? "."
@@ -89,7 +93,7 @@ public final class OutputStream {
     if fd < 0 {
       let code = errno
       throw .writeFailed(
-        path: path,
+        path: name,
         reason: code == ENOENT ? "the folder \(directory) does not exist" : systemErrorMessage(code)
       )
     }
@@ -99,7 +103,7 @@ public final class OutputStream {
     let mask = umask(0)
     umask(mask)
     fchmod(fd, 0o666 & ~mask)
-    return OutputStream(name: path, fd: fd, finalPath: path, temporaryPath: temporary, owns: true)
+    return OutputStream(name: name, fd: fd, finalPath: path, temporaryPath: temporary, owns: true)
   }
 
   /// Appends bytes, writing through when the buffer passes 64 KiB.
@@ -253,6 +257,28 @@ public final class OutputStream {
   deinit {
     discard()
   }
+}
+
+/// The path a file written at `path` ends up at: `path` itself, or, when it is a symbolic link,
+/// the path the link names (followed up to 40 links, relative ones from the link's folder),
+/// whether or not that file exists yet.
+func followingLinks(_ path: String) -> String {
+  var current = path
+  for _ in 0..<40 {
+    var info = stat()
+    guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
+    var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink(current, &target, target.count - 1)
+    guard length > 0 else { return current }
+    let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if link.hasPrefix("/") {
+      current = link
+    } else {
+      let slash = current.lastIndex(of: "/")
+      current = slash.map { String(current[...$0]) + link } ?? link
+    }
+  }
+  return current
 }
 
 /// The descriptor a path names when it is one of this process's open descriptors rather than

@@ -111,6 +111,9 @@ private enum OutputTarget: Equatable {
 
   init?(_ path: String) {
     guard path != "-" else { return nil }
+    // Outputs are written through symbolic links (``OutputStream/file(_:overwrite:)``), so a
+    // link to a file that does not exist yet is that file.
+    let path = followingLinks(path)
     var info = stat()
     if stat(path, &info) == 0 {
       guard info.st_mode & S_IFMT == S_IFREG else { return nil }

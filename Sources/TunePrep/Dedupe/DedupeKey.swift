@@ -13,7 +13,8 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 /// text between fields or roles gives a different key.
 ///
 /// Layout: for each part a tag byte (0x01–0x0C; 0x0D for each further part of a text given as
-/// parts), the normalized text, and 0x1F. Control bytes
+/// parts; 0x0E for a part that is not text, whose canonical JSON follows), the normalized text,
+/// and 0x1F. Control bytes
 /// inside the text are escaped (0x1B, then the byte + 0x40) or, when text is normalized,
 /// mapped to 0x1B, so the layout is unambiguous.
 struct KeyBuilder {
@@ -134,11 +135,20 @@ struct KeyBuilder {
   ) -> Int {
     if case .parts = text {
       // One key part per text part; the parts after the first get their own tag, so parts
-      // never equal their concatenation nor a run of separate turns.
+      // never equal their concatenation nor a run of separate turns. A part that is not text
+      // (an image, a file) is keyed by its canonical JSON under tag 0x0E, so two records that
+      // differ only in their image are not duplicates; it adds nothing to the size.
       var size = 0
       var partTag = tag
-      for case .text(let node) in example.parts(of: text) {
-        size += part(partTag, .node(node), of: example, document, &out)
+      for content in example.parts(of: text) {
+        switch content {
+        case .text(let node):
+          size += part(partTag, .node(node), of: example, document, &out)
+        case .other(let node):
+          out.append(0x0E)
+          _ = canonicalJSON(node, document, &out)
+          out.append(0x1F)
+        }
         partTag = 0x0D
       }
       return size

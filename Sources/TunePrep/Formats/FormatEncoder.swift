@@ -376,16 +376,7 @@ struct FormatEncoder {
       out.append(literal: ",\"content\":")
       if case .parts = content {
         out.append(UInt8(ascii: "["))
-        for (i, part) in ex.parts(of: content).enumerated() {
-          if i > 0 { out.append(UInt8(ascii: ",")) }
-          switch part {
-          case .text(let node):
-            out.append(literal: "{\"type\":\"text\",\"text\":")
-            appendRawString(node, d, &out)
-            out.append(UInt8(ascii: "}"))
-          case .other(let node): appendCompactJSON(d, node, to: &out)
-          }
-        }
+        appendPartElements(content, textOpener: "{\"type\":\"text\",\"text\":", ex, d, &out)
         out.append(UInt8(ascii: "]"))
       } else {
         appendText(content, ex, d, &out)
@@ -737,11 +728,21 @@ private func appendTextBlocks(
     out.append(UInt8(ascii: "}"))
     return
   }
+  appendPartElements(text, textOpener: "{\"text\":", ex, d, &out)
+}
+
+/// Appends the parts of a ``Text/parts(_:)`` text as comma-separated array elements.
+///
+/// A text part is `textOpener`, its string and `}`; a part that is not text is its JSON value.
+/// Every format with parts (OpenAI content arrays, Gemini parts, Bedrock blocks) writes them so.
+private func appendPartElements(
+  _ text: Text, textOpener: StaticString, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]
+) {
   for (i, part) in ex.parts(of: text).enumerated() {
     if i > 0 { out.append(UInt8(ascii: ",")) }
     switch part {
     case .text(let node):
-      out.append(literal: "{\"text\":")
+      out.append(literal: textOpener)
       appendRawString(node, d, &out)
       out.append(UInt8(ascii: "}"))
     case .other(let node): appendCompactJSON(d, node, to: &out)

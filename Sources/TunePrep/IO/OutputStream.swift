@@ -265,20 +265,22 @@ public final class OutputStream {
 func followingLinks(_ path: String) -> String {
   var current = path
   for _ in 0..<40 {
-    var info = stat()
-    guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
-    var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let length = readlink(current, &target, target.count - 1)
-    guard length > 0 else { return current }
-    let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    if link.hasPrefix("/") {
-      current = link
-    } else {
-      let slash = current.lastIndex(of: "/")
-      current = slash.map { String(current[...$0]) + link } ?? link
-    }
+    guard let next = linkTarget(current) else { return current }
+    current = next
   }
   return current
+}
+
+/// The path the symbolic link at `path` names, a relative target taken from the link's folder;
+/// nil when `path` is not a symbolic link (`readlink(2)` fails).
+func linkTarget(_ path: String) -> String? {
+  var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+  let length = readlink(path, &target, target.count - 1)
+  guard length > 0 else { return nil }
+  let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  if link.hasPrefix("/") { return link }
+  let slash = path.lastIndex(of: "/")
+  return slash.map { String(path[...$0]) + link } ?? link
 }
 
 /// The descriptor a path names when it is one of this process's open descriptors rather than
@@ -303,16 +305,8 @@ func descriptorNamed(by path: String) -> Int32? {
       else { return nil }
       return Int32(digits)
     }
-    var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let length = readlink(current, &target, target.count - 1)
-    guard length > 0 else { return nil }
-    let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    if link.hasPrefix("/") {
-      current = link
-    } else {
-      let slash = current.lastIndex(of: "/")
-      current = slash.map { String(current[...$0]) + link } ?? link
-    }
+    guard let next = linkTarget(current) else { return nil }
+    current = next
   }
   return nil
 }

@@ -58,16 +58,12 @@ public struct OverwriteGuard: Sendable {
   /// - Parameter output: a path the command would write; `-` is standard output.
   /// - Returns: the input's name as given (`<stdin>` for standard input), or nil.
   public func input(namedBy output: String) -> String? {
-    guard output != "-" else { return nil }
-    var info = stat()
-    if stat(output, &info) == 0 {
-      // A device or pipe is written in place, and a folder is refused elsewhere.
-      guard info.st_mode & S_IFMT == S_IFREG else { return nil }
-      let identity = FileIdentity(info)
-      return inputs.first { $0.identity == identity }?.name
+    // A device or pipe is written in place (no target), and a folder is refused elsewhere.
+    switch OutputTarget(output) {
+    case .existing(let identity): inputs.first { $0.identity == identity }?.name
+    case .new(let resolved): inputs.first { $0.resolved == resolved }?.name
+    case nil: nil
     }
-    guard let resolved = resolvedOutputPath(output) else { return nil }
-    return inputs.first { $0.resolved == resolved }?.name
   }
 
   /// Refuses an output that names an input.
@@ -100,7 +96,8 @@ public struct OverwriteGuard: Sendable {
   }
 }
 
-/// The file an output path would write, as far as two outputs can be compared.
+/// The file an output path would write, as far as it can be compared with an input or another
+/// output.
 ///
 /// An existing regular file is compared by identity, a new file by its resolved path. Standard
 /// output, devices and pipes have none (they are written in place, and `/dev/null` twice is

@@ -17,7 +17,7 @@ import Testing
     #expect(r.stdout.isEmpty)
   }
 
-  @Test(arguments: ["1e12,1,1", "1e18,1,1", "1e308,1,1", "1e309,1,1", "inf,1,1", "-1,1"])
+  @Test(arguments: ["1e12,1,1", "1e18,1,1", "1e308,1,1", "1e309,1,1", "-1,1"])
   func splitRatiosOutOfRange(_ ratios: String) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "tuneprep-bounds-\(UUID().uuidString)")

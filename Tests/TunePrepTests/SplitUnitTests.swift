@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TunePrep
@@ -220,5 +221,196 @@ import Testing
     #expect(throws: TunePrepError.failed("the input changed while it was read back")) {
       try pairs.wait().get()
     }
+  }
+}
+
+/// Placement with units of several records (groups, exact duplicates): the split sizes stay
+/// within the documented bound of their targets over the whole input, not per stratum.
+@Suite struct SplitPlacementTests {
+  /// A plan over records described by stratum and unit: records of one unit share an exact key
+  /// (or, with `byGroup`, a group key), strata are numbered in the order given.
+  /// - Parameters:
+  ///   - strata: per stratum, the sizes of its units.
+  ///   - byGroup: join units by `--group` keys instead of exact duplicates.
+  static func plan(
+    _ strata: [[Int]], options: Splitter.Options, byGroup: Bool = false, seed: UInt64 = 1
+  ) -> SplitPlan {
+    var records: [(stratum: Int, unit: Int)] = []
+    var unit = 0
+    for (s, sizes) in strata.enumerated() {
+      for size in sizes {
+        for _ in 0..<size { records.append((s, unit)) }
+        unit += 1
+      }
+    }
+    // Input order mixes strata and units, as real files do.
+    var random = SplitRandom(seed: seed)
+    random.shuffle(&records)
+    var scan = SplitScan.Result()
+    for (i, record) in records.enumerated() {
+      let unitKey = UInt64(record.unit) &* 0x9E37_79B9_7F4A_7C15 | 1
+      scan.entries.append(
+        SplitEntry(
+          offset: Int64(i * 10), length: 9, line: UInt32(i + 1),
+          key: byGroup ? UInt64(i) &* 0xBF58_476D_1CE4_E5B9 : unitKey))
+      if byGroup { scan.groupKeys.append(unitKey) }
+      scan.strata.append(UInt32(record.stratum))
+    }
+    // Zero-padded, so that the value order (the manifest's) is the order given.
+    scan.stratumValues = strata.indices.map {
+      .string("label-" + String(String($0 + 10_000).dropFirst()))
+    }
+    return SplitPlan(scan: scan, options: options)
+  }
+
+  static func stratified(_ sizes: Splitter.Sizes = .ratios([80, 10, 10]), seed: UInt64)
+    -> Splitter.Options
+  {
+    var options = Splitter.Options()
+    options.sizes = sizes
+    options.names = Array(["train", "validation", "test", "d", "e"].prefix(sizes.count))
+    options.stratify = .output
+    options.seed = seed
+    return options
+  }
+
+  /// A reporter that counts findings without printing them.
+  static func quiet() -> FindingReporter {
+    var options = FindingReporter.Options()
+    options.maxFindings = 0
+    return FindingReporter(command: "split", options: options, output: .standardError())
+  }
+
+  static func expectWithinBound(
+    _ assignment: SplitAssignment, largestUnit: Int, _ comment: Comment? = nil
+  ) {
+    #expect(assignment.splitCounts.reduce(0, +) == assignment.targets.reduce(0, +))
+    for (count, target) in zip(assignment.splitCounts, assignment.targets) {
+      #expect(
+        abs(count - target) < max(largestUnit, 1),
+        "\(assignment.splitCounts) against \(assignment.targets) \(comment?.rawValue ?? "")")
+    }
+  }
+
+  /// QA round 3: 60 labels of 5 to 30 records in groups of at most 3, stratified.
+  ///
+  /// The sizes used to drift by one group per stratum, always towards train (851/98/38 for
+  /// 789/99/99).
+  @Test(arguments: [1, 2, 3, 20_240_917] as [UInt64])
+  func groupsInManyStrataKeepTheSizes(_ seed: UInt64) {
+    var random = SplitRandom(seed: 4)
+    let strata = (0..<60).map { _ in
+      let n = 5 + Int(random.below(26))
+      return Array(repeating: 3, count: n / 3) + (n % 3 > 0 ? [n % 3] : [])
+    }
+    for byGroup in [false, true] {
+      let reporter = Self.quiet()
+      let assignment = Self.plan(strata, options: Self.stratified(seed: seed), byGroup: byGroup)
+        .assign(reporter: reporter, file: "f")
+      Self.expectWithinBound(assignment, largestUnit: 3)
+      // Every stratum keeps its share within a few groups.
+      for (row, sizes) in zip(assignment.strata, strata) {
+        let n = sizes.reduce(0, +)
+        #expect(row.counts.reduce(0, +) == n)
+        #expect(abs(row.counts[0] - n * 8 / 10) <= 6, "\(row)")
+      }
+    }
+  }
+
+  /// QA round 3: 1,000 one-record labels plus 30 exact duplicates (two-record units), which
+  /// gave 854/73/103 against 824/103/103.
+  @Test func exactDuplicatesAcrossManyStrataKeepTheSizes() {
+    var random = SplitRandom(seed: 2)
+    var strata = [[Int]](repeating: [1], count: 1000)
+    for _ in 0..<30 { strata[Int(random.below(1000))] = [2] }
+    for seed: UInt64 in [1, 7, 20_240_917] {
+      let assignment = Self.plan(strata, options: Self.stratified(seed: seed))
+        .assign(reporter: Self.quiet(), file: "f")
+      Self.expectWithinBound(assignment, largestUnit: 2)
+    }
+  }
+
+  /// Random shapes: every split's size stays within the largest unit of its target.
+  ///
+  /// Up to 30 strata, units from 1 to 50 records, 2 to 5 splits with any weights (zeros
+  /// included).
+  @Test func randomShapesStayWithinTheLargestUnit() {
+    var random = SplitRandom(seed: 99)
+    for trial in 0..<400 {
+      let largest = [1, 2, 3, 5, 10, 50][Int(random.below(6))]
+      let strata = (0..<(1 + Int(random.below(30)))).map { _ in
+        (0..<(1 + Int(random.below(12)))).map { _ in
+          random.below(2) == 0 ? 1 + Int(random.below(UInt64(largest))) : 1
+        }
+      }
+      var weights = (0..<(2 + Int(random.below(4)))).map { _ in Double(random.below(101)) }
+      if weights.allSatisfy({ $0 == 0 }) { weights[0] = 1 }
+      let assignment = Self.plan(
+        strata, options: Self.stratified(.ratios(weights), seed: UInt64(trial)),
+        seed: UInt64(trial)
+      ).assign(reporter: Self.quiet(), file: "f")
+      Self.expectWithinBound(
+        assignment, largestUnit: strata.joined().max() ?? 1, "trial \(trial), weights \(weights)")
+    }
+  }
+
+  /// With one-record units nothing is carried, so stratified quotas are met exactly per
+  /// stratum, as before.
+  @Test func singleRecordUnitsMeetEveryQuotaExactly() {
+    let strata = [600, 300, 100, 2].map { Array(repeating: 1, count: $0) }
+    let assignment = Self.plan(strata, options: Self.stratified(seed: 5))
+      .assign(reporter: Self.quiet(), file: "f")
+    let quotas = SplitPlan.stratumQuotas([600, 300, 100, 2], assignment.targets)
+    #expect(assignment.strata.map(\.counts) == quotas)
+    #expect(assignment.splitCounts == assignment.targets)
+  }
+
+  @Test(arguments: [
+    ([8, 1, 1], [0, 0, 0], [8, 1, 1]),
+    // Train got 2 too many, validation and test 1 too few each.
+    ([8, 1, 1], [-2, 1, 1], [6, 2, 2]),
+    // More owed than the row can give back: the rest stays owed.
+    ([1, 0, 0], [-3, 2, 1], [0, 1, 0]),
+    ([5, 3, 2], [1, -4, 3], [6, 0, 4]),
+  ])
+  func carriedQuotaGivesBackWhatWasTaken(_ quota: [Int], _ owed: [Int], _ expected: [Int]) {
+    let row = SplitPlan.carriedQuota(quota, owed: owed)
+    #expect(row == expected)
+    #expect(row.reduce(0, +) == quota.reduce(0, +))
+  }
+}
+
+/// The JSON summary's own members are exactly ``RunSummary/reservedNames``, which `split`
+/// refuses as split names, so the list cannot drift from the writer.
+@Suite struct RunSummaryKeyTests {
+  @Test func reservedNamesAreTheSummaryMembers() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-summary-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("report.json").path
+    let output = try OutputStream.file(path)
+    var options = FindingReporter.Options()
+    options.style = .json
+    // A held-back finding makes the summary write every member it can have.
+    options.maxFindings = 0
+    let reporter = FindingReporter(command: "split", options: options, output: output)
+    reporter.report(Finding(.splitEmpty, at: Location(file: "f", line: 0), message: "m"))
+    var summary = RunSummary(command: "split")
+    summary.counts = [("train", 1)]
+    summary.details = [("extra", "{}")]
+    reporter.finish(summary, summaryOutput: nil)
+    try output.commit()
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let line = try #require(text.split(separator: "\n").last)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    let members = try #require(object["summary"] as? [String: Any])
+    #expect(
+      Set(members.keys).subtracting(["train", "extra"]) == Set(RunSummary.reservedNames))
+    for name in RunSummary.reservedNames + ["rejected"] {
+      #expect(Splitter.problem(withNames: [name, "b"]) != nil, "\(name)")
+    }
+    #expect(Splitter.problem(withNames: ["train", "Read"]) == nil)
   }
 }

@@ -8,10 +8,15 @@ public enum Shingling: Sendable, Equatable, CustomStringConvertible {
   /// The default: word 5-grams.
   public static let standard = Shingling.words(5)
 
-  /// Parses `words:N` or `chars:N` (N from 1 to 64).
+  /// The shingle sizes N that `words:N` and `chars:N` take: 1 to 64.
+  public static let sizes = 1...64
+
+  /// Parses `words:N` or `chars:N` (N in ``sizes``, decimal digits only).
   public init?(argument: String) {
     let parts = argument.split(separator: ":", maxSplits: 1)
-    guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else { return nil }
+    guard parts.count == 2, parts[1].allSatisfy({ ("0"..."9").contains($0) }),
+      let n = Int(parts[1]), Self.sizes.contains(n)
+    else { return nil }
     switch parts[0] {
     case "words": self = .words(n)
     case "chars": self = .chars(n)

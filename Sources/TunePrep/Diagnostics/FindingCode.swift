@@ -152,12 +152,13 @@ extension FindingCode {
     "split.train-small", .warning,
     "the training split is below the usual 500–5000 examples (providers refuse fewer than 10)")
   static let splitStratumTooSmall = FindingCode(
-    "split.stratum-too-small", .warning, "a stratum has too few examples to reach every split")
+    "split.stratum-too-small", .warning,
+    "a stratum has no examples in a split: too few of them, or groups too large for its share")
   static let splitKeyMissing = FindingCode(
     "split.key-missing", .warning, "records without a value at the --stratify or --group key")
   static let splitCountsAdjusted = FindingCode(
     "split.counts-adjusted", .warning,
-    "--counts does not add up to the records that passed validation; the first split takes the difference"
+    "--counts does not add up to the records that passed validation; the sizes are adjusted (the first split takes the difference)"
   )
 
   // MARK: count.*

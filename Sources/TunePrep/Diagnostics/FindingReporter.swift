@@ -41,6 +41,19 @@ public struct RunSummary: Sendable, Equatable {
     self.command = command
   }
 
+  /// The members of the JSON summary object (`--report json`) other than ``counts`` and
+  /// ``details``, in the order they are written; a count or detail must not take one of these
+  /// names, or the object would hold a key twice.
+  public enum Key: String, CaseIterable, Sendable {
+    case command, files, read, errors, warnings, infos, codes, notShown, failed
+
+    /// The key as a JSON string.
+    var quoted: String { "\"\(rawValue)\"" }
+  }
+
+  /// The names ``Key`` reserves, such as `read` and `failed`.
+  public static var reservedNames: [String] { Key.allCases.map(\.rawValue) }
+
   /// Compares every member; written out because tuple arrays rule out a synthesized `==`.
   public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
     lhs.command == rhs.command && lhs.files == rhs.files && lhs.read == rhs.read
@@ -229,16 +242,17 @@ public final class FindingReporter {
   }
 
   private func jsonSummary(_ summary: RunSummary) -> String {
-    var s =
-      "{\"summary\":{\"command\":\(summary.command.jsonQuoted),\"files\":\(summary.files),\"read\":\(summary.read)"
+    typealias Key = RunSummary.Key
+    var s = "{\"summary\":{\(Key.command.quoted):\(summary.command.jsonQuoted)"
+    s += ",\(Key.files.quoted):\(summary.files),\(Key.read.quoted):\(summary.read)"
     for (name, value) in summary.counts { s += ",\(name.jsonQuoted):\(value)" }
     for (name, json) in summary.details { s += ",\(name.jsonQuoted):\(json)" }
-    s += ",\"errors\":\(bySeverity[2]),\"warnings\":\(bySeverity[1]),\"infos\":\(bySeverity[0])"
-    s += ",\"codes\":{"
+    s += ",\(Key.errors.quoted):\(bySeverity[2]),\(Key.warnings.quoted):\(bySeverity[1])"
+    s += ",\(Key.infos.quoted):\(bySeverity[0]),\(Key.codes.quoted):{"
     s += codeCounts.map { "\($0.0.jsonQuoted):\($0.1)" }.joined(separator: ",")
     s += "}"
-    if hiddenBySeverity.reduce(0, +) > 0 { s += ",\"notShown\":\(notShownJSON)" }
-    s += ",\"failed\":\(shouldFail)}}"
+    if hiddenBySeverity.reduce(0, +) > 0 { s += ",\(Key.notShown.quoted):\(notShownJSON)" }
+    s += ",\(Key.failed.quoted):\(shouldFail)}}"
     return s
   }
 
@@ -388,7 +402,10 @@ public final class FindingReporter {
     var parts = [
       "\(summary.read) record\(summary.read == 1 ? "" : "s") in \(summary.files) file\(summary.files == 1 ? "" : "s")"
     ]
-    for (name, value) in summary.counts { parts.append("\(value) \(name)") }
+    // Count names can come from the user (split names): escaped like file names.
+    for (name, value) in summary.counts {
+      parts.append("\(value) \(name.escapingControlCharacters)")
+    }
     var line = "tuneprep \(command): " + parts.joined(separator: ", ")
     let e = bySeverity[2]
     let w = bySeverity[1]

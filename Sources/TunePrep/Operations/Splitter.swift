@@ -110,6 +110,37 @@ public struct Splitter {
     }
   }
 
+  /// The count the summary adds after the splits' counts.
+  static let rejectedName = "rejected"
+
+  /// Names a split cannot take because the run summary uses them: ``RunSummary/reservedNames``
+  /// and `rejected`.
+  public static var reservedNames: [String] { RunSummary.reservedNames + [rejectedName] }
+
+  /// Why `names` cannot name the splits (naming the `--names` option), or nil.
+  ///
+  /// A name becomes a file name, `<name>.jsonl` in the output folder, and a member of the
+  /// summary (`--report json`): it must not be empty, contain `/`, start with `.` (hidden, and
+  /// the temporary files' prefix), be `manifest`, be one of ``reservedNames`` or appear twice.
+  /// Control characters are allowed; every message shows them escaped.
+  public static func problem(withNames names: [String]) -> String? {
+    for name in names {
+      let shown = "'\(name.escapingControlCharacters)'"
+      if name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == "manifest" {
+        return
+          "--names: \(shown) cannot name a split file (empty, contains '/', starts with '.', or is 'manifest')"
+      }
+      if reservedNames.contains(name) {
+        return
+          "--names: \(shown) is a member of the run summary (\(reservedNames.joined(separator: ", "))): choose another name"
+      }
+    }
+    if let twice = names.indices.first(where: { names[..<$0].contains(names[$0]) }) {
+      return "--names has a name twice: '\(names[twice].escapingControlCharacters)'"
+    }
+    return nil
+  }
+
   /// The seed used when none is given: fixed, so that two runs without `--seed` agree.
   public static let defaultSeed: UInt64 = 20_240_917
 
@@ -190,8 +221,8 @@ public struct Splitter {
   ///   - destination: the output folder and options.
   ///   - reporter: receives every finding.
   /// - Returns: the counts: one per split, then `rejected` (they add up to `read`).
-  /// - Throws: ``TunePrepError`` when the sizes are out of range (see ``Sizes/problem``) or the
-  ///   names do not match them, or when the input cannot be read or an output written; nothing
+  /// - Throws: ``TunePrepError`` when the sizes are out of range (see ``Sizes/problem``), the
+  ///   names do not match them or cannot be used (see ``problem(withNames:)``), or when the input cannot be read or an output written; nothing
   ///   is left under a final name then.
   public func run(
     _ input: InputName, into destination: Destination, reporter: FindingReporter
@@ -202,6 +233,7 @@ public struct Splitter {
         "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size"
       )
     }
+    if let problem = Self.problem(withNames: options.names) { throw .failed(problem) }
     try refuseOverwritingInput(
       input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(
@@ -248,7 +280,7 @@ public struct Splitter {
     for (k, name) in options.names.enumerated() {
       summary.counts.append((name, assignment.splitCounts[k]))
     }
-    summary.counts.append(("rejected", scan.rejected.count))
+    summary.counts.append((Self.rejectedName, scan.rejected.count))
     let manifest = SplitManifest(
       options: options, input: input, inputDigest: digests.input, inputBytes: digests.inputBytes,
       records: summary.read, format: scan.format, assignment: assignment,

@@ -18,16 +18,22 @@ struct SplitChecks {
     if options.group != .nearDuplicates {
       for finding in nearLeaks(file: file) { reporter.report(finding) }
     }
-    if scan.missingKey > 0 {
-      let what = [
-        options.stratify.map { "--stratify \($0)" }, groupPointer.map { "--group \($0)" },
-      ]
-      .compactMap { $0 }.joined(separator: " or ")
+    if let stratify = options.stratify, scan.missingStratum.count > 0 {
+      let n = scan.missingStratum.count
       reporter.report(
         Finding(
-          .splitKeyMissing, at: Location(file: file, line: scan.firstMissingLine),
+          .splitKeyMissing, at: Location(file: file, line: scan.missingStratum.firstLine),
           message:
-            "\(scan.missingKey) record\(scan.missingKey == 1 ? " has" : "s have") no value at \(what), from this line on; each is placed as its own group (stratum \"(missing)\")"
+            "\(n) record\(n == 1 ? " has" : "s have") no value at --stratify \(stratify), from this line on; they form one stratum of their own (\"missing\": true in the manifest)"
+        ))
+    }
+    if let pointer = groupPointer, scan.missingGroup.count > 0 {
+      let n = scan.missingGroup.count
+      reporter.report(
+        Finding(
+          .splitKeyMissing, at: Location(file: file, line: scan.missingGroup.firstLine),
+          message:
+            "\(n) record\(n == 1 ? " has" : "s have") no value (or null) at --group \(pointer), from this line on; each is placed as a group of its own"
         ))
     }
   }

@@ -63,7 +63,8 @@ struct SplitManifest {
       let values = assignment.strata.map { stratum in
         let counts = zip(options.names, stratum.counts).map { "\($0.jsonQuoted): \($1)" }.joined(
           separator: ", ")
-        return "      {\"value\": \(stratum.name.jsonQuoted), \"counts\": {\(counts)}}"
+        let value = stratum.value.jsonValue.map { "\"value\": \($0)" } ?? "\"missing\": true"
+        return "      {\(value), \"counts\": {\(counts)}}"
       }
       s += values.joined(separator: ",\n") + (values.isEmpty ? "" : "\n") + "    ]\n  },\n"
     }

@@ -24,13 +24,14 @@ struct SplitScan {
     /// Stratum id per entry (empty without `--stratify`).
     var strata: [UInt32] = []
     /// Stratum values by id, in order of first appearance.
-    var stratumNames: [String] = []
+    var stratumValues: [StratumValue] = []
     /// Group key per entry, odd when present and 0 when the record lacks it (empty without
     /// `--group` by pointer).
     var groupKeys: [UInt64] = []
-    /// Records without the `--stratify` or `--group` key, and the first one's line.
-    var missingKey = 0
-    var firstMissingLine = 0
+    /// Records without a value at the `--stratify` key, and the first one's line.
+    var missingStratum = MissingKey()
+    /// Records without a value (or with null) at the `--group` key, and the first one's line.
+    var missingGroup = MissingKey()
     /// ``MinHash/size`` bins per entry in dedupe's paged store (empty unless near duplicates
     /// are needed).
     let signatures = SignatureStore()
@@ -93,18 +94,16 @@ struct SplitScan {
       }
       result.entries.append(contentsOf: block.entries)
       result.rejected.append(contentsOf: block.rejected)
-      for (hash, name) in block.names where stratumIDs[hash] == nil {
-        stratumIDs[hash] = UInt32(result.stratumNames.count)
-        result.stratumNames.append(name)
+      for (hash, value) in block.values where stratumIDs[hash] == nil {
+        stratumIDs[hash] = UInt32(result.stratumValues.count)
+        result.stratumValues.append(value)
       }
       for hash in block.strata {
         result.strata.append(stratumIDs[hash] ?? 0)
       }
       result.groupKeys.append(contentsOf: block.groupKeys)
-      if block.missingKey > 0 {
-        if result.missingKey == 0 { result.firstMissingLine = Int(block.firstMissingLine) }
-        result.missingKey += block.missingKey
-      }
+      result.missingStratum.add(block.missingStratum)
+      result.missingGroup.add(block.missingGroup)
       result.signatures.append(block.signatures)
       result.signed.append(contentsOf: block.signed)
     }
@@ -117,13 +116,13 @@ struct SplitScan {
 struct SplitBlock: BlockPayload {
   var entries: [SplitEntry] = []
   var rejected: [SplitEntry] = []
-  /// Stratum value hash per entry, and each value's text the first time this block sees it.
+  /// Stratum value hash per entry, and each value the first time this block sees it.
   var strata: [UInt64] = []
-  var names: [(UInt64, String)] = []
+  var values: [(UInt64, StratumValue)] = []
   private var seen: Set<UInt64> = []
   var groupKeys: [UInt64] = []
-  var missingKey = 0
-  var firstMissingLine: UInt32 = 0
+  var missingStratum = MissingKey()
+  var missingGroup = MissingKey()
   var signatures: [UInt16] = []
   var signed: [Bool] = []
   var keyer: RecordKeyer?
@@ -132,6 +131,10 @@ struct SplitBlock: BlockPayload {
   init() {}
 
   /// Records the stratum of the entry just added.
+  ///
+  /// The value is hashed with a tag byte in front, 0 for a string (then its decoded text) and 1
+  /// for any other value (then its JSON text as written), so the string "7" and the number 7
+  /// are two strata; a record without the key gets the hash 0, which no value has.
   mutating func addStratum(
     _ key: Splitter.StratumKey, example: Example?, document: JSONDocument, line: UInt32
   ) {
@@ -140,33 +143,34 @@ struct SplitBlock: BlockPayload {
     switch key {
     case .output:
       if let example, let content = example.finalAnswer?.content {
+        scratch.append(0)
         example.append(content, in: document, to: &scratch)
         found = true
       }
     case .pointer(let pointer):
       if let node = pointer.resolve(in: document) {
-        appendValueText(node, document: document)
+        appendValueText(node, document: document, stringTag: 0)
         found = true
       }
     }
     if !found {
-      noteMissing(line)
+      missingStratum.note(line)
       strata.append(0)
-      if seen.insert(0).inserted { names.append((0, "(missing)")) }
+      if seen.insert(0).inserted { values.append((0, .missing)) }
       return
     }
     let hash = scratch.withUnsafeBytes { StableHash.hash128($0) }.low | 1
     strata.append(hash)
     if seen.insert(hash).inserted {
-      let text = scratch.first == 1 ? scratch.dropFirst() : scratch[...]
-      names.append((hash, String(decoding: text, as: UTF8.self)))
+      let text = String(decoding: scratch.dropFirst(), as: UTF8.self)
+      values.append((hash, scratch.first == 0 ? .string(text) : .json(text)))
     }
   }
 
   /// Records the group key of the entry just added.
   mutating func addGroup(_ pointer: JSONPointer, document: JSONDocument, line: UInt32) {
     guard let node = pointer.resolve(in: document), document.kind(node) != .null else {
-      noteMissing(line)
+      missingGroup.note(line)
       groupKeys.append(0)
       return
     }
@@ -175,18 +179,81 @@ struct SplitBlock: BlockPayload {
     groupKeys.append(scratch.withUnsafeBytes { StableHash.hash128($0) }.low | 1)
   }
 
-  /// A string's decoded text, or any other value's JSON source text.
-  private mutating func appendValueText(_ node: Int, document: JSONDocument) {
+  /// A string's decoded text (after `stringTag`, if any), or 0x01 and any other value's JSON
+  /// source text.
+  private mutating func appendValueText(
+    _ node: Int, document: JSONDocument, stringTag: UInt8? = nil
+  ) {
     if document.kind(node) == .string {
+      if let stringTag { scratch.append(stringTag) }
       document.appendString(node, to: &scratch)
     } else {
       scratch.append(UInt8(ascii: "\u{1}"))
       scratch.append(contentsOf: document.bytes[document.sourceRange(node)])
     }
   }
+}
 
-  private mutating func noteMissing(_ line: UInt32) {
-    if missingKey == 0 { firstMissingLine = line }
-    missingKey += 1
+/// A `--stratify` value as the records hold it, so that the manifest can tell the string "7"
+/// from the number 7 and a missing key from any value.
+enum StratumValue: Equatable {
+  /// Records without the key (or, for `output`, without a final answer).
+  case missing
+  /// A string value (or the final answer's text), decoded.
+  case string(String)
+  /// Any other JSON value, as its JSON text in the record.
+  case json(String)
+
+  /// The value as JSON for the manifest: a string quoted, another value as its JSON text; nil
+  /// for ``missing``.
+  var jsonValue: String? {
+    switch self {
+    case .missing: nil
+    case .string(let text): text.jsonQuoted
+    case .json(let text): text
+    }
+  }
+
+  /// How a message names the stratum: `stratum "positive"`, `stratum 7`, or `the stratum of
+  /// records without --stratify /label`.
+  func display(key: Splitter.StratumKey) -> String {
+    switch self {
+    case .missing: "the stratum of records without --stratify \(key)"
+    case .string(let text): "stratum \(text.jsonQuoted)"
+    case .json(let text): "stratum \(text)"
+    }
+  }
+
+  /// Orders values by their text's bytes (a string's characters, another value's JSON text),
+  /// a string before another value with the same text, and ``missing`` last.
+  static func precedes(_ a: StratumValue, _ b: StratumValue) -> Bool {
+    switch (a, b) {
+    case (.missing, _): return false
+    case (_, .missing): return true
+    case (.string(let x), .string(let y)), (.json(let x), .json(let y)):
+      return x.utf8.lexicographicallyPrecedes(y.utf8)
+    case (.string(let x), .json(let y)):
+      return x == y || x.utf8.lexicographicallyPrecedes(y.utf8)
+    case (.json(let x), .string(let y)):
+      return x != y && x.utf8.lexicographicallyPrecedes(y.utf8)
+    }
+  }
+}
+
+/// How many records lack a `--stratify` or `--group` value, and the line of the first.
+struct MissingKey {
+  var count = 0
+  var firstLine = 0
+
+  /// Counts a record without the value.
+  mutating func note(_ line: UInt32) {
+    if count == 0 { firstLine = Int(line) }
+    count += 1
+  }
+
+  /// Adds a later block's counts.
+  mutating func add(_ later: MissingKey) {
+    if count == 0 { firstLine = later.firstLine }
+    count += later.count
   }
 }

@@ -74,8 +74,10 @@ extension TunePrepCommand {
 
     @Option(
       help: ArgumentHelp(
-        "Shingles for --near: words:N (default words:5) or chars:N (for CJK text).",
-        valueName: "kind:N"))
+        "Shingles for --near: words:N (default words:5) or chars:N (for CJK text), N from \(Shingling.sizes.lowerBound) to \(Shingling.sizes.upperBound).",
+        valueName: "kind:N"),
+      completion: Shingling.defaultCompletionKind,
+      transform: Self.shingling)
     var shingle: Shingling = .standard
 
     @Option(
@@ -103,6 +105,17 @@ extension TunePrepCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var reportOptions: ReportOptions
+
+    /// Parses `--shingle`, saying what it takes when the value is not one.
+    static func shingling(_ text: String) throws -> Shingling {
+      guard let shingling = Shingling(argument: text) else {
+        let sizes = Shingling.sizes
+        throw ValidationError(
+          "give words:N or chars:N with N from \(sizes.lowerBound) to \(sizes.upperBound), such as words:5"
+        )
+      }
+      return shingling
+    }
 
     func validate() throws {
       if !(threshold > 0 && threshold <= 1) {

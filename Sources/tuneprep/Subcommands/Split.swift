@@ -118,9 +118,15 @@ extension TunePrepCommand {
         throw ValidationError("give --ratios or --counts, not both")
       }
       if let counts {
-        options.sizes = .counts(try parseList(counts, flag: "--counts") { Int($0) })
+        options.sizes = .counts(
+          try parseList(counts, flag: "--counts", example: "whole numbers such as 4000,500,500") {
+            Self.wholeNumber($0)
+          })
       } else if let ratios {
-        options.sizes = .ratios(try parseList(ratios, flag: "--ratios") { Double($0) })
+        options.sizes = .ratios(
+          try parseList(
+            ratios, flag: "--ratios", example: "decimal numbers such as 80,10,10 or 0.8,0.1,0.1"
+          ) { Self.decimalNumber($0) })
       }
       if let problem = options.sizes.problem {
         throw ValidationError("\(problem), got '\(counts ?? ratios ?? "")'")
@@ -135,15 +141,7 @@ extension TunePrepCommand {
         guard list.count == count else {
           throw ValidationError("--names gives \(list.count) names for \(count) splits")
         }
-        for name in list
-        where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == "manifest" {
-          throw ValidationError(
-            "--names: '\(name)' cannot name a split file (empty, contains '/', starts with '.', or is 'manifest')"
-          )
-        }
-        guard Set(list).count == list.count else {
-          throw ValidationError("--names has a name twice: '\(names)'")
-        }
+        if let problem = Splitter.problem(withNames: list) { throw ValidationError(problem) }
         options.names = list
       } else {
         guard count <= 3 else { throw ValidationError("name \(count) splits with --names") }
@@ -188,17 +186,58 @@ extension TunePrepCommand {
       return options
     }
 
-    private func parseList<T>(_ text: String, flag: String, _ parse: (String) -> T?) throws -> [T] {
+    /// Parses a comma-separated list; spaces around a value are allowed.
+    /// - Parameters:
+    ///   - flag: the option, for the message.
+    ///   - example: what the values are, with an example, for the message.
+    ///   - parse: one value, or nil when it is not one.
+    private func parseList<T>(
+      _ text: String, flag: String, example: String, _ parse: (Substring) -> T?
+    ) throws -> [T] {
       var values: [T] = []
       for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
-        let trimmed = String(piece.filter { $0 != " " })
-        guard let value = parse(trimmed) else {
+        let trimmed = piece.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+        let value = String(trimmed)
+        guard let parsed = parse(value[...]) else {
           throw ValidationError(
-            "\(flag) takes comma-separated numbers such as 80,10,10; '\(trimmed)' is not one")
+            "\(flag) takes comma-separated \(example); '\(value.escapingControlCharacters)' is not one"
+          )
         }
-        values.append(value)
+        values.append(parsed)
       }
       return values
+    }
+
+    /// A `--counts` value: decimal digits, nothing else.
+    ///
+    /// A `-` in front is read too, so that a negative count gets the range message; `+`,
+    /// hexadecimal and fractions are not numbers here. Digits past `Int`'s range give `Int.max`,
+    /// which the range check refuses.
+    static func wholeNumber(_ text: Substring) -> Int? {
+      let negative = text.first == "-"
+      let digits = negative ? text.dropFirst() : text
+      guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+      return Int(text) ?? (negative ? Int.min : Int.max)
+    }
+
+    /// A `--ratios` value: a decimal number such as `80`, `0.8`, `.5` or `1e3`, nothing else.
+    ///
+    /// A `-` in front is read too, so that a negative ratio gets the range message; a `+` in
+    /// front, hexadecimal (`0x10`), `inf` and `nan`, which Swift's `Double(_:)` accepts, are
+    /// refused.
+    static func decimalNumber(_ text: Substring) -> Double? {
+      let signless = text.first == "-" ? text.dropFirst() : text
+      let exponentAt = signless.firstIndex { $0 == "e" || $0 == "E" }
+      let mantissa = signless[..<(exponentAt ?? signless.endIndex)]
+      let digits = { (part: Substring) in part.allSatisfy { ("0"..."9").contains($0) } }
+      let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.contains(where: { !$0.isEmpty }), parts.allSatisfy(digits) else { return nil }
+      if let exponentAt {
+        var exponent = signless[signless.index(after: exponentAt)...]
+        if exponent.first == "-" || exponent.first == "+" { exponent = exponent.dropFirst() }
+        guard !exponent.isEmpty, digits(exponent) else { return nil }
+      }
+      return Double(text)
     }
 
     func execute() throws(TunePrepError) -> Bool {
@@ -224,9 +263,11 @@ extension TunePrepCommand {
       // The seed line is for people (the manifest records the seed too): left out, like the
       // summary line, when a machine report is going to stderr.
       let human = reportOptions.humanOutput()
+      // Paths are shown escaped, like every file name in a message.
       human?.write(
         "tuneprep split: seed \(options.seed)\(options.stable ? " (--stable)" : ""); wrote "
-          + splitter.outputPaths(in: outDir).joined(separator: ", ") + "\n")
+          + splitter.outputPaths(in: outDir).map(\.escapingControlCharacters).joined(
+            separator: ", ") + "\n")
       reporter.finish(summary, summaryOutput: human)
       try output.commit()
       try human?.flush()

@@ -226,7 +226,10 @@ import Testing
 
   // MARK: Stable, strata, groups, leaks
 
-  @Test func stableKeepsOldExamplesInPlaceWhenTheDatasetGrows() throws {
+  /// With the default ratios and with `--counts` (which `--stable` takes as proportions):
+  /// growing the file moves no old example.
+  @Test(arguments: [[], ["--counts", "1600,200,200"]])
+  func stableKeepsOldExamplesInPlaceWhenTheDatasetGrows(_ sizes: [String]) throws {
     let dir = try Self.folder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let old = Self.chatLines(2000, seed: 5)
@@ -234,11 +237,12 @@ import Testing
     try Self.write(old, to: dir.appendingPathComponent("old.jsonl"))
     try Self.write(grown, to: dir.appendingPathComponent("grown.jsonl"))
     for name in ["old", "grown"] {
-      let result = try Self.run([
-        "split", dir.appendingPathComponent("\(name).jsonl").path, "--out-dir",
-        dir.appendingPathComponent("out-\(name)").path,
-        "--stable",
-      ])
+      let result = try Self.run(
+        [
+          "split", dir.appendingPathComponent("\(name).jsonl").path, "--out-dir",
+          dir.appendingPathComponent("out-\(name)").path,
+          "--stable",
+        ] + sizes)
       #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
     }
     var placed: [String: String] = [:]
@@ -497,12 +501,14 @@ import Testing
     for (count, target) in sizes { #expect(abs(count - target) < 2, "\(sizes)") }
   }
 
-  /// `--stable --counts` places by the adjusted counts the finding and the manifest report.
+  /// `--stable --counts` takes the counts as proportions, so that growth moves nothing, and the
+  /// finding and the manifest give the sizes that places (not the counts adjusted for an exact
+  /// split, which the placement did not follow before).
   @Test(arguments: [
-    (1000, "10,10,10", [980, 10, 10]),
-    (296, "2000,100,100", [96, 100, 100]),
+    (1000, "10,10,10", [334, 333, 333]),
+    (296, "2000,100,100", [269, 14, 13]),
   ])
-  func stableCountsFollowTheAdjustedTargets(_ n: Int, _ counts: String, _ targets: [Int]) throws {
+  func stableCountsActAsProportions(_ n: Int, _ counts: String, _ targets: [Int]) throws {
     let dir = try Self.folder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let inputURL = dir.appendingPathComponent("in.jsonl")
@@ -514,6 +520,7 @@ import Testing
     let stderr = String(decoding: result.stderr, as: UTF8.self)
     #expect(result.status == 0, "\(stderr)")
     #expect(stderr.contains("split.counts-adjusted"))
+    #expect(stderr.contains("act as proportions"))
     let sizes = try Self.sizes(out)
     #expect(sizes.map(\.target) == targets)
     // Binomial: within 4 standard deviations of each target.

@@ -62,7 +62,7 @@ struct SplitPlan {
       for root in unitRoot { unitsInStratum[Int(scan.strata[Int(root)])] += 1 }
     }
     if options.stable {
-      placeByHash(unitRoot: unitRoot, targets: targets, into: &splitOfUnit)
+      placeByHash(unitRoot: unitRoot, into: &splitOfUnit)
     } else {
       var unitSize = [UInt32](repeating: 0, count: unitCount)
       for i in 0..<n { unitSize[Int(unitOf[i])] += 1 }
@@ -137,6 +137,20 @@ struct SplitPlan {
     case .counts(let counts):
       let asked = counts.reduce(0, +)
       if asked == n { return counts }
+      if options.stable {
+        // The hash ranges must not depend on the number of records, or a grown file would
+        // move old examples: the counts are proportions here, and the targets what they give.
+        let expected = largestRemainder(n, weights: counts)
+        let described = zip(options.names, expected).map { "\($0) \($1)" }
+          .joined(separator: ", ")
+        reporter.report(
+          Finding(
+            .splitCountsAdjusted, at: Location(file: file, line: 0),
+            message:
+              "--counts asks for \(asked) records but \(n) passed validation, and --stable places each record by its hash, so the counts act as proportions: expect about \(described) (drop --stable for exact counts)"
+          ))
+        return expected
+      }
       var sizes = counts
       let evaluation = counts.dropFirst().reduce(0, +)
       if asked < n || evaluation <= n {
@@ -328,14 +342,10 @@ struct SplitPlan {
   /// `--stable`: each unit goes where a keyed hash of its content (or its group value) falls
   /// on the line cut by the ratios; adding records never moves an existing one.
   ///
-  /// With `--counts` the line is cut by the target sizes (the counts as adjusted to the records
-  /// that passed validation), so the sizes approach the targets the manifest reports.
-  private func placeByHash(unitRoot: [UInt32], targets: [Int], into splitOfUnit: inout [UInt8]) {
-    let weights: [Int]
-    switch options.sizes {
-    case .ratios: weights = options.sizes.weights
-    case .counts: weights = targets
-    }
+  /// `--counts` cut the line as proportions, whatever the number of records, so that the
+  /// promise holds for them too (``targetSizes(_:reporter:file:)`` reports the expected sizes).
+  private func placeByHash(unitRoot: [UInt32], into splitOfUnit: inout [UInt8]) {
+    let weights = options.sizes.weights
     let totalWeight = UInt64(weights.reduce(0, +))
     // No valid record: nothing to place (and no line to cut).
     guard totalWeight > 0 else { return }

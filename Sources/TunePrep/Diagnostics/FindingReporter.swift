@@ -407,7 +407,7 @@ public final class FindingReporter {
     var region = "\"startLine\":\(max(f.location.line, 1))"
     if let column = f.location.column { region += ",\"startColumn\":\(column)" }
     let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-    let uri = f.location.file
+    let uri = sarifURI(f.location.file)
     spool.append(
       (spooled == 0 ? "" : ",")
         + "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
@@ -486,4 +486,28 @@ func xmlEscape(_ s: String) -> String {
     }
   }
   return out
+}
+
+/// A file name as a SARIF `artifactLocation.uri`: a URI reference (RFC 3986) whose path is the
+/// name with every byte other than an unreserved character or '/' percent-encoded.
+///
+/// So a space, '#', '?', '%' or ':' in a file name cannot be read as a delimiter, and a URI
+/// parser gives the name back by percent-decoding; `<stdin>` becomes `%3Cstdin%3E`.
+/// - Parameter name: the file name as findings show it.
+/// - Returns: the URI reference.
+func sarifURI(_ name: String) -> String {
+  let hex = Array("0123456789ABCDEF".utf8)
+  var out: [UInt8] = []
+  out.reserveCapacity(name.utf8.count)
+  for b in name.utf8 {
+    switch b {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+      UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+      out.append(b)
+    default:
+      out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+    }
+  }
+  return String(decoding: out, as: UTF8.self)
 }

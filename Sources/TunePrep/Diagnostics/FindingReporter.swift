@@ -243,8 +243,12 @@ public final class FindingReporter {
   private func jsonObject(_ f: Finding) -> String {
     var s =
       "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
-    s += ",\"line\":\(f.location.line)"
-    if let column = f.location.column { s += ",\"column\":\(column)" }
+    // A finding about the whole file has no line (line 0 inside): the member is left out, as
+    // the text and github reports leave the line out.
+    if f.location.line > 0 {
+      s += ",\"line\":\(f.location.line)"
+      if let column = f.location.column { s += ",\"column\":\(column)" }
+    }
     if let path = f.path { s += ",\"path\":\(path.jsonQuoted)" }
     s += ",\"message\":\(f.message.jsonQuoted)"
     if !f.related.isEmpty {

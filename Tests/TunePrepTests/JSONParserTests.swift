@@ -133,6 +133,25 @@ import Testing
     #expect(document.pointer(to: duplicate.node) == "/a")
   }
 
+  /// A long number is not cut off as if the cut were its value: its digit count and its
+  /// beginning with an ellipsis are shown.
+  @Test(arguments: [
+    ("1e400", "number 1e400 is too large"),
+    (
+      "1" + String(repeating: "0", count: 400),
+      "a number of 401 digits (10000000000000000000\u{2026}) is too large"
+    ),
+    (
+      "-" + String(repeating: "9", count: 350) + ".5E+10",
+      "a number of 351 digits and exponent E+10 (-9999999999999999999\u{2026}) is too large"
+    ),
+  ])
+  func hugeNumberMessageShowsItsLength(number: String, message: String) throws {
+    let document = try parse("{\"a\":\(number)}").get()
+    let warning = try #require(document.warnings.first { $0.kind == .numberRange })
+    #expect(warning.message == message + " for a 64-bit float and reads as infinity")
+  }
+
   @Test func duplicateKeysInLargeObjectsAreFound() throws {
     var members = (0..<100).map { "\"k\($0)\":\($0)" }
     members.append("\"k42\":0")

@@ -288,10 +288,19 @@ private struct Scanner {
       }
       break
     }
+    let valueEnd = at
     skipWhitespace(p, n, &at)
     pos = at
     if at < n {
-      throw error(.syntax, "unexpected \(describe(pos)) after the JSON value: one record per line")
+      var message = "unexpected \(describe(pos)) after the JSON value: one record per line"
+      if UnsafeBufferPointer(rebasing: p[valueEnd..<at]).contains(0x0D) {
+        // Lines that end in a lone '\r' (classic Mac OS) reach the parser as one long line.
+        message +=
+          "; a carriage return ('\\r') comes before it: the file seems to use CR-only (old Mac) "
+          + "line ends, so its records run together on one line; convert them with "
+          + "tr '\\r' '\\n' < in.jsonl > out.jsonl and run again"
+      }
+      throw error(.syntax, message)
     }
   }
 

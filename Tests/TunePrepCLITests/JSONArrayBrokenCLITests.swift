@@ -87,4 +87,20 @@ import Testing
       stderr.contains("arr.json:2: error: unterminated array: the file ends inside this record"))
     #expect(stderr.contains("2 records in 1 file, 1 valid, 1 invalid"))
   }
+
+  /// A string element with spaces is one record (one json.not-object finding); the valid record
+  /// after it is read and valid, not swallowed into a rejected rest of the file.
+  @Test func aStringElementWithSpacesIsOneRecord() throws {
+    let dir = try Self.folder("[\n\(Self.record),\n\"TODO add more, ] [\",\n\(Self.record)\n]\n")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try CLIRunner.run([
+      "validate", "--report", "json", dir.appendingPathComponent("arr.json").path,
+    ])
+    #expect(result.status == 1)
+    let lines = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines.first?.contains(#""code":"json.not-object""#) == true)
+    #expect(lines.first?.contains(#""line":3"#) == true)
+    #expect(lines.last?.contains(#""read":3,"valid":2,"invalid":1"#) == true)
+  }
 }

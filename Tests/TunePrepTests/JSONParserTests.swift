@@ -133,6 +133,46 @@ import Testing
     #expect(document.pointer(to: duplicate.node) == "/a")
   }
 
+  /// A long number is not cut off as if the cut were its value: its digit count and its
+  /// beginning with an ellipsis are shown.
+  @Test(arguments: [
+    ("1e400", "number 1e400 is too large"),
+    (
+      "1" + String(repeating: "0", count: 400),
+      "a number of 401 digits (10000000000000000000\u{2026}) is too large"
+    ),
+    (
+      "-" + String(repeating: "9", count: 350) + ".5E+10",
+      "a number of 351 digits and exponent E+10 (-9999999999999999999\u{2026}) is too large"
+    ),
+  ])
+  func hugeNumberMessageShowsItsLength(number: String, message: String) throws {
+    let document = try parse("{\"a\":\(number)}").get()
+    let warning = try #require(document.warnings.first { $0.kind == .numberRange })
+    #expect(warning.message == message + " for a 64-bit float and reads as infinity")
+  }
+
+  /// Records separated by a lone carriage return (CR-only line ends) run together on one line:
+  /// the message says so and how to convert the file; without a CR there is no such hint.
+  @Test func crOnlyLineEndsGetAHint() {
+    guard case .failure(let error) = parse("{\"a\":1}\r{\"a\":2}\r") else {
+      Issue.record("accepted")
+      return
+    }
+    #expect(error.offset == 8)
+    #expect(
+      error.message
+        == "unexpected '{' after the JSON value: one record per line; a carriage return ('\\r') "
+        + "comes before it: the file seems to use CR-only (old Mac) line ends, so its records run "
+        + "together on one line; convert them with tr '\\r' '\\n' < in.jsonl > out.jsonl and run again"
+    )
+    guard case .failure(let plain) = parse("{\"a\":1} \t{}") else {
+      Issue.record("accepted")
+      return
+    }
+    #expect(!plain.message.contains("carriage return"))
+  }
+
   @Test func duplicateKeysInLargeObjectsAreFound() throws {
     var members = (0..<100).map { "\"k\($0)\":\($0)" }
     members.append("\"k42\":0")

@@ -86,4 +86,19 @@ import Testing
     #expect(escaped.related == [Location(file: "other\\r\\n::error::x", line: 9)])
     #expect(escaped.code == finding.code)
   }
+
+  /// SARIF's `artifactLocation.uri` must be a URI reference: everything but unreserved
+  /// characters and '/' is percent-encoded (UTF-8 bytes for non-ASCII), so '#', '?', '%', ' '
+  /// and a ':' in the first segment cannot be read as URI syntax.
+  @Test(arguments: [
+    ("data/train.jsonl", "data/train.jsonl"),
+    ("my data/set #2.jsonl", "my%20data/set%20%232.jsonl"),
+    ("50% off?.jsonl", "50%25%20off%3F.jsonl"),
+    ("a:b.jsonl", "a%3Ab.jsonl"),
+    ("<stdin>", "%3Cstdin%3E"),
+    ("/abs/é~_-.jsonl", "/abs/%C3%A9~_-.jsonl"),
+  ])
+  func sarifURIsArePercentEncoded(name: String, uri: String) {
+    #expect(sarifURI(name) == uri)
+  }
 }

@@ -93,7 +93,31 @@ public final class FindingReporter {
   /// Counts of the findings `--max-findings` held back, by severity and by code.
   private var hiddenBySeverity = [0, 0, 0]
   private var hiddenByCode: [String: Int] = [:]
-  private var buffered: [Finding] = []
+  /// The SARIF results or JUnit test cases written so far, kept on disk past a size so that
+  /// memory does not grow with the number of findings.
+  private let spool = ReportSpool()
+  /// Findings written to the spool.
+  private var spooled = 0
+  /// Those of them that reach `--fail-on`.
+  private var spooledFailures = 0
+  /// SARIF: the codes of the spooled results, in order of first appearance, for the rules.
+  private var sarifRules: [String] = []
+  private var sarifRuleSet: Set<String> = []
+  /// JUnit: the files of the spooled test cases, in order of first appearance, with their
+  /// counts and the spool ranges that hold their test cases.
+  private var junitFiles: [JUnitFile] = []
+  private var junitFileIndex: [String: Int] = [:]
+  /// The file of the last spooled JUnit test case.
+  private var junitLastFile = -1
+
+  /// A JUnit suite being collected: one input file's test cases.
+  private struct JUnitFile {
+    var name: String
+    var tests = 0
+    var failures = 0
+    /// Spool ranges holding its test cases, in order (one while findings come file by file).
+    var ranges: [Range<Int>] = []
+  }
 
   /// Creates a reporter writing to `output`.
   public init(command: String, options: Options, output: OutputStream) {
@@ -101,6 +125,9 @@ public final class FindingReporter {
     self.options = options
     self.output = output
   }
+
+  /// The bytes of the SARIF or JUnit report held in memory so far (the rest is on disk).
+  var reportBytesInMemory: Int { spool.bytesInMemory }
 
   /// Findings counted at each severity.
   public func count(_ severity: Severity) -> Int { bySeverity[severity.rawValue] }
@@ -135,7 +162,8 @@ public final class FindingReporter {
     case .text: output.write(textLine(finding))
     case .json: output.write(jsonObject(finding) + "\n")
     case .github: output.write(githubLine(finding))
-    case .junit, .sarif: buffered.append(finding)
+    case .sarif: spoolSARIFResult(finding)
+    case .junit: spoolJUnitTestCase(finding)
     }
   }
 
@@ -152,8 +180,8 @@ public final class FindingReporter {
     case .github:
       if hidden > 0 { output.write(githubNotShownLine()) }
     case .json: output.write(jsonSummary(summary) + "\n")
-    case .junit: output.write(junitDocument(summary))
-    case .sarif: output.write(sarifDocument())
+    case .junit: writeJUnitDocument(summary)
+    case .sarif: writeSARIFDocument()
     }
     summaryOutput?.write(summaryLine(summary))
   }
@@ -228,8 +256,12 @@ public final class FindingReporter {
   private func jsonObject(_ f: Finding) -> String {
     var s =
       "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
-    s += ",\"line\":\(f.location.line)"
-    if let column = f.location.column { s += ",\"column\":\(column)" }
+    // A finding about the whole file has no line (line 0 inside): the member is left out, as
+    // the text and github reports leave the line out.
+    if f.location.line > 0 {
+      s += ",\"line\":\(f.location.line)"
+      if let column = f.location.column { s += ",\"column\":\(column)" }
+    }
     if let path = f.path { s += ",\"path\":\(path.jsonQuoted)" }
     s += ",\"message\":\(f.message.jsonQuoted)"
     if !f.related.isEmpty {
@@ -301,51 +333,74 @@ public final class FindingReporter {
     return out
   }
 
-  /// A JUnit document: a suite per file with a test case per shown finding, failing when the
-  /// finding reaches `--fail-on` (so the report fails exactly when the exit status does), and a
-  /// last suite with one test case for the findings `--max-findings` held back.
-  private func junitDocument(_ summary: RunSummary) -> String {
-    var files: [String] = []
-    var byFile: [String: [Finding]] = [:]
-    for f in buffered {
-      if byFile[f.location.file] == nil { files.append(f.location.file) }
-      byFile[f.location.file, default: []].append(f)
+  /// Adds a finding's JUnit test case to its file's suite.
+  private func spoolJUnitTestCase(_ f: Finding) {
+    let file = f.location.file
+    let index: Int
+    if let known = junitFileIndex[file] {
+      index = known
+    } else {
+      index = junitFiles.count
+      junitFileIndex[file] = index
+      junitFiles.append(JUnitFile(name: file))
     }
+    let name = "line \(f.location.line): \(f.code)"
+    var s = "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
+    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    let text = xmlEscape(path + f.message)
+    let failing = fails(f.severity)
+    if failing {
+      s +=
+        "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
+    } else {
+      s += "<system-out>\(f.severity): \(text)</system-out>"
+    }
+    s += "</testcase>\n"
+    let start = spool.count
+    spool.append(s)
+    spooled += 1
+    junitFiles[index].tests += 1
+    if failing {
+      junitFiles[index].failures += 1
+      spooledFailures += 1
+    }
+    // Findings come file by file, so a suite's test cases are usually one range of the spool.
+    if index == junitLastFile, let last = junitFiles[index].ranges.last {
+      junitFiles[index].ranges[junitFiles[index].ranges.count - 1] = last.lowerBound..<spool.count
+    } else {
+      junitFiles[index].ranges.append(start..<spool.count)
+    }
+    junitLastFile = index
+  }
+
+  /// Writes the JUnit document: a suite per file with a test case per shown finding, failing
+  /// when the finding reaches `--fail-on` (so the report fails exactly when the exit status
+  /// does), and a last suite with one test case for the findings `--max-findings` held back.
+  private func writeJUnitDocument(_ summary: RunSummary) {
     let hidden = hiddenBySeverity.reduce(0, +)
     let hiddenCases = hidden > 0 ? 1 : 0
     let hiddenFailures = hiddenFails ? 1 : 0
-    let failures = buffered.filter { fails($0.severity) }.count + hiddenFailures
-    let tests = max(buffered.count + hiddenCases, 1)
+    let failures = spooledFailures + hiddenFailures
+    let tests = max(spooled + hiddenCases, 1)
     let suiteName = "tuneprep \(xmlEscape(command))"
     let className = "tuneprep.\(xmlEscape(command))"
     var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     s += "<testsuites name=\"\(suiteName)\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
-    if files.isEmpty && hidden == 0 {
+    if junitFiles.isEmpty && hidden == 0 {
       s += "  <testsuite name=\"\(suiteName)\" tests=\"1\" failures=\"0\">\n"
       s +=
         "    <testcase classname=\"\(className)\" name=\"\(summary.read) records, no findings\"/>\n"
       s += "  </testsuite>\n"
     }
-    for file in files {
-      let list = byFile[file] ?? []
-      let fileFailures = list.filter { fails($0.severity) }.count
-      s +=
-        "  <testsuite name=\"\(xmlEscape(file))\" tests=\"\(list.count)\" failures=\"\(fileFailures)\">\n"
-      for f in list {
-        let name = "line \(f.location.line): \(f.code)"
-        s += "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
-        let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-        let text = xmlEscape(path + f.message)
-        if fails(f.severity) {
-          s +=
-            "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
-        } else {
-          s += "<system-out>\(f.severity): \(text)</system-out>"
-        }
-        s += "</testcase>\n"
-      }
-      s += "  </testsuite>\n"
+    output.write(s)
+    for file in junitFiles {
+      output.write(
+        "  <testsuite name=\"\(xmlEscape(file.name))\" tests=\"\(file.tests)\" failures=\"\(file.failures)\">\n"
+      )
+      for range in file.ranges { spool.copy(range, to: output) }
+      output.write("  </testsuite>\n")
     }
+    s = ""
     if hidden > 0 {
       let name = xmlEscape(notShownHeadline)
       let text = xmlEscape(notShownMessage)
@@ -360,30 +415,39 @@ public final class FindingReporter {
       s += "  </testsuite>\n"
     }
     s += "</testsuites>\n"
-    return s
+    output.write(s)
   }
 
-  private func sarifDocument() -> String {
-    var rules: [String] = []
-    for f in buffered where !rules.contains(f.code) { rules.append(f.code) }
+  /// Adds a finding's SARIF result to the spool and its code to the rules.
+  private func spoolSARIFResult(_ f: Finding) {
+    if sarifRuleSet.insert(f.code).inserted { sarifRules.append(f.code) }
+    let level = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "note"
+    var region = "\"startLine\":\(max(f.location.line, 1))"
+    if let column = f.location.column { region += ",\"startColumn\":\(column)" }
+    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    let uri = sarifURI(f.location.file)
+    spool.append(
+      (spooled == 0 ? "" : ",")
+        + "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
+        + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(uri.jsonQuoted)},\"region\":{\(region)}}}]}"
+    )
+    spooled += 1
+  }
+
+  /// Writes the SARIF document: the rules of the spooled results, the results, and an
+  /// invocation when `--max-findings` held findings back.
+  private func writeSARIFDocument() {
     var s =
       "{\"version\":\"2.1.0\",\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":[{"
     s += "\"tool\":{\"driver\":{\"name\":\"tuneprep\",\"rules\":["
-    s += rules.map { code in
+    s += sarifRules.map { code in
       let meaning = FindingCode.named(code)?.meaning ?? code
       return "{\"id\":\(code.jsonQuoted),\"shortDescription\":{\"text\":\(meaning.jsonQuoted)}}"
     }.joined(separator: ",")
     s += "]}},\"results\":["
-    s += buffered.map { f in
-      let level = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "note"
-      var region = "\"startLine\":\(max(f.location.line, 1))"
-      if let column = f.location.column { region += ",\"startColumn\":\(column)" }
-      let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-      return
-        "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
-        + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(f.location.file.jsonQuoted)},\"region\":{\(region)}}}]}"
-    }.joined(separator: ",")
-    s += "]"
+    output.write(s)
+    spool.copy(0..<spool.count, to: output)
+    s = "]"
     if hiddenBySeverity.reduce(0, +) > 0 {
       // SARIF 2.1.0 3.20 (invocation) and 3.58 (notification): the tool ran to the end, so
       // executionSuccessful is true; exitCode is the status the run exits with; a notification
@@ -395,7 +459,7 @@ public final class FindingReporter {
       s += ",\"properties\":{\"notShown\":\(notShownJSON)}"
     }
     s += "}]}\n"
-    return s
+    output.write(s)
   }
 
   private func summaryLine(_ summary: RunSummary) -> String {
@@ -443,4 +507,28 @@ func xmlEscape(_ s: String) -> String {
     }
   }
   return out
+}
+
+/// A file name as a SARIF `artifactLocation.uri`: a URI reference (RFC 3986) whose path is the
+/// name with every byte other than an unreserved character or '/' percent-encoded.
+///
+/// So a space, '#', '?', '%' or ':' in a file name cannot be read as a delimiter, and a URI
+/// parser gives the name back by percent-decoding; `<stdin>` becomes `%3Cstdin%3E`.
+/// - Parameter name: the file name as findings show it.
+/// - Returns: the URI reference.
+func sarifURI(_ name: String) -> String {
+  let hex = Array("0123456789ABCDEF".utf8)
+  var out: [UInt8] = []
+  out.reserveCapacity(name.utf8.count)
+  for b in name.utf8 {
+    switch b {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+      UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+      out.append(b)
+    default:
+      out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+    }
+  }
+  return String(decoding: out, as: UTF8.self)
 }

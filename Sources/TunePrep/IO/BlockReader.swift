@@ -148,8 +148,14 @@ final class BlockReader {
   /// Reads the first bytes to skip a BOM and to decide between JSONL and a JSON array.
   private func start() throws(TunePrepError) {
     var head: [UInt8] = []
-    // Read until there are enough bytes to see a BOM and the first byte after it, or EOF.
-    while head.count < 4 {
+    // Read until there are enough bytes to see a BOM and the first byte after it, or EOF; for a
+    // .json file, also past leading white space (up to 1 MiB) to its first byte, which decides
+    // whether it is an array.
+    while head.count < 4
+      || (file.name.isJSONFile && head.count < 1 << 20
+        && head.dropFirst(head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0).allSatisfy(
+          isJSONWhitespace))
+    {
       let more = try readChunk(min(sizes.readSize, 4096))
       if more.isEmpty {
         atEOF = true

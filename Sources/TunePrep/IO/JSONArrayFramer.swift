@@ -63,7 +63,11 @@ struct JSONArrayFramer {
             if scalar && depth == 0 { endsHere = true }
           }
         } else if scalar {
-          if b == UInt8(ascii: ",") || b == UInt8(ascii: "]") || isJSONWhitespace(b) {
+          if b == UInt8(ascii: "\"") {
+            // A string element (or a quote inside a broken scalar): frame to its closing quote,
+            // so spaces, commas and brackets inside it do not end the element.
+            inString = true
+          } else if b == UInt8(ascii: ",") || b == UInt8(ascii: "]") || isJSONWhitespace(b) {
             endsHere = true
             consumed = false
           }

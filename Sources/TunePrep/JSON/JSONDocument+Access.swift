@@ -137,6 +137,50 @@ extension JSONDocument {
     }
   }
 
+  /// The node a JSON pointer (RFC 6901) names, the reverse of ``pointer(to:)``.
+  ///
+  /// For a finding's position only: it walks the document and decodes keys, so it is for the
+  /// error path, not per record. With duplicate keys it takes the first member of that name.
+  /// - Parameter pointer: the pointer, such as `/messages/1/content` ("" is the whole document).
+  /// - Returns: the node, or nil when the pointer names no value of this document.
+  func node(atPointer pointer: String) -> Int? {
+    guard root < nodes.count else { return nil }
+    var current = root
+    guard !pointer.isEmpty else { return current }
+    var tokens = pointer.unicodeScalars.split(separator: "/", omittingEmptySubsequences: false)
+    guard tokens.first?.isEmpty == true else { return nil }
+    tokens.removeFirst()
+    for scalars in tokens {
+      var token = ""
+      var tilde = false
+      for scalar in scalars {
+        if tilde {
+          token.unicodeScalars.append(scalar == "1" ? "/" : scalar == "0" ? "~" : scalar)
+          tilde = false
+        } else if scalar == "~" {
+          tilde = true
+        } else {
+          token.unicodeScalars.append(scalar)
+        }
+      }
+      switch kind(current) {
+      case .object:
+        guard let member = members(current).first(where: { string($0.key) == token }) else {
+          return nil
+        }
+        current = member.value
+      case .array:
+        guard let index = Int(token), index >= 0,
+          let element = elements(current).dropFirst(index).first(where: { _ in true })
+        else { return nil }
+        current = element
+      default:
+        return nil
+      }
+    }
+    return current
+  }
+
   /// The JSON pointer (RFC 6901) of node `target`, found by descending from the root.
   /// - Complexity: O(depth × siblings); meant for findings, not the hot path.
   public func pointer(to target: Int) -> String {

@@ -288,10 +288,19 @@ private struct Scanner {
       }
       break
     }
+    let valueEnd = at
     skipWhitespace(p, n, &at)
     pos = at
     if at < n {
-      throw error(.syntax, "unexpected \(describe(pos)) after the JSON value: one record per line")
+      var message = "unexpected \(describe(pos)) after the JSON value: one record per line"
+      if UnsafeBufferPointer(rebasing: p[valueEnd..<at]).contains(0x0D) {
+        // Lines that end in a lone '\r' (classic Mac OS) reach the parser as one long line.
+        message +=
+          "; a carriage return ('\\r') comes before it: the file seems to use CR-only (old Mac) "
+          + "line ends, so its records run together on one line; convert them with "
+          + "tr '\\r' '\\n' < in.jsonl > out.jsonl and run again"
+      }
+      throw error(.syntax, message)
     }
   }
 
@@ -442,7 +451,7 @@ private struct Scanner {
           JSONWarning(
             kind: .numberRange, offset: start,
             message:
-              "number \(text.prefix(40)) is too large for a 64-bit float and reads as infinity",
+              "\(describeLongNumber(text)) is too large for a 64-bit float and reads as infinity",
             node: count - 1))
       }
     }
@@ -778,6 +787,24 @@ func quoteCharacter(_ scalar: Unicode.Scalar) -> String {
       ?? (properties.generalCategory == .control ? "control character" : "invisible character")
   }
   return "\(code) (\(name))"
+}
+
+/// A number for a message: "number 1e400" when short; when long, its digit count and its
+/// beginning with an ellipsis, so a cut-off number is not shown as if it were the value:
+/// "a number of 401 digits (10000000000000000000…)", with " and exponent e+5" when it has one.
+/// - Parameter text: the number's JSON text.
+/// - Returns: the description.
+func describeLongNumber(_ text: String) -> String {
+  guard text.utf8.count > 40 else { return "number \(text)" }
+  let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+  let digits = mantissa.count(where: \.isASCIIDigit)
+  let exponent = mantissa.count < text.count ? " and exponent \(text[mantissa.endIndex...])" : ""
+  return "a number of \(digits) digits\(exponent) (\(text.prefix(20))\u{2026})"
+}
+
+extension Character {
+  /// Whether this is one of the ASCII digits 0-9.
+  fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 /// The length of the valid UTF-8 sequence at `i` (a byte >= 0x80), or 0 if it is invalid.

@@ -158,7 +158,8 @@ struct RecordChecker {
         for (k, error) in schemaErrors.enumerated() {
           context.findings.append(
             Finding(
-              .schemaInvalid, at: context.position.recordLocation, path: error.instanceLocation,
+              .schemaInvalid, at: locationOfValue(at: error.instanceLocation),
+              path: error.instanceLocation,
               message:
                 "\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
                 + moreSchemaErrorsNote(after: k)
@@ -187,7 +188,7 @@ struct RecordChecker {
     } catch {
       context.findings.append(
         Finding(
-          .schemaOutputNotJSON, at: context.position.recordLocation, path: contentPath,
+          .schemaOutputNotJSON, at: locationOfValue(at: contentPath), path: contentPath,
           message:
             "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"
         ))
@@ -195,16 +196,30 @@ struct RecordChecker {
     }
     schemaErrors.removeAll(keepingCapacity: true)
     if !schema.validate(answerDocument, into: &schemaErrors, limit: schemas.errorLimit) {
+      // The answer is text inside the record: its findings point at that text's value.
+      let answerLocation = locationOfValue(at: contentPath)
       for (k, error) in schemaErrors.enumerated() {
         context.findings.append(
           Finding(
-            .schemaOutput, at: context.position.recordLocation,
-            path: contentPath + error.instanceLocation,
+            .schemaOutput, at: answerLocation, path: contentPath + error.instanceLocation,
             message:
               "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
               + moreSchemaErrorsNote(after: k)
           ))
       }
+    }
+  }
+
+  /// The line and byte column of the record's value at JSON pointer `pointer`, as the built-in
+  /// findings give them; the record's own location (no column) for the whole record ("") or
+  /// when the pointer names no value.
+  private func locationOfValue(at pointer: String) -> Location {
+    guard !pointer.isEmpty, let node = context.document.node(atPointer: pointer) else {
+      return context.position.recordLocation
+    }
+    let start = context.document.sourceRange(node).lowerBound
+    return context.document.bytes.withUnsafeBufferPointer {
+      context.position.location(atByte: start, in: $0)
     }
   }
 

@@ -60,7 +60,8 @@ extension TunePrepCommand {
 
     @Option(
       help: ArgumentHelp(
-        "Set the system prompt from a UTF-8 file (trailing newline removed).", valueName: "path"))
+        "Set the system prompt from a UTF-8 file (a BOM and one final line end removed).",
+        valueName: "path"))
     var systemFile: String?
 
     @Flag(help: "Remove the system prompt from every record.")
@@ -101,6 +102,16 @@ extension TunePrepCommand {
       if system != nil && systemFile != nil {
         throw ValidationError("give either --system or --system-file, not both")
       }
+      if let system, system.unicodeScalars.contains("\u{FFFD}"),
+        let (bytes, bad) = invalidUTF8Argument(decodedAs: system, option: "--system")
+      {
+        let hex = String(bytes[bad], radix: 16, uppercase: true)
+        throw ValidationError(
+          "--system is not valid UTF-8: byte 0x\(hex.count == 1 ? "0" : "")\(hex) at byte \(bad + 1) "
+            + "of the text is not part of a UTF-8 character (the shell passed the bytes as they "
+            + "are): give the prompt as UTF-8 text, or save it as a UTF-8 file and use --system-file"
+        )
+      }
       if let system, system.allSatisfy(\.isWhitespace) {
         throw ValidationError(
           "--system is empty: give the system prompt's text, or --strip-system to remove it")
@@ -127,18 +138,7 @@ extension TunePrepCommand {
       options.lossy = lossy
       options.stripSystem = stripSystem
       options.system = system
-      if let systemFile {
-        var text = String(decoding: try readSmallFile(systemFile), as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-        if text.allSatisfy(\.isWhitespace) {
-          throw .badConfig(
-            path: systemFile, line: nil,
-            reason:
-              "the system prompt file is empty: write the prompt in it, or use --strip-system to remove it"
-          )
-        }
-        options.system = text
-      }
+      if let systemFile { options.system = try Formatter.systemPrompt(fromFile: systemFile) }
       if let roleMap { options.roleMap = (try? RoleMap(parsing: roleMap)) ?? RoleMap() }
       options.threads = threadOptions.threads
       return try reportOptions.run(command: "format") { (reporter) throws(TunePrepError) in
@@ -172,4 +172,32 @@ func outputFormat(_ name: String, template: String?) throws(TunePrepError) -> Ou
   }
   guard let format = TunePrep.Format(name: name) else { throw .failed("unknown format \(name)") }
   return .format(format)
+}
+
+/// The raw bytes of the command-line argument that was decoded as `value` (alone, or as
+/// `option=value`), when they are not valid UTF-8, with the offset of the first bad byte in the
+/// value.
+///
+/// Swift decodes the arguments with invalid bytes replaced by U+FFFD, so only the raw `argv`
+/// shows whether the user typed U+FFFD or passed bytes that are not UTF-8.
+/// - Parameters:
+///   - value: the option's value as parsed.
+///   - option: the option's name, such as `--system`.
+/// - Returns: the value's bytes and the offset of the first invalid one, or nil.
+func invalidUTF8Argument(decodedAs value: String, option: String) -> ([UInt8], Int)? {
+  let prefix = Array((option + "=").utf8)
+  for index in 1..<Int(CommandLine.argc) {
+    guard let argument = CommandLine.unsafeArgv[index] else { continue }
+    var bytes: [UInt8] = []
+    var p = argument
+    while p.pointee != 0 {
+      bytes.append(UInt8(bitPattern: p.pointee))
+      p += 1
+    }
+    if bytes.starts(with: prefix) { bytes.removeFirst(prefix.count) }
+    guard let bad = firstInvalidUTF8Byte(bytes), String(decoding: bytes, as: UTF8.self) == value
+    else { continue }
+    return (bytes, bad)
+  }
+  return nil
 }

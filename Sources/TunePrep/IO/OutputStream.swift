@@ -19,7 +19,11 @@ public final class OutputStream {
   private var fd: Int32
   private var buffer: [UInt8] = []
   private let finalPath: String?
-  private let temporaryPath: String?
+  /// The path messages name for the file: where it ends up (the file a link names), or where
+  /// the caller moves it after ``moveIntoPlace()``.
+  private let shownPath: String?
+  /// The file being written, until ``moveIntoPlace()`` renames it or ``discard()`` removes it.
+  private var temporaryPath: String?
   private let ownsDescriptor: Bool
   private(set) var failed: TunePrepError?
   /// Bytes written so far (including what is still buffered).
@@ -27,8 +31,12 @@ public final class OutputStream {
   /// Bytes handed to the kernel so far.
   private(set) var flushedBytes = 0
 
-  private init(name: String, fd: Int32, finalPath: String?, temporaryPath: String?, owns: Bool) {
+  private init(
+    name: String, fd: Int32, finalPath: String?, temporaryPath: String?, owns: Bool,
+    shownPath: String? = nil
+  ) {
     self.name = name
+    self.shownPath = shownPath
     self.fd = fd
     self.finalPath = finalPath
     self.temporaryPath = temporaryPath
@@ -54,6 +62,19 @@ public final class OutputStream {
   public static func file(_ path: String, overwrite: Bool = true) throws(TunePrepError)
     -> OutputStream
   {
+    try file(path, overwrite: overwrite, shownAs: nil)
+  }
+
+  /// A file written atomically at `path`, named `shownAs` in messages when given: split writes
+  /// its files in a staging folder, and messages name them where they end up.
+  /// - Parameters:
+  ///   - path: the final path; `-` means standard output.
+  ///   - overwrite: whether an existing file may be replaced.
+  ///   - shownAs: the name for messages, else `path` (or the file a link at `path` names).
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` or ``TunePrepError/outputExists(path:)``.
+  static func file(_ path: String, overwrite: Bool, shownAs: String?) throws(TunePrepError)
+    -> OutputStream
+  {
     if path == "-" { return standardOutput() }
     if let descriptor = descriptorNamed(by: path) {
       // `/dev/stdout` when stdout is redirected to a file resolves to that regular file, and
@@ -67,7 +88,7 @@ public final class OutputStream {
     }
     // A symbolic link is written through, as a shell's `>` would: the temporary file and the
     // rename go to the file it names (which may not exist yet), and the link stays.
-    let name = path
+    let name = shownAs ?? path
     let path = followingLinks(path)
     var info = stat()
     if stat(path, &info) == 0 {
@@ -103,7 +124,9 @@ public final class OutputStream {
     let mask = umask(0)
     umask(mask)
     fchmod(fd, 0o666 & ~mask)
-    return OutputStream(name: name, fd: fd, finalPath: path, temporaryPath: temporary, owns: true)
+    return OutputStream(
+      name: name, fd: fd, finalPath: path, temporaryPath: temporary, owns: true,
+      shownPath: shownAs ?? path)
   }
 
   /// Appends bytes, writing through when the buffer passes 64 KiB.
@@ -220,7 +243,7 @@ public final class OutputStream {
     let code = tuneprep_reserve_space(fd, Int64(bytes))
     if code == ENOSPC || code == EDQUOT {
       throw .writeFailed(
-        path: finalPath ?? name,
+        path: shownPath ?? name,
         reason:
           "\(systemErrorMessage(code)) (it needs \(bytes) bytes): free some space, or choose a folder on another disk"
       )
@@ -228,10 +251,23 @@ public final class OutputStream {
   }
 
   /// Flushes, and for a file output renames the temporary file to its final name.
+  ///
+  /// That is ``finish()`` then ``moveIntoPlace()``.
   /// - Throws: ``TunePrepError/writeFailed(path:reason:)``.
   public func commit() throws(TunePrepError) {
+    try finish()
+    try moveIntoPlace()
+  }
+
+  /// Flushes, and for a file output writes it to disk (`fsync`) and closes it, still under its
+  /// temporary name.
+  ///
+  /// A caller with several outputs that belong together (split's files and manifest) finishes
+  /// them all before it renames any, so a failure leaves none under a final name.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)``; the temporary file is removed then.
+  func finish() throws(TunePrepError) {
     try flush()
-    guard ownsDescriptor else { return }
+    guard ownsDescriptor, fd >= 0 else { return }
     if fsync(fd) != 0 && errno != EINVAL {
       let code = errno
       discard()
@@ -239,19 +275,35 @@ public final class OutputStream {
     }
     close(fd)
     fd = -1
-    if let temporaryPath, let finalPath, rename(temporaryPath, finalPath) != 0 {
+  }
+
+  /// Renames a finished file output (see ``finish()``) to its final name; nothing for other
+  /// outputs.
+  /// - Throws: ``TunePrepError/writeFailed(path:reason:)``; the temporary file is removed then.
+  func moveIntoPlace() throws(TunePrepError) {
+    guard let temporaryPath, let finalPath else { return }
+    self.temporaryPath = nil
+    if rename(temporaryPath, finalPath) != 0 {
       let code = errno
       unlink(temporaryPath)
-      throw .writeFailed(path: finalPath, reason: systemErrorMessage(code))
+      throw .writeFailed(path: shownPath ?? finalPath, reason: systemErrorMessage(code))
     }
   }
 
-  /// Abandons a file output: removes the temporary file.
+  /// The temporary file of a file output until it is renamed or removed, else nil.
+  var temporaryFilePath: String? { temporaryPath }
+
+  /// Abandons a file output: closes it and removes the temporary file (unless already renamed).
   public func discard() {
-    guard ownsDescriptor, fd >= 0 else { return }
-    close(fd)
-    fd = -1
-    if let temporaryPath { unlink(temporaryPath) }
+    guard ownsDescriptor else { return }
+    if fd >= 0 {
+      close(fd)
+      fd = -1
+    }
+    if let temporaryPath {
+      unlink(temporaryPath)
+      self.temporaryPath = nil
+    }
   }
 
   deinit {

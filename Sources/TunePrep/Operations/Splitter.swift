@@ -210,9 +210,12 @@ public struct Splitter {
 
   /// The files a run writes into `directory`: one per split, then `manifest.json`.
   public func outputPaths(in directory: String) -> [String] {
-    options.names.map { joinPath(directory, "\($0).jsonl") } + [
-      joinPath(directory, "manifest.json")
-    ]
+    outputNames.map { joinPath(directory, $0) }
+  }
+
+  /// The names of the files a run writes: one per split, then `manifest.json`.
+  var outputNames: [String] {
+    options.names.map { "\($0).jsonl" } + ["manifest.json"]
   }
 
   /// Splits `input` into `destination`.
@@ -237,8 +240,8 @@ public struct Splitter {
     try refuseOverwritingInput(
       input, directory: destination.directory, rejects: destination.rejects)
     let outputs = try SplitOutputs.open(
-      paths: outputPaths(in: destination.directory), directory: destination.directory,
-      force: destination.force, rejects: destination.rejects)
+      names: outputNames, directory: destination.directory, force: destination.force,
+      rejects: destination.rejects, inputs: OverwriteGuard(inputs: [input]))
     var committed = false
     defer { if !committed { outputs.discard() } }
 

@@ -125,9 +125,11 @@ private final class XMLReadContext {
   private var prologLine = 1
   private var prologTail: [UInt8] = []
   private var inComment = false
-  /// The last bytes read (up to ``windowLimit``), so the text after a parse error can be kept.
+  /// The last bytes read, so the text after a parse error can be kept: ``olderWindow`` then
+  /// ``window``, each up to ``windowLimit`` bytes (two buffers, so no byte is moved twice).
   var window: [UInt8] = []
-  /// The line of `window[0]`.
+  var olderWindow: [UInt8] = []
+  /// The line of the first byte of ``olderWindow`` (or of ``window`` when that is empty).
   var windowLine = 1
   static let windowLimit = 1 << 18
 
@@ -389,17 +391,15 @@ extension Importer {
 }
 
 extension XMLReadContext {
-  /// Keeps `bytes`, the next bytes of the file, in ``window``, dropping the oldest beyond its
-  /// limit.
+  /// Keeps `bytes`, the next bytes of the file, in ``window``; when it is full, it becomes
+  /// ``olderWindow`` and the oldest bytes are dropped.
   fileprivate func keep(_ bytes: UnsafeBufferPointer<UInt8>) {
-    window.append(contentsOf: bytes)
-    let excess = window.count - Self.windowLimit
-    if excess > 0 {
-      windowLine += window.withUnsafeBufferPointer {
-        countNewlines(UnsafeBufferPointer(rebasing: $0[..<excess]))
-      }
-      window.removeFirst(excess)
+    if window.count + bytes.count > Self.windowLimit && !window.isEmpty {
+      windowLine += olderWindow.withUnsafeBufferPointer { countNewlines($0) }
+      swap(&olderWindow, &window)
+      window.removeAll(keepingCapacity: true)
     }
+    window.append(contentsOf: bytes)
   }
 
   /// Scans the prolog for a `<!DOCTYPE` and notes its line, until the root element starts.
@@ -653,6 +653,9 @@ extension XMLReadContext {
     -> (bytes: [UInt8], line: Int, complete: Bool)
   {
     var start = 0
+    let window = olderWindow + self.window
+    olderWindow = []
+    self.window = []
     var startLine = windowLine
     if line >= windowLine {
       // Skip to the error's line, then to its column (libxml2 counts characters).
@@ -669,8 +672,15 @@ extension XMLReadContext {
         characters += 1
       }
     }
+    // White space after the error is layout: the rest starts at the next text.
+    while start < window.count
+      && (window[start] == 0x20 || window[start] == 0x0A || window[start] == 0x0D
+        || window[start] == 0x09)
+    {
+      if window[start] == 0x0A { startLine += 1 }
+      start += 1
+    }
     var bytes = Array(window[start...])
-    window = []
     var complete = true
     let size = 1 << 16
     let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)

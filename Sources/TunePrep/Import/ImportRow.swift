@@ -48,9 +48,9 @@ struct RowConverter {
   private var decoder = FormatDecoder()
   private var record: [UInt8] = []
   private var droppedFields: [String] = []
-  /// Whether values may hold unpaired surrogates in their generalized UTF-8 form (JSON
-  /// sources), to be written back as `\uXXXX` escapes.
-  let keepsSurrogateEscapes: Bool
+  /// Whether the next row's values may hold unpaired surrogates in their generalized UTF-8
+  /// form (a JSON record with a lone surrogate escape), to be written back as `\uXXXX` escapes.
+  var keepsSurrogateEscapes: Bool
 
   /// Converted records, rejects lines and findings not yet handed out.
   var out: [UInt8] = []

@@ -524,38 +524,50 @@ struct ImportJSONVisitor: RecordVisitor {
     if result.converter == nil {
       result.converter = RowConverter(
         target: fields.options.to, lossy: fields.options.lossy, names: fields.names,
-        keepsSurrogateEscapes: true)
+        keepsSurrogateEscapes: false)
     }
-    guard var converter = result.converter.take() else { return }
-    defer {
-      result.findings.append(contentsOf: converter.findings)
-      converter.findings.removeAll(keepingCapacity: true)
-      result.converter = converter
+    // The converter is changed in place through optional chaining: moving it out and back
+    // would retain and release its buffers for every record.
+    convert(bytes, at: position, hasError: hasError, firstFinding: first, into: &result)
+    if result.converter?.findings.isEmpty == false {
+      result.findings.append(contentsOf: result.converter?.findings ?? [])
+      result.converter?.findings.removeAll(keepingCapacity: true)
     }
+  }
+
+  private func convert(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, hasError: Bool,
+    firstFinding first: Int, into result: inout ImportJSONResult
+  ) {
     let location = position.recordLocation
     guard !hasError else {
       let reason = result.findings[first...].filter { $0.severity == .error }.map(\.message)
         .joined(separator: "; ")
-      converter.rejectRaw(location, .jsonSyntax, reason, raw: bytes, reportFinding: false)
+      result.converter?.rejectRaw(location, .jsonSyntax, reason, raw: bytes, reportFinding: false)
       return
     }
     let d = checker.document
     guard d.kind(d.root) == .object else {
-      converter.rejectRaw(
+      result.converter?.rejectRaw(
         location, .jsonNotObject,
         "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
         raw: bytes)
       return
     }
+    // Only a record with a lone surrogate escape takes the slower path that keeps it.
+    let surrogates = d.warnings.contains { $0.kind == .loneSurrogate }
+    result.converter?.keepsSurrogateEscapes = surrogates
     var row = ImportRow(location: location)
-    row.input = fields.input.value(in: d)
-    row.output = fields.output.value(in: d)
-    row.system = fields.system?.value(in: d)
-    row.id = fields.id?.value(in: d)
-    for field in fields.meta { row.meta.append((field.key, field.value(in: d))) }
-    if let rejection = converter.convert(row) {
+    row.input = fields.input.value(in: d, keepingSurrogates: surrogates)
+    row.output = fields.output.value(in: d, keepingSurrogates: surrogates)
+    row.system = fields.system?.value(in: d, keepingSurrogates: surrogates)
+    row.id = fields.id?.value(in: d, keepingSurrogates: surrogates)
+    for field in fields.meta {
+      row.meta.append((field.key, field.value(in: d, keepingSurrogates: surrogates)))
+    }
+    if let rejection = result.converter?.convert(row) {
       // The record parsed, so the rejects file keeps it as JSON.
-      converter.appendReject(rejection, raw: bytes, isJSON: true)
+      result.converter?.appendReject(rejection, raw: bytes, isJSON: true)
     }
   }
 }
@@ -580,7 +592,10 @@ struct JSONField: Sendable {
 
   /// The field's text: a string's value, a number or boolean as written, other values as
   /// compact JSON; nil when missing or null.
-  func value(in d: JSONDocument) -> [UInt8]? {
+  ///
+  /// With `keepingSurrogates` (the record has a lone surrogate escape), a string's lone
+  /// surrogates are kept in their generalized UTF-8 form instead of becoming U+FFFD.
+  func value(in d: JSONDocument, keepingSurrogates: Bool = false) -> [UInt8]? {
     var node = d.root
     for segment in path {
       switch d.kind(node) {
@@ -602,7 +617,7 @@ struct JSONField: Sendable {
     var out: [UInt8] = []
     switch d.kind(node) {
     case .null: return nil
-    case .string where d.hasEscapes(node):
+    case .string where keepingSurrogates && d.hasEscapes(node):
       // Decoded here, not with `appendString`, so a lone surrogate escape survives (in its
       // generalized UTF-8 form, written back as the same escape) instead of becoming U+FFFD.
       d.bytes.withUnsafeBufferPointer {

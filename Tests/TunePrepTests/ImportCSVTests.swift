@@ -93,19 +93,20 @@ import Testing
       }
       t.finish(to: &out)
       #expect(String(decoding: out, as: UTF8.self) == text)
-      #expect(t.replaced == 0)
+      #expect(t.problems.isEmpty)
     }
     let detected = le.withUnsafeBufferPointer { TextEncoding.detect($0) }
     #expect(detected.0 == .utf16LE && detected.1 == 2)
   }
 
-  @Test func loneSurrogateIsReplacedAndCounted() {
+  @Test func loneSurrogateIsListedNotReplaced() {
     var t = UTF16Transcoder(bigEndian: false)
     var out: [UInt8] = []
     [0x3D, 0xD8, 0x41, 0x00].withUnsafeBufferPointer { t.transcode($0, to: &out) }
     t.finish(to: &out)
-    #expect(String(decoding: out, as: UTF8.self) == "\u{FFFD}A")
-    #expect(t.replaced == 1)
+    // The generalized UTF-8 form of D83D, which is not valid UTF-8, then "A".
+    #expect(out == [0xED, 0xA0, 0xBD, 0x41])
+    #expect(t.problems == [TranscodeProblem(offset: 0, kind: .unpairedSurrogate(0xD83D))])
   }
 
   @Test func headerColumnsResolveByNameOrGuess() throws {
@@ -142,5 +143,40 @@ import Testing
     #expect(throws: XMLRecordPath.Failure.self) {
       try XMLRecordPath("//ticket[@id='1']", namespaces: ns)
     }
+  }
+
+  /// Unpaired surrogates and an odd last byte are listed with their offsets, and an unpaired
+  /// surrogate is written in its generalized UTF-8 form, never as U+FFFD, at every chunk size.
+  @Test(arguments: [1, 2, 3, 7, 4096])
+  func unpairedSurrogatesAreListedAtEveryChunkSize(chunk: Int) {
+    let units: [UInt16] = [0x61, 0xD800, 0x62, 0xD83D, 0xDE00, 0x63, 0xDC00]
+    let bytes: [UInt8] = units.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + [0x41]
+    var transcoder = UTF16Transcoder(bigEndian: false)
+    var out: [UInt8] = []
+    var offset = 0
+    while offset < bytes.count {
+      let end = min(bytes.count, offset + chunk)
+      bytes[offset..<end].withUnsafeBufferPointer { transcoder.transcode($0, to: &out) }
+      offset = end
+    }
+    transcoder.finish(to: &out)
+    #expect(out == [0x61, 0xED, 0xA0, 0x80, 0x62, 0xF0, 0x9F, 0x98, 0x80, 0x63, 0xED, 0xB0, 0x80])
+    #expect(
+      transcoder.problems == [
+        TranscodeProblem(offset: 1, kind: .unpairedSurrogate(0xD800)),
+        TranscodeProblem(offset: 10, kind: .unpairedSurrogate(0xDC00)),
+        TranscodeProblem(offset: 13, kind: .oddTrailingByte(0x41)),
+      ])
+  }
+
+  /// A lone surrogate escape in a JSON value survives decoding and re-encoding as the same
+  /// escape; a pair becomes its character.
+  @Test func loneSurrogateEscapeRoundTrips() {
+    let raw = Array(#"\ud800x\n\ud83d\ude00\u00e9\udfff"#.utf8)
+    var decoded: [UInt8] = []
+    raw.withUnsafeBufferPointer { appendDecodedKeepingSurrogates($0, to: &decoded) }
+    var encoded: [UInt8] = []
+    appendJSONStringKeepingSurrogates(decoded, to: &encoded)
+    #expect(String(decoding: encoded, as: UTF8.self) == #""\ud800x\n😀é\udfff""#)
   }
 }

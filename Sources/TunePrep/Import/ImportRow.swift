@@ -11,8 +11,18 @@ struct ImportRow {
   var system: [UInt8]?
   /// An identifier kept as the `id` field, if mapped.
   var id: [UInt8]?
-  /// Extra fields kept as metadata, by name.
+  /// Extra fields kept as metadata, by name; a missing one (nil) is left out of the record.
   var meta: [(name: String, value: [UInt8]?)] = []
+}
+
+/// A row the converter did not write: counted and reported, waiting for its raw text.
+///
+/// The caller passes it to ``RowConverter/appendReject(_:raw:isJSON:)`` with the row as it was in
+/// the input, so the rejects file keeps the raw row, not the record built from it.
+struct ImportRejection {
+  var location: Location
+  var code: String
+  var reason: String
 }
 
 /// The names the mapped cells are reported under ("column answer", "element ./answer").
@@ -38,6 +48,9 @@ struct RowConverter {
   private var decoder = FormatDecoder()
   private var record: [UInt8] = []
   private var droppedFields: [String] = []
+  /// Whether the next row's values may hold unpaired surrogates in their generalized UTF-8
+  /// form (a JSON record with a lone surrogate escape), to be written back as `\uXXXX` escapes.
+  var keepsSurrogateEscapes: Bool
 
   /// Converted records, rejects lines and findings not yet handed out.
   var out: [UInt8] = []
@@ -47,50 +60,56 @@ struct RowConverter {
   var rejected = 0
   var dropped: [String: Int] = [:]
 
-  init(target: OutputFormat, lossy: Bool, names: ImportFieldNames) {
+  init(
+    target: OutputFormat, lossy: Bool, names: ImportFieldNames, keepsSurrogateEscapes: Bool = false
+  ) {
     encoder = FormatEncoder(target: target, lossy: lossy)
     self.names = names
+    self.keepsSurrogateEscapes = keepsSurrogateEscapes
     out.reserveCapacity(1 << 20)
     record.reserveCapacity(1 << 12)
   }
 
-  /// Converts one row, appending its record to ``out`` or a line to ``rejects``.
-  mutating func convert(_ row: ImportRow) {
-    record.removeAll(keepingCapacity: true)
-    record.append(literal: "{\"input\":")
-    appendJSONStringFast(row.input ?? [], to: &record)
-    record.append(literal: ",\"output\":")
-    appendJSONStringFast(row.output ?? [], to: &record)
-    if let system = row.system, !isBlank(system) {
-      record.append(literal: ",\"system\":")
-      appendJSONStringFast(system, to: &record)
-    }
-    if let id = row.id {
-      record.append(literal: ",\"id\":")
-      appendJSONStringFast(id, to: &record)
-    }
-    for (name, value) in row.meta {
-      record.append(UInt8(ascii: ","))
-      appendJSONStringLiteral(name.utf8, to: &record)
-      record.append(UInt8(ascii: ":"))
-      appendJSONStringFast(value ?? [], to: &record)
-    }
-    record.append(UInt8(ascii: "}"))
-
+  /// Converts one row, appending its record to ``out``.
+  ///
+  /// - Returns: nil when the row was written; else the rejection, already counted and
+  ///   reported, which the caller completes with ``appendReject(_:raw:isJSON:)``.
+  mutating func convert(_ row: ImportRow) -> ImportRejection? {
     if row.input.map(isBlank) ?? true {
-      reject(
+      return reject(
         row, .importEmptyCell,
         "\(names.input) \(row.input == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
       )
-      return
     }
     if row.output.map(isBlank) ?? true {
-      reject(
+      return reject(
         row, .importEmptyCell,
         "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
       )
-      return
     }
+    record.removeAll(keepingCapacity: true)
+    record.append(literal: "{\"input\":")
+    appendValue(row.input ?? [])
+    record.append(literal: ",\"output\":")
+    appendValue(row.output ?? [])
+    if let system = row.system, !isBlank(system) {
+      record.append(literal: ",\"system\":")
+      appendValue(system)
+    }
+    if let id = row.id {
+      record.append(literal: ",\"id\":")
+      appendValue(id)
+    }
+    for (name, value) in row.meta {
+      // A field the row does not have is left out, so it cannot be told apart from an empty one.
+      guard let value else { continue }
+      record.append(UInt8(ascii: ","))
+      appendJSONStringLiteral(name.utf8, to: &record)
+      record.append(UInt8(ascii: ":"))
+      appendValue(value)
+    }
+    record.append(UInt8(ascii: "}"))
+
     do throws(JSONSyntaxError) {
       try parser.parse(record, into: &document)
     } catch {
@@ -98,8 +117,7 @@ struct RowConverter {
         error.kind == .invalidUTF8
         ? "the row holds bytes that are not UTF-8: re-save the file as UTF-8 (or UTF-16 with a byte order mark)"
         : "the row could not be turned into a record: \(error.message)"
-      reject(row, .importEncoding, message, parsed: false)
-      return
+      return reject(row, .importEncoding, message)
     }
     var context = RecordContext(
       document: document,
@@ -114,10 +132,10 @@ struct RowConverter {
       findings.append(finding)
     }
     guard let example = decoded, errors.isEmpty else {
-      rejects(
-        row, code: errors.first?.code ?? FindingCode.formatUnknown.name,
+      rejected += 1
+      return ImportRejection(
+        location: row.location, code: errors.first?.code ?? FindingCode.formatUnknown.name,
         reason: errors.map(\.message).joined(separator: "; "))
-      return
     }
     droppedFields.removeAll(keepingCapacity: true)
     do throws(FormatEncoder.Rejection) {
@@ -125,8 +143,18 @@ struct RowConverter {
         example, source: .inputOutput, document: document, into: &out, dropped: &droppedFields)
       written += 1
       for field in droppedFields { dropped[field, default: 0] += 1 }
+      return nil
     } catch {
-      reject(row, error.code, error.message)
+      return reject(row, error.code, error.message)
+    }
+  }
+
+  /// Appends a value as a JSON string to the record being built.
+  private mutating func appendValue(_ value: [UInt8]) {
+    if keepsSurrogateEscapes {
+      appendJSONStringKeepingSurrogates(value, to: &record)
+    } else {
+      appendJSONStringFast(value, to: &record)
     }
   }
 
@@ -135,22 +163,25 @@ struct RowConverter {
     findings.append(finding)
   }
 
-  private mutating func reject(
-    _ row: ImportRow, _ code: FindingCode, _ message: String, parsed: Bool = true
-  ) {
+  private mutating func reject(_ row: ImportRow, _ code: FindingCode, _ message: String)
+    -> ImportRejection
+  {
     findings.append(Finding(code, at: row.location, message: message))
-    rejects(row, code: code.name, reason: message, parsed: parsed)
+    rejected += 1
+    return ImportRejection(location: row.location, code: code.name, reason: message)
   }
 
-  private mutating func rejects(_ row: ImportRow, code: String, reason: String, parsed: Bool = true)
-  {
-    rejected += 1
-    record.withUnsafeBufferPointer {
-      appendRejectLine(
-        to: &rejects, file: row.location.file, line: row.location.line, code: code, reason: reason,
-        record: $0,
-        parsed: parsed)
-    }
+  /// Writes the rejects line of a row ``convert(_:)`` rejected.
+  /// - Parameters:
+  ///   - rejection: what ``convert(_:)`` returned.
+  ///   - raw: the row as it is in the input (a CSV row's text, a JSON record, an XML element).
+  ///   - isJSON: whether `raw` is a valid JSON value, kept as JSON; else it is kept as a string.
+  mutating func appendReject(
+    _ rejection: ImportRejection, raw: UnsafeBufferPointer<UInt8>, isJSON: Bool
+  ) {
+    appendRejectLine(
+      to: &rejects, file: rejection.location.file, line: rejection.location.line,
+      code: rejection.code, reason: rejection.reason, record: raw, parsed: isJSON)
   }
 
   /// Moves the pending output, rejects and findings to their destinations.
@@ -220,5 +251,41 @@ func appendJSONStringFast(_ bytes: [UInt8], to out: inout [UInt8]) {
     }
     if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
   }
+  out.append(UInt8(ascii: "\""))
+}
+
+/// Appends `bytes` as a JSON string literal like ``appendJSONStringFast(_:to:)``, but writes each
+/// unpaired surrogate in its generalized UTF-8 form (`ED A0 80` to `ED BF BF`, which valid UTF-8
+/// never holds) as a `\uXXXX` escape, so a lone surrogate escape in a JSON source is kept as an
+/// escape, as `tuneprep format` keeps it, instead of becoming U+FFFD.
+func appendJSONStringKeepingSurrogates(_ bytes: [UInt8], to out: inout [UInt8]) {
+  guard bytes.contains(0xED) else { return appendJSONStringFast(bytes, to: &out) }
+  var piece: [UInt8] = []
+  var quoted: [UInt8] = []
+  /// Appends `piece` escaped, without the quotes around it.
+  func flush() {
+    quoted.removeAll(keepingCapacity: true)
+    appendJSONStringFast(piece, to: &quoted)
+    out.append(contentsOf: quoted[1..<(quoted.count - 1)])
+    piece.removeAll(keepingCapacity: true)
+  }
+  out.append(UInt8(ascii: "\""))
+  var k = 0
+  let n = bytes.count
+  while k < n {
+    if bytes[k] == 0xED && k + 2 < n && (0xA0...0xBF).contains(bytes[k + 1]) {
+      flush()
+      let unit =
+        (UInt32(bytes[k] & 0x0F) << 12) | (UInt32(bytes[k + 1] & 0x3F) << 6)
+        | UInt32(bytes[k + 2] & 0x3F)
+      out.append(literal: "\\u")
+      out.append(contentsOf: String(unit, radix: 16).utf8)
+      k += 3
+    } else {
+      piece.append(bytes[k])
+      k += 1
+    }
+  }
+  flush()
   out.append(UInt8(ascii: "\""))
 }

@@ -20,16 +20,46 @@ enum TextEncoding: Equatable {
   }
 }
 
+/// A place where UTF-16 text could not be converted to UTF-8.
+struct TranscodeProblem: Equatable {
+  /// What went wrong.
+  enum Kind: Equatable {
+    /// A high surrogate without a low one after it, or a low one without a high one before.
+    case unpairedSurrogate(UInt16)
+    /// The file ends with one byte, half a UTF-16 code unit.
+    case oddTrailingByte(UInt8)
+  }
+
+  /// Offset in the UTF-8 output where the problem is (for the odd byte: the end of the output).
+  var offset: Int
+  var kind: Kind
+
+  /// The problem in words, for a finding.
+  var description: String {
+    switch kind {
+    case .unpairedSurrogate(let unit):
+      let hex = String(unit, radix: 16, uppercase: true)
+      return "an unpaired UTF-16 surrogate (\(hex)), which is not a character"
+    case .oddTrailingByte(let byte):
+      let hex = String(byte, radix: 16, uppercase: true)
+      return "a stray last byte (0x\(hex.count == 1 ? "0" : "")\(hex)), half a UTF-16 code unit"
+    }
+  }
+}
+
 /// Converts UTF-16 text to UTF-8 chunk by chunk.
 ///
-/// An odd byte or a high surrogate is carried across chunk boundaries. Unpaired surrogates become
-/// U+FFFD and are counted.
+/// An odd byte or a high surrogate is carried across chunk boundaries. An unpaired surrogate is
+/// written in its generalized UTF-8 form (three bytes from `ED A0 80` to `ED BF BF`), which is
+/// not valid UTF-8, so it can never reach an output as a character; each one, and an odd byte at
+/// the end, is listed in ``problems`` with its offset, so the reader can reject the row holding
+/// it.
 struct UTF16Transcoder {
   let bigEndian: Bool
   private var pendingByte: UInt8?
   private var pendingHigh: UInt32?
-  /// Unpaired surrogates replaced so far.
-  private(set) var replaced = 0
+  /// Problems found so far, by offset in the output.
+  var problems: [TranscodeProblem] = []
 
   init(bigEndian: Bool) {
     self.bigEndian = bigEndian
@@ -62,9 +92,9 @@ struct UTF16Transcoder {
 
   /// Flushes what is left at the end of the input.
   mutating func finish(to out: inout [UInt8]) {
-    if pendingHigh != nil || pendingByte != nil {
-      replaced += 1
-      appendUTF8("\u{FFFD}", to: &out)
+    if let high = pendingHigh { appendUnpaired(high, &out) }
+    if let byte = pendingByte {
+      problems.append(TranscodeProblem(offset: out.count, kind: .oddTrailingByte(byte)))
     }
     pendingHigh = nil
     pendingByte = nil
@@ -78,19 +108,27 @@ struct UTF16Transcoder {
         appendUTF8(UnicodeScalar(scalar) ?? "\u{FFFD}", to: &out)
         return
       }
-      replaced += 1
-      appendUTF8("\u{FFFD}", to: &out)
+      appendUnpaired(high, &out)
     }
     if (0xD800...0xDBFF).contains(unit) {
       pendingHigh = unit
     } else if (0xDC00...0xDFFF).contains(unit) {
-      replaced += 1
-      appendUTF8("\u{FFFD}", to: &out)
+      appendUnpaired(unit, &out)
     } else if unit < 0x80 {
       out.append(UInt8(unit))
     } else {
       appendUTF8(UnicodeScalar(unit) ?? "\u{FFFD}", to: &out)
     }
+  }
+
+  /// Writes a surrogate's generalized UTF-8 form and records it.
+  private mutating func appendUnpaired(_ unit: UInt32, _ out: inout [UInt8]) {
+    problems.append(
+      TranscodeProblem(
+        offset: out.count, kind: .unpairedSurrogate(UInt16(truncatingIfNeeded: unit))))
+    out.append(0xE0 | UInt8(truncatingIfNeeded: unit >> 12))
+    out.append(0x80 | UInt8(truncatingIfNeeded: (unit >> 6) & 0x3F))
+    out.append(0x80 | UInt8(truncatingIfNeeded: unit & 0x3F))
   }
 }
 
@@ -112,8 +150,20 @@ final class TextChunkReader {
     self.readSize = max(4, readSize)
   }
 
-  /// Unpaired UTF-16 surrogates replaced by U+FFFD.
-  var replacedSurrogates: Int { transcoder?.replaced ?? 0 }
+  /// Where the UTF-16 text could not be converted, as offsets in the buffer the reader
+  /// appends to (see ``consumed(_:)``), in order.
+  var problems: [TranscodeProblem] { transcoder?.problems ?? [] }
+
+  /// Tells the reader that the caller handled the first `handled` problems and removed the
+  /// first `count` bytes of its buffer: drops those problems (and any other in the removed
+  /// bytes) and moves the others back by `count`.
+  func consumed(_ count: Int, handledProblems handled: Int) {
+    guard var t = transcoder, !t.problems.isEmpty else { return }
+    t.problems.removeFirst(min(handled, t.problems.count))
+    t.problems.removeAll { $0.offset < count }
+    for k in t.problems.indices { t.problems[k].offset -= count }
+    transcoder = t
+  }
 
   /// Appends the next chunk of UTF-8 text to `buffer`.
   /// - Returns: false at the end of the input.

@@ -55,6 +55,41 @@ struct XMLRecordPath: Equatable {
     }
   }
 
+  /// Whether an element named `name` (a local name) may be a record: the last step matches it.
+  func mayMatch(_ name: UnsafePointer<xmlChar>?) -> Bool {
+    guard let last = steps.last, last.local != "*" else { return true }
+    guard let name else { return false }
+    return last.local.utf8.elementsEqual(
+      UnsafeBufferPointer(start: name, count: Int(xmlStrlen(name))))
+  }
+
+  /// Whether XML text holds a start tag whose local name matches the last step, so a record may
+  /// start in it.
+  func mayStart(in text: [UInt8]) -> Bool {
+    let local = steps.last?.local ?? "*"
+    var k = 0
+    let n = text.count
+    while k < n {
+      guard text[k] == UInt8(ascii: "<") else {
+        k += 1
+        continue
+      }
+      k += 1
+      let start = k
+      while k < n,
+        text[k] >= 0x80 || "_:.-".utf8.contains(text[k]) || (0x30...0x39).contains(text[k])
+          || (0x41...0x5A).contains(text[k]) || (0x61...0x7A).contains(text[k])
+      {
+        k += 1
+      }
+      guard k > start else { continue }
+      let name = text[start..<k]
+      let localPart = name.lastIndex(of: UInt8(ascii: ":")).map { name[($0 + 1)...] } ?? name
+      if local == "*" || localPart.elementsEqual(local.utf8) { return true }
+    }
+    return false
+  }
+
   /// Whether an element whose ancestors-or-self are `stack` (root first) is a record.
   func matches(_ stack: [Step]) -> Bool {
     if anywhere ? stack.count < steps.count : stack.count != steps.count { return false }
@@ -83,6 +118,20 @@ private final class XMLReadContext {
   var sawContent = false
   /// How many bytes were read so far (while ``sawContent`` is false).
   var bytesRead = 0
+  /// The line of the `<!DOCTYPE` in the prolog (nil: none seen yet), found by ``notePrologue(_:)``.
+  var doctypeLine: Int?
+  /// Whether the prolog scan is over (the root element or the DOCTYPE was reached).
+  var prologDone = false
+  private var prologLine = 1
+  private var prologTail: [UInt8] = []
+  private var inComment = false
+  /// The last bytes read, so the text after a parse error can be kept: ``olderWindow`` then
+  /// ``window``, each up to ``windowLimit`` bytes (two buffers, so no byte is moved twice).
+  var window: [UInt8] = []
+  var olderWindow: [UInt8] = []
+  /// The line of the first byte of ``olderWindow`` (or of ``window`` when that is empty).
+  var windowLine = 1
+  static let windowLimit = 1 << 18
 
   init(file: InputFile) {
     self.file = file
@@ -109,10 +158,11 @@ extension Importer {
       let box = Unmanaged<XMLReadContext>.fromOpaque(ctx).takeUnretainedValue()
       do throws(TunePrepError) {
         let count = try box.file.read(into: UnsafeMutableRawPointer(buffer), count: Int(length))
-        if !box.sawContent {
-          let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
-          box.noteContent(UnsafeBufferPointer(start: bytes, count: count))
-        }
+        let bytes = UnsafeBufferPointer(
+          start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: count)
+        if !box.sawContent { box.noteContent(bytes) }
+        if !box.prologDone { box.notePrologue(bytes) }
+        box.keep(bytes)
         return Int32(count)
       } catch {
         box.readError = error
@@ -178,7 +228,13 @@ extension Importer {
       for (metaName, expression) in fields.meta {
         row.meta.append((metaName, fields.value(expression, at: node)))
       }
-      converter.convert(row)
+      if let rejection = converter.convert(row) {
+        // libxml2's reader does not keep the source text, so the rejects file keeps the element
+        // as libxml2 serializes it (the same elements, attributes and text).
+        serialized(node).withUnsafeBufferPointer {
+          converter.appendReject(rejection, raw: $0, isJSON: false)
+        }
+      }
       node.pointee._private = opaque
     }
     while status == 1 {
@@ -187,7 +243,9 @@ extension Importer {
         converter.report(
           Finding(
             .importXMLDTD,
-            at: Location(file: name, line: Int(xmlTextReaderGetParserLineNumber(reader))),
+            at: Location(
+              file: name,
+              line: context.doctypeLine ?? Int(xmlTextReaderGetParserLineNumber(reader))),
             message:
               "the file declares a DOCTYPE: tuneprep does not load DTDs or expand entities (a guard against entity-expansion attacks); remove the DOCTYPE and use plain text or character references"
           ))
@@ -212,6 +270,13 @@ extension Importer {
         break
       }
       try emit(node)
+      // XPath semantics: a record element inside a record is a record too, after it in
+      // document order. Only a `//` path can match at two depths.
+      if recordPath.anywhere {
+        try forEachNestedRecord(in: node, ancestors: stack, matching: recordPath) {
+          (nested) throws(TunePrepError) in try emit(nested)
+        }
+      }
       if converter.out.count > 1 << 20 {
         converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
         totals.take(&converter)
@@ -246,29 +311,67 @@ extension Importer {
       // libxml2's reader parses ahead of the node it hands out, so when it stops, complete
       // records it had already built are still in the tree: convert them, and reject the
       // record the error is in, so every record before the error is accounted for.
-      var brokenLine: Int?
-      if status == -1 || expandFailed {
+      var brokenLines: [Int] = []
+      var restLine: Int?
+      let stoppedEarly = status == -1 || expandFailed
+      if stoppedEarly {
         try walkRemainingTree(
           xmlTextReaderCurrentDoc(reader), matching: recordPath,
           open: context.openAtError, emitted: opaque
         ) { (node, isOpen) throws(TunePrepError) in
           guard isOpen else { return try emit(node) }
           let recordLine = Int(xmlGetLineNo(node))
-          brokenLine = recordLine
+          brokenLines.append(recordLine)
           totals.read += 1
-          converter.rejectRaw(
-            Location(file: name, line: recordLine), .importXML,
-            "\(problem); the record starting at line \(recordLine) is incomplete: \(fix)",
-            raw: UnsafeBufferPointer(start: nil, count: 0), reportFinding: false)
+          // What libxml2 built of the record before the error, serialized.
+          serialized(node).withUnsafeBufferPointer {
+            converter.rejectRaw(
+              Location(file: name, line: recordLine), .importXML,
+              "\(problem); the record starting at line \(recordLine) is incomplete (the rejects file keeps what was read of it): \(fix)",
+              raw: $0, reportFinding: false)
+          }
+        }
+        // The text after the error was never read as records: it is rejected as one unit, as
+        // the rest of a broken .json array is, so the records in it are not silently lost.
+        var rest = try context.rest(fromLine: line, column: column)
+        while let last = rest.bytes.last,
+          last == 0x20 || last == 0x0A || last == 0x0D || last == 0x09
+        {
+          rest.bytes.removeLast()
+        }
+        // Closing tags and whitespace after the error hold no record: no unit for them.
+        if recordPath.mayStart(in: rest.bytes) {
+          restLine = rest.line
+          totals.read += 1
+          let kept =
+            rest.complete
+            ? "" : " (the rejects file keeps its first \(XMLReadContext.restLimit >> 20) MiB)"
+          rest.bytes.withUnsafeBufferPointer {
+            converter.rejectRaw(
+              Location(file: name, line: rest.line), .importXML,
+              "\(problem); the rest of the file from line \(rest.line) was not read as records and is rejected as one unit\(kept): \(fix)",
+              raw: $0, reportFinding: false)
+          }
         }
       }
-      let complete = totals.read - (brokenLine == nil ? 0 : 1)
-      let broken = brokenLine.map { ", the record it breaks (line \($0)) was rejected" } ?? ""
+      let complete = totals.read - brokenLines.count - (restLine == nil ? 0 : 1)
+      var broken = ""
+      if !brokenLines.isEmpty {
+        let lines = brokenLines.map(String.init).joined(separator: ", ")
+        broken =
+          brokenLines.count == 1
+          ? ", the record it breaks (line \(lines)) was rejected"
+          : ", the records it breaks (lines \(lines)) were rejected"
+      }
       // An error libxml2 recovers from (an undeclared prefix) does not stop the reader.
       let outcome =
-        status == 0 && !expandFailed
+        !stoppedEarly
         ? "the file was still read to its end (\(complete) record\(complete == 1 ? "" : "s"))"
-        : "the \(complete) record\(complete == 1 ? "" : "s") before it \(complete == 1 ? "was" : "were") read\(broken), the rest of the file was not"
+        : "the \(complete) record\(complete == 1 ? "" : "s") before it \(complete == 1 ? "was" : "were") read\(broken), "
+          + (restLine.map {
+            "the rest of the file (from line \($0)) was not read as records and was rejected as one unit"
+          }
+            ?? "the rest of the file was not read (it holds no <\(recordPath.steps.last?.local ?? "*")> start tag, so no record was lost)")
       converter.report(
         Finding(
           .importXML, at: Location(file: name, line: line, column: column > 0 ? column : nil),
@@ -288,6 +391,52 @@ extension Importer {
 }
 
 extension XMLReadContext {
+  /// Keeps `bytes`, the next bytes of the file, in ``window``; when it is full, it becomes
+  /// ``olderWindow`` and the oldest bytes are dropped.
+  fileprivate func keep(_ bytes: UnsafeBufferPointer<UInt8>) {
+    if window.count + bytes.count > Self.windowLimit && !window.isEmpty {
+      windowLine += olderWindow.withUnsafeBufferPointer { countNewlines($0) }
+      swap(&olderWindow, &window)
+      window.removeAll(keepingCapacity: true)
+    }
+    window.append(contentsOf: bytes)
+  }
+
+  /// Scans the prolog for a `<!DOCTYPE` and notes its line, until the root element starts.
+  ///
+  /// Zero bytes are skipped, so the ASCII markup of UTF-16 text is seen as well.
+  fileprivate func notePrologue(_ bytes: UnsafeBufferPointer<UInt8>) {
+    func ends(with text: StaticString) -> Bool {
+      let n = text.utf8CodeUnitCount
+      guard prologTail.count >= n else { return false }
+      let t = UnsafeBufferPointer(start: text.utf8Start, count: n)
+      return prologTail[(prologTail.count - n)...].elementsEqual(t)
+    }
+    for b in bytes where b != 0 {
+      if b == 0x0A { prologLine += 1 }
+      let previous = prologTail.last
+      prologTail.append(b)
+      if prologTail.count > 16 { prologTail.removeFirst(prologTail.count - 16) }
+      if inComment {
+        if ends(with: "-->") { inComment = false }
+        continue
+      }
+      if ends(with: "<!--") {
+        inComment = true
+      } else if ends(with: "<!DOCTYPE") {
+        doctypeLine = prologLine
+        prologDone = true
+        return
+      } else if previous == UInt8(ascii: "<"),
+        b >= 0x80 || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
+          || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z"))
+      {
+        prologDone = true
+        return
+      }
+    }
+  }
+
   /// Records whether `bytes`, the next bytes of the file, hold more than whitespace (and the
   /// byte order mark at the start of the file).
   fileprivate func noteContent(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -381,8 +530,8 @@ private struct XMLFields {
   }
 }
 
-/// Visits, in document order, each outermost element matching `path` that is still in the
-/// (partial) tree of a reader stopped by a parse error and was not converted yet.
+/// Visits, in document order, each element matching `path` (nested ones included) that is
+/// still in the (partial) tree of a reader stopped by a parse error and was not converted yet.
 ///
 /// - Parameters:
 ///   - document: the reader's document.
@@ -416,11 +565,11 @@ private func walkRemainingTree(
         XMLRecordPath.Step(
           uri: node.pointee.ns?.pointee.href.map { String(cString: $0) },
           local: node.pointee.name.map { String(cString: $0) } ?? ""))
-      if path.matches(steps) {
-        if node.pointee._private != emitted {
-          try visit(node, incomplete.contains(UnsafeMutableRawPointer(node)))
-        }
-      } else if let child = node.pointee.children {
+      if path.matches(steps) && node.pointee._private != emitted {
+        try visit(node, incomplete.contains(UnsafeMutableRawPointer(node)))
+      }
+      // Records nest (XPath semantics), so the walk goes into records as well.
+      if let child = node.pointee.children {
         next = child
         continue
       }
@@ -436,5 +585,117 @@ private func walkRemainingTree(
       steps.removeLast()
     }
     next = current.pointee.next
+  }
+}
+
+/// Visits, in document order, each element inside `record` that matches `path` too.
+///
+/// - Parameters:
+///   - record: a record element, expanded.
+///   - ancestors: the steps of `record` and its ancestors, root first.
+///   - path: the record selector.
+///   - visit: called with each nested record.
+/// - Throws: what `visit` throws.
+/// - Complexity: one name comparison per element inside `record`; the steps of an element are
+///   built only when its name matches the selector's last step.
+private func forEachNestedRecord(
+  in record: xmlNodePtr, ancestors: [XMLRecordPath.Step], matching path: XMLRecordPath,
+  _ visit: (xmlNodePtr) throws(TunePrepError) -> Void
+) throws(TunePrepError) {
+  var next = record.pointee.children
+  while let node = next {
+    if node.pointee.type == XML_ELEMENT_NODE {
+      if path.mayMatch(node.pointee.name) {
+        var inside: [XMLRecordPath.Step] = []
+        var current: xmlNodePtr? = node
+        while let element = current, element != record {
+          inside.append(
+            XMLRecordPath.Step(
+              uri: element.pointee.ns?.pointee.href.map { String(cString: $0) },
+              local: element.pointee.name.map { String(cString: $0) } ?? ""))
+          current = element.pointee.parent
+        }
+        if path.matches(ancestors + inside.reversed()) { try visit(node) }
+      }
+      if let child = node.pointee.children {
+        next = child
+        continue
+      }
+    }
+    var current = node
+    while current.pointee.next == nil {
+      guard let parent = current.pointee.parent, parent != record else { return }
+      current = parent
+    }
+    next = current.pointee.next
+  }
+}
+
+/// The element as libxml2 serializes it (never empty: at least `<name/>`).
+private func serialized(_ node: xmlNodePtr) -> [UInt8] {
+  guard let buffer = xmlBufferCreate() else { return [] }
+  defer { xmlBufferFree(buffer) }
+  _ = xmlNodeDump(buffer, node.pointee.doc, node, 0, 0)
+  guard let content = xmlBufferContent(buffer) else { return [] }
+  return Array(UnsafeBufferPointer(start: content, count: Int(xmlBufferLength(buffer))))
+}
+
+extension XMLReadContext {
+  /// The most of the rest of a file kept for its rejects line.
+  static let restLimit = 1 << 24
+
+  /// The text of the file from `line` and `column` (where a parse error stopped libxml2) to
+  /// its end, from the bytes kept in ``window`` and the bytes not read yet.
+  /// - Returns: the bytes, the line they start on, and whether they are all of the rest (false
+  ///   when cut at ``restLimit``).
+  /// - Throws: ``TunePrepError`` when reading fails.
+  fileprivate func rest(fromLine line: Int, column: Int) throws(TunePrepError)
+    -> (bytes: [UInt8], line: Int, complete: Bool)
+  {
+    var start = 0
+    let window = olderWindow + self.window
+    olderWindow = []
+    self.window = []
+    var startLine = windowLine
+    if line >= windowLine {
+      // Skip to the error's line, then to its column (libxml2 counts characters).
+      var k = 0
+      while k < window.count && startLine < line {
+        if window[k] == 0x0A { startLine += 1 }
+        k += 1
+      }
+      start = k
+      var characters = 1
+      while start < window.count && characters < column && window[start] != 0x0A {
+        start += 1
+        while start < window.count && window[start] & 0xC0 == 0x80 { start += 1 }
+        characters += 1
+      }
+    }
+    // White space after the error is layout: the rest starts at the next text.
+    while start < window.count
+      && (window[start] == 0x20 || window[start] == 0x0A || window[start] == 0x0D
+        || window[start] == 0x09)
+    {
+      if window[start] == 0x0A { startLine += 1 }
+      start += 1
+    }
+    var bytes = Array(window[start...])
+    var complete = true
+    let size = 1 << 16
+    let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { chunk.deallocate() }
+    while true {
+      let n = try file.read(into: chunk, count: size)
+      if n == 0 { break }
+      let read = UnsafeRawBufferPointer(start: chunk, count: n)
+      if bytes.count + n > Self.restLimit {
+        bytes.append(contentsOf: read[..<max(0, Self.restLimit - bytes.count)])
+        complete = false
+        break
+      }
+      bytes.append(contentsOf: read)
+    }
+    return (bytes, startLine, complete)
   }
 }

@@ -175,6 +175,10 @@ extension Importer {
     var first = true
     while fatal == nil {
       let more = try reader.read(appendingTo: &buffer)
+      // Where UTF-16 text could not be converted (empty for UTF-8 files): each row that holds
+      // such a place is rejected, and `handled` counts the places the rows took.
+      let problems = reader.problems
+      var handled = 0
       if first {
         first = false
         if reader.encoding == .utf8BOM {
@@ -190,7 +194,26 @@ extension Importer {
         parser.parse(buf, final: !more) { p, range, line in
           guard fatal == nil else { return }
           let location = Location(file: name, line: line)
+          // The row's unconvertible places: those before its end, and an odd last byte right
+          // at the end of a last row that has no line end.
+          var rowProblems = 0
+          while handled + rowProblems < problems.count {
+            let offset = problems[handled + rowProblems].offset
+            guard offset < range.upperBound || (offset == buf.count && range.upperBound == offset)
+            else { break }
+            rowProblems += 1
+          }
+          let problem = rowProblems > 0 ? problems[handled] : nil
+          handled += rowProblems
           guard let cols = columns else {
+            if let problem {
+              fatal = Finding(
+                .importEncoding, at: location,
+                message:
+                  "the header row holds \(problem.description): the file is not valid UTF-16; fix the header and export again (nothing was imported)"
+              )
+              return
+            }
             let names = (0..<p.fields.count).map {
               String(decoding: p.value($0, in: buf) ?? [], as: UTF8.self).trimmingSpaces()
             }
@@ -222,6 +245,16 @@ extension Importer {
           }
           totals.read += 1
           let raw = UnsafeBufferPointer(rebasing: buf[range])
+          if let problem {
+            // The row's text keeps an unpaired surrogate in its generalized UTF-8 form (not
+            // valid UTF-8, so the rejects file can keep its bytes) and leaves an odd last byte out.
+            converter.rejectRaw(
+              location, .importEncoding,
+              "the row holds \(problem.description)\(rowProblems > 1 ? " (and \(rowProblems - 1) more such place\(rowProblems == 2 ? "" : "s"))" : ""): "
+                + "the file is not valid UTF-16; fix the text in the source and export again; the row was not imported",
+              raw: raw)
+            return
+          }
           if let problem = p.rowError {
             converter.rejectRaw(location, problem.code, problem.message, raw: raw)
             return
@@ -242,13 +275,26 @@ extension Importer {
           if let i = cols.system { row.system = p.value(i, in: buf) }
           if let i = cols.id { row.id = p.value(i, in: buf) }
           for (metaName, i) in cols.meta { row.meta.append((metaName, p.value(i, in: buf))) }
-          converter.convert(row)
+          if let rejection = converter.convert(row) {
+            converter.appendReject(rejection, raw: raw, isJSON: false)
+          }
         }
       }
       buffer.removeFirst(consumed)
+      reader.consumed(consumed, handledProblems: handled)
       converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
       totals.take(&converter)
       if !more { break }
+    }
+    // An odd byte after the last line end belongs to no row: say so at the line it is on.
+    if fatal == nil, let odd = reader.problems.first, case .oddTrailingByte(let byte) = odd.kind {
+      let hex = String(byte, radix: 16, uppercase: true)
+      reporter.report(
+        Finding(
+          .importEncoding, at: Location(file: name, line: parser.line),
+          message:
+            "after its last row, the file ends with a stray byte (0x\(hex.count == 1 ? "0" : "")\(hex)), half a UTF-16 code unit: the file may be cut short; check the export (the byte was not imported)"
+        ))
     }
     if let fatal {
       reporter.report(fatal)
@@ -262,14 +308,6 @@ extension Importer {
         Finding(
           .countEmptyFile, at: Location(file: name, line: 0),
           message: "the file holds a header but no rows"))
-    }
-    if reader.replacedSurrogates > 0 {
-      reporter.report(
-        Finding(
-          .importEncoding, at: Location(file: name, line: 0),
-          message:
-            "\(reader.replacedSurrogates) unpaired UTF-16 surrogate\(reader.replacedSurrogates == 1 ? " was" : "s were") replaced by U+FFFD: the file is not valid UTF-16"
-        ))
     }
   }
 }
@@ -395,58 +433,143 @@ extension Importer {
     _ file: InputFile, output: OutputStream, rejects: OutputStream?, reporter: FindingReporter,
     totals: inout ImportTotals
   ) throws(TunePrepError) {
-    let options = self.options
-    let inputField = JSONField(options.input ?? "input")
-    let outputField = JSONField(options.output ?? "output")
-    let systemField = options.system.map(JSONField.init)
-    let idField = options.id.map(JSONField.init)
-    let metaFields = options.meta.map(JSONField.init)
-    let names = ImportFieldNames(
-      input: "field \(inputField.name)", output: "field \(outputField.name)",
-      system: systemField.map { "field \($0.name)" },
-      id: idField.map { "field \($0.name)" })
-    let outcome = try FileScan(format: .json, threads: options.threads, sizes: .standard).run(
-      file, reporter: reporter
-    ) { (record: borrowing CheckedRecord, block: inout ImportPayload) in
-      if block.converter == nil {
-        block.converter = RowConverter(target: options.to, lossy: options.lossy, names: names)
-      }
-      let location = record.position.recordLocation
-      guard !record.hasError else {
-        let reason = record.findings.filter { $0.severity == .error }.map(\.message).joined(
-          separator: "; ")
-        block.converter?.rejectRaw(
-          location, .jsonSyntax, reason, raw: record.bytes, reportFinding: false)
-        return
-      }
-      let d = record.document
-      guard d.kind(d.root) == .object else {
-        block.converter?.rejectRaw(
-          location, .jsonNotObject,
-          "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
-          raw: record.bytes)
-        return
-      }
-      var row = ImportRow(location: location)
-      row.input = inputField.value(in: d)
-      row.output = outputField.value(in: d)
-      row.system = systemField?.value(in: d)
-      row.id = idField?.value(in: d)
-      for field in metaFields { row.meta.append((field.key, field.value(in: d))) }
-      block.converter?.convert(row)
-    } consume: { (block: inout ImportPayload) throws(TunePrepError) in
-      guard var converter = block.converter else { return }
-      converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
-      totals.take(&converter)
+    let name = file.name.displayName
+    let fields = ImportJSONFields(options)
+    var crlfLines = 0
+    var firstCRLF = 0
+    let pipeline = RecordPipeline(threads: options.threads, sizes: .standard)
+    try pipeline.run(
+      file,
+      makeVisitor: { _ in ImportJSONVisitor(fields: fields) },
+      fileFinding: { reporter.report($0) },
+      consume: { (block: inout BlockOutcome<ImportJSONResult>) throws(TunePrepError) in
+        // Each record's own findings come right after its parse findings, so the report is in
+        // line order, as validate's is.
+        for finding in block.result.findings { reporter.report(finding) }
+        totals.read += block.records
+        if block.crlfLines > 0 {
+          if crlfLines == 0 { firstCRLF = block.firstCRLFLine }
+          crlfLines += block.crlfLines
+        }
+        guard var converter = block.result.converter else { return }
+        converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
+        totals.take(&converter)
+      })
+    if crlfLines > 0 {
+      reporter.report(
+        Finding(
+          .encodingCRLF, at: Location(file: name, line: firstCRLF),
+          message:
+            "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"
+        ))
     }
-    totals.read += outcome.records
+    if totals.read == 0 {
+      reporter.report(
+        Finding(
+          .countEmptyFile, at: Location(file: name, line: 0),
+          message:
+            "the file holds no records: check the path, or whether an earlier step wrote nothing"))
+    }
   }
 }
 
-/// One block's converter for JSON imports (made on first use, on the worker thread).
-struct ImportPayload: BlockPayload {
+/// The fields a JSON import maps.
+struct ImportJSONFields: Sendable {
+  let options: Importer.Options
+  let input: JSONField
+  let output: JSONField
+  let system: JSONField?
+  let id: JSONField?
+  let meta: [JSONField]
+  let names: ImportFieldNames
+
+  init(_ options: Importer.Options) {
+    self.options = options
+    input = JSONField(options.input ?? "input")
+    output = JSONField(options.output ?? "output")
+    system = options.system.map(JSONField.init)
+    id = options.id.map(JSONField.init)
+    meta = options.meta.map(JSONField.init)
+    names = ImportFieldNames(
+      input: "field \(input.name)", output: "field \(output.name)",
+      system: system.map { "field \($0.name)" },
+      id: id.map { "field \($0.name)" })
+  }
+}
+
+/// One block of a JSON import: the findings in record order, and the converter that holds the
+/// block's records, rejects and counts (made on first use, on the worker thread).
+struct ImportJSONResult: BlockResult {
+  var findings: [Finding] = []
   var converter: RowConverter?
   init() {}
+}
+
+/// Checks each JSON record like validate does, then maps and converts it, putting the
+/// converter's findings for the record right after the record's own.
+struct ImportJSONVisitor: RecordVisitor {
+  let fields: ImportJSONFields
+  private var checker = RecordChecker(fileFormat: .json, detected: false, formatLocation: nil)
+
+  init(fields: ImportJSONFields) {
+    self.fields = fields
+  }
+
+  mutating func visit(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition,
+    into result: inout ImportJSONResult
+  ) {
+    let first = result.findings.count
+    let (_, hasError) = checker.check(bytes, at: position, findings: &result.findings)
+    if result.converter == nil {
+      result.converter = RowConverter(
+        target: fields.options.to, lossy: fields.options.lossy, names: fields.names,
+        keepsSurrogateEscapes: false)
+    }
+    // The converter is changed in place through optional chaining: moving it out and back
+    // would retain and release its buffers for every record.
+    convert(bytes, at: position, hasError: hasError, firstFinding: first, into: &result)
+    if result.converter?.findings.isEmpty == false {
+      result.findings.append(contentsOf: result.converter?.findings ?? [])
+      result.converter?.findings.removeAll(keepingCapacity: true)
+    }
+  }
+
+  private func convert(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, hasError: Bool,
+    firstFinding first: Int, into result: inout ImportJSONResult
+  ) {
+    let location = position.recordLocation
+    guard !hasError else {
+      let reason = result.findings[first...].filter { $0.severity == .error }.map(\.message)
+        .joined(separator: "; ")
+      result.converter?.rejectRaw(location, .jsonSyntax, reason, raw: bytes, reportFinding: false)
+      return
+    }
+    let d = checker.document
+    guard d.kind(d.root) == .object else {
+      result.converter?.rejectRaw(
+        location, .jsonNotObject,
+        "the record is \(article(d.kind(d.root).name)), not an object with fields to import",
+        raw: bytes)
+      return
+    }
+    // Only a record with a lone surrogate escape takes the slower path that keeps it.
+    let surrogates = d.warnings.contains { $0.kind == .loneSurrogate }
+    result.converter?.keepsSurrogateEscapes = surrogates
+    var row = ImportRow(location: location)
+    row.input = fields.input.value(in: d, keepingSurrogates: surrogates)
+    row.output = fields.output.value(in: d, keepingSurrogates: surrogates)
+    row.system = fields.system?.value(in: d, keepingSurrogates: surrogates)
+    row.id = fields.id?.value(in: d, keepingSurrogates: surrogates)
+    for field in fields.meta {
+      row.meta.append((field.key, field.value(in: d, keepingSurrogates: surrogates)))
+    }
+    if let rejection = result.converter?.convert(row) {
+      // The record parsed, so the rejects file keeps it as JSON.
+      result.converter?.appendReject(rejection, raw: bytes, isJSON: true)
+    }
+  }
 }
 
 /// A field of a JSON record: a top-level key, or a JSON pointer (`/a/0/b`).
@@ -469,7 +592,10 @@ struct JSONField: Sendable {
 
   /// The field's text: a string's value, a number or boolean as written, other values as
   /// compact JSON; nil when missing or null.
-  func value(in d: JSONDocument) -> [UInt8]? {
+  ///
+  /// With `keepingSurrogates` (the record has a lone surrogate escape), a string's lone
+  /// surrogates are kept in their generalized UTF-8 form instead of becoming U+FFFD.
+  func value(in d: JSONDocument, keepingSurrogates: Bool = false) -> [UInt8]? {
     var node = d.root
     for segment in path {
       switch d.kind(node) {
@@ -491,10 +617,72 @@ struct JSONField: Sendable {
     var out: [UInt8] = []
     switch d.kind(node) {
     case .null: return nil
+    case .string where keepingSurrogates && d.hasEscapes(node):
+      // Decoded here, not with `appendString`, so a lone surrogate escape survives (in its
+      // generalized UTF-8 form, written back as the same escape) instead of becoming U+FFFD.
+      d.bytes.withUnsafeBufferPointer {
+        appendDecodedKeepingSurrogates(
+          UnsafeBufferPointer(rebasing: $0[d.rawRange(node)]), to: &out)
+      }
     case .string: d.appendString(node, to: &out)
     default: appendCompactJSON(d, node, to: &out)
     }
     return out
+  }
+}
+
+/// Appends the decoded UTF-8 of a JSON string's inside (valid JSON: the parser checked it),
+/// writing an unpaired surrogate escape in its generalized UTF-8 form (`ED A0 80` for `\ud800`),
+/// which ``appendJSONStringKeepingSurrogates(_:to:)`` turns back into the escape.
+func appendDecodedKeepingSurrogates(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+  func hex4(_ at: Int) -> UInt32? {
+    guard at + 4 <= raw.count else { return nil }
+    var value: UInt32 = 0
+    for k in at..<(at + 4) {
+      guard let digit = hexDigitValue(raw[k]) else { return nil }
+      value = value << 4 | UInt32(digit)
+    }
+    return value
+  }
+  func appendUnit(_ unit: UInt32) {
+    if let scalar = UnicodeScalar(unit) {
+      appendUTF8(scalar, to: &out)
+    } else {
+      out.append(0xE0 | UInt8(truncatingIfNeeded: unit >> 12))
+      out.append(0x80 | UInt8(truncatingIfNeeded: (unit >> 6) & 0x3F))
+      out.append(0x80 | UInt8(truncatingIfNeeded: unit & 0x3F))
+    }
+  }
+  var i = 0
+  let n = raw.count
+  while i < n {
+    let b = raw[i]
+    guard b == UInt8(ascii: "\\"), i + 1 < n else {
+      out.append(b)
+      i += 1
+      continue
+    }
+    let e = raw[i + 1]
+    i += 2
+    switch e {
+    case UInt8(ascii: "b"): out.append(0x08)
+    case UInt8(ascii: "f"): out.append(0x0C)
+    case UInt8(ascii: "n"): out.append(0x0A)
+    case UInt8(ascii: "r"): out.append(0x0D)
+    case UInt8(ascii: "t"): out.append(0x09)
+    case UInt8(ascii: "u"):
+      guard let unit = hex4(i) else { continue }
+      i += 4
+      if (0xD800...0xDBFF).contains(unit), i + 6 <= n, raw[i] == UInt8(ascii: "\\"),
+        raw[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), (0xDC00...0xDFFF).contains(low)
+      {
+        i += 6
+        appendUnit(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+      } else {
+        appendUnit(unit)
+      }
+    default: out.append(e)
+    }
   }
 }
 

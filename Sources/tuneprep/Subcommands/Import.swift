@@ -146,8 +146,12 @@ extension TunePrepCommand {
           to != "text"
           && TunePrep.Format(name: to).map { OutputFormat.format($0).keepsMetadata } == true
         if !keeps {
+          // The targets that keep them, from the same property that decides it here.
+          let targets = TunePrep.Format.builtIn.filter { OutputFormat.format($0).keepsMetadata }
+            .map(\.rawValue)
+          let list = targets.dropLast().joined(separator: ", ") + " or " + (targets.last ?? "")
           throw ValidationError(
-            "\(to) records have no place for --id-column/--meta-column fields: use --to alpaca, sharegpt, input-output or prompt-completion, or pass --lossy"
+            "\(to) records have no place for --id-column/--meta-column fields: use --to \(list), or pass --lossy"
           )
         }
       }

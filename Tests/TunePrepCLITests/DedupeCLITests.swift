@@ -260,6 +260,44 @@ import Testing
     #expect(try folder.read("r1.jsonl") == folder.read("r3.jsonl"))
   }
 
+  /// QA round 3, defect 9: `--normalize whitespace` took only ASCII whitespace as spacing,
+  /// and both modes made every control character the same.
+  @Test(arguments: ["whitespace", "text"])
+  func unicodeWhitespaceAndControlCharacters(mode: String) throws {
+    let folder = try Folder()
+    try folder.write(
+      "ws.jsonl",
+      [
+        #"{"instruction":"a\u00a0b","output":"x"}"#, #"{"instruction":"a b","output":"x"}"#,
+        #"{"instruction":"a\u3000b\u2028","output":"x"}"#,
+        "{\"instruction\":\"\u{2029}a\u{85}\u{1680}b\",\"output\":\"x\"}",
+      ])
+    let ws = try folder.run(["dedupe", "ws.jsonl", "--normalize", mode, "--dry-run"])
+    #expect(ws.status == 0)
+    #expect(
+      ws.stderr.hasSuffix(
+        "4 records in 1 file, 1 kept, 3 dup.exact, 0 invalid; 0 errors, 3 warnings, 0 info (dup.exact 3)\n"
+      ), "\(ws.stderr)")
+    try folder.write(
+      "ctl.jsonl",
+      [
+        #"{"instruction":"code \u0001 x","output":"x"}"#,
+        #"{"instruction":"code \u0002 x","output":"x"}"#,
+        #"{"instruction":"code \u001b x","output":"x"}"#,
+        #"{"instruction":"code \u0000 x","output":"x"}"#,
+        #"{"instruction":"code  x","output":"x"}"#,
+        #"{"instruction":"code \u0001  x","output":"x"}"#,
+      ])
+    let ctl = try folder.run(["dedupe", "ctl.jsonl", "--normalize", mode, "--dry-run"])
+    #expect(ctl.status == 0)
+    #expect(
+      ctl.stderr.hasSuffix(
+        "6 records in 1 file, 5 kept, 1 dup.exact, 0 invalid; 0 errors, 1 warning, 0 info (dup.exact 1)\n"
+      ),
+      "\(ctl.stderr)")
+    #expect(ctl.stderr.contains("ctl.jsonl:6: warning: exact duplicate of line 1"))
+  }
+
   static let usageCases: [([String], Int32)] = [
     (["dedupe", "--threshold", "0"], 64),
     (["dedupe", "--threshold", "1.5"], 64),

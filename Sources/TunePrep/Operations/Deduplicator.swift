@@ -449,22 +449,20 @@ public struct Deduplicator {
           return
         }
         guard let rejects = outputs.rejects else { return }
-        var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
         if reason == .invalid {
           scratch.removeAll(keepingCapacity: true)
           let position = RecordPosition(
             file: name, line: Int(state.line), column: 1, byteOffset: Int(state.offset))
           _ = checker.check(bytes, at: position, findings: &scratch)
-          let first = scratch.first { $0.severity == .error } ?? scratch.first
-          line += ",\"reason\":\((first?.code ?? "invalid").jsonQuoted)"
-          line += ",\"message\":\((first?.message ?? "the record failed validation").jsonQuoted)"
-          line += ",\"text\":\(String(decoding: bytes, as: UTF8.self).jsonQuoted)}\n"
-          rejects.write(line)
+          rejects.write(
+            invalidRecordRejectLine(
+              file: name, line: Int(state.line), findings: scratch, record: bytes))
           return
         }
         if let finding {
           let other = table.states[related]
           let file = sources[Int(other.source)].records.displayName
+          var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
           line += ",\"reason\":\(finding.code.jsonQuoted),\"message\":\(finding.message.jsonQuoted)"
           line += ",\"kept\":{\"file\":\(file.jsonQuoted),\"line\":\(other.line)}"
           line += ",\"similarity\":\(formatSimilarity(d.similarity(i))),\"record\":"

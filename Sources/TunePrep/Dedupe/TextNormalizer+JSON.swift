@@ -57,13 +57,15 @@ extension TextNormalizer {
           let readable = max(readable ?? 0, raw.count)
           written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
             guard let tail = tail.baseAddress else { return -1 }
-            // Two copies of the loop, each with `fold` a constant.
-            return fold
-              ? normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: true, tail: tail, into: target)
-              : normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: false, tail: tail,
+            // Two copies of the loop, one per mode.
+            if fold {
+              return normalizeJSONString(
+                source, count: raw.count, readable: readable, mode: Folding.self, tail: tail,
                 into: target)
+            }
+            return normalizeJSONString(
+              source, count: raw.count, readable: readable, mode: Spacing.self, tail: tail,
+              into: target)
           }
         }
         if written < 0 {
@@ -79,7 +81,27 @@ extension TextNormalizer {
   }
 }
 
-/// Bytes per plain step of ``normalizeJSONString(_:count:readable:fold:tail:into:)``.
+/// The constant of one copy of ``normalizeJSONString(_:count:readable:mode:tail:into:)``: as a
+/// type, so that each copy is a specialization of its own (with a Boolean argument, the
+/// `whitespace` copy was not inlined and tested it at run time).
+private protocol JSONStringMode {
+  /// Case-fold (`text` mode) and send every byte of 0x80 or more to the byte path, or else
+  /// send only the lead bytes of non-ASCII whitespace there (`whitespace` mode; see
+  /// `isWhiteSpaceLead`).
+  static var fold: Bool { get }
+}
+
+/// `text` mode.
+private enum Folding: JSONStringMode {
+  static var fold: Bool { true }
+}
+
+/// `whitespace` mode.
+private enum Spacing: JSONStringMode {
+  static var fold: Bool { false }
+}
+
+/// Bytes per plain step of ``normalizeJSONString(_:count:readable:mode:tail:into:)``.
 private let plainStep = 64
 
 /// Bytes of the buffer that takes a string's last bytes when a whole step cannot be read in
@@ -98,15 +120,18 @@ private let tailCapacity = 2 * plainStep
 /// of the branch-free byte path of ``TextNormalizer``. When a step would
 /// read past `readable`, the rest of the string (under 65 bytes) is copied to `tail` first,
 /// zero-padded, and the loop goes on there.
+/// - Parameter mode: folding, and which non-ASCII bytes the byte path sees (see
+///   ``JSONStringMode``).
 /// - Returns: the bytes written to `target`, or -1 when the text needs the decoding path (see
 ///   ``TextNormalizer/appendJSONString(_:readable:to:)``).
 /// - warning: `source` must be readable for `readable` bytes, `tail` writable for
 ///   `tailCapacity` bytes, and `target` must have room for `2 * count + plainStep` bytes.
 @inline(__always)
-private func normalizeJSONString(
-  _ source: UnsafePointer<UInt8>, count: Int, readable: Int, fold: Bool,
+private func normalizeJSONString<Mode: JSONStringMode>(
+  _ source: UnsafePointer<UInt8>, count: Int, readable: Int, mode: Mode.Type,
   tail: UnsafeMutablePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
 ) -> Int {
+  let fold = Mode.fold
   var source = source
   var n = count
   var readable = readable

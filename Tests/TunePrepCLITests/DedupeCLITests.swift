@@ -260,6 +260,122 @@ import Testing
     #expect(try folder.read("r1.jsonl") == folder.read("r3.jsonl"))
   }
 
+  /// QA round 3, defect 3: evaluation records that cannot be read or decoded were dropped
+  /// without a word, so a leak could go unnoticed with exit 0.
+  @Test func unreadableEvaluationRecordsAreReported() throws {
+    let folder = try Folder()
+    try folder.write(
+      "tr.jsonl",
+      [
+        Self.chat("What is the capital of France?", "Paris."),
+        Self.chat(
+          "Name a prime number bigger than ten please", "Eleven is a prime number bigger than ten."),
+      ])
+    // Three formats: alpaca (the file's, from its first line), prompt-completion, not JSON.
+    try folder.write(
+      "ev.jsonl",
+      [
+        #"{"instruction":"What is the capital of France?","output":"Paris."}"#,
+        #"{"prompt":"Name a prime number bigger than ten please","completion":"Eleven is a prime number bigger than ten."}"#,
+        "not json",
+      ])
+    let run = try folder.run(["dedupe", "tr.jsonl", "--against", "ev.jsonl"])
+    #expect(run.status == 1, "\(run.stderr)")
+    #expect(run.stdout.isEmpty)
+    // Each evaluation record is read in its own format, so both leaks are found.
+    #expect(
+      run.stderr.contains(
+        "tr.jsonl:1: warning: leaks evaluation data: the same example as ev.jsonl:1"))
+    #expect(
+      run.stderr.contains(
+        "tr.jsonl:2: warning: leaks evaluation data: the same example as ev.jsonl:2"))
+    #expect(run.stderr.contains("ev.jsonl:3: error: invalid JSON at column 1"))
+    #expect(
+      run.stderr.hasSuffix(
+        "tuneprep dedupe: 2 records in 1 file, 0 kept, 0 dup.exact, 2 leak.exact, 0 invalid, 3 evaluation records, 1 evaluation invalid; 1 error, 2 warnings, 0 info (json.syntax 1, leak.exact 2)\n"
+      ))
+    // --format names the input's format; the evaluation file still detects its own.
+    let named = try folder.run([
+      "dedupe", "tr.jsonl", "--against", "ev.jsonl", "--format", "openai-chat",
+    ])
+    #expect(named.status == 1)
+    #expect(
+      named.stderr.contains("2 leak.exact, 0 invalid, 3 evaluation records, 1 evaluation invalid"))
+    // --fail-on decides, as for the input's findings.
+    let never = try folder.run([
+      "dedupe", "tr.jsonl", "--against", "ev.jsonl", "--fail-on", "never", "--report-only",
+      "--dry-run",
+    ])
+    #expect(never.status == 0)
+    #expect(never.stderr.contains("ev.jsonl:3: error: invalid JSON"))
+    // An empty evaluation file is a finding, as an empty input is.
+    try folder.write("empty.jsonl", [])
+    let empty = try folder.run(["dedupe", "tr.jsonl", "--against", "empty.jsonl", "ev.jsonl"])
+    #expect(empty.status == 1)
+    #expect(
+      empty.stderr.contains("empty.jsonl: error: the file holds no records"),
+      "\(empty.stderr)")
+    #expect(empty.stderr.contains("(count.empty-file 1, json.syntax 1, leak.exact 2)"))
+  }
+
+  /// An evaluation record of another format than its file's is compared in its own format
+  /// for --near as well, both when it is found and when the pair is verified.
+  @Test func nearLeaksFromAnotherFormatInTheEvaluationFile() throws {
+    let folder = try Folder()
+    try folder.write("train.jsonl", [Self.chat(Self.longEdited, "An answer that is the same.")])
+    try folder.write(
+      "test.jsonl",
+      [
+        Self.chat("Another question", "Another answer"),
+        #"{"prompt":"\#(Self.long)","completion":"An answer that is the same."}"#,
+      ])
+    let run = try folder.run(["dedupe", "--near", "train.jsonl", "--against", "test.jsonl"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.isEmpty)
+    #expect(
+      run.stderr.contains(
+        "train.jsonl:1: warning: leaks evaluation data: a near-duplicate of test.jsonl:2 (Jaccard 0."
+      ), "\(run.stderr)")
+  }
+
+  /// QA round 3, defect 9: `--normalize whitespace` took only ASCII whitespace as spacing,
+  /// and both modes made every control character the same.
+  @Test(arguments: ["whitespace", "text"])
+  func unicodeWhitespaceAndControlCharacters(mode: String) throws {
+    let folder = try Folder()
+    try folder.write(
+      "ws.jsonl",
+      [
+        #"{"instruction":"a\u00a0b","output":"x"}"#, #"{"instruction":"a b","output":"x"}"#,
+        #"{"instruction":"a\u3000b\u2028","output":"x"}"#,
+        "{\"instruction\":\"\u{2029}a\u{85}\u{1680}b\",\"output\":\"x\"}",
+      ])
+    let ws = try folder.run(["dedupe", "ws.jsonl", "--normalize", mode, "--dry-run"])
+    #expect(ws.status == 0)
+    #expect(
+      ws.stderr.hasSuffix(
+        "4 records in 1 file, 1 kept, 3 dup.exact, 0 invalid; 0 errors, 3 warnings, 0 info (dup.exact 3)\n"
+      ), "\(ws.stderr)")
+    try folder.write(
+      "ctl.jsonl",
+      [
+        #"{"instruction":"code \u0001 x","output":"x"}"#,
+        #"{"instruction":"code \u0002 x","output":"x"}"#,
+        #"{"instruction":"code \u001b x","output":"x"}"#,
+        #"{"instruction":"code \u0000 x","output":"x"}"#,
+        #"{"instruction":"code  x","output":"x"}"#,
+        #"{"instruction":"code \u0001  x","output":"x"}"#,
+      ])
+    let ctl = try folder.run(["dedupe", "ctl.jsonl", "--normalize", mode, "--dry-run"])
+    #expect(ctl.status == 0)
+    #expect(
+      ctl.stderr.hasSuffix(
+        "6 records in 1 file, 5 kept, 1 dup.exact, 0 invalid; 0 errors, 1 warning, 0 info (dup.exact 1)\n"
+      ),
+      "\(ctl.stderr)")
+    #expect(ctl.stderr.contains("ctl.jsonl:6: warning: exact duplicate of line 1"))
+  }
+
   static let usageCases: [([String], Int32)] = [
     (["dedupe", "--threshold", "0"], 64),
     (["dedupe", "--threshold", "1.5"], 64),

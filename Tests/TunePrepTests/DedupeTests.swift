@@ -99,9 +99,47 @@ import Testing
     ("a\u{A0}\u{2003}b", .text, "a b"),
     ("\u{65E5}\u{672C} \u{1F600}", .text, "\u{65E5}\u{672C} \u{1F600}"),
     ("\u{212B}", .text, "\u{E5}"),
+    // Unicode White_Space is spacing in both modes (QA round 3, defect 9).
+    ("a\u{A0}\u{2003}b", .whitespace, "a b"),
+    ("\u{3000}A\u{2028}\u{2029}B\u{85}\u{1680}", .whitespace, "A B"),
+    ("x\u{202F}\u{205F}\u{2000}\u{200A}Caf\u{C9}", .whitespace, "x Caf\u{C9}"),
+    ("\u{85}a\u{1680}b\u{202F}", .text, "a b"),
+    // Not White_Space: zero width space, word joiner, a C1 control other than U+0085.
+    ("a\u{200B}b\u{2060}c\u{86}", .whitespace, "a\u{200B}b\u{2060}c\u{86}"),
+    // Control characters are kept, escaped (ESC, then the byte + 0x40).
+    ("code \u{1} x", .whitespace, "code \u{1B}A x"),
+    ("Code \u{2}\u{0}\u{1B} X", .text, "code \u{1B}B\u{1B}@\u{1B}[ x"),
+    ("\u{1}\u{C9}t\u{E9} \u{1F}", .text, "\u{1B}A\u{E9}t\u{E9} \u{1B}_"),
+    ("e\u{301}\u{7}", .text, "\u{E9}\u{1B}G"),
+    ("\u{E9}\u{7}  \u{3000}\u{8}", .whitespace, "\u{E9}\u{1B}G \u{1B}H"),
   ])
   func normalizes(input: String, mode: TextNormalization, expected: String) {
     #expect(Array(normalized(input, mode).utf8) == Array(expected.utf8))
+  }
+
+  /// The one whitespace definition of both modes is Unicode's White_Space, for every scalar.
+  @Test func whiteSpaceIsTheUnicodeProperty() {
+    for v in UInt32(0)...0x10FFFF {
+      guard let scalar = Unicode.Scalar(v) else { continue }
+      #expect(isWhiteSpace(v) == scalar.properties.isWhitespace, "U+\(String(v, radix: 16))")
+    }
+  }
+
+  /// Texts that differ only in a control character (C0 or C1, not White_Space) never normalize
+  /// to the same bytes, in either mode; before, every C0 control became the same byte.
+  @Test(arguments: [TextNormalization.text, .whitespace])
+  func controlCharactersStayDistinct(mode: TextNormalization) {
+    var seen: [String: UInt32] = [:]
+    let controls = (UInt32(0)...0x1F).filter { !isWhiteSpace($0) } + [0x7F, 0x80, 0x86, 0x9F]
+    for v in controls {
+      let text = "code \(Character(Unicode.Scalar(v)!)) x"
+      let key = normalized(text, mode)
+      #expect(
+        seen[key] == nil, "U+\(String(v, radix: 16)) equals U+\(String(seen[key] ?? 0, radix: 16))")
+      seen[key] = v
+      #expect(!key.utf8.contains { $0 < 0x20 && $0 != 0x1B }, "U+\(String(v, radix: 16))")
+    }
+    #expect(normalized("code  x", mode) != normalized("code \u{1} x", mode))
   }
 }
 
@@ -127,7 +165,7 @@ extension TextNormalizerTests {
         if pending { expected.append(0x20) }
         pending = false
         let folded = mode == .text && b >= 0x41 && b <= 0x5A ? b | 0x20 : b
-        expected.append(folded < 0x20 ? 0x1B : folded)
+        expected.append(contentsOf: folded < 0x20 ? [0x1B, folded + 0x40] : [folded])
       }
       var out: [UInt8] = [0x41]
       bytes.withUnsafeBufferPointer { TextNormalizer(mode: mode).append($0, to: &out) }
@@ -635,6 +673,14 @@ extension TextNormalizerTests {
     // Whitespace escapes and spaces right after a plain run, which the plain step skips.
     "Paragraph one.\\n\\nParagraph two.\\n \\t\\r\\f  three\\n", "end\\n", "end \\t",
     "not whitespace\\b\\nx\\u000a\\/y", "a\\n\\\\n" + String(repeating: "x", count: 70) + "\\t\\\\",
+    // Every White_Space scalar raw and escaped, and near misses with the same first bytes.
+    "ws\u{85}\u{A0}\u{1680}\u{2000}\u{2005}\u{200A}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}end",
+    "ws\\u0085\\u00a0\\u1680\\u2000\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000end",
+    "\u{A0}lead and trail\u{3000}", "copy\u{A9} dash\u{2014} dots\u{2026} cjk\u{3001}x",
+    "ws ogham\u{1681} zwsp\u{200B}\u{2060}\u{86}\u{9F}"
+      + String(repeating: "long plain run ", count: 6)
+      + "\u{2028}",
+    "ctl\\u0001\\u0002\\u001b\\u0000 \\b\\u007f", "\\u0001", " \\u0002 ", "a\\b",
   ]
 
   @Test(arguments: [TextNormalization.text, .whitespace, .none])
@@ -651,7 +697,7 @@ extension TextNormalizerTests {
       // not one scalar (and lone surrogates); `whitespace` mode only for lone surrogates.
       let declines =
         mode == .text
-        ? ["e\\u0301", "Cafe\u{301}", "Stra\u{DF}e", "lone \\ud800", "A\u{2003}"]
+        ? ["e\\u0301", "Cafe\u{301}", "Stra\u{DF}e", "lone \\ud800", "A\u{2003}", "ws"]
         : ["lone \\ud800"]
       if mode != .none && !declines.contains(where: { text.hasPrefix($0) }) {
         #expect(fast(raw, mode, after: []) != nil, "mode \(mode), input \(text.debugDescription)")
@@ -712,10 +758,13 @@ extension TextNormalizerTests {
       "a", "b", "Z", "Q", "m", " ", " ", " ", "  ", "\\n", "\\t", "\\r", "\\f", "\\b", "\\\"",
       "\\\\", "\\/", "\\u0041", "\\u0020", "\\u0001", "\\u00e9", "\u{E9}", "\u{A0}", ".", ",",
       "@", "[", "`", "{", "~", "\u{7F}", "\u{1}", "\t", "\u{3000}", "\u{1F600}",
-      "\\ud83d\\ude00", "\u{65E5}",
+      "\\ud83d\\ude00", "\u{65E5}", "\\u0002", "\\u001b", "\u{85}", "\\u00a0", "\u{2026}",
+      "\u{A9}", "\u{86}",
     ].map { Array($0.utf8) }
     // Text with these takes the Unicode path in `text` mode: one string in four has them.
-    let unicode = ["\u{C9}", "\u{DF}", "\\u00C9", "\u{301}"].map { Array($0.utf8) }
+    let unicode = [
+      "\u{C9}", "\u{DF}", "\\u00C9", "\u{301}", "\u{2028}", "\\u2028", "\u{1680}", "\\u205f",
+    ].map { Array($0.utf8) }
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     var taken = 0
     for length in 0..<300 {

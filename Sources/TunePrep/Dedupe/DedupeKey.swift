@@ -15,8 +15,9 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 /// Layout: for each part a tag byte (0x01–0x0C; 0x0D for each further part of a text given as
 /// parts; 0x0E for a part that is not text, whose canonical JSON follows), the normalized text,
 /// and 0x1F. Control bytes
-/// inside the text are escaped (0x1B, then the byte + 0x40) or, when text is normalized,
-/// mapped to 0x1B, so the layout is unambiguous.
+/// inside the text are escaped (0x1B, then the byte + 0x40; ``TextNormalizer`` writes them so
+/// when it normalizes), so the layout is unambiguous and no two control characters compare
+/// equal.
 struct KeyBuilder {
   let key: DedupeKey
   let normalizer: TextNormalizer

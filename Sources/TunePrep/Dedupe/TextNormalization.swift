@@ -9,22 +9,28 @@
 public enum TextNormalization: String, Sendable, CaseIterable {
   /// Compare the decoded text exactly.
   case none
-  /// Collapse runs of whitespace to one space and trim both ends.
+  /// Collapse runs of whitespace (Unicode White_Space, see ``isWhiteSpace(_:)``) to one space
+  /// and trim both ends.
   case whitespace
-  /// Unicode NFC, case folding, whitespace collapsed and trimmed.
+  /// Unicode NFC, case folding, whitespace collapsed and trimmed as with ``whitespace``.
   case text
 }
 
 /// Appends the normalized UTF-8 bytes of decoded text to a buffer.
 ///
 /// ASCII text (the common case) is handled byte by byte; other text goes through Unicode
-/// scalars: NFC, then full case folding, then whitespace collapsing on Unicode whitespace.
+/// scalars: with `text`, NFC, then full case folding; with both `whitespace` and `text`,
+/// whitespace collapsing on Unicode White_Space (``isWhiteSpace(_:)``, one definition for both
+/// modes).
 struct TextNormalizer {
   let mode: TextNormalization
 
   /// Appends `text` normalized to `out`.
   ///
-  /// With `whitespace` and `text`, the result holds no control byte (see ``asciiFoldTable``).
+  /// With `whitespace` and `text`, every control character that is not whitespace is kept, as
+  /// ESC (0x1B) then its byte + 0x40 (as ``escapeControlBytes(_:from:)`` writes it for `none`),
+  /// so the result holds no other control byte and two texts that differ in a control
+  /// character stay different.
   /// - Parameters:
   ///   - text: decoded UTF-8 bytes (valid UTF-8: the parser checked it).
   ///   - out: the buffer to append to.
@@ -33,11 +39,15 @@ struct TextNormalizer {
     case .none:
       out.append(contentsOf: text)
     case .whitespace, .text:
-      if mode == .whitespace || isASCII(text) {
+      let start = out.count
+      if isASCII(text) {
         appendASCII(text, fold: mode == .text, to: &out)
+      } else if mode == .whitespace {
+        appendCollapsed(text, fold: false, to: &out)
       } else {
         appendUnicode(text, to: &out)
       }
+      expandControlMarkers(&out, from: start, controlsOf: text)
     }
   }
 
@@ -114,17 +124,19 @@ struct TextNormalizer {
       if scalar.value >= 0x80 && !isStableNFC(scalar) { stable = false }
     }
     if stable {
-      appendFolded(text, to: &out)
+      appendCollapsed(text, fold: true, to: &out)
       return
     }
     // Rare: combining marks, singletons and the like need real composition first.
     let composed = Array(canonicalComposition(String(decoding: text, as: UTF8.self)).utf8)
-    composed.withUnsafeBufferPointer { appendFolded($0, to: &out) }
+    composed.withUnsafeBufferPointer { appendCollapsed($0, fold: true, to: &out) }
   }
 
-  /// Case-folds NFC text and collapses Unicode whitespace: runs of ASCII take the table path,
-  /// only other scalars look up Unicode properties.
-  private func appendFolded(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+  /// Collapses Unicode whitespace and, with `fold`, case-folds NFC text: runs of ASCII take
+  /// the table path, only other scalars are decoded.
+  private func appendCollapsed(
+    _ text: UnsafeBufferPointer<UInt8>, fold: Bool, to out: inout [UInt8]
+  ) {
     let start = out.count
     var state = CollapseState()
     var needsComposition = false
@@ -133,12 +145,12 @@ struct TextNormalizer {
     while i < text.count {
       let j = nextNonASCII(text, from: i)
       if j > i {
-        appendASCII(UnsafeBufferPointer(rebasing: text[i..<j]), fold: true, state: &state, to: &out)
+        appendASCII(UnsafeBufferPointer(rebasing: text[i..<j]), fold: fold, state: &state, to: &out)
         i = j
         if i == text.count { break }
       }
       i += decodeScalar(text, at: i, into: &scalar)
-      if scalar.properties.isWhitespace {
+      if isWhiteSpace(scalar.value) {
         state.pendingSpace = state.wrote
         continue
       }
@@ -147,7 +159,7 @@ struct TextNormalizer {
         state.pendingSpace = false
       }
       state.wrote = true
-      if scalar.properties.changesWhenCaseFolded {
+      if fold && scalar.properties.changesWhenCaseFolded {
         // Full case folding is lowercase(uppercase(c)) for all but a few scripts, and it maps
         // every case variant of a letter to the same scalars, which is what matching needs.
         for m in String(scalar).uppercased().lowercased().unicodeScalars {
@@ -166,6 +178,24 @@ struct TextNormalizer {
   }
 }
 
+/// Whether a scalar is whitespace for `--normalize whitespace` and `text`: the Unicode
+/// White_Space property, that is U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680,
+/// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+///
+/// The one definition both modes use (the table of ``normalizedScalarClass(_:)`` is built from
+/// it too); `TextNormalizerTests` checks it against `Unicode.Scalar.Properties.isWhitespace`
+/// for every scalar. Control characters that are not White_Space (U+0000–U+0008,
+/// U+000E–U+001F, U+007F–U+009F but U+0085) are not whitespace: they are kept.
+@inline(__always)
+func isWhiteSpace(_ v: UInt32) -> Bool {
+  if v < 0x80 { return v == 0x20 || v &- 0x09 < 5 }
+  switch v {
+  case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+  default: return false
+  }
+}
+
+/// ``isWhiteSpace(_:)`` for an ASCII byte.
 @inline(__always)
 func isASCIISpace(_ b: UInt8) -> Bool {
   b == 0x20 || (b >= 0x09 && b <= 0x0D)
@@ -174,9 +204,10 @@ func isASCIISpace(_ b: UInt8) -> Bool {
 /// The byte-to-byte map of ASCII normalization with case folding.
 ///
 /// ASCII whitespace maps to 0, A–Z to a–z, other control bytes to ESC (0x1B), every other byte to
-/// itself. 0 marks whitespace; mapping every control byte to one keeps the normalized text free of
-/// the bytes ``KeyBuilder`` uses as tags (control characters in training text are noise, so
-/// `\u0001` and `\u0002` counting as equal is acceptable).
+/// itself. 0 marks whitespace. ESC marks a control character, which
+/// ``expandControlMarkers(_:from:controlsOf:)`` then writes as ESC and its byte + 0x40, so that
+/// the normalized text holds none of the bytes ``KeyBuilder`` uses as tags and `\u0001` and
+/// `\u0002` stay different.
 let asciiFoldTable: [UInt8] = makeTable(fold: true)
 
 /// As ``asciiFoldTable`` without case folding.
@@ -197,6 +228,27 @@ private func makeTable(fold: Bool) -> [UInt8] {
     }
   }
   return table
+}
+
+/// Replaces each ESC that the byte map left in `out[start...]` for a control character (see
+/// ``asciiFoldTable``) with ESC and that character's byte + 0x40, taking the control bytes
+/// in order from the text that was normalized.
+///
+/// Normalization keeps control characters and their order (NFC and case folding leave them
+/// alone), and ESC in UTF-8 is only U+001B, itself a control character: the k-th ESC of the
+/// output is the k-th control byte of `text`. Text without one (nearly all) costs one scan.
+func expandControlMarkers(
+  _ out: inout [UInt8], from start: Int, controlsOf text: UnsafeBufferPointer<UInt8>
+) {
+  let marked = out.withUnsafeBufferPointer { $0[start...].contains(0x1B) }
+  guard marked else { return }
+  var controls = text.lazy.filter { $0 < 0x20 && !isASCIISpace($0) }.makeIterator()
+  let normalized = Array(out[start...])
+  out.removeSubrange(start...)
+  for b in normalized {
+    out.append(b)
+    if b == 0x1B, let control = controls.next() { out.append(control &+ 0x40) }
+  }
 }
 
 /// Eight ASCII bytes case-folded, or nil unless they normalize to themselves apart from case.

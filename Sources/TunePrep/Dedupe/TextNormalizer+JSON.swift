@@ -18,6 +18,8 @@ extension TextNormalizer {
   ///   with mode `text`, a non-ASCII scalar that composition could change or whose case
   ///   folding is not one NFC-stable scalar (see ``NormalizedScalar``); a lone surrogate
   ///   escape. The caller then decodes the string and calls ``append(_:to:)``.
+  ///   Whitespace is Unicode White_Space in both modes (``isWhiteSpace(_:)``), and control
+  ///   characters are written as ``append(_:to:)`` writes them (ESC, then the byte + 0x40).
   func appendJSONString(
     _ raw: UnsafeBufferPointer<UInt8>, readable: Int? = nil, to out: inout [UInt8]
   ) -> Bool {
@@ -35,9 +37,11 @@ extension TextNormalizer {
   ) -> Int? {
     guard mode != .none else { return nil }
     let fold = mode == .text
-    // The output is never longer than the input; the extra bytes let a whole step be stored
-    // at the last output position, after the tag, with the terminator.
-    let room = raw.count + plainStep + 2
+    // The output is never longer than the input, but for a raw control byte (which JSON does
+    // not allow in a string, so only a caller that skipped the parser passes one), written as
+    // two; the extra bytes let a whole step be stored at the last output position, after the
+    // tag, with the terminator.
+    let room = 2 * raw.count + plainStep + 2
     if out.capacity - out.count < room {
       out.reserveCapacity(max(out.count + room, 2 * out.capacity))
     }
@@ -53,13 +57,15 @@ extension TextNormalizer {
           let readable = max(readable ?? 0, raw.count)
           written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tailCapacity) { tail in
             guard let tail = tail.baseAddress else { return -1 }
-            // Two copies of the loop, each with `fold` a constant.
-            return fold
-              ? normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: true, tail: tail, into: target)
-              : normalizeJSONString(
-                source, count: raw.count, readable: readable, fold: false, tail: tail,
+            // Two copies of the loop, one per mode.
+            if fold {
+              return normalizeJSONString(
+                source, count: raw.count, readable: readable, mode: Folding.self, tail: tail,
                 into: target)
+            }
+            return normalizeJSONString(
+              source, count: raw.count, readable: readable, mode: Spacing.self, tail: tail,
+              into: target)
           }
         }
         if written < 0 {
@@ -75,7 +81,27 @@ extension TextNormalizer {
   }
 }
 
-/// Bytes per plain step of ``normalizeJSONString(_:count:readable:fold:tail:into:)``.
+/// The constant of one copy of ``normalizeJSONString(_:count:readable:mode:tail:into:)``: as a
+/// type, so that each copy is a specialization of its own (with a Boolean argument, the
+/// `whitespace` copy was not inlined and tested it at run time).
+private protocol JSONStringMode {
+  /// Case-fold (`text` mode) and send every byte of 0x80 or more to the byte path, or else
+  /// send only the lead bytes of non-ASCII whitespace there (`whitespace` mode; see
+  /// `isWhiteSpaceLead`).
+  static var fold: Bool { get }
+}
+
+/// `text` mode.
+private enum Folding: JSONStringMode {
+  static var fold: Bool { true }
+}
+
+/// `whitespace` mode.
+private enum Spacing: JSONStringMode {
+  static var fold: Bool { false }
+}
+
+/// Bytes per plain step of ``normalizeJSONString(_:count:readable:mode:tail:into:)``.
 private let plainStep = 64
 
 /// Bytes of the buffer that takes a string's last bytes when a whole step cannot be read in
@@ -89,19 +115,23 @@ private let tailCapacity = 2 * plainStep
 /// bytes and finds the first lane the byte path must see (a hard byte, or a space followed by
 /// another one), and stores all 64 lanes case-folded but keeps only the plain ones; a trailing
 /// space becomes the pending space. Plain steps never wait for the previous step's masks, only
-/// for its length. Anything else (an escape, a non-ASCII scalar, a control byte or a space
-/// run) takes one turn of the branch-free byte path of ``TextNormalizer``. When a step would
+/// for its length. Anything else (an escape, a non-ASCII scalar when folding, the first byte
+/// of a scalar that may be whitespace when not, a control byte or a space run) takes one turn
+/// of the branch-free byte path of ``TextNormalizer``. When a step would
 /// read past `readable`, the rest of the string (under 65 bytes) is copied to `tail` first,
 /// zero-padded, and the loop goes on there.
+/// - Parameter mode: folding, and which non-ASCII bytes the byte path sees (see
+///   ``JSONStringMode``).
 /// - Returns: the bytes written to `target`, or -1 when the text needs the decoding path (see
 ///   ``TextNormalizer/appendJSONString(_:readable:to:)``).
 /// - warning: `source` must be readable for `readable` bytes, `tail` writable for
-///   `tailCapacity` bytes, and `target` must have room for `count + plainStep` bytes.
+///   `tailCapacity` bytes, and `target` must have room for `2 * count + plainStep` bytes.
 @inline(__always)
-private func normalizeJSONString(
-  _ source: UnsafePointer<UInt8>, count: Int, readable: Int, fold: Bool,
+private func normalizeJSONString<Mode: JSONStringMode>(
+  _ source: UnsafePointer<UInt8>, count: Int, readable: Int, mode: Mode.Type,
   tail: UnsafeMutablePointer<UInt8>, into p: UnsafeMutablePointer<UInt8>
 ) -> Int {
+  let fold = Mode.fold
   var source = source
   var n = count
   var readable = readable
@@ -220,18 +250,24 @@ private func normalizeJSONString(
         }
       case let escaped: decoded = escaped
       }
-    } else if fold && b >= 0x80 {
+    } else if b >= 0x80 {
       step = decodeUTF8(source, at: k, count: n, into: &scalar)
     }
     if scalar == 0 {
       // A byte through the table, computed (reading the global table costs a lazy-init check
       // and a retain per string).
-      writeMapped(mappedASCII(decoded, fold), to: p, at: &w, pending: &pending, wrote: &wrote)
+      let mapped = mappedASCII(decoded, fold)
+      writeMapped(mapped, to: p, at: &w, pending: &pending, wrote: &wrote)
+      if mapped == 0x1B {
+        // A control character: ESC, then its byte + 0x40 (see `expandControlMarkers`).
+        p[w] = decoded &+ 0x40
+        w &+= 1
+      }
     } else {
       // A non-ASCII scalar: whitespace collapses, one that NFC and case folding leave alone
       // is written as it is, a simple case folding is written folded, anything else needs the
-      // Unicode path.
-      switch fold ? normalizedScalarClass(scalar) : .plain {
+      // Unicode path. Without folding, only whitespace is not written as it is.
+      switch fold ? normalizedScalarClass(scalar) : isWhiteSpace(scalar) ? .whitespace : .plain {
       case .unicode: return -1
       case .whitespace: pending = wrote
       case .caseFolded:
@@ -255,8 +291,9 @@ private func normalizeJSONString(
 }
 
 /// The entry of ``asciiFoldTable`` (with `fold`) or ``asciiSpaceTable`` for `b`, without
-/// reading the table: 0 for ASCII whitespace, 0x1B for other control bytes, A–Z lowercased
-/// when folding, any other byte itself (`TextNormalizerTests` checks all 256).
+/// reading the table: 0 for ASCII whitespace, 0x1B (the mark of a control character) for
+/// other control bytes, A–Z lowercased when folding, any other byte itself
+/// (`TextNormalizerTests` checks all 256).
 @inline(__always)
 func mappedASCII(_ b: UInt8, _ fold: Bool) -> UInt8 {
   let upper = fold && b &- 0x41 < 26
@@ -274,11 +311,19 @@ private func isWhitespaceEscape(_ c: UInt8) -> Bool {
   return i < 15 && (0x5101 as UInt16) &>> UInt16(i) & 1 != 0
 }
 
-/// Whether the byte path must see `b`: a control byte, a backslash or, when folding, a byte
-/// of 0x80 or more (one lane of ``hardLanes(_:_:)``).
+/// Whether the byte path must see `b`: a control byte, a backslash and, when folding, a byte
+/// of 0x80 or more, else a lead byte of a non-ASCII whitespace scalar (one lane of
+/// ``hardLanes(_:_:)``).
 @inline(__always)
 private func isHardByte(_ b: UInt8, _ fold: Bool) -> Bool {
-  (fold ? Int8(bitPattern: b) < 0x20 : b < 0x20) || b == 0x5C
+  (fold ? Int8(bitPattern: b) < 0x20 : b < 0x20 || isWhiteSpaceLead(b)) || b == 0x5C
+}
+
+/// Whether `b` is the first byte of the UTF-8 of a non-ASCII White_Space scalar: 0xC2
+/// (U+0085, U+00A0), 0xE1 (U+1680), 0xE2 (U+2000–U+205F) or 0xE3 (U+3000).
+@inline(__always)
+private func isWhiteSpaceLead(_ b: UInt8) -> Bool {
+  b == 0xC2 || b &- 0xE1 < 3
 }
 
 /// The index of the first set lane of a mask that has one.
@@ -292,11 +337,16 @@ private func firstLane(_ mask: SIMDMask<SIMD16<Int8>>) -> Int {
 }
 
 /// The lanes of `v` the byte path must see: control bytes, backslashes and, when folding,
-/// bytes of 0x80 or more.
+/// bytes of 0x80 or more, else lead bytes of non-ASCII whitespace (see `isWhiteSpaceLead`).
 @inline(__always)
 private func hardLanes(_ v: SIMD16<UInt8>, _ fold: Bool) -> SIMDMask<SIMD16<Int8>> {
   let backslash = v .== SIMD16<UInt8>(repeating: 0x5C)
-  guard fold else { return (v .< SIMD16<UInt8>(repeating: 0x20)) .| backslash }
+  guard fold else {
+    let lead =
+      (v .== SIMD16<UInt8>(repeating: 0xC2))
+      .| ((v &- SIMD16<UInt8>(repeating: 0xE1)) .< SIMD16<UInt8>(repeating: 3))
+    return (v .< SIMD16<UInt8>(repeating: 0x20)) .| backslash .| lead
+  }
   // As signed bytes, 0x80 and above are negative: one comparison finds them and controls.
   return (SIMD16<Int8>(truncatingIfNeeded: v) .< SIMD16<Int8>(repeating: 0x20)) .| backslash
 }
@@ -382,7 +432,8 @@ enum NormalizedScalar: UInt8 {
   /// Stays as it is: NFC-stable (``isStableNFC(_:)``), unchanged by case folding, not
   /// whitespace.
   case plain
-  /// Unicode whitespace (NFC-stable, no case): collapses like a space.
+  /// Unicode White_Space (``isWhiteSpace(_:)``; NFC-stable, no case): collapses like a
+  /// space.
   case whitespace
   /// NFC-stable but changed by case folding: becomes ``simpleCaseFold(_:)`` when that is one
   /// NFC-stable scalar (Å, Δ, Ü), else needs the Unicode path.
@@ -425,7 +476,7 @@ private let normalizedScalarClasses: [UInt8] = {
     table[index] =
       properties.changesWhenCaseFolded
       ? NormalizedScalar.caseFolded.rawValue
-      : properties.isWhitespace
+      : isWhiteSpace(v)
         ? NormalizedScalar.whitespace.rawValue : NormalizedScalar.plain.rawValue
   }
   return table

@@ -98,12 +98,16 @@ public struct Deduplicator {
     // Only the scan looks keys up; the groups it found are all that is kept of the index.
     table.exactIndex = ExactIndex()
     var sources = [main]
-    let quiet = FindingReporter(
-      command: "dedupe", options: Self.quietOptions, output: .standardError())
+    // The evaluation files are checked as the input is, and their findings reported: a record
+    // that cannot be read or decoded cannot be compared, so the decontamination is incomplete,
+    // which its error says and the exit status shows (per --fail-on).
     for (k, name) in options.against.enumerated() {
       sources.append(
-        try scan(name, source: UInt16(k + 1), into: &table, keptDuringScan: nil, reporter: quiet))
+        try scan(name, source: UInt16(k + 1), into: &table, keptDuringScan: nil, reporter: reporter)
+      )
     }
+    var evaluationInvalid = 0
+    for state in table.states[inputCount...] where !state.isValid { evaluationInvalid += 1 }
     let verifier = Verifier(sources: sources, options: options)
     var decisions = Decisions(count: inputCount)
     decideLeaksExact(table, inputCount: inputCount, &decisions)
@@ -131,20 +135,21 @@ public struct Deduplicator {
       if options.near { counts.append(("leak.near", decisions.count(.leakNear))) }
     }
     counts.append(("invalid", decisions.count(.invalid)))
+    if !options.against.isEmpty {
+      counts.append(("evaluation records", table.states.count - inputCount))
+      counts.append(("evaluation invalid", evaluationInvalid))
+    }
     summary.counts = counts
     return summary
-  }
-
-  private static var quietOptions: FindingReporter.Options {
-    var options = FindingReporter.Options()
-    options.maxFindings = 0
-    return options
   }
 
   // MARK: First pass
 
   /// Scans one file into the table; for the input (source 0), also finds each valid record's
   /// exact group (the first record with its key).
+  ///
+  /// An `--against` file (source 1 on) is read in the format each record has: `--format`
+  /// names the input's format, except `json`, a way of comparing that applies to every file.
   /// - Parameter keptDuringScan: where to write the valid records whose key is new, as their
   ///   blocks are consumed (nil: kept records are written by the second pass).
   private func scan(
@@ -163,10 +168,13 @@ public struct Deduplicator {
     let near = options.near
     let fileSize = records.regularFileSize ?? 0
     var reserveFor = fileSize > 0
-    let outcome = try FileScan(
-      format: options.format, threads: options.threads, sizes: options.sizes
-    )
-    .run(file, reporter: reporter) { (record: borrowing CheckedRecord, block: inout DedupeBlock) in
+    let evaluation = source > 0
+    var fileScan = FileScan(
+      format: evaluation && options.format != .json ? nil : options.format,
+      threads: options.threads, sizes: options.sizes)
+    fileScan.decodesEachFormat = evaluation
+    let outcome = try fileScan.run(file, reporter: reporter) {
+      (record: borrowing CheckedRecord, block: inout DedupeBlock) in
       if block.keyer == nil {
         block.keyer = RecordKeyer(
           key: options.key, normalization: options.normalization, shingling: options.shingling)
@@ -245,7 +253,7 @@ public struct Deduplicator {
       }
     }
     if spooling { try records.flushSpool() }
-    return Source(records: records, format: outcome.format)
+    return Source(records: records, format: outcome.format, decodesEachFormat: evaluation)
   }
 
   // MARK: Decisions
@@ -449,22 +457,20 @@ public struct Deduplicator {
           return
         }
         guard let rejects = outputs.rejects else { return }
-        var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
         if reason == .invalid {
           scratch.removeAll(keepingCapacity: true)
           let position = RecordPosition(
             file: name, line: Int(state.line), column: 1, byteOffset: Int(state.offset))
           _ = checker.check(bytes, at: position, findings: &scratch)
-          let first = scratch.first { $0.severity == .error } ?? scratch.first
-          line += ",\"reason\":\((first?.code ?? "invalid").jsonQuoted)"
-          line += ",\"message\":\((first?.message ?? "the record failed validation").jsonQuoted)"
-          line += ",\"text\":\(String(decoding: bytes, as: UTF8.self).jsonQuoted)}\n"
-          rejects.write(line)
+          rejects.write(
+            invalidRecordRejectLine(
+              file: name, line: Int(state.line), findings: scratch, record: bytes))
           return
         }
         if let finding {
           let other = table.states[related]
           let file = sources[Int(other.source)].records.displayName
+          var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
           line += ",\"reason\":\(finding.code.jsonQuoted),\"message\":\(finding.message.jsonQuoted)"
           line += ",\"kept\":{\"file\":\(file.jsonQuoted),\"line\":\(other.line)}"
           line += ",\"similarity\":\(formatSimilarity(d.similarity(i))),\"record\":"
@@ -630,6 +636,8 @@ struct RecordTable {
 struct Source {
   let records: RecordFile
   let format: Format?
+  /// Whether records of another format were decoded in their own (an `--against` file).
+  var decodesEachFormat = false
 }
 
 /// The per-block payload of dedupe's first pass.
@@ -749,7 +757,12 @@ struct VerifyContext {
   init(sources: [Source], options: Deduplicator.Options) {
     cursors = sources.map { RecordFile.Cursor($0.records, readAhead: 0) }
     checkers = sources.map {
-      RecordChecker(fileFormat: $0.format, detected: false, formatLocation: nil)
+      // An `--against` record of another format was compared in its own format; it is read
+      // back the same way.
+      var checker = RecordChecker(
+        fileFormat: $0.format, detected: $0.decodesEachFormat, formatLocation: nil)
+      checker.decodesEachFormat = $0.decodesEachFormat
+      return checker
     }
     names = sources.map(\.records.displayName)
     keyer = RecordKeyer(

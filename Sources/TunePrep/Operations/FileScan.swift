@@ -52,6 +52,9 @@ struct FileScan {
   var roleMap = RoleMap()
   /// User schemas for every record and every final answer (`validate --schema`/`--output-schema`).
   var schemas = RecordSchemas()
+  /// Decode a record of another format than the detected one in its own format, instead of
+  /// reporting `format.mixed` (see ``RecordChecker/decodesEachFormat``).
+  var decodesEachFormat = false
 
   /// What a scan of one file saw.
   struct Outcome {
@@ -113,6 +116,7 @@ struct FileScan {
           fileFormat: fileFormat, detected: format == nil, formatLocation: location)
         checker.roleMap = roleMap
         checker.schemas = schemas
+        checker.decodesEachFormat = decodesEachFormat
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
       },
       fileFinding: { reporter.report($0) },

@@ -141,32 +141,6 @@ struct FormatPayload: BlockPayload {
   }
 }
 
-/// Appends one line of a rejects file:
-/// `{"file":F,"line":N,"code":C,"reason":R,"record":<the record>}`.
-/// - Parameters:
-///   - out: the buffer.
-///   - parsed: whether `record` is valid JSON (embedded as is) or not (embedded as a string).
-func appendRejectLine(
-  to out: inout [UInt8], file: String, line: Int, code: String, reason: String,
-  record: UnsafeBufferPointer<UInt8>, parsed: Bool
-) {
-  out.append(literal: "{\"file\":")
-  appendJSONStringLiteral(file.utf8, to: &out)
-  out.append(literal: ",\"line\":")
-  out.append(contentsOf: String(line).utf8)
-  out.append(literal: ",\"code\":")
-  appendJSONStringLiteral(code.utf8, to: &out)
-  out.append(literal: ",\"reason\":")
-  appendJSONStringLiteral(reason.utf8, to: &out)
-  out.append(literal: ",\"record\":")
-  if parsed {
-    out.append(contentsOf: record)
-  } else {
-    appendJSONStringLiteral(String(decoding: record, as: UTF8.self).utf8, to: &out)
-  }
-  out.append(literal: "}\n")
-}
-
 /// Reuses the large per-block output buffers, so each block does not fault in fresh pages
 /// (which cost more system time than encoding the records).
 final class OutputBufferPool: Sendable {

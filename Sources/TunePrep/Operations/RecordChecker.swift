@@ -7,6 +7,10 @@ struct RecordChecker {
   let detected: Bool
   /// Where the file's format was first seen, for `format.mixed` findings.
   let formatLocation: Location?
+  /// Whether a record of another format than the detected file format is decoded in its own
+  /// format instead of being a `format.mixed` error (dedupe's `--against` files, whose records
+  /// are only compared, so that a file mixing formats is compared whole).
+  var decodesEachFormat = false
 
   var parser = JSONParser()
   /// The context records are checked in, kept from record to record.
@@ -82,35 +86,25 @@ struct RecordChecker {
     var example: Example?
     if let format = fileFormat, format != .json {
       let before = context.findings.count
-      example = decoder.decode(format, &context)
-      let decoded = example.hasValue
-      if judgedFormat != format {
-        judgedFormat = format
-        formatSchema = structure.schema(for: format)
-      }
-      // Unwrapped in place with `!`: binding it with `if let` (or `unsafelyUnwrapped`) copies
-      // the schema, whose objects every worker shares, and the reference counting of that copy
-      // is the costliest line of the check when two threads do it at once.
-      if formatSchema != nil {
-        // The `!` cannot fail (checked just above) and is what avoids the copy, so it stays.
-        // swift-format-ignore: NeverForceUnwrap
-        judge.judge(
-          formatSchema!, format: format, from: before, decoded: decoded, &context,
-          limit: schemas.errorLimit)
-      }
+      example = decode(format, from: before)
       // A record of another format always fails the file's format, so detection runs only
-      // then; its findings are replaced by one `format.mixed`.
+      // then; its findings are replaced by one `format.mixed`, or by those of decoding it in
+      // its own format.
       if detected, hasError(from: before),
         let own = Format.detect(context.document), own != format
       {
         context.findings.removeSubrange(before...)
-        example = nil
-        context.report(
-          .formatMixed, at: nil,
-          "the record looks like \(own.rawValue), but the file is \(format.rawValue)"
-            + (formatLocation.map { " (as its line \($0.line) shows)" } ?? "")
-            + ": keep one format per file, or convert with `tuneprep format --to \(format.rawValue)`",
-          related: formatLocation.map { [$0] } ?? [])
+        decoder.recycle(&example)
+        if decodesEachFormat {
+          example = decode(own, from: before)
+        } else {
+          context.report(
+            .formatMixed, at: nil,
+            "the record looks like \(own.rawValue), but the file is \(format.rawValue)"
+              + (formatLocation.map { " (as its line \($0.line) shows)" } ?? "")
+              + ": keep one format per file, or convert with `tuneprep format --to \(format.rawValue)`",
+            related: formatLocation.map { [$0] } ?? [])
+        }
       }
     } else if fileFormat == nil {
       context.report(
@@ -125,6 +119,28 @@ struct RecordChecker {
     // Only when there are any: passing the kept storage retains and releases it.
     if !context.findings.isEmpty { findings.append(contentsOf: context.findings) }
     return (example, hasError)
+  }
+
+  /// Decodes the record as `format` and judges it against the format's schema.
+  /// - Parameter before: where the record's findings from this step start.
+  /// - Returns: the example, or nil when the record cannot be decoded.
+  private mutating func decode(_ format: Format, from before: Int) -> Example? {
+    let example = decoder.decode(format, &context)
+    if judgedFormat != format {
+      judgedFormat = format
+      formatSchema = structure.schema(for: format)
+    }
+    // Unwrapped in place with `!`: binding it with `if let` (or `unsafelyUnwrapped`) copies
+    // the schema, whose objects every worker shares, and the reference counting of that copy
+    // is the costliest line of the check when two threads do it at once.
+    if formatSchema != nil {
+      // The `!` cannot fail (checked just above) and is what avoids the copy, so it stays.
+      // swift-format-ignore: NeverForceUnwrap
+      judge.judge(
+        formatSchema!, format: format, from: before, decoded: example.hasValue, &context,
+        limit: schemas.errorLimit)
+    }
+    return example
   }
 
   /// Whether a finding of the record from index `start` on is an error.

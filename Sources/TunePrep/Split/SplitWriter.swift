@@ -128,12 +128,9 @@ struct SplitWriter {
         let position = RecordPosition(
           file: name, line: Int(entry.line), column: 1, byteOffset: Int(entry.offset))
         _ = checker.check(bytes, at: position, findings: &findings)
-        let first = findings.first { $0.severity == .error } ?? findings.first
-        var line = "{\"file\":\(name.jsonQuoted),\"line\":\(entry.line)"
-        line += ",\"reason\":\((first?.code ?? "invalid").jsonQuoted)"
-        line += ",\"message\":\((first?.message ?? "the record failed validation").jsonQuoted)"
-        line += ",\"text\":\(String(decoding: bytes, as: UTF8.self).jsonQuoted)}\n"
-        rejects.write(line)
+        rejects.write(
+          invalidRecordRejectLine(
+            file: name, line: Int(entry.line), findings: findings, record: bytes))
       } else {
         let split = Int(assignment.splitOf[a])
         let block = pending[split]

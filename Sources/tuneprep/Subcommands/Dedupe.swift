@@ -89,7 +89,7 @@ extension TunePrepCommand {
     @Option(
       parsing: .upToNextOption,
       help: ArgumentHelp(
-        "Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records.",
+        "Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records. Their records are read in the format each has and checked as the input's; one that fails is reported, since it cannot be compared.",
         valueName: "file"))
     var against: [String] = []
 
@@ -98,8 +98,8 @@ extension TunePrepCommand {
 
     @Option(
       help: ArgumentHelp(
-        "Record format (default: detected). 'json' compares whole JSON values.", valueName: "format"
-      ))
+        "The input's record format (default: detected; --against files always detect theirs). 'json' compares whole JSON values, in every file.",
+        valueName: "format"))
     var format: Format?
 
     @OptionGroup var threadOptions: ThreadOptions

@@ -13,6 +13,21 @@ public enum TokenEncoding: String, CaseIterable, Sendable {
   /// The vocabulary file name, `<name>.tiktoken`.
   public var fileName: String { rawValue + ".tiktoken" }
 
+  /// The sha256 of the vocabulary file (tiktoken's `expected_hash`, listed in
+  /// `shared/tools/TOKENIZERS.md`), checked on every load as tiktoken checks it.
+  var sha256: String { Self.vocabularySHA256[fileName] ?? "" }
+
+  /// The sha256 of each vocabulary file, by file name.
+  ///
+  /// `scripts/fetch-vocab.sh` reads the hashes from these lines, so the download and the check
+  /// cannot disagree: keep one `"<file>": "<hash>",` per line.
+  static let vocabularySHA256: [String: String] = [
+    "o200k_base.tiktoken": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base.tiktoken": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "p50k_base.tiktoken": "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+    "r50k_base.tiktoken": "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+  ]
+
   /// The number of ranks in the vocabulary file (a check against truncated downloads).
   var rankCount: Int {
     switch self {

@@ -38,13 +38,15 @@ extension Tokenizer {
     let actual = sha256Hex(bytes)
     guard actual == encoding.sha256 else {
       throw .checksumMismatch(
-        path: path, encoding: encoding.rawValue, expected: encoding.sha256, actual: actual)
+        path: path, encoding: encoding.vocabularyEncoding.rawValue, expected: encoding.sha256,
+        actual: actual)
     }
     let table = try parseTiktoken(bytes, path: path)
     guard table.count == encoding.rankCount else {
       throw .malformedVocabulary(
         path: path, line: table.count,
-        reason: "\(table.count) ranks, \(encoding.rawValue) has \(encoding.rankCount)")
+        reason: "\(table.count) ranks, \(encoding.vocabularyEncoding.rawValue) has "
+          + "\(encoding.rankCount)")
     }
     let specials = encoding.specialTokens.map {
       SpecialToken(bytes: Array($0.text.utf8), id: UInt32($0.id))

@@ -58,8 +58,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
       let known = TokenEncoding.allCases.map(\.rawValue).joined(separator: ", ")
       return "unknown encoding '\(name)' (known: \(known))"
     case .unknownModel(let name):
-      return "no tokenizer known for model '\(name)'; pass --encoding (o200k_base, cl100k_base, "
-        + "p50k_base, r50k_base) or --tokenizer path/to/tokenizer.json"
+      let known = TokenEncoding.allCases.map(\.rawValue).joined(separator: ", ")
+      return "no tokenizer known for model '\(name)'; pass --encoding (\(known)) or --tokenizer "
+        + "path/to/tokenizer.json"
     }
   }
 }

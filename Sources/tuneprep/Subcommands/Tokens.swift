@@ -54,7 +54,7 @@ extension TunePrepCommand {
 
     @Option(
       help: ArgumentHelp(
-        "OpenAI encoding: o200k_base (default), cl100k_base, p50k_base, r50k_base.",
+        "OpenAI encoding: o200k_base (default), cl100k_base, p50k_base, r50k_base, o200k_harmony, p50k_edit.",
         valueName: "name"))
     var encoding: String?
 

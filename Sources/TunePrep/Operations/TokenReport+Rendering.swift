@@ -2,9 +2,13 @@ extension TokenReport {
   /// The human-readable summary `tuneprep tokens` writes to stderr: one block per file (and a
   /// total for several files) with the distribution per example and per role, then the
   /// training tokens over all epochs and the cost.
+  ///
+  /// File and tokenizer names come from the command line and may hold any character: they are
+  /// written with control characters escaped (``Swift/String/escapingControlCharacters``), as
+  /// every report writes them, so a name cannot break a line or forge a GitHub annotation.
   public func textTable() -> String {
     var s =
-      "tokens: \(encoding), "
+      "tokens: \(encoding.escapingControlCharacters), "
       + (convention == "openai-chat"
         ? "OpenAI chat convention" : "\(convention) (rendered, special tokens included)")
     if let contextWindow { s += ", context window \(contextWindow)" }
@@ -28,7 +32,8 @@ extension TokenReport {
   }
 
   private func block(_ file: TokenFileStats) -> String {
-    var head = "\(file.name): \(file.counted) example\(file.counted == 1 ? "" : "s")"
+    var head =
+      "\(file.name.escapingControlCharacters): \(file.counted) example\(file.counted == 1 ? "" : "s")"
     if file.skipped > 0 { head += " (\(file.skipped) skipped for errors)" }
     head += ", \(file.tokens) tokens"
     var parts: [String] = []
@@ -36,6 +41,11 @@ extension TokenReport {
     if file.weightZero > 0 { parts.append("weight-0 answers \(file.weightZero)") }
     if !parts.isEmpty { head += " (" + parts.joined(separator: ", ") + ")" }
     if contextWindow != nil { head += ", \(file.overContext) over the context window" }
+    if file.approx > 0 {
+      head +=
+        "\nnote: \(file.approx) example\(file.approx == 1 ? " has" : "s have") image, audio or file "
+        + "parts, which are not counted: their counts are lower bounds"
+    }
     var rows = [["", "examples", "min", "median", "p95", "max", "total"]]
     func row(_ label: String, _ d: TokenDistribution) {
       rows.append([label] + [d.count, d.min, d.median, d.p95, d.max, d.sum].map(String.init))
@@ -81,6 +91,7 @@ extension TokenReport {
     s +=
       ",\"skipped\":\(f.skipped),\"tokens\":\(f.tokens),\"billed\":\(f.billed),\"tools\":\(f.tools)"
     s += ",\"weight0\":\(f.weightZero),\"messages\":\(f.messages),\"over_context\":\(f.overContext)"
+    if f.approx > 0 { s += ",\"approx\":\(f.approx)" }
     s += ",\"example\":" + json(f.example) + ",\"roles\":{"
     var roles: [String] = []
     for role in Role.allCases where f.roles.indices.contains(Int(role.rawValue)) {

@@ -20,6 +20,9 @@ public struct TokenFileStats: Sendable, Equatable {
   public var messages = 0
   /// Examples over the context window.
   public var overContext = 0
+  /// Examples with image, audio or file parts, which are not counted (their counts are lower
+  /// bounds).
+  public var approx = 0
   /// Tokens per example.
   public var example = TokenDistribution()
   /// Content tokens per example for each role (by `Role.rawValue`), over the examples that
@@ -38,6 +41,7 @@ public struct TokenFileStats: Sendable, Equatable {
     weightZero = tally.weightZero
     messages = tally.messages
     overContext = tally.overContext
+    approx = tally.approx
     example = TokenDistribution(sorting: &tally.examples)
     roles = tally.roles.indices.map { TokenDistribution(sorting: &tally.roles[$0]) }
   }

@@ -163,6 +163,7 @@ private func perRecordLine(line: Int, file: String, tokens: ExampleTokens, over:
   }
   s += ",\"tools\":\(tokens.tools),\"weight0\":\(tokens.weightZero)"
   if let over { s += ",\"over_context\":\(over)" }
+  if tokens.approx { s += ",\"approx\":true" }
   return s + "}\n"
 }
 
@@ -190,6 +191,8 @@ struct TokenTally {
   var weightZero = 0
   var messages = 0
   var overContext = 0
+  /// Examples with uncounted non-text parts (``ExampleTokens/approx``).
+  var approx = 0
   var examples: [UInt32] = []
   var roles: [[UInt32]] = Role.allCases.map { _ in [] }
 
@@ -201,6 +204,7 @@ struct TokenTally {
     weightZero += t.weightZero
     messages += t.messages
     if let contextWindow, t.total > contextWindow { overContext += 1 }
+    if t.approx { approx += 1 }
     examples.append(UInt32(clamping: t.total))
     for role in Role.allCases {
       if let n = t.content(of: role) { roles[Int(role.rawValue)].append(UInt32(clamping: n)) }
@@ -217,6 +221,7 @@ struct TokenTally {
     weightZero += other.weightZero
     messages += other.messages
     overContext += other.overContext
+    approx += other.approx
     examples.append(contentsOf: other.examples)
     for r in roles.indices { roles[r].append(contentsOf: other.roles[r]) }
   }

@@ -1192,12 +1192,14 @@ public enum BuiltinSchemas {
                   "enum": [
                     "system",
                     "human",
+                    "user",
                     "gpt",
+                    "assistant",
                     "function_call",
                     "observation",
                     "tool"
                   ],
-                  "description": "Who speaks: system, human (the user), gpt (the model), function_call (a tool call the model makes), observation or tool (a tool's result)."
+                  "description": "Who speaks: system, human or user (the user), gpt or assistant (the model), function_call (a tool call the model makes), observation or tool (a tool's result)."
                 },
                 "value": {
                   "type": "string",

@@ -1,11 +1,14 @@
 /// The token counts of one training example under OpenAI's chat convention
 /// (``TokenCounter``), taken from the canonical ``Example`` so every format counts alike.
 ///
-/// Per message: 3 + tokens(role) + tokens(content) + (tokens(name) + 1 if named)
-/// + tokens(compact JSON of `tool_calls`) + tokens(`tool_call_id`); the system prompt is a
-/// message; plus 3 per example for the reply priming. Tool definitions (`tools`) are counted
-/// as their compact JSON text and added to ``total``; the cookbook rule leaves them out, and
-/// OpenAI does not publish how it renders them, so that part is an estimate.
+/// Per message: 3 + tokens(role as the record names it: `developer` and `function` too)
+/// + tokens(content) + (tokens(name) + 1 if named) + tokens(compact JSON of `tool_calls`)
+/// + tokens(compact JSON of `function_call`) + tokens(`refusal`) + tokens(`tool_call_id`); the
+/// system prompt is a message, its name included; plus 3 per example for the reply priming. This
+/// is what `token_reference.py` counts: every string value of a message and the compact JSON of
+/// every other non-null value. Tool definitions (`tools`, and the legacy `functions`) are
+/// counted as their compact JSON text and added to ``total``; the cookbook rule leaves them out,
+/// and OpenAI does not publish how it renders them, so that part is an estimate.
 ///
 /// A preference example counts its input plus the longer of the two outputs: the longest
 /// sequence the trainer sees, which is what must fit the context window.
@@ -24,6 +27,9 @@ public struct ExampleTokens: Sendable, Equatable {
   /// Tokens of assistant messages with `weight: 0` (whole messages, part of ``total``): billed
   /// but not learned from.
   public var weightZero = 0
+  /// The example has content parts that are not text (images, audio, files), which are not
+  /// counted: its count is a lower bound, as `token_reference.py` marks it `approx`.
+  public var approx = false
 
   /// Creates zero counts.
   public init() {}
@@ -41,13 +47,18 @@ public struct ExampleTokens: Sendable, Equatable {
 struct ExampleTokenCounter: Sendable {
   let tokenizer: Tokenizer
   let allowSpecial: Bool
-  /// Tokens of each role name, by `Role.rawValue`.
+  /// Tokens of each role name, by `Role.rawValue`, then `developer` and `function` (the names
+  /// a record may give a system or tool message).
   private let roleTokens: [Int]
+  private static let developerSlot = Role.allCases.count
+  private static let functionSlot = Role.allCases.count + 1
 
   init(tokenizer: Tokenizer, allowSpecial: Bool) {
     self.tokenizer = tokenizer
     self.allowSpecial = allowSpecial
-    roleTokens = Role.allCases.map { tokenizer.count($0.name, allowSpecial: allowSpecial) }
+    roleTokens = (Role.allCases.map(\.name) + ["developer", "function"]).map {
+      tokenizer.count($0, allowSpecial: allowSpecial)
+    }
   }
 
   /// The counts of `example`, whose text lives in `document`.
@@ -61,7 +72,9 @@ struct ExampleTokenCounter: Sendable {
     var result = ExampleTokens()
     var total = TokenCounter.replyPriming
     if let system = example.system {
-      let turn = Turn(role: .system, content: system, node: -1)
+      var turn = Turn(role: .system, content: system, node: -1)
+      turn.name = example.systemName
+      turn.isDeveloper = example.systemIsDeveloper
       total += count(turn, of: example, in: document, scratch: &scratch, into: &result)
     }
     for turn in example.turns {
@@ -82,15 +95,17 @@ struct ExampleTokenCounter: Sendable {
       total += max(goodTotal, badTotal)
       result.messages += longer.messages
       result.weightZero += longer.weightZero
+      result.approx = result.approx || good.approx || bad.approx
       result.rolesPresent |= longer.rolesPresent
       for r in 0..<4 { result.content[r] += longer.content[r] }
     }
     if let tools = example.tools {
-      scratch.removeAll(keepingCapacity: true)
-      appendCompactJSON(document, tools, normalizingStrings: true, to: &scratch)
-      result.tools = count(scratch)
-      total += result.tools
+      result.tools += countCompactJSON(tools, in: document, scratch: &scratch)
     }
+    if let functions = example.functions {
+      result.tools += countCompactJSON(functions, in: document, scratch: &scratch)
+    }
+    total += result.tools
     result.total = total
     return result
   }
@@ -100,7 +115,10 @@ struct ExampleTokenCounter: Sendable {
     _ turn: Turn, of example: Example, in document: JSONDocument, scratch: inout [UInt8],
     into result: inout ExampleTokens
   ) -> Int {
-    var tokens = TokenCounter.tokensPerMessage + roleTokens[Int(turn.role.rawValue)]
+    let roleSlot =
+      turn.isDeveloper
+      ? Self.developerSlot : turn.isFunction ? Self.functionSlot : Int(turn.role.rawValue)
+    var tokens = TokenCounter.tokensPerMessage + roleTokens[roleSlot]
     var content = 0
     if let text = turn.content {
       content = count(text, of: example, in: document, scratch: &scratch)
@@ -115,14 +133,21 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "["))
       for (k, call) in example.toolCalls(of: turn).enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
-        appendCompactJSON(document, call.node, normalizingStrings: true, to: &scratch)
+        appendPythonCompactJSON(document, call.node, to: &scratch)
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
     }
+    if let call = turn.functionCall {
+      tokens += countCompactJSON(call, in: document, scratch: &scratch)
+    }
+    if let refusal = turn.refusal, document.kind(refusal) == .string {
+      tokens += count(.node(refusal), of: example, in: document, scratch: &scratch)
+    }
     if let id = turn.toolCallID {
       tokens += count(id, of: example, in: document, scratch: &scratch)
     }
+    if turn.hasNonTextContent { result.approx = true }
     let r = Int(turn.role.rawValue)
     result.content[r] += content
     result.rolesPresent |= 1 << turn.role.rawValue
@@ -150,6 +175,15 @@ struct ExampleTokenCounter: Sendable {
       document.appendString(i, to: &scratch)
       return count(scratch)
     }
+  }
+
+  /// Tokens of the compact JSON text of `node`.
+  private func countCompactJSON(_ node: Int, in document: JSONDocument, scratch: inout [UInt8])
+    -> Int
+  {
+    scratch.removeAll(keepingCapacity: true)
+    appendPythonCompactJSON(document, node, to: &scratch)
+    return count(scratch)
   }
 
   private func count(_ bytes: [UInt8]) -> Int {

@@ -32,11 +32,25 @@ enum ScalarClass {
   /// The complement of `[^\r\n\p{L}\p{N}]`: a scalar may prefix a word when `cls & notPrefix == 0`.
   static let notPrefix: UInt8 = letter | number | newline
 
+  /// The Unicode version of tiktoken's character tables: its regex engine (`fancy-regex` over
+  /// `regex-syntax`) is built with Unicode 16.0 data.
+  static let unicodeVersion: Unicode.Version = (major: 16, minor: 0)
+
   /// The class bits of one scalar, from its general category and `White_Space`.
+  ///
+  /// The properties come from the Swift runtime, which may know a newer Unicode than tiktoken
+  /// does; a scalar assigned after ``unicodeVersion`` (Unicode 17's CJK Extension J, for one)
+  /// is unassigned (`Cn`) to tiktoken, so it classifies as unassigned here too, and the counts
+  /// do not depend on the machine's Swift runtime. (A runtime older than Unicode 16 would still
+  /// differ on the scalars it does not know.)
   /// - Parameter scalar: the scalar to classify.
   /// - Returns: the class bits.
   static func classify(_ scalar: Unicode.Scalar) -> UInt8 {
     let properties = scalar.properties
+    guard let age = properties.age,
+      age.major < unicodeVersion.major
+        || (age.major == unicodeVersion.major && age.minor <= unicodeVersion.minor)
+    else { return 0 }
     var bits: UInt8 = properties.isWhitespace ? space : 0
     if scalar == "\r" || scalar == "\n" { bits |= newline }
     if scalar == "/" { bits |= slash }

@@ -163,8 +163,10 @@ private struct HFReader {
     var starts: [UInt32] = [0]
     var values: [UInt32] = []
     for (key, value) in doc.members(vocab) {
-      guard let id = integer(value), id >= 0, id < Int(UInt32.max) else {
-        throw malformed("vocab id of \(string(key) ?? "?") is not a non-negative integer")
+      guard let id = integer(value), id >= 0, id < Tokenizer.tokenIDLimit else {
+        throw malformed(
+          "vocab id of \((string(key) ?? "?").jsonQuoted) is \(doc.rawText(value).prefix(40)), "
+            + "not an integer from 0 to \(Tokenizer.tokenIDLimit - 1)")
       }
       let mark = arena.count
       if unmapByteLevel(stringBytes(key), into: &arena) {
@@ -228,9 +230,15 @@ private struct HFReader {
     var added: [Tokenizer.SpecialToken] = []
     if let list = member(root, "added_tokens"), doc.kind(list) == .array {
       for token in doc.elements(list) {
-        guard let idNode = member(token, "id"), let id = integer(idNode),
-          let content = member(token, "content"), doc.kind(content) == .string
+        guard let idNode = member(token, "id"), let content = member(token, "content"),
+          doc.kind(content) == .string
         else { throw malformed("an added token lacks id or content") }
+        guard let id = integer(idNode), id >= 0, id < Tokenizer.tokenIDLimit else {
+          throw malformed(
+            "added token \(string(content)?.jsonQuoted ?? "?") has id "
+              + "\(doc.rawText(idNode).prefix(40)), not an integer from 0 to "
+              + "\(Tokenizer.tokenIDLimit - 1)")
+        }
         for option in ["lstrip", "rstrip", "single_word"] where bool(member(token, option)) == true
         {
           throw unsupported("added token option \(option)")

@@ -1,3 +1,5 @@
+internal import Crypto
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -20,20 +22,31 @@ extension Tokenizer {
   }
 
   /// Loads an OpenAI encoding from a given `.tiktoken` file.
+  ///
+  /// The file's sha256 must be the encoding's (``TokenEncoding/sha256``), as tiktoken requires
+  /// of every file it loads: an altered file, even a well-formed one, would change the counts.
   /// - Parameters:
   ///   - encoding: which encoding the file holds (gives the pattern and special tokens).
   ///   - path: the rank file.
-  /// - Throws: ``TokenizerError`` when the file is unreadable or malformed.
+  /// - Throws: ``TokenizerError`` when the file is unreadable, not the expected file, or
+  ///   malformed.
   /// - Returns: the tokenizer.
   public static func load(_ encoding: TokenEncoding, tiktokenFile path: String)
     throws(TokenizerError) -> Tokenizer
   {
     let bytes = try readFile(path)
+    let actual = sha256Hex(bytes)
+    guard actual == encoding.sha256 else {
+      throw .checksumMismatch(
+        path: path, encoding: encoding.vocabularyEncoding.rawValue, expected: encoding.sha256,
+        actual: actual)
+    }
     let table = try parseTiktoken(bytes, path: path)
     guard table.count == encoding.rankCount else {
       throw .malformedVocabulary(
         path: path, line: table.count,
-        reason: "\(table.count) ranks, \(encoding.rawValue) has \(encoding.rankCount)")
+        reason: "\(table.count) ranks, \(encoding.vocabularyEncoding.rawValue) has "
+          + "\(encoding.rankCount)")
     }
     let specials = encoding.specialTokens.map {
       SpecialToken(bytes: Array($0.text.utf8), id: UInt32($0.id))
@@ -43,12 +56,40 @@ extension Tokenizer {
       pattern: encoding.pattern, specials: specials, addedTokens: [], byteIDs: [])
   }
 
-  /// Reads a whole file through the project's reader, so a failure reads as the system's
-  /// reason ("no such file"), not a Foundation error dump.
+  /// The largest vocabulary or `tokenizer.json` file read: 256 MiB.
+  ///
+  /// The largest real files are far smaller (o200k_base.tiktoken is 3.6 MB, big `tokenizer.json`
+  /// files about 35 MB); a larger file, or a device such as `/dev/zero`, is refused before it
+  /// can fill memory.
+  public static let maximumFileSize = 256 << 20
+
+  /// One more than the largest token id or rank accepted: 2^24 (16,777,216).
+  ///
+  /// Real vocabularies stay far below (o200k has 200,000 ids, the largest open models about
+  /// 260,000); the bound keeps the id → entry index, which has one slot per id up to the largest,
+  /// at most 64 MB whatever the file says.
+  public static let tokenIDLimit = 1 << 24
+
+  /// Reads a whole file of at most ``maximumFileSize`` bytes through the project's reader, so
+  /// a failure reads as the system's reason ("no such file"), not a Foundation error dump.
   static func readFile(_ path: String) throws(TokenizerError) -> [UInt8] {
     do {
-      return try readSmallFile(path)
-    } catch {
+      let file = try InputFile(InputName(path))
+      var bytes: [UInt8] = []
+      let chunk = 1 << 20
+      let scratch = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+      defer { scratch.deallocate() }
+      while true {
+        let n = try file.read(into: scratch, count: chunk)
+        if n == 0 { return bytes }
+        guard bytes.count + n <= maximumFileSize else {
+          throw TokenizerError.tooLarge(path: path, limit: maximumFileSize)
+        }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: n))
+      }
+    } catch let error as TokenizerError {
+      throw error
+    } catch let error as TunePrepError {
       switch error {
       case .cannotOpen(_, let reason), .readFailed(_, _, let reason):
         throw .unreadable(path: path, reason: reason)
@@ -57,7 +98,21 @@ extension Tokenizer {
       default:
         throw .unreadable(path: path, reason: error.description)
       }
+    } catch {
+      throw .unreadable(path: path, reason: "\(error)")
     }
+  }
+
+  /// The sha256 of `bytes` as 64 lowercase hex digits.
+  static func sha256Hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in bytes.withUnsafeBytes({ Crypto.SHA256.hash(data: $0) }) {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// Parses `base64(token) SP rank LF` lines into a table of token bytes → rank.
@@ -90,10 +145,14 @@ extension Tokenizer {
         }
         while j < lineEnd {
           let d = bytes[j] &- UInt8(ascii: "0")
-          guard d < 10, rank < UInt64(UInt32.max) / 10 else {
+          guard d < 10 else {
             throw .malformedVocabulary(path: path, line: line, reason: "bad rank")
           }
           rank = rank * 10 + UInt64(d)
+          guard rank < UInt64(tokenIDLimit) else {
+            throw .malformedVocabulary(
+              path: path, line: line, reason: "rank over \(tokenIDLimit - 1), the largest accepted")
+          }
           j += 1
         }
         guard arena.count < Int(UInt32.max) else {

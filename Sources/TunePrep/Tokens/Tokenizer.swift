@@ -21,6 +21,10 @@ public struct Tokenizer: Sendable {
   let addedTokens: [SpecialToken]
   /// `specials + addedTokens`, longest first: what is matched when special tokens are allowed.
   private let allLiterals: [SpecialToken]
+  /// Whether some token of ``allLiterals`` (``addedTokens``) starts with a byte, by byte: the
+  /// scan for literals tries the list only there (o200k_harmony has 1,090 special tokens).
+  private let allLiteralStarts: [Bool]
+  private let addedTokenStarts: [Bool]
   /// Token id of each single byte (merges model).
   let byteIDs: [UInt32]
   /// Token id → entry index of ``vocabulary``, or -1.
@@ -48,6 +52,11 @@ public struct Tokenizer: Sendable {
     self.specials = specials.sorted { $0.bytes.count > $1.bytes.count }
     self.addedTokens = addedTokens.sorted { $0.bytes.count > $1.bytes.count }
     self.allLiterals = (specials + addedTokens).sorted { $0.bytes.count > $1.bytes.count }
+    var starts = [Bool](repeating: false, count: 256)
+    for token in addedTokens { starts[Int(token.bytes[0])] = true }
+    self.addedTokenStarts = starts
+    for token in specials { starts[Int(token.bytes[0])] = true }
+    self.allLiteralStarts = starts
     self.byteIDs = byteIDs
     var maxID = 0
     for v in vocabulary.values { maxID = max(maxID, Int(v)) }
@@ -144,6 +153,7 @@ public struct Tokenizer: Sendable {
     in bytes: UnsafeBufferPointer<UInt8>, allowSpecial: Bool, _ body: (UInt32) -> Void
   ) {
     let literal = allowSpecial ? allLiterals : addedTokens
+    let starts = allowSpecial ? allLiteralStarts : addedTokenStarts
     if literal.isEmpty {
       encodeOrdinary(bytes, body)
       return
@@ -152,7 +162,7 @@ public struct Tokenizer: Sendable {
     var i = 0
     let n = bytes.count
     while i < n {
-      if let token = literalToken(literal, bytes, at: i) {
+      if starts[Int(bytes[i])], let token = literalToken(literal, bytes, at: i) {
         if segmentStart < i { encodeOrdinary(rebase(bytes, segmentStart, i), body) }
         body(token.id)
         i += token.bytes.count

@@ -6,6 +6,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
   case vocabularyMissing(encoding: String, searched: [String])
   /// A file could not be read.
   case unreadable(path: String, reason: String)
+  /// A vocabulary or `tokenizer.json` file is larger than `limit` bytes.
+  case tooLarge(path: String, limit: Int)
+  /// A `.tiktoken` file is not the published file of its encoding: its sha256 differs.
+  case checksumMismatch(path: String, encoding: String, expected: String, actual: String)
   /// A `.tiktoken` file has a bad line, or not the number of ranks the encoding has.
   case malformedVocabulary(path: String, line: Int, reason: String)
   /// A `tokenizer.json` uses something this engine does not implement.
@@ -31,6 +35,15 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
         + "\(encoding).tiktoken"
     case .unreadable(let path, let reason):
       return "\(path): cannot read: \(reason)"
+    case .tooLarge(let path, let limit):
+      return
+        "\(path): cannot read: larger than \(limit >> 20) MB, the most a vocabulary or "
+        + "tokenizer.json may be; check the path (a real tokenizer.json is a few tens of MB)"
+    case .checksumMismatch(let path, let encoding, let expected, let actual):
+      return
+        "\(path): not the published \(encoding) vocabulary: sha256 is \(actual), expected "
+        + "\(expected) (the file is altered or incomplete); run `\(Self.fetchCommand)` to "
+        + "download a verified copy"
     case .malformedVocabulary(let path, let line, let reason):
       return
         "\(path):\(line): not a valid .tiktoken vocabulary: \(reason); run `\(Self.fetchCommand)` "
@@ -38,13 +51,16 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case .unsupportedTokenizer(let path, let reason):
       return "\(path): unsupported tokenizer.json: \(reason)"
     case .malformedTokenizer(let path, let reason):
-      return "\(path): invalid tokenizer.json: \(reason)"
+      return
+        "\(path): invalid tokenizer.json: \(reason); use the model's own tokenizer.json "
+        + "(or `tokenizer.save()` of the Hugging Face tokenizers library)"
     case .unknownEncoding(let name):
       let known = TokenEncoding.allCases.map(\.rawValue).joined(separator: ", ")
       return "unknown encoding '\(name)' (known: \(known))"
     case .unknownModel(let name):
-      return "no tokenizer known for model '\(name)'; pass --encoding (o200k_base, cl100k_base, "
-        + "p50k_base, r50k_base) or --tokenizer path/to/tokenizer.json"
+      let known = TokenEncoding.allCases.map(\.rawValue).joined(separator: ", ")
+      return "no tokenizer known for model '\(name)'; pass --encoding (\(known)) or --tokenizer "
+        + "path/to/tokenizer.json"
     }
   }
 }

@@ -19,7 +19,10 @@ struct ReportOptions: ParsableArguments {
       "Write the report to this file ('-' for stdout) instead of stderr.", valueName: "path"))
   var reportFile: String?
 
+  // `.unconditional`: "-1" is the value, so it gets the range message of `validate()` rather
+  // than ArgumentParser's "missing value" (it reads "-1" as an option).
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp("Show at most this many findings; all are still counted.", valueName: "n"))
   var maxFindings: Int?
 

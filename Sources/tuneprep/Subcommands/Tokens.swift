@@ -1,7 +1,27 @@
 public import ArgumentParser
 public import TunePrep
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 extension EpochRule: ExpressibleByArgument {}
+
+/// A `--format` of `tokens`: every format name parses, so `json` gets the clear refusal of
+/// ``TunePrepCommand/Tokens/validate()``, but help and completion list only the formats that
+/// hold messages to count.
+struct CountableFormat: ExpressibleByArgument {
+  var format: Format
+
+  init?(argument: String) {
+    guard let format = Format(name: argument) else { return nil }
+    self.format = format
+  }
+
+  static var allValueStrings: [String] { Format.builtIn.map(\.rawValue) }
+}
 
 extension TunePrepCommand {
   struct Tokens: TunePrepSubcommand {
@@ -26,12 +46,15 @@ extension TunePrepCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Record format (default: detected per file).", valueName: "format"))
-    var format: Format?
+    @Option(
+      name: .customLong("format"),
+      help: ArgumentHelp("Record format (default: detected per file).", valueName: "format"))
+    var countableFormat: CountableFormat?
+    var format: Format? { countableFormat?.format }
 
     @Option(
       help: ArgumentHelp(
-        "OpenAI encoding: o200k_base (default), cl100k_base, p50k_base, r50k_base.",
+        "OpenAI encoding: o200k_base (default), cl100k_base, p50k_base, r50k_base, o200k_harmony, p50k_edit.",
         valueName: "name"))
     var encoding: String?
 
@@ -58,7 +81,10 @@ extension TunePrepCommand {
     )
     var allowSpecial = false
 
+    // `.unconditional`: "-5" is the value, so a negative number gets the range message below
+    // rather than ArgumentParser's "missing value" (it reads "-5" as an option).
     @Option(
+      parsing: .unconditional,
       help: ArgumentHelp(
         "Context window in tokens; longer examples are tokens.over-context errors.", valueName: "n")
     )
@@ -71,16 +97,29 @@ extension TunePrepCommand {
     var provider: EpochRule?
 
     @Option(
+      parsing: .unconditional,
       help: ArgumentHelp(
         "Training epochs, 1 to \(TokenStats.Options.maximumEpochs) (default: the --provider rule, else 1).",
         valueName: "n"))
     var epochs: Int?
 
     @Option(
+      name: .customLong("price-per-million"), parsing: .unconditional,
       help: ArgumentHelp(
-        "Price per million training tokens, 0 to \(Int(TokenStats.Options.maximumPricePerMillion)), for a cost estimate.",
+        "Price per million training tokens, a decimal number from 0 to \(Int(TokenStats.Options.maximumPricePerMillion)), for a cost estimate.",
         valueName: "amount"))
-    var pricePerMillion: Double?
+    var pricePerMillionText: String?
+    /// `--price-per-million` as a number: decimal notation only (`3`, `0.15`, `2.5e1`), so that
+    /// `0x10`, `inf` or `nan`, which `Double` would also read, are refused.
+    var pricePerMillion: Double? { pricePerMillionText.flatMap(Self.decimalNumber) }
+
+    /// The value of decimal text (digits, sign, point, exponent), or nil for anything else:
+    /// `Double` alone also reads hexadecimal (`0x10`), `inf` and `nan`, which all need letters
+    /// other than `e`.
+    static func decimalNumber(_ text: String) -> Double? {
+      guard text.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }) else { return nil }
+      return Double(text)
+    }
 
     @Flag(
       help: "Write one JSON line per counted example to stdout: {\"line\": N, \"tokens\": T, ...}.")
@@ -124,9 +163,11 @@ extension TunePrepCommand {
         throw ValidationError("--epochs must be 1 to \(maxEpochs), got \(epochs)")
       }
       let maxPrice = TokenStats.Options.maximumPricePerMillion
-      if let pricePerMillion, !(pricePerMillion >= 0 && pricePerMillion <= maxPrice) {
+      if let text = pricePerMillionText,
+        !(pricePerMillion.map { $0 >= 0 && $0 <= maxPrice } ?? false)
+      {
         throw ValidationError(
-          "--price-per-million must be a number from 0 to \(Int(maxPrice)) (currency units per million tokens), got \(pricePerMillion)"
+          "--price-per-million must be a decimal number from 0 to \(Int(maxPrice)) (currency units per million tokens, such as 3 or 0.15), got '\(text)'"
         )
       }
     }
@@ -163,6 +204,13 @@ extension TunePrepCommand {
       options.epochRule = provider
       options.pricePerMillion = pricePerMillion
       if let template {
+        if ChatTemplate.builtIn(template) == nil, !FileManager.default.fileExists(atPath: template)
+        {
+          throw .failed(
+            "--template \(template): no built-in template has this name "
+              + "(\(ChatTemplate.builtInNames.joined(separator: ", "))) and no file has this path; "
+              + "pass one of those names or the path of a JSON template file")
+        }
         guard case .text(let loaded) = try outputFormat("text", template: template) else {
           throw .failed("cannot load template \(template)")
         }

@@ -7,15 +7,17 @@ ref=${1:?path to token_reference.py}
 dir=Tests/TunePrepTests/Fixtures/tokens-oracle
 for e in o200k_base cl100k_base r50k_base; do
   python3 "$ref" --vocab-dir vocab count -e "$e" --json "$dir/input.jsonl" > "$dir/$e.expected.jsonl"
-  # Tool definitions: the cookbook rule leaves them out; tuneprep counts their compact JSON.
+  # Tool definitions (tools, and the legacy functions): the cookbook rule leaves them out;
+  # tuneprep counts the compact JSON of each.
   python3 - "$ref" "$e" "$dir/input.jsonl" > "$dir/$e.tools.expected" <<'PY'
 import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("ref", sys.argv[1]); ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
 counter = ref.Counter(sys.argv[2], "vocab")
 for n, line in enumerate(open(sys.argv[3], encoding="utf-8"), 1):
-    tools = json.loads(line).get("tools")
-    if tools:
-        print(n, counter.n(json.dumps(tools, ensure_ascii=False, separators=(",", ":"))))
+    record = json.loads(line)
+    parts = [record[k] for k in ("tools", "functions") if record.get(k)]
+    if parts:
+        print(n, sum(counter.n(json.dumps(v, ensure_ascii=False, separators=(",", ":"))) for v in parts))
 PY
 done

@@ -94,10 +94,21 @@ import Testing
 
     let huge = try OutputStream.file(dir.appendingPathComponent("huge.jsonl").path)
     defer { huge.discard() }
+    let freeBefore = try Self.freeBytes(dir.path)
     #expect {
       try huge.reserve(1 << 43)  // 8 TiB: more than the test machine's disk
     } throws: { error in
       "\(error)".contains("huge.jsonl") && "\(error)".contains("free some space")
     }
+    // The refusal takes nothing: fallocate alone would have filled the disk before failing,
+    // and other programs (or tests running beside this one) would have got ENOSPC meanwhile.
+    #expect(try Self.freeBytes(dir.path) > freeBefore - (1 << 30))
+  }
+
+  static func freeBytes(_ path: String) throws -> Int64 {
+    let values = try URL(fileURLWithPath: path).resourceValues(forKeys: [
+      .volumeAvailableCapacityKey
+    ])
+    return Int64(values.volumeAvailableCapacity ?? 0)
   }
 }

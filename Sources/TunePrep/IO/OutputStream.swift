@@ -240,7 +240,16 @@ public final class OutputStream {
   ///   room than `bytes`.
   func reserve(_ bytes: Int) throws(TunePrepError) {
     guard ownsDescriptor, fd >= 0, bytes > 0 else { return }
-    let code = tuneprep_reserve_space(fd, Int64(bytes))
+    // Ask first: fallocate takes blocks until the disk is full before it reports ENOSPC, so
+    // a request the disk clearly cannot hold would fill it, for a moment, for every program.
+    var disk = statvfs()
+    var code: Int32 = 0
+    if fstatvfs(fd, &disk) == 0 {
+      let blocks = geteuid() == 0 ? UInt64(disk.f_bfree) : UInt64(disk.f_bavail)
+      let (room, overflow) = blocks.multipliedReportingOverflow(by: UInt64(disk.f_frsize))
+      if !overflow && UInt64(bytes) > room { code = ENOSPC }
+    }
+    if code == 0 { code = tuneprep_reserve_space(fd, Int64(bytes)) }
     if code == ENOSPC || code == EDQUOT {
       throw .writeFailed(
         path: shownPath ?? name,

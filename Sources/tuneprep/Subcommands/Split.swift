@@ -120,13 +120,13 @@ extension TunePrepCommand {
       if let counts {
         options.sizes = .counts(
           try parseList(counts, flag: "--counts", example: "whole numbers such as 4000,500,500") {
-            Self.wholeNumber($0)
+            DecimalText.wholeNumber($0)
           })
       } else if let ratios {
         options.sizes = .ratios(
           try parseList(
             ratios, flag: "--ratios", example: "decimal numbers such as 80,10,10 or 0.8,0.1,0.1"
-          ) { Self.decimalNumber($0) })
+          ) { DecimalText.number($0) })
       }
       if let problem = options.sizes.problem {
         throw ValidationError("\(problem), got '\(counts ?? ratios ?? "")'")
@@ -206,38 +206,6 @@ extension TunePrepCommand {
         values.append(parsed)
       }
       return values
-    }
-
-    /// A `--counts` value: decimal digits, nothing else.
-    ///
-    /// A `-` in front is read too, so that a negative count gets the range message; `+`,
-    /// hexadecimal and fractions are not numbers here. Digits past `Int`'s range give `Int.max`,
-    /// which the range check refuses.
-    static func wholeNumber(_ text: Substring) -> Int? {
-      let negative = text.first == "-"
-      let digits = negative ? text.dropFirst() : text
-      guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
-      return Int(text) ?? (negative ? Int.min : Int.max)
-    }
-
-    /// A `--ratios` value: a decimal number such as `80`, `0.8`, `.5` or `1e3`, nothing else.
-    ///
-    /// A `-` in front is read too, so that a negative ratio gets the range message; a `+` in
-    /// front, hexadecimal (`0x10`), `inf` and `nan`, which Swift's `Double(_:)` accepts, are
-    /// refused.
-    static func decimalNumber(_ text: Substring) -> Double? {
-      let signless = text.first == "-" ? text.dropFirst() : text
-      let exponentAt = signless.firstIndex { $0 == "e" || $0 == "E" }
-      let mantissa = signless[..<(exponentAt ?? signless.endIndex)]
-      let digits = { (part: Substring) in part.allSatisfy { ("0"..."9").contains($0) } }
-      let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-      guard parts.contains(where: { !$0.isEmpty }), parts.allSatisfy(digits) else { return nil }
-      if let exponentAt {
-        var exponent = signless[signless.index(after: exponentAt)...]
-        if exponent.first == "-" || exponent.first == "+" { exponent = exponent.dropFirst() }
-        guard !exponent.isEmpty, digits(exponent) else { return nil }
-      }
-      return Double(text)
     }
 
     func execute() throws(TunePrepError) -> Bool {

@@ -111,15 +111,7 @@ extension TunePrepCommand {
     var pricePerMillionText: String?
     /// `--price-per-million` as a number: decimal notation only (`3`, `0.15`, `2.5e1`), so that
     /// `0x10`, `inf` or `nan`, which `Double` would also read, are refused.
-    var pricePerMillion: Double? { pricePerMillionText.flatMap(Self.decimalNumber) }
-
-    /// The value of decimal text (digits, sign, point, exponent), or nil for anything else:
-    /// `Double` alone also reads hexadecimal (`0x10`), `inf` and `nan`, which all need letters
-    /// other than `e`.
-    static func decimalNumber(_ text: String) -> Double? {
-      guard text.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }) else { return nil }
-      return Double(text)
-    }
+    var pricePerMillion: Double? { pricePerMillionText.flatMap { DecimalText.number($0[...]) } }
 
     @Flag(
       help: "Write one JSON line per counted example to stdout: {\"line\": N, \"tokens\": T, ...}.")

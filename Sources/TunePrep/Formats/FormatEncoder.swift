@@ -790,24 +790,37 @@ private func appendRawString(_ i: Int, _ d: JSONDocument, _ out: inout [UInt8]) 
   out.append(UInt8(ascii: "\""))
 }
 
-/// Appends value `node` as compact JSON (no spaces); strings and numbers keep their raw bytes.
-///
-/// With `normalizingStrings`, strings that contain escapes are re-escaped minimally (only `"`,
-/// `\` and control characters; other text as UTF-8): the text Python's
-/// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes, which is what token
-/// counts of `tools` and `tool_calls` are measured on.
+/// How ``appendCompactJSON(_:_:style:to:)`` writes strings and numbers.
+enum CompactJSONStyle {
+  /// Their raw bytes, as the record has them (what `format` copies).
+  case asWritten
+  /// As Python's `json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))`
+  /// writes them, which is what the token counts of `tools`, `functions`, `tool_calls` and
+  /// `function_call` are measured on: strings with escapes re-escaped minimally (only `"`, `\`
+  /// and control characters; other text as UTF-8), numbers as in ``appendPythonNumber(_:_:to:)``.
+  /// Duplicate keys are all written (Python keeps the last value of each).
+  case python
+}
+
+/// Appends value `node` as compact JSON (no spaces), its strings and numbers in `style`.
 func appendCompactJSON(
-  _ d: JSONDocument, _ node: Int, normalizingStrings: Bool = false, to out: inout [UInt8]
+  _ d: JSONDocument, _ node: Int, style: CompactJSONStyle = .asWritten, to out: inout [UInt8]
 ) {
   switch d.kind(node) {
   case .null: out.append(literal: "null")
   case .true: out.append(literal: "true")
   case .false: out.append(literal: "false")
   case .number:
-    let r = d.rawRange(node)
-    d.bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r])) }
+    if style == .python {
+      appendPythonNumber(d, node, to: &out)
+    } else {
+      let r = d.rawRange(node)
+      d.bytes.withUnsafeBufferPointer {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r]))
+      }
+    }
   case .string:
-    if normalizingStrings, d.hasEscapes(node) {
+    if style == .python, d.hasEscapes(node) {
       var decoded: [UInt8] = []
       d.appendString(node, to: &decoded)
       appendJSONStringLiteral(decoded, to: &out)
@@ -818,16 +831,16 @@ func appendCompactJSON(
     out.append(UInt8(ascii: "["))
     for (i, element) in d.elements(node).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendCompactJSON(d, element, normalizingStrings: normalizingStrings, to: &out)
+      appendCompactJSON(d, element, style: style, to: &out)
     }
     out.append(UInt8(ascii: "]"))
   case .object:
     out.append(UInt8(ascii: "{"))
     for (i, member) in d.members(node).enumerated() {
       if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendCompactJSON(d, member.key, normalizingStrings: normalizingStrings, to: &out)
+      appendCompactJSON(d, member.key, style: style, to: &out)
       out.append(UInt8(ascii: ":"))
-      appendCompactJSON(d, member.value, normalizingStrings: normalizingStrings, to: &out)
+      appendCompactJSON(d, member.value, style: style, to: &out)
     }
     out.append(UInt8(ascii: "}"))
   }

@@ -133,7 +133,7 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "["))
       for (k, call) in example.toolCalls(of: turn).enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
-        appendPythonCompactJSON(document, call.node, to: &scratch)
+        appendCompactJSON(document, call.node, style: .python, to: &scratch)
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
@@ -182,7 +182,7 @@ struct ExampleTokenCounter: Sendable {
     -> Int
   {
     scratch.removeAll(keepingCapacity: true)
-    appendPythonCompactJSON(document, node, to: &scratch)
+    appendCompactJSON(document, node, style: .python, to: &scratch)
     return count(scratch)
   }
 

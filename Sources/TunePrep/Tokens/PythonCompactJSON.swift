@@ -1,64 +1,26 @@
-/// Appends value `node` as the compact JSON text Python writes for it:
-/// `json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))`, which is what the
-/// token counts of `tools`, `functions`, `tool_calls` and `function_call` are measured on.
-///
-/// Strings are re-escaped minimally (only `"`, `\` and control characters; other text as UTF-8).
-/// Numbers are written as Python reads and writes them: an integer literal as the integer
+/// Appends number `node` as Python writes what it reads: an integer literal as the integer
 /// (`-0` is `0`; digits are kept however many), any other literal as the nearest `float` in
 /// `repr` form (`1e3` is `1000.0`, `1E+2` is `100.0`, `1.50` is `1.5`), and a literal beyond
 /// the `float` range as `Infinity` or `-Infinity`.
-/// Duplicate keys are all written (Python keeps the last value of each).
 /// - Parameters:
 ///   - d: the parsed record.
-///   - node: the value to write.
+///   - node: a number.
 ///   - out: the buffer to append to.
-func appendPythonCompactJSON(_ d: JSONDocument, _ node: Int, to out: inout [UInt8]) {
-  switch d.kind(node) {
-  case .null: out.append(contentsOf: "null".utf8)
-  case .true: out.append(contentsOf: "true".utf8)
-  case .false: out.append(contentsOf: "false".utf8)
-  case .number:
-    let r = d.rawRange(node)
-    if d.isIntegerLiteral(node) {
-      if d.bytes[r].elementsEqual("-0".utf8) {
-        out.append(UInt8(ascii: "0"))
-      } else {
-        out.append(contentsOf: d.bytes[r])
-      }
+func appendPythonNumber(_ d: JSONDocument, _ node: Int, to out: inout [UInt8]) {
+  let r = d.rawRange(node)
+  if d.isIntegerLiteral(node) {
+    if d.bytes[r].elementsEqual("-0".utf8) {
+      out.append(UInt8(ascii: "0"))
     } else {
-      let value = Double(String(decoding: d.bytes[r], as: UTF8.self)) ?? .nan
-      if value.isInfinite {
-        out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8)
-      } else {
-        appendPythonFloat(value, to: &out)
-      }
+      out.append(contentsOf: d.bytes[r])
     }
-  case .string:
-    if d.hasEscapes(node) {
-      var decoded: [UInt8] = []
-      d.appendString(node, to: &decoded)
-      appendJSONStringLiteral(decoded, to: &out)
-    } else {
-      out.append(UInt8(ascii: "\""))
-      out.append(contentsOf: d.bytes[d.rawRange(node)])
-      out.append(UInt8(ascii: "\""))
-    }
-  case .array:
-    out.append(UInt8(ascii: "["))
-    for (i, element) in d.elements(node).enumerated() {
-      if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendPythonCompactJSON(d, element, to: &out)
-    }
-    out.append(UInt8(ascii: "]"))
-  case .object:
-    out.append(UInt8(ascii: "{"))
-    for (i, member) in d.members(node).enumerated() {
-      if i > 0 { out.append(UInt8(ascii: ",")) }
-      appendPythonCompactJSON(d, member.key, to: &out)
-      out.append(UInt8(ascii: ":"))
-      appendPythonCompactJSON(d, member.value, to: &out)
-    }
-    out.append(UInt8(ascii: "}"))
+    return
+  }
+  let value = Double(String(decoding: d.bytes[r], as: UTF8.self)) ?? .nan
+  if value.isInfinite {
+    out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8)
+  } else {
+    appendPythonFloat(value, to: &out)
   }
 }
 

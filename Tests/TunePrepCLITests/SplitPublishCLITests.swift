@@ -60,14 +60,16 @@ import Testing
     return process
   }
 
-  /// Runs tuneprep in `directory` and returns its exit status and stderr.
-  static func run(_ arguments: [String], in directory: URL) throws -> (Int32, String) {
+  /// Runs tuneprep (or `executable`) in `directory` and returns its exit status and stderr.
+  static func run(
+    _ arguments: [String], in directory: URL, executable: URL = CLIRunner.binary
+  ) throws -> (Int32, String) {
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent(
       "tuneprep-stderr-\(UUID().uuidString)")
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errURL) }
     let process = Process()
-    process.executableURL = CLIRunner.binary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
     let err = try FileHandle(forWritingTo: errURL)
@@ -280,7 +282,8 @@ import Testing
     func limited(_ extra: [String]) throws -> (Int32, String) {
       let script = "ulimit -f \(blocks); trap '' XFSZ; exec \"$0\" \"$@\""
       return try Self.run(
-        ["-c", script, CLIRunner.binary.path] + arguments + extra, in: dir, shell: true)
+        ["-c", script, CLIRunner.binary.path] + arguments + extra, in: dir,
+        executable: URL(fileURLWithPath: "/bin/sh"))
     }
     let fresh = dir.appendingPathComponent("fresh")
     let (status, stderr) = try limited(["--out-dir", fresh.path])
@@ -298,24 +301,6 @@ import Testing
     #expect(forced == 2)
     #expect(Self.snapshot(existing) == before)
     #expect(Self.stagingLeftovers(of: existing).isEmpty)
-  }
-
-  /// Runs `/bin/sh` with `arguments` in `directory`.
-  static func run(_ arguments: [String], in directory: URL, shell: Bool) throws -> (Int32, String) {
-    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tuneprep-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errURL) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try err.close()
-    return (process.terminationStatus, try String(contentsOf: errURL, encoding: .utf8))
   }
 
   /// Starts tuneprep in `directory` with SIGINT and SIGTERM unblocked and at their default

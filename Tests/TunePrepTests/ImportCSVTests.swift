@@ -174,7 +174,9 @@ import Testing
   @Test func loneSurrogateEscapeRoundTrips() {
     let raw = Array(#"\ud800x\n\ud83d\ude00\u00e9\udfff"#.utf8)
     var decoded: [UInt8] = []
-    raw.withUnsafeBufferPointer { appendDecodedKeepingSurrogates($0, to: &decoded) }
+    raw.withUnsafeBufferPointer {
+      appendDecodedJSONString($0, keepingLoneSurrogates: true, to: &decoded)
+    }
     var encoded: [UInt8] = []
     appendJSONStringKeepingSurrogates(decoded, to: &encoded)
     #expect(String(decoding: encoded, as: UTF8.self) == #""\ud800x\n😀é\udfff""#)

@@ -14,8 +14,13 @@ func decodeJSONString(_ raw: UnsafeBufferPointer<UInt8>) -> String {
 /// Appends the decoded UTF-8 bytes of a raw JSON string to `out`.
 /// - Parameters:
 ///   - raw: the string's bytes without the quotes, already validated by ``JSONParser``.
+///   - keepingLoneSurrogates: write an unpaired surrogate escape in its generalized UTF-8 form
+///     (`ED A0 80` for `\ud800`), which ``appendJSONStringKeepingSurrogates(_:to:)`` turns back
+///     into the escape, instead of U+FFFD (import keeps such values as they were).
 ///   - out: the buffer to append to.
-func appendDecodedJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+func appendDecodedJSONString(
+  _ raw: UnsafeBufferPointer<UInt8>, keepingLoneSurrogates: Bool = false, to out: inout [UInt8]
+) {
   var i = 0
   let n = raw.count
   while i < n {
@@ -49,8 +54,15 @@ func appendDecodedJSONString(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [U
           i += 6
         }
       }
-      let scalar = UnicodeScalar(unit) ?? "\u{FFFD}"
-      appendUTF8(scalar, to: &out)
+      if let scalar = UnicodeScalar(unit) {
+        appendUTF8(scalar, to: &out)
+      } else if keepingLoneSurrogates {
+        out.append(0xE0 | UInt8(truncatingIfNeeded: unit >> 12))
+        out.append(0x80 | UInt8(truncatingIfNeeded: (unit >> 6) & 0x3F))
+        out.append(0x80 | UInt8(truncatingIfNeeded: unit & 0x3F))
+      } else {
+        appendUTF8("\u{FFFD}", to: &out)
+      }
     default: out.append(e)
     }
   }

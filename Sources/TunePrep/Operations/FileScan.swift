@@ -99,8 +99,7 @@ struct FileScan {
   ) throws(TunePrepError) -> Outcome {
     let name = file.name.displayName
     var outcome = Outcome()
-    var crlfLines = 0
-    var firstCRLF = 0
+    var fileEnd = FileEndFindings()
     let pipeline = RecordPipeline(threads: threads, sizes: sizes)
     try pipeline.run(
       file,
@@ -123,16 +122,43 @@ struct FileScan {
       consume: { (block: inout BlockOutcome<ScanResult<P>>) throws(TunePrepError) in
         for finding in block.result.findings { reporter.report(finding) }
         outcome.records += block.records
-        if block.crlfLines > 0 {
-          if crlfLines == 0 { firstCRLF = block.firstCRLFLine }
-          crlfLines += block.crlfLines
-        }
+        fileEnd.count(crlfLines: block.crlfLines, from: block.firstCRLFLine)
         let bytes = block.block
         try consume(
           &block.result.payload,
           ScannedBytes(
             bytes: bytes.bytes, byteOffset: bytes.byteOffset, isLines: bytes.spans.isEmpty))
       })
+    fileEnd.report(file: name, records: outcome.records, to: reporter)
+    return outcome
+  }
+}
+
+/// The findings about a whole JSONL file that its scan can give only at the end.
+///
+/// How many lines end in CRLF (from the first), and a file without records; shared by the
+/// record scan and JSON import, which both read through ``RecordPipeline``.
+struct FileEndFindings {
+  private var crlfLines = 0
+  private var firstCRLF = 0
+
+  /// Counts one block's CRLF line ends.
+  /// - Parameters:
+  ///   - lines: the block's lines that end in CRLF.
+  ///   - line: the first of them.
+  mutating func count(crlfLines lines: Int, from line: Int) {
+    guard lines > 0 else { return }
+    if crlfLines == 0 { firstCRLF = line }
+    crlfLines += lines
+  }
+
+  /// Reports `encoding.crlf` when lines ended in CRLF, and `count.empty-file` when the file
+  /// held no records.
+  /// - Parameters:
+  ///   - name: the file, as shown.
+  ///   - records: the records it held.
+  ///   - reporter: receives the findings.
+  func report(file name: String, records: Int, to reporter: FindingReporter) {
     if crlfLines > 0 {
       reporter.report(
         Finding(
@@ -141,14 +167,13 @@ struct FileScan {
             "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"
         ))
     }
-    if outcome.records == 0 {
+    if records == 0 {
       reporter.report(
         Finding(
           .countEmptyFile, at: Location(file: name, line: 0),
           message:
             "the file holds no records: check the path, or whether an earlier step wrote nothing"))
     }
-    return outcome
   }
 }
 

@@ -435,8 +435,7 @@ extension Importer {
   ) throws(TunePrepError) {
     let name = file.name.displayName
     let fields = ImportJSONFields(options)
-    var crlfLines = 0
-    var firstCRLF = 0
+    var fileEnd = FileEndFindings()
     let pipeline = RecordPipeline(threads: options.threads, sizes: .standard)
     try pipeline.run(
       file,
@@ -447,29 +446,12 @@ extension Importer {
         // line order, as validate's is.
         for finding in block.result.findings { reporter.report(finding) }
         totals.read += block.records
-        if block.crlfLines > 0 {
-          if crlfLines == 0 { firstCRLF = block.firstCRLFLine }
-          crlfLines += block.crlfLines
-        }
+        fileEnd.count(crlfLines: block.crlfLines, from: block.firstCRLFLine)
         guard var converter = block.result.converter else { return }
         converter.drain(output: output, rejectsOutput: rejects, reporter: reporter)
         totals.take(&converter)
       })
-    if crlfLines > 0 {
-      reporter.report(
-        Finding(
-          .encodingCRLF, at: Location(file: name, line: firstCRLF),
-          message:
-            "\(crlfLines) line\(crlfLines == 1 ? " ends" : "s end") with CRLF (Windows line endings), from this line on; accepted, and outputs use LF"
-        ))
-    }
-    if totals.read == 0 {
-      reporter.report(
-        Finding(
-          .countEmptyFile, at: Location(file: name, line: 0),
-          message:
-            "the file holds no records: check the path, or whether an earlier step wrote nothing"))
-    }
+    fileEnd.report(file: name, records: totals.read, to: reporter)
   }
 }
 
@@ -621,68 +603,14 @@ struct JSONField: Sendable {
       // Decoded here, not with `appendString`, so a lone surrogate escape survives (in its
       // generalized UTF-8 form, written back as the same escape) instead of becoming U+FFFD.
       d.bytes.withUnsafeBufferPointer {
-        appendDecodedKeepingSurrogates(
-          UnsafeBufferPointer(rebasing: $0[d.rawRange(node)]), to: &out)
+        appendDecodedJSONString(
+          UnsafeBufferPointer(rebasing: $0[d.rawRange(node)]), keepingLoneSurrogates: true,
+          to: &out)
       }
     case .string: d.appendString(node, to: &out)
     default: appendCompactJSON(d, node, to: &out)
     }
     return out
-  }
-}
-
-/// Appends the decoded UTF-8 of a JSON string's inside (valid JSON: the parser checked it),
-/// writing an unpaired surrogate escape in its generalized UTF-8 form (`ED A0 80` for `\ud800`),
-/// which ``appendJSONStringKeepingSurrogates(_:to:)`` turns back into the escape.
-func appendDecodedKeepingSurrogates(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-  func hex4(_ at: Int) -> UInt32? {
-    guard at + 4 <= raw.count else { return nil }
-    var value: UInt32 = 0
-    for k in at..<(at + 4) {
-      guard let digit = hexDigitValue(raw[k]) else { return nil }
-      value = value << 4 | UInt32(digit)
-    }
-    return value
-  }
-  func appendUnit(_ unit: UInt32) {
-    if let scalar = UnicodeScalar(unit) {
-      appendUTF8(scalar, to: &out)
-    } else {
-      out.append(0xE0 | UInt8(truncatingIfNeeded: unit >> 12))
-      out.append(0x80 | UInt8(truncatingIfNeeded: (unit >> 6) & 0x3F))
-      out.append(0x80 | UInt8(truncatingIfNeeded: unit & 0x3F))
-    }
-  }
-  var i = 0
-  let n = raw.count
-  while i < n {
-    let b = raw[i]
-    guard b == UInt8(ascii: "\\"), i + 1 < n else {
-      out.append(b)
-      i += 1
-      continue
-    }
-    let e = raw[i + 1]
-    i += 2
-    switch e {
-    case UInt8(ascii: "b"): out.append(0x08)
-    case UInt8(ascii: "f"): out.append(0x0C)
-    case UInt8(ascii: "n"): out.append(0x0A)
-    case UInt8(ascii: "r"): out.append(0x0D)
-    case UInt8(ascii: "t"): out.append(0x09)
-    case UInt8(ascii: "u"):
-      guard let unit = hex4(i) else { continue }
-      i += 4
-      if (0xD800...0xDBFF).contains(unit), i + 6 <= n, raw[i] == UInt8(ascii: "\\"),
-        raw[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), (0xDC00...0xDFFF).contains(low)
-      {
-        i += 6
-        appendUnit(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-      } else {
-        appendUnit(unit)
-      }
-    default: out.append(e)
-    }
   }
 }
 

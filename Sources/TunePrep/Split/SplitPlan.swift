@@ -137,42 +137,38 @@ struct SplitPlan {
     case .counts(let counts):
       let asked = counts.reduce(0, +)
       if asked == n { return counts }
+      func described(_ sizes: [Int]) -> String {
+        zip(options.names, sizes).map { "\($0) \($1)" }.joined(separator: ", ")
+      }
+      var sizes = counts
+      let outcome: String
       if options.stable {
         // The hash ranges must not depend on the number of records, or a grown file would
         // move old examples: the counts are proportions here, and the targets what they give.
-        let expected = largestRemainder(n, weights: counts)
-        let described = zip(options.names, expected).map { "\($0) \($1)" }
-          .joined(separator: ", ")
-        reporter.report(
-          Finding(
-            .splitCountsAdjusted, at: Location(file: file, line: 0),
-            message:
-              "--counts asks for \(asked) records but \(n) passed validation, and --stable places each record by its hash, so the counts act as proportions: expect about \(described) (drop --stable for exact counts)"
-          ))
-        return expected
-      }
-      var sizes = counts
-      let evaluation = counts.dropFirst().reduce(0, +)
-      if asked < n || evaluation <= n {
-        sizes[0] = n - evaluation
+        sizes = largestRemainder(n, weights: counts)
+        outcome =
+          ", and --stable places each record by its hash, so the counts act as proportions: expect about \(described(sizes)) (drop --stable for exact counts)"
       } else {
-        sizes = [0] + largestRemainder(n, weights: Array(counts.dropFirst()))
+        let evaluation = counts.dropFirst().reduce(0, +)
+        if asked < n || evaluation <= n {
+          sizes[0] = n - evaluation
+        } else {
+          sizes = [0] + largestRemainder(n, weights: Array(counts.dropFirst()))
+        }
+        let first = options.names[0]
+        let others = options.names.dropFirst().joined(separator: ", ")
+        let rule =
+          asked < n
+          ? "\(first) takes the surplus"
+          : evaluation <= n
+            ? "\(first) gives up the difference"
+            : "\(others) alone ask for more: \(first) gets none, and they share the records in proportion to their counts"
+        outcome = ": using \(described(sizes)) (\(rule))"
       }
-      let described = zip(options.names, sizes).map { "\($0) \($1)" }.joined(separator: ", ")
-      let first = options.names[0]
-      let others = options.names.dropFirst().joined(separator: ", ")
-      let rule =
-        asked < n
-        ? "\(first) takes the surplus"
-        : evaluation <= n
-          ? "\(first) gives up the difference"
-          : "\(others) alone ask for more: \(first) gets none, and they share the records in proportion to their counts"
       reporter.report(
         Finding(
           .splitCountsAdjusted, at: Location(file: file, line: 0),
-          message:
-            "--counts asks for \(asked) records but \(n) passed validation: using \(described) (\(rule))"
-        ))
+          message: "--counts asks for \(asked) records but \(n) passed validation\(outcome)"))
       return sizes
     }
   }

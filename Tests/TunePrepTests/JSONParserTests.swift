@@ -173,6 +173,19 @@ import Testing
     #expect(!plain.message.contains("carriage return"))
   }
 
+  /// A duplicate key is found when its object closes, after the values inside that object;
+  /// the warnings still come in the order of their place in the text.
+  @Test func warningsAreInTextOrder() throws {
+    let text = "{\"k\":1,\"k\":{\"x\":\"\\ud800\",\"n\":1e999},\"t\":\"\\udc00\"}"
+    let document = try parse(text).get()
+    #expect(
+      document.warnings.map(\.kind) == [
+        .duplicateKey, .loneSurrogate, .numberRange, .loneSurrogate,
+      ])
+    let offsets = document.warnings.map(\.offset)
+    #expect(offsets == offsets.sorted())
+  }
+
   @Test func duplicateKeysInLargeObjectsAreFound() throws {
     var members = (0..<100).map { "\"k\($0)\":\($0)" }
     members.append("\"k42\":0")

@@ -113,6 +113,13 @@ public struct JSONParser: Sendable {
       count = scanner.count
       warnings = scanner.warnings
     }
+    // Duplicate keys are found when their object closes, after the values inside it: put the
+    // warnings back in text order, so a record's findings read left to right.
+    if warnings.count > 1 {
+      warnings = warnings.enumerated().sorted {
+        ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
+      }.map(\.element)
+    }
     document.warnings = warnings
     if let failure {
       document.nodes.removeAll(keepingCapacity: true)

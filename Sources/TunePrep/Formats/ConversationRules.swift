@@ -102,7 +102,7 @@ struct ConversationRules {
   ) {
     var previous: Role?
     var seenNonSystem = false
-    var callIDs: [String] = []
+    var callIDs = CallIDs()
     for index in turns.indices {
       let role = turns[index].role
       if role == .system {
@@ -116,7 +116,7 @@ struct ConversationRules {
       }
       // By index: a slice of the example's calls would retain their array for every turn.
       for k in turns[index].toolCallIndices {
-        if let id = example.toolCalls[k].id { callIDs.append(example.string(id, in: c.document)) }
+        if let id = example.toolCalls[k].id { callIDs.insert(example.string(id, in: c.document)) }
       }
       if role == .tool && turns[index].isFunction {
         // A legacy function message answers a function_call by the function's name.
@@ -154,5 +154,28 @@ struct ConversationRules {
       }
       if role != .system { previous = role }
     }
+  }
+}
+
+/// The tool call ids seen so far in a conversation: a short list, and a set once there are
+/// many (a record with thousands of calls made a linear search per tool message quadratic).
+private struct CallIDs {
+  private var list: [String] = []
+  private var set: Set<String> = []
+
+  mutating func insert(_ id: String) {
+    if !set.isEmpty {
+      set.insert(id)
+    } else if list.count < 16 {
+      list.append(id)
+    } else {
+      set = Set(list)
+      set.insert(id)
+      list = []
+    }
+  }
+
+  func contains(_ id: String) -> Bool {
+    set.isEmpty ? list.contains(id) : set.contains(id)
   }
 }

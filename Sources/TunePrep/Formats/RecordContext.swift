@@ -10,10 +10,16 @@ struct RecordContext {
   var document: JSONDocument
   private(set) var position: RecordPosition
   var findings: [Finding] = []
+  /// Where ``location(atByte:)`` last stopped, so that the findings of a record, which come
+  /// mostly in text order, cost one scan of its bytes in all, not one each.
+  private var cursor = (offset: 0, line: 0, column: 0)
+  /// Parents of the document's nodes, built once a record has many findings.
+  private var pointers: JSONPointerIndex?
 
   init(document: JSONDocument, position: RecordPosition) {
     self.document = document
     self.position = position
+    cursor = (0, position.line, position.column)
   }
 
   /// Readies this context for the next record, at `position`: its findings are emptied
@@ -21,6 +27,40 @@ struct RecordContext {
   mutating func begin(at position: RecordPosition) {
     if !findings.isEmpty { findings.removeAll(keepingCapacity: true) }
     self.position.update(to: position)
+    cursor = (0, position.line, position.column)
+    if pointers != nil { pointers = nil }
+  }
+
+  /// The line and byte column of byte `offset` of the record's document.
+  mutating func location(atByte offset: Int) -> Location {
+    let stop = min(max(offset, 0), document.bytes.count)
+    if stop < cursor.offset { cursor = (0, position.line, position.column) }
+    var (i, line, column) = cursor
+    document.bytes.withUnsafeBufferPointer { bytes in
+      while i < stop {
+        if bytes[i] == 0x0A {
+          line += 1
+          column = 1
+        } else {
+          column += 1
+        }
+        i += 1
+      }
+    }
+    cursor = (i, line, column)
+    return Location(file: position.file, line: line, column: column)
+  }
+
+  /// The JSON pointer of value `node` of the record's document.
+  ///
+  /// Past a few findings, through an index of the nodes' parents: descending from the root per
+  /// finding was quadratic in a record with thousands of findings.
+  mutating func pointer(to node: Int) -> String {
+    if findings.count < 8 || document.nodes.count >= 1 << 31 {
+      return document.pointer(to: node)
+    }
+    if pointers == nil { pointers = JSONPointerIndex(document) }
+    return pointers?.pointer(to: node, in: document) ?? document.pointer(to: node)
   }
 
   /// Reports `code` at value `node` (or the whole record when nil).
@@ -32,13 +72,9 @@ struct RecordContext {
         Finding(code, at: position.recordLocation, message: message, related: related))
       return
     }
-    let start = document.sourceRange(node).lowerBound
-    let location = document.bytes.withUnsafeBufferPointer {
-      position.location(atByte: start, in: $0)
-    }
+    let location = location(atByte: document.sourceRange(node).lowerBound)
     findings.append(
-      Finding(
-        code, at: location, path: document.pointer(to: node), message: message, related: related))
+      Finding(code, at: location, path: pointer(to: node), message: message, related: related))
   }
 
   /// Whether decoding found an error (so later, dependent rules should not pile on).

@@ -79,8 +79,8 @@ struct RecordChecker {
       case .loneSurrogate: code = .jsonLoneSurrogate
       case .numberRange: code = .jsonNumberRange
       }
-      let location = position.location(atByte: warning.offset, in: bytes)
-      let path = warning.kind == .duplicateKey ? context.document.pointer(to: warning.node) : nil
+      let location = context.location(atByte: warning.offset)
+      let path = warning.kind == .duplicateKey ? context.pointer(to: warning.node) : nil
       context.findings.append(Finding(code, at: location, path: path, message: warning.message))
     }
     var example: Example?

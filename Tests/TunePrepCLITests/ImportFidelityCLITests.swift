@@ -193,6 +193,33 @@ import Testing
     #expect(result.stderr.contains("was rejected as one unit"))
   }
 
+  /// libxml2 reports an error inside a start tag (a repeated attribute) after the tag began:
+  /// the record whose own start tag is broken was neither built nor in the rest of the file,
+  /// and so was lost; the rest now starts at the tag's '<'.
+  @Test(arguments: [
+    (#"<t id="1" id="2">"#, ""),
+    (#"<t id="1" b>"#, ""),
+    (#"<t id="1" id="2">"#, "<t><q>q3</q><a>a3</a></t>\n"),
+  ])
+  func xmlRecordWithABrokenStartTagIsRejected(tag: String, after: String) throws {
+    let rejects = Binary.temporaryPath("rejects.jsonl")
+    defer { try? FileManager.default.removeItem(atPath: rejects) }
+    let result = try Binary.run(
+      [
+        "import", "-", "--from", "xml", "--record", "//t", "--input", "./q", "--output", "./a",
+        "--to", "input-output", "--rejects", rejects,
+      ],
+      stdin: "<r>\n<t><q>q1</q><a>a1</a></t>\n\(tag)<q>q2</q><a>a2</a></t>\n\(after)</r>\n")
+    #expect(result.status == 1)
+    #expect(result.stdout == #"{"input":"q1","output":"a1"}"# + "\n")
+    let counts = try #require(Binary.counts(result.stderr))
+    #expect(counts.read == 2 && counts.written == 1 && counts.rejected == 1, "\(result.stderr)")
+    let lines = try Self.rejects(rejects)
+    #expect(lines.count == 1)
+    #expect((lines.first?["record"] as? String)?.hasPrefix(tag + "<q>q2</q>") == true)
+    #expect(lines.first?["line"] as? Int == 3)
+  }
+
   // MARK: Nested XML records (item 5)
 
   @Test func nestedRecordsAreImportedInDocumentOrder() throws {

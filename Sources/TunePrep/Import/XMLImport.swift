@@ -671,6 +671,17 @@ extension XMLReadContext {
         while start < window.count && window[start] & 0xC0 == 0x80 { start += 1 }
         characters += 1
       }
+      // An error inside a tag (a repeated attribute, one without a value) is reported after
+      // the tag's start: the rest begins at its '<', so that a record whose own start tag is
+      // broken is in the rest, whole, and counted.
+      var open = start - 1
+      while open >= 0 && window[open] != UInt8(ascii: "<") && window[open] != UInt8(ascii: ">") {
+        open -= 1
+      }
+      if open >= 0 && window[open] == UInt8(ascii: "<") {
+        for byte in window[open..<start] where byte == 0x0A { startLine -= 1 }
+        start = open
+      }
     }
     // White space after the error is layout: the rest starts at the next text.
     while start < window.count

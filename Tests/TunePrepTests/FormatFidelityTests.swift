@@ -20,6 +20,8 @@ import Testing
     #"{"input":{"messages":[{"role":"user","content":"q"}],"parallel_tool_calls":true},"preferred_output":[{"role":"assistant","content":"a"}],"non_preferred_output":[{"role":"assistant","content":"b"}]}"#,
     #"{"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"tools":"[{\"name\":\"f\"}]"}"#,
     #"{"conversations":[{"from":"system","name":"ops","value":"S","weight":0},{"from":"human","value":"q"},{"from":"gpt","value":"a"}]}"#,
+    #"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"{\"name\": \"f\", \"arguments\": {\"a\": [1, \"]\"]}}"},{"from":"observation","value":"r"},{"from":"gpt","value":"a"}],"tools":"[{\"name\":\"f\"}]"}"#,
+    #"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","name":"n","value":"[{\"name\":\"f\",\"arguments\":{}},{\"name\":\"g\",\"arguments\":{}}]","weight":1},{"from":"observation","value":"r1"},{"from":"observation","value":"r2"},{"from":"gpt","value":"a"}]}"#,
   ])
   func sameFormatKeepsEveryField(record: String) throws {
     let format = try #require(detect(record))
@@ -61,6 +63,14 @@ import Testing
       #"{"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"tools":"[{\"name\":\"f\"}]"}"#,
       [.openaiChat, .alpaca], "tools"
     ),
+    (
+      #"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{}}"},{"from":"observation","value":"r"},{"from":"gpt","value":"a"}]}"#,
+      [.alpaca, .gemini, .bedrockConversation, .inputOutput, .promptCompletion], "tool_calls"
+    ),
+    (
+      #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,"tool_calls":[{"id":"x7","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"x7","content":"r"},{"role":"assistant","content":"a"}]}"#,
+      [.sharegpt], "tool call ids"
+    ),
   ])
   func unrepresentableFieldsAreLossy(record: String, targets: [Format], field: String) {
     for target in targets {
@@ -72,6 +82,37 @@ import Testing
       #expect(loose.output != nil, "\(target.rawValue): \(loose.findings.map(\.message))")
       #expect(loose.dropped.contains(field), "\(target.rawValue): \(loose.dropped)")
     }
+  }
+}
+
+/// sharegpt `function_call` and `observation` turns decode into the canonical example's tool
+/// calls and tool messages, as OpenAI's do.
+@Suite struct ShareGPTToolCallModelTests {
+  @Test func aFunctionCallTurnIsAnAssistantTurnWithToolCalls() throws {
+    let record =
+      #"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"[{\"name\":\"f\",\"arguments\":{\"a\": 1}},{\"name\":\"g\",\"arguments\":{}}]"},{"from":"observation","value":"r1"},{"from":"observation","value":"r2"},{"from":"gpt","value":"a"}]}"#
+    let canonical = try #require(Convert.canonical(Array(record.utf8), as: .sharegpt))
+    let turns = canonical.split(separator: "\n").dropFirst().prefix(5).map(String.init)
+    #expect(
+      turns == [
+        #"user|"q"|w=-|n=nil|[]|nil|fc=nil|r=nil"#,
+        #"assistant|nil|w=-|n=nil|["call_1","f","{\"a\": 1}";"call_2","g","{}"]|nil|fc=nil|r=nil"#,
+        #"tool|"r1"|w=-|n=nil|[]|"call_1"|fc=nil|r=nil"#,
+        #"tool|"r2"|w=-|n=nil|[]|"call_2"|fc=nil|r=nil"#,
+        #"assistant|"a"|w=-|n=nil|[]|nil|fc=nil|r=nil"#,
+      ], "\(canonical)")
+  }
+
+  /// The same conversation in sharegpt and openai-chat (with positional ids) is the same
+  /// canonical example, apart from where its texts come from.
+  @Test func sharegptAndOpenAIChatDecodeAlike() throws {
+    let sharegpt =
+      #"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"{\"name\":\"f\",\"arguments\":{\"a\":1}}"},{"from":"observation","value":"r"},{"from":"gpt","value":"a"}]}"#
+    let chat =
+      #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"call_1","content":"r"},{"role":"assistant","content":"a"}]}"#
+    #expect(
+      Convert.canonical(Array(sharegpt.utf8), as: .sharegpt)
+        == Convert.canonical(Array(chat.utf8), as: .openaiChat))
   }
 }
 

@@ -714,12 +714,16 @@ struct FormatDecoder {
       c.report(.schemaEmpty, at: conversations, "\"conversations\" is empty")
       return nil
     }
+    // The calls of the last function_call turn that no observation has answered yet: the
+    // observations after a function_call turn answer its calls in order.
+    var unanswered = 0..<0
     for m in d.elements(conversations) {
       guard c.expect(m, .object, "a conversation turn") else { continue }
       c.rejectUnknownKeys(m, allowed: ["from", "value", "weight", "name"], in: "the turn")
       guard let from = c.requiredString(m, "from", in: "the turn") else { continue }
       let value = c.requiredString(m, "value", in: "the turn")
       let role: Role
+      var isFunctionCall = false
       if !roleMap.isEmpty, let mapped = roleMap.role(for: d.string(from)) {
         role = mapped
       } else if d.stringEquals(from, "human") || d.stringEquals(from, "user") {
@@ -727,9 +731,11 @@ struct FormatDecoder {
       } else if d.stringEquals(from, "gpt") || d.stringEquals(from, "assistant")
         || d.stringEquals(from, "chatgpt") || d.stringEquals(from, "bing")
         || d.stringEquals(from, "bard")
-        || d.stringEquals(from, "function_call")
       {
         role = .assistant
+      } else if d.stringEquals(from, "function_call") {
+        role = .assistant
+        isFunctionCall = true
       } else if d.stringEquals(from, "system") {
         role = .system
       } else if d.stringEquals(from, "observation") || d.stringEquals(from, "tool")
@@ -753,6 +759,23 @@ struct FormatDecoder {
           .formatEmptyContent, at: value, "the \(d.string(from)) turn has an empty \"value\"")
       }
       var turn = Turn(role: role, content: value.map { .node($0) }, node: m)
+      if isFunctionCall {
+        // The value is the calls' JSON text, which the canonical example holds as tool calls.
+        turn.content = nil
+        let first = example.toolCalls.count
+        if let value, !d.isBlankString(value) {
+          decodeShareGPTCalls(value, turn: m, &c, into: &example)
+        }
+        turn.toolCallIndices = first..<example.toolCalls.count
+        unanswered = turn.toolCallIndices
+      } else if role == .tool {
+        if let call = unanswered.first {
+          turn.toolCallID = example.toolCalls[call].id
+          unanswered = unanswered.dropFirst()
+        }
+      } else {
+        unanswered = 0..<0
+      }
       if let weight = d.member(m, "weight"), let w = d.double(weight), w == 0 || w == 1 {
         turn.weight = Int(w)
       }
@@ -779,6 +802,135 @@ struct FormatDecoder {
       example.metadata.append((key, key + 1))
     }
     return example
+  }
+
+  /// Decodes the JSON text of sharegpt `function_call` turn `turn` (its string node `value`)
+  /// into tool calls of `example`, as LLaMA-Factory reads it: an object
+  /// `{"name": ..., "arguments": {...}}`, or an array of them for parallel calls.
+  ///
+  /// Each call gets the id of its position among the record's calls (`call_1`, ...), which the
+  /// observations that answer it take as their `tool_call_id`; its arguments are the exact
+  /// text of the `arguments` object, as an OpenAI tool call holds them.
+  private mutating func decodeShareGPTCalls(
+    _ value: Int, turn: Int, _ c: inout RecordContext, into example: inout Example
+  ) {
+    let shape =
+      "it must be a JSON object {\"name\": ..., \"arguments\": {...}}, or an array of them"
+    var text: [UInt8] = []
+    c.document.appendString(value, to: &text)
+    do throws(JSONSyntaxError) {
+      try argumentsParser.parse(text, into: &argumentsDocument)
+    } catch {
+      c.report(
+        .formatToolCall, at: value,
+        "the function_call turn's \"value\" is not valid JSON (\(error.message)): \(shape)")
+      return
+    }
+    let calls = argumentsDocument
+    switch calls.kind(calls.root) {
+    case .object:
+      decodeShareGPTCall(calls.root, of: calls, value: value, turn: turn, &c, into: &example)
+    case .array where calls.count(calls.root) > 0:
+      for call in calls.elements(calls.root) {
+        decodeShareGPTCall(call, of: calls, value: value, turn: turn, &c, into: &example)
+      }
+    default:
+      c.report(
+        .formatToolCall, at: value,
+        "the function_call turn's \"value\" holds \(calls.kind(calls.root) == .array ? "an empty array" : article(calls.kind(calls.root).name)): \(shape)"
+      )
+    }
+  }
+
+  /// One call `{"name": ..., "arguments": {...}}` (node `call` of `calls`) of a sharegpt
+  /// `function_call` turn, appended to `example`'s tool calls when it is well formed.
+  private func decodeShareGPTCall(
+    _ call: Int, of calls: JSONDocument, value: Int, turn: Int, _ c: inout RecordContext,
+    into example: inout Example
+  ) {
+    let what = "a call in the function_call turn's \"value\""
+    guard calls.kind(call) == .object else {
+      c.report(
+        .formatToolCall, at: value,
+        "\(what) is \(article(calls.kind(call).name)), not an object {\"name\": ..., \"arguments\": {...}}"
+      )
+      return
+    }
+    var name: Int?
+    var arguments: Int?
+    var wellFormed = true
+    for (key, member) in calls.members(call) {
+      let keyName = calls.string(key)
+      if keyName == "name" && name == nil {
+        name = member
+      } else if keyName == "arguments" && arguments == nil {
+        arguments = member
+      } else {
+        wellFormed = false
+        c.report(
+          .formatToolCall, at: value,
+          "\(what) has \(keyName == "name" || keyName == "arguments" ? "a second" : "an unknown key") \(keyName.jsonQuoted): a call holds only \"name\" and \"arguments\""
+        )
+      }
+    }
+    if let name, calls.kind(name) != .string || calls.isBlankString(name) {
+      wellFormed = false
+      c.report(
+        .formatToolCall, at: value,
+        calls.kind(name) == .string
+          ? "\(what) has an empty \"name\"" : "\(what) has a \"name\" that is not a string")
+    } else if name == nil {
+      wellFormed = false
+      c.report(.formatToolCall, at: value, "\(what) has no \"name\" naming the function")
+    }
+    if let arguments, calls.kind(arguments) != .object {
+      wellFormed = false
+      c.report(
+        .formatToolCall, at: value,
+        "\(what) has \"arguments\" that are \(article(calls.kind(arguments).name)): they must be a JSON object"
+      )
+    } else if arguments == nil {
+      wellFormed = false
+      c.report(
+        .formatToolCall, at: value,
+        "\(what) has no \"arguments\" (write {} for a function without parameters)")
+    }
+    guard wellFormed, let name, let arguments else { return }
+    let start = calls.offset(arguments)
+    let end = Self.containerEnd(calls.bytes, from: start)
+    var result = ToolCall(node: turn)
+    result.isSynthesized = true
+    result.id = example.own(ToolCall.positionalID(example.toolCalls.count))
+    result.name = example.own(calls.string(name))
+    result.arguments = example.own(String(decoding: calls.bytes[start..<end], as: UTF8.self))
+    example.toolCalls.append(result)
+  }
+
+  /// The end (exclusive) of the array or object that starts at byte `start` of `bytes`, which
+  /// hold valid JSON.
+  private static func containerEnd(_ bytes: [UInt8], from start: Int) -> Int {
+    var depth = 0
+    var inString = false
+    var i = start
+    while i < bytes.count {
+      let byte = bytes[i]
+      if inString {
+        if byte == UInt8(ascii: "\\") {
+          i += 1
+        } else if byte == UInt8(ascii: "\"") {
+          inString = false
+        }
+      } else if byte == UInt8(ascii: "\"") {
+        inString = true
+      } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+        depth += 1
+      } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+        depth -= 1
+        if depth == 0 { return i + 1 }
+      }
+      i += 1
+    }
+    return bytes.count
   }
 
   // MARK: gemini

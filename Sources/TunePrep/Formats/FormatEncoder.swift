@@ -53,7 +53,7 @@ struct FormatEncoder {
         writePair(ex, d, &out, input: "prompt", output: "completion", system: false)
       case .inputOutput: writePair(ex, d, &out, input: "input", output: "output", system: true)
       case .alpaca: writeAlpaca(ex, d, &out)
-      case .sharegpt: writeShareGPT(ex, d, &out)
+      case .sharegpt: writeShareGPT(ex, source: source, d, &out)
       case .gemini: writeGemini(ex, d, &out)
       case .bedrockConversation: writeBedrock(ex, d, &out)
       case .json:
@@ -106,10 +106,10 @@ struct FormatEncoder {
     let keepsOtherParts =
       Self.partFamily(source) != nil && Self.partFamily(source) == Self.partFamily(targetFormat)
     if let tools = ex.tools, !keepsTools { lose("tools", tools) }
-    if let parallel = ex.parallelToolCalls, !caps.toolCalls {
+    if let parallel = ex.parallelToolCalls, !caps.openAIFields {
       lose("parallel_tool_calls", parallel)
     }
-    if let functions = ex.functions, !caps.toolCalls { lose("functions", functions) }
+    if let functions = ex.functions, !caps.openAIFields { lose("functions", functions) }
     for turn in ex.turns + (ex.preferred ?? []) + (ex.nonPreferred ?? []) {
       if turn.weight != nil && !caps.weight { lose("weight", turn.node) }
       if turn.name.hasValue && !caps.name { lose("name", turn.node) }
@@ -118,8 +118,10 @@ struct FormatEncoder {
       {
         lose(turn.role == .tool ? "tool messages" : "tool_calls", turn.node)
       }
-      if let call = turn.functionCall, !caps.toolCalls { lose("function_call", call) }
-      if let refusal = turn.refusal, !caps.toolCalls { lose("refusal", refusal) }
+      // OpenAI's legacy function message (no tool_call_id) is a tool message only it holds.
+      if turn.isFunction && !caps.openAIFields { lose("tool messages", turn.node) }
+      if let call = turn.functionCall, !caps.openAIFields { lose("function_call", call) }
+      if let refusal = turn.refusal, !caps.openAIFields { lose("refusal", refusal) }
       if turn.hasNonTextContent && !keepsOtherParts {
         lose("non-text content (images, audio, files)", turn.node)
       }
@@ -133,6 +135,21 @@ struct FormatEncoder {
     if caps.singlePair {
       let conversational = ex.turns.filter { $0.role == .user || $0.role == .assistant }
       if conversational.count > 2 { lose("earlier turns", ex.turns.first?.node) }
+    }
+    if caps.openAIFields {
+      // OpenAI answers a call by its id; a sharegpt observation that follows no function_call
+      // turn has none to give.
+      if let unlinked = ex.turns.first(where: {
+        $0.role == .tool && !$0.isFunction && !$0.toolCallID.hasValue
+      }) {
+        throw Rejection(
+          code: .formatUnconvertible,
+          message:
+            "\(name) needs each tool message to answer a tool call by its id, and this tool turn follows no function_call turn",
+          node: unlinked.node)
+      }
+    } else if caps.toolCalls {
+      try checkShareGPTCalls(ex, d, lose)
     }
 
     if !losses.isEmpty {
@@ -151,7 +168,7 @@ struct FormatEncoder {
       if !caps.name { ex.systemName = nil }
       if !caps.weight { ex.systemWeight = nil }
       if !keepsTools { ex.tools = nil }
-      if !caps.toolCalls {
+      if !caps.openAIFields {
         ex.parallelToolCalls = nil
         ex.functions = nil
       }
@@ -165,13 +182,20 @@ struct FormatEncoder {
         }
         if !caps.weight { turn.weight = nil }
         if !caps.name { turn.name = nil }
-        if !caps.toolCalls {
-          if turn.role == .tool { continue }
-          turn.toolCallIndices = 0..<0
-          turn.toolCallID = nil
+        if !caps.toolCalls || !caps.openAIFields {
+          if !caps.toolCalls {
+            if turn.role == .tool { continue }
+            turn.toolCallIndices = 0..<0
+            turn.toolCallID = nil
+          }
+          if turn.isFunction { continue }
           turn.functionCall = nil
           turn.refusal = nil
-          if !turn.content.hasValue { continue }
+          // sharegpt writes a turn's calls as a function_call turn, which has no text.
+          if !turn.toolCallIndices.isEmpty { turn.content = nil }
+          if !turn.content.hasValue && turn.toolCallIndices.isEmpty && turn.role != .tool {
+            continue
+          }
         }
         kept.append(turn)
       }
@@ -183,6 +207,49 @@ struct FormatEncoder {
       }
     }
     try checkStructure(ex, caps: caps)
+  }
+
+  /// What sharegpt cannot hold of the tool calls of `ex`, and links it cannot express.
+  ///
+  /// sharegpt writes an assistant turn's calls as a `function_call` turn, whose value is the
+  /// calls' JSON (no text beside them: non-blank text is lost), and has no call ids: reading
+  /// the output back gives each call the id of its position (`call_1`, ...), so other ids are
+  /// lost, and the observations after a function_call turn answer its calls in order, so a tool
+  /// message that answers another call cannot be written at all.
+  private func checkShareGPTCalls(
+    _ ex: Example, _ d: JSONDocument, _ lose: (String, Int?) -> Void
+  ) throws(Rejection) {
+    var position = 0
+    var unanswered = 0..<0
+    for turn in ex.turns {
+      if !turn.toolCallIndices.isEmpty {
+        if let content = turn.content, !ex.isBlank(content, in: d) {
+          lose("assistant text beside tool_calls", turn.node)
+        }
+        for call in ex.toolCalls(of: turn) {
+          if call.id.map({ ex.string($0, in: d) }) != ToolCall.positionalID(position) {
+            lose("tool call ids", call.node)
+          }
+          position += 1
+        }
+        unanswered = turn.toolCallIndices
+      } else if turn.role == .tool {
+        guard !turn.isFunction else { continue }
+        let answered = unanswered.first.flatMap { ex.toolCalls[$0].id }
+        if turn.toolCallID.map({ ex.string($0, in: d) }) != answered.map({ ex.string($0, in: d) }) {
+          throw Rejection(
+            code: .formatUnconvertible,
+            message:
+              "sharegpt links each observation to the calls of the function_call turn before it, in order, but this tool message answers "
+              + (turn.toolCallID.map { "call \(ex.string($0, in: d).jsonQuoted)" } ?? "no call")
+              + (answered.map { " instead of \(ex.string($0, in: d).jsonQuoted)" } ?? ""),
+            node: turn.node)
+        }
+        unanswered = unanswered.dropFirst()
+      } else {
+        unanswered = 0..<0
+      }
+    }
   }
 
   /// The provider whose image and file parts a format holds (nil: none).
@@ -206,24 +273,27 @@ struct FormatEncoder {
   private func checkStructure(_ ex: Example, caps: Capabilities) throws(Rejection) {
     let name = target.name
     if caps.singlePair || caps.pairs || caps.alternation {
-      var expected = Role.user
-      for turn in ex.turns where turn.role != .tool {
+      // A tool turn (only sharegpt keeps them) stands between the turns around it, as in
+      // `validate`: a function_call turn, an observation and the answer alternate.
+      var previous: Role?
+      for turn in ex.turns {
         if turn.role == .system {
           throw Rejection(
             code: .formatUnconvertible,
             message: "\(name) has no place for a system message in the middle of the conversation",
             node: turn.node)
         }
-        if turn.role != expected {
+        if turn.role != .tool && turn.role == (previous ?? .assistant) {
           throw Rejection(
             code: .formatUnconvertible,
             message:
-              "\(name) needs turns that alternate user, assistant, user, ...; found two \(turn.role.name) turns in a row"
-              + (turn.role == .assistant && expected == .user
-                ? " or a conversation that starts with the assistant" : ""),
+              "\(name) needs turns that alternate user, assistant, user, ...; found "
+              + (previous == nil
+                ? "a conversation that starts with the assistant"
+                : "two \(turn.role.name) turns in a row"),
             node: turn.node)
         }
-        expected = expected == .user ? .assistant : .user
+        previous = turn.role
       }
       if (caps.singlePair || caps.pairs)
         && (ex.turns.last?.role != .assistant || ex.turns.count < 2)
@@ -263,7 +333,11 @@ struct FormatEncoder {
     var system = true
     var weight = false
     var name = false
+    /// Tool calls and the tool messages that answer them.
     var toolCalls = false
+    /// OpenAI's own fields: `function_call`, `refusal`, `parallel_tool_calls`, `functions` and
+    /// the legacy function message.
+    var openAIFields = false
     var tools = false
     var metadata = false
     /// Exactly one user turn and one answer.
@@ -282,6 +356,7 @@ struct FormatEncoder {
           weight = true
           name = true
           toolCalls = true
+          openAIFields = true
           tools = true
         case .promptCompletion:
           system = false
@@ -293,6 +368,7 @@ struct FormatEncoder {
         case .sharegpt:
           weight = true
           name = true
+          toolCalls = true
           tools = true
           alternation = true
         case .gemini, .bedrockConversation:
@@ -504,7 +580,9 @@ struct FormatEncoder {
     out.append(literal: "}")
   }
 
-  private func writeShareGPT(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {
+  private func writeShareGPT(
+    _ ex: Example, source: Format?, _ d: JSONDocument, _ out: inout [UInt8]
+  ) {
     out.append(literal: "{\"conversations\":[")
     var first = true
     if let s = ex.system {
@@ -524,9 +602,11 @@ struct FormatEncoder {
     for turn in ex.turns {
       if !first { out.append(UInt8(ascii: ",")) }
       first = false
+      let calls = !turn.toolCallIndices.isEmpty
       switch turn.role {
       case .system: out.append(literal: "{\"from\":\"system\"")
       case .user: out.append(literal: "{\"from\":\"human\"")
+      case .assistant where calls: out.append(literal: "{\"from\":\"function_call\"")
       case .assistant: out.append(literal: "{\"from\":\"gpt\"")
       case .tool: out.append(literal: "{\"from\":\"observation\"")
       }
@@ -535,7 +615,14 @@ struct FormatEncoder {
         appendText(name, ex, d, &out)
       }
       out.append(literal: ",\"value\":")
-      appendText(turn.content, ex, d, &out)
+      if !calls {
+        appendText(turn.content, ex, d, &out)
+      } else if source == .sharegpt, let value = d.member(turn.node, "value") {
+        // The function_call turn as the record writes it.
+        appendRawString(value, d, &out)
+      } else {
+        appendShareGPTCalls(ex.toolCalls(of: turn), ex, d, &out)
+      }
       if let weight = turn.weight {
         out.append(literal: weight == 0 ? ",\"weight\":0" : ",\"weight\":1")
       }
@@ -548,6 +635,30 @@ struct FormatEncoder {
     }
     writeMetadata(ex, d, &out)
     out.append(literal: "}")
+  }
+
+  /// Appends `calls` as the value of a sharegpt `function_call` turn: a string holding the JSON
+  /// `{"name":...,"arguments":{...}}` of the one call, or an array of them, with the arguments
+  /// text as the call has it.
+  private func appendShareGPTCalls(
+    _ calls: ArraySlice<ToolCall>, _ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]
+  ) {
+    var json: [UInt8] = []
+    if calls.count > 1 { json.append(UInt8(ascii: "[")) }
+    for (i, call) in calls.enumerated() {
+      if i > 0 { json.append(UInt8(ascii: ",")) }
+      json.append(literal: "{\"name\":")
+      appendText(call.name, ex, d, &json)
+      json.append(literal: ",\"arguments\":")
+      if let arguments = call.arguments {
+        ex.append(arguments, in: d, to: &json)
+      } else {
+        json.append(literal: "{}")
+      }
+      json.append(UInt8(ascii: "}"))
+    }
+    if calls.count > 1 { json.append(UInt8(ascii: "]")) }
+    appendJSONStringLiteral(json, to: &out)
   }
 
   private func writeGemini(_ ex: Example, _ d: JSONDocument, _ out: inout [UInt8]) {

@@ -48,8 +48,19 @@ public struct ToolCall: Sendable, Equatable, BitwiseCopyable {
   public var name: Text?
   /// The arguments as a JSON text (a JSON object serialized to a string, as OpenAI sends them).
   public var arguments: Text?
-  /// The node of the call in the record, for findings.
+  /// The node of the call in the record, for findings: its OpenAI tool call object, or, for a
+  /// call of a sharegpt `function_call` turn, the turn (see ``isSynthesized``).
   public var node: Int
+  /// The record has no tool call object for this call (it comes from the JSON text of a
+  /// sharegpt `function_call` turn): its ``id`` is the one ``ToolCall/positionalID(_:)`` gives
+  /// it, its name and arguments are owned text, and its OpenAI JSON is written from those three.
+  public var isSynthesized = false
+
+  /// The id of the call at `index` among the record's calls (0 for the first): `call_1`, ...
+  ///
+  /// sharegpt has no call ids and links an observation to its call by order, so its calls get
+  /// these.
+  public static func positionalID(_ index: Int) -> String { "call_\(index + 1)" }
 }
 
 /// One turn of a conversation in the canonical model.

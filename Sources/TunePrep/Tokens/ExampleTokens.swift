@@ -133,7 +133,11 @@ struct ExampleTokenCounter: Sendable {
       scratch.append(UInt8(ascii: "["))
       for (k, call) in example.toolCalls(of: turn).enumerated() {
         if k > 0 { scratch.append(UInt8(ascii: ",")) }
-        appendCompactJSON(document, call.node, style: .python, to: &scratch)
+        if call.isSynthesized {
+          appendToolCallJSON(call, of: example, in: document, to: &scratch)
+        } else {
+          appendCompactJSON(document, call.node, style: .python, to: &scratch)
+        }
       }
       scratch.append(UInt8(ascii: "]"))
       tokens += count(scratch)
@@ -175,6 +179,27 @@ struct ExampleTokenCounter: Sendable {
       document.appendString(i, to: &scratch)
       return count(scratch)
     }
+  }
+
+  /// Appends the compact JSON of a call that has no object in the record (a sharegpt
+  /// `function_call`): the OpenAI tool call that `format --to openai-chat` writes for it, with
+  /// its strings escaped as ``CompactJSONStyle/python`` escapes them.
+  private func appendToolCallJSON(
+    _ call: ToolCall, of example: Example, in document: JSONDocument, to out: inout [UInt8]
+  ) {
+    var text: [UInt8] = []
+    func string(_ value: Text?) {
+      text.removeAll(keepingCapacity: true)
+      if let value { example.append(value, in: document, to: &text) }
+      appendJSONStringLiteral(text, to: &out)
+    }
+    out.append(literal: "{\"id\":")
+    string(call.id)
+    out.append(literal: ",\"type\":\"function\",\"function\":{\"name\":")
+    string(call.name)
+    out.append(literal: ",\"arguments\":")
+    string(call.arguments)
+    out.append(literal: "}}")
   }
 
   /// Tokens of the compact JSON text of `node`.

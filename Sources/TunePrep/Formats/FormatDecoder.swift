@@ -896,41 +896,13 @@ struct FormatDecoder {
         "\(what) has no \"arguments\" (write {} for a function without parameters)")
     }
     guard wellFormed, let name, let arguments else { return }
-    let start = calls.offset(arguments)
-    let end = Self.containerEnd(calls.bytes, from: start)
+    let range = calls.sourceRange(arguments)
     var result = ToolCall(node: turn)
     result.isSynthesized = true
     result.id = example.own(ToolCall.positionalID(example.toolCalls.count))
     result.name = example.own(calls.string(name))
-    result.arguments = example.own(String(decoding: calls.bytes[start..<end], as: UTF8.self))
+    result.arguments = example.own(String(decoding: calls.bytes[range], as: UTF8.self))
     example.toolCalls.append(result)
-  }
-
-  /// The end (exclusive) of the array or object that starts at byte `start` of `bytes`, which
-  /// hold valid JSON.
-  private static func containerEnd(_ bytes: [UInt8], from start: Int) -> Int {
-    var depth = 0
-    var inString = false
-    var i = start
-    while i < bytes.count {
-      let byte = bytes[i]
-      if inString {
-        if byte == UInt8(ascii: "\\") {
-          i += 1
-        } else if byte == UInt8(ascii: "\"") {
-          inString = false
-        }
-      } else if byte == UInt8(ascii: "\"") {
-        inString = true
-      } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-        depth += 1
-      } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-        depth -= 1
-        if depth == 0 { return i + 1 }
-      }
-      i += 1
-    }
-    return bytes.count
   }
 
   // MARK: gemini

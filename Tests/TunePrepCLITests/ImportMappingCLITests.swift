@@ -183,6 +183,14 @@ import Testing
     #expect(result.stderr.contains("[import.mapping]"))
   }
 
+  @Test func aColumnAnotherOptionNamesIsNoCandidate() throws {
+    let result = try Binary.run(
+      ["import", "-", "--from", "csv", "--output-column", "prompt", "--to", "input-output"],
+      stdin: "question,prompt\nq1,a1\n")
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == #"{"input":"q1","output":"a1"}"# + "\n")
+  }
+
   @Test(arguments: [[], ["--input-column", "question", "--output-column", "answer"]])
   func aDuplicateHeaderNameInUseIsAMappingFinding(options: [String]) throws {
     let result = try Binary.run(

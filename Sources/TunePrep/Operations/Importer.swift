@@ -413,7 +413,12 @@ struct CSVColumns {
             "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none"
         )
       }
-      let fits = guesses.filter { lower.contains($0) }
+      // A column another option names is not a candidate: `--output-column prompt` leaves
+      // `question` as the only input column.
+      let named = [options.input, options.output, options.system, options.id].compactMap {
+        $0?.lowercased()
+      }
+      let fits = guesses.filter { lower.contains($0) && !named.contains($0) }
       if fits.count > 1 {
         let names = fits.map { "'\(header[lower.firstIndex(of: $0) ?? 0])'" }
         throw Failure(

@@ -140,8 +140,13 @@ extension Importer.Options {
         keys.append((m, JSONField(m.spec).key))
       case .xml:
         guard let key = xmlMetaKey(m.spec) else {
+          // The example's name: the expression's last word, if it has one (`lang` for
+          // `string(./lang)`).
+          let word = m.spec.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+            .last { $0.first?.isLetter == true }
+          let example = word.map(String.init) ?? "value"
           return
-            "\(flag("meta")) '\(m.text)': no key name can be derived from this expression (only from a plain path such as ./lang or @lang); name it with \(flag("meta")) NAME=XPATH, e.g. \(flag("meta")) 'lang=\(m.spec)'"
+            "\(flag("meta")) '\(m.text)': no key name can be derived from this expression (only from a plain path such as ./lang or @lang); name it with \(flag("meta")) NAME=XPATH, e.g. \(flag("meta")) '\(example)=\(m.spec)'"
         }
         keys.append((m, key))
       }

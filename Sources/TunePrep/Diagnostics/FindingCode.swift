@@ -99,6 +99,9 @@ extension FindingCode {
   static let formatLossy = FindingCode(
     "format.lossy", .error,
     "the target format cannot hold a field of the record; converting would drop it (see --lossy)")
+  static let formatRoleMapUnused = FindingCode(
+    "format.role-map-unused", .warning,
+    "--role-map was given but the file is not sharegpt, so no speaker name was mapped")
   static let formatUnconvertible = FindingCode(
     "format.unconvertible", .error,
     "the record's turns cannot be expressed in the target format at all")
@@ -114,6 +117,10 @@ extension FindingCode {
     "a required cell, element or field (input, output) is empty or missing")
   static let importNoHeader = FindingCode(
     "import.no-header", .error, "the file has no header row naming the mapped columns")
+  static let importMapping = FindingCode(
+    "import.mapping", .error,
+    "the header makes the mapping ambiguous or lossy (a column found twice, two candidate columns, or a meta key that would replace a mapped field)"
+  )
   static let importEncoding = FindingCode(
     "import.encoding", .error, "the file's bytes are not valid UTF-8 or UTF-16")
   static let importXML = FindingCode(
@@ -175,9 +182,9 @@ extension FindingCode {
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
     formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy,
-    formatUnconvertible,
-    importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importEncoding, importXML,
-    importXMLDTD, importNoRecords,
+    formatUnconvertible, formatRoleMapUnused,
+    importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importMapping, importEncoding,
+    importXML, importXMLDTD, importNoRecords,
     tokensOverContext,
     dupExact, dupNear, leakExact, leakNear,
     splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing,

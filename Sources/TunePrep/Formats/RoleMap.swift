@@ -18,7 +18,7 @@ public struct RoleMap: Sendable, Equatable {
   /// Parses `name=role[,name=role...]`; roles are `system`, `user`, `assistant`, `tool`, or the
   /// sharegpt and gemini names `human`, `gpt`, `model`, `observation`.
   /// - Parameter text: the option value.
-  /// - Throws: a message saying which entry is wrong.
+  /// - Throws: a message saying which entry is wrong, or which name is mapped to two roles.
   public init(parsing text: String) throws(RoleMapError) {
     for item in text.split(separator: ",", omittingEmptySubsequences: true) {
       let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces() }
@@ -28,6 +28,17 @@ public struct RoleMap: Sendable, Equatable {
       guard let role = Self.roleNames[parts[1].lowercased()] else {
         throw RoleMapError(
           message: "'\(parts[1])' in '\(item)' is not a role: use system, user, assistant or tool")
+      }
+      if let earlier = entries.first(where: { $0.name == parts[0] }) {
+        // The same mapping twice is harmless; two roles for one name would leave the answer
+        // to whichever entry the lookup meets first.
+        guard earlier.role == role else {
+          throw RoleMapError(
+            message:
+              "'\(parts[0])' is mapped twice, to \(earlier.role.name) and to \(role.name): give each speaker name one role"
+          )
+        }
+        continue
       }
       entries.append(Entry(name: parts[0], role: role))
     }

@@ -497,9 +497,11 @@ private struct XMLFields {
     output = try compile(options.output)
     system = try compile(options.system)
     id = try compile(options.id)
-    for m in options.meta {
-      let key = m.split(whereSeparator: { "/@:.".contains($0) }).last.map(String.init) ?? m
-      meta.append((key.isEmpty ? m : key, try compile(m)))
+    for text in options.meta {
+      // `NAME=XPATH`, or the last step's name of a plain path; ``Importer/Options/mappingProblem()``
+      // has refused an expression without either, so the fallback is never written.
+      let m = ImportMeta(text)
+      meta.append((m.name ?? xmlMetaKey(m.spec) ?? m.spec, try compile(m.spec)))
     }
   }
 

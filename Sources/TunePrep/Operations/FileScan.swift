@@ -60,6 +60,8 @@ struct FileScan {
   struct Outcome {
     var records = 0
     var format: Format?
+    /// Where the format was detected (nil: given with `--from`, or not detected).
+    var formatLocation: Location?
   }
 
   /// Scans `file`.
@@ -111,6 +113,7 @@ struct FileScan {
           location = at
         }
         outcome.format = fileFormat
+        outcome.formatLocation = location
         var checker = RecordChecker(
           fileFormat: fileFormat, detected: format == nil, formatLocation: location)
         checker.roleMap = roleMap

@@ -104,6 +104,17 @@ public struct Formatter {
       rejected += block.rejected
       for (field, n) in block.dropped { dropped[field, default: 0] += n }
     }
+    // Only sharegpt names its speakers freely; in any other format the map changes nothing,
+    // which the user should hear rather than trust a mapping that did not happen.
+    if !options.roleMap.isEmpty, let format = outcome.format, format != .sharegpt {
+      reporter.report(
+        Finding(
+          .formatRoleMapUnused,
+          at: outcome.formatLocation ?? Location(file: file.name.displayName, line: 1),
+          message:
+            "--role-map was not used: the file is \(format.rawValue), and only sharegpt names its speakers freely (`from`); leave --role-map out, or check that this is the file you meant"
+        ))
+    }
     summary.files = 1
     summary.read = outcome.records
     summary.counts = [("written", written), ("rejected", rejected)]

@@ -97,6 +97,8 @@ public struct Importer {
   ) throws(TunePrepError) -> RunSummary {
     var summary = RunSummary(command: "import")
     var totals = ImportTotals()
+    // The command refuses these as usage errors first; a library caller gets them here.
+    if let problem = options.mappingProblem() { throw .failed(problem) }
     let file = try InputFile(input)
     switch options.source {
     case .csv, .tsv:
@@ -226,7 +228,7 @@ extension Importer {
               columns = resolved
               converter.names = resolved.names
             } catch {
-              fatal = Finding(.importNoHeader, at: location, message: error.message)
+              fatal = Finding(error.code, at: location, message: error.message)
             }
             return
           }
@@ -334,6 +336,9 @@ struct CSVColumns {
 
   struct Failure: Error {
     var message: String
+    /// `import.no-header` when the header lacks a column; `import.mapping` when it makes the
+    /// mapping ambiguous or lossy.
+    var code = FindingCode.importNoHeader
   }
 
   /// Columns given by number, for a file without a header.
@@ -358,8 +363,11 @@ struct CSVColumns {
     self.output = output
     system = try number(options.system, "--system-column")
     id = try number(options.id, "--id-column")
-    for m in options.meta {
-      if let i = try number(m, "--meta-column") { meta.append(("column\(i + 1)", i)) }
+    for text in options.meta {
+      let m = ImportMeta(text)
+      if let i = try number(m.spec, "--meta-column") {
+        meta.append((m.name ?? "column\(i + 1)", i))
+      }
     }
     names = ImportFieldNames(
       input: "column \(input + 1)", output: "column \(output + 1)",
@@ -368,13 +376,32 @@ struct CSVColumns {
   }
 
   /// Columns found in a header row, by name (case-insensitive) or number.
+  ///
+  /// A name the header holds twice, a guess that two columns fit (`input` and `prompt`), the
+  /// same column for the prompt and the answer, and a meta column whose header name would
+  /// replace a mapped field are refused: each would import the wrong text without a word.
   init(resolving options: Importer.Options, header: [String]) throws(Failure) {
     let lower = header.map { $0.lowercased() }
     let listed = header.map { "'\($0)'" }.joined(separator: ", ")
+    /// The 1-based positions of the columns named `name`, as text ("1 and 3").
+    func positions(_ name: String) -> String {
+      let found = lower.indices.filter { lower[$0] == name }.map { String($0 + 1) }
+      return found.dropLast().joined(separator: ", ") + " and " + (found.last ?? "")
+    }
     func find(_ spec: String?, _ flag: String, guesses: [String]) throws(Failure) -> Int? {
       if let spec {
         if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
-        if let i = lower.firstIndex(of: spec.lowercased()) { return i }
+        let name = spec.lowercased()
+        if let i = lower.firstIndex(of: name) {
+          if lower.lastIndex(of: name) != i {
+            throw Failure(
+              message:
+                "\(flag) '\(spec)' matches columns \(positions(name)) of the header (\(listed)): the header names two columns alike; give the column by number (\(flag) N, with --header), or rename one",
+              code: .importMapping
+            )
+          }
+          return i
+        }
         if let n = Int(spec), n > header.count {
           throw Failure(
             message:
@@ -386,7 +413,29 @@ struct CSVColumns {
             "\(flag) '\(spec)' is not a column of the header (\(listed)): check the spelling, or pass --no-header if the file has none"
         )
       }
-      return guesses.lazy.compactMap { lower.firstIndex(of: $0) }.first
+      // A column another option names is not a candidate: `--output-column prompt` leaves
+      // `question` as the only input column.
+      let named = [options.input, options.output, options.system, options.id].compactMap {
+        $0?.lowercased()
+      }
+      let fits = guesses.filter { lower.contains($0) && !named.contains($0) }
+      if fits.count > 1 {
+        let names = fits.map { "'\(header[lower.firstIndex(of: $0) ?? 0])'" }
+        throw Failure(
+          message:
+            "\(flag) is not given and the header (\(listed)) has \(names.count) columns that could be it (\(names.joined(separator: ", "))): choose one with \(flag)",
+          code: .importMapping
+        )
+      }
+      guard let guess = fits.first else { return nil }
+      if lower.lastIndex(of: guess) != lower.firstIndex(of: guess) {
+        throw Failure(
+          message:
+            "\(flag) is not given and the header (\(listed)) has the column '\(guess)' twice (columns \(positions(guess))): choose one by number with \(flag) N and --header, or rename one",
+          code: .importMapping
+        )
+      }
+      return lower.firstIndex(of: guess)
     }
     guard let input = try find(options.input, "--input-column", guesses: Importer.inputNamesList)
     else {
@@ -403,14 +452,29 @@ struct CSVColumns {
           "no output column: the header (\(listed)) has none of \(Importer.outputNamesList.joined(separator: ", ")); name it with --output-column"
       )
     }
+    if input == output {
+      throw Failure(
+        message:
+          "the input and the output are both column \(input + 1) ('\(header[input])'): the answer would be a copy of the prompt; give the answer's column to --output-column",
+        code: .importMapping
+      )
+    }
     self.input = input
     self.output = output
     system = try find(
       options.system, "--system-column",
       guesses: options.input == nil ? Importer.systemNamesList : [])
     id = try find(options.id, "--id-column", guesses: [])
-    for m in options.meta {
-      if let i = try find(m, "--meta-column", guesses: []) { meta.append((header[i], i)) }
+    var keys: [(meta: ImportMeta, key: String)] = []
+    for text in options.meta {
+      let m = ImportMeta(text)
+      if let i = try find(m.spec, "--meta-column", guesses: []) {
+        meta.append((m.name ?? header[i], i))
+        keys.append((m, m.name ?? header[i]))
+      }
+    }
+    if let problem = options.metaKeyProblem(keys) {
+      throw Failure(message: problem, code: .importMapping)
     }
     fieldCount = header.count
     names = ImportFieldNames(
@@ -463,6 +527,8 @@ struct ImportJSONFields: Sendable {
   let system: JSONField?
   let id: JSONField?
   let meta: [JSONField]
+  /// The key each meta field is written under (`NAME=` or the field's last segment).
+  let metaKeys: [String]
   let names: ImportFieldNames
 
   init(_ options: Importer.Options) {
@@ -471,7 +537,9 @@ struct ImportJSONFields: Sendable {
     output = JSONField(options.output ?? "output")
     system = options.system.map(JSONField.init)
     id = options.id.map(JSONField.init)
-    meta = options.meta.map(JSONField.init)
+    let metas = options.meta.map(ImportMeta.init)
+    meta = metas.map { JSONField($0.spec) }
+    metaKeys = zip(metas, meta).map { $0.name ?? $1.key }
     names = ImportFieldNames(
       input: "field \(input.name)", output: "field \(output.name)",
       system: system.map { "field \($0.name)" },
@@ -544,8 +612,8 @@ struct ImportJSONVisitor: RecordVisitor {
     row.output = fields.output.value(in: d, keepingSurrogates: surrogates)
     row.system = fields.system?.value(in: d, keepingSurrogates: surrogates)
     row.id = fields.id?.value(in: d, keepingSurrogates: surrogates)
-    for field in fields.meta {
-      row.meta.append((field.key, field.value(in: d, keepingSurrogates: surrogates)))
+    for (field, key) in zip(fields.meta, fields.metaKeys) {
+      row.meta.append((key, field.value(in: d, keepingSurrogates: surrogates)))
     }
     if let rejection = result.converter?.convert(row) {
       // The record parsed, so the rejects file keeps it as JSON.

@@ -125,6 +125,11 @@ extension TunePrepCommand {
         } catch {
           throw ValidationError("--role-map: \(error.message)")
         }
+        if let from, from != .sharegpt {
+          throw ValidationError(
+            "--role-map maps sharegpt speaker names, but --from is \(from.rawValue), whose roles are fixed: leave --role-map out"
+          )
+        }
       }
     }
 

@@ -60,7 +60,9 @@ extension TunePrepCommand {
 
     @Option(
       name: [.customLong("meta-column"), .customLong("meta-field"), .customLong("meta")],
-      help: ArgumentHelp("An extra field kept in the record (repeatable).", valueName: "column"))
+      help: ArgumentHelp(
+        "An extra field kept in the record (repeatable); NAME=COLUMN sets its key.",
+        valueName: "column"))
     var metaColumn: [String] = []
 
     @Flag(
@@ -138,6 +140,7 @@ extension TunePrepCommand {
       } else if record != nil || !namespace.isEmpty {
         throw ValidationError("--record and --namespace only apply to XML inputs")
       }
+      if let problem = mappingOptions.mappingProblem() { throw ValidationError(problem) }
       for ns in namespace where !ns.contains("=") {
         throw ValidationError("--namespace \(ns): write prefix=URI")
       }
@@ -157,10 +160,9 @@ extension TunePrepCommand {
       }
     }
 
-    func execute() throws(TunePrepError) -> Bool {
-      try reportOptions.refuseOverwriting(
-        inputs: [input] + [templateFile(template)].compactMap { $0 },
-        outputs: [(outputFile, "--output-file"), (rejects, "--rejects")])
+    /// The mapping options as the library takes them (without `--to`'s template file, which is
+    /// read only when the command runs).
+    var mappingOptions: Importer.Options {
       var options = Importer.Options()
       options.source = source ?? .csv
       options.input = inputColumn
@@ -174,9 +176,18 @@ extension TunePrepCommand {
         let parts = ns.split(separator: "=", maxSplits: 1).map(String.init)
         return Importer.Namespace(prefix: parts.first ?? "", uri: parts.count > 1 ? parts[1] : "")
       }
-      options.to = try outputFormat(to, template: template)
+      if let format = TunePrep.Format(name: to) { options.to = .format(format) }
       options.lossy = lossy
       options.threads = threadOptions.threads
+      return options
+    }
+
+    func execute() throws(TunePrepError) -> Bool {
+      try reportOptions.refuseOverwriting(
+        inputs: [input] + [templateFile(template)].compactMap { $0 },
+        outputs: [(outputFile, "--output-file"), (rejects, "--rejects")])
+      var options = mappingOptions
+      options.to = try outputFormat(to, template: template)
       return try reportOptions.run(command: "import") { (reporter) throws(TunePrepError) in
         let out = try OutputStream.file(outputFile)
         let rejectsOut = try rejects.map { (path) throws(TunePrepError) in

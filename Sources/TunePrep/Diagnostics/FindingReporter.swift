@@ -35,6 +35,10 @@ public struct RunSummary: Sendable, Equatable {
   public var counts: [(String, Int)] = []
   /// Extra members of the JSON summary object, as (name, JSON text), such as `tokens`' details.
   public var details: [(String, String)] = []
+  /// The summary line's words for a count of exactly 1, by count name, for the names that are
+  /// plural nouns (`evaluation records` → `evaluation record`); other names, such as `valid` or
+  /// a split's name, are written as they are. The JSON summary always uses the name.
+  public var singulars: [String: String] = [:]
 
   /// Creates an empty summary.
   public init(command: String) {
@@ -506,7 +510,8 @@ public final class FindingReporter {
     ]
     // Count names can come from the user (split names): escaped like file names.
     for (name, value) in summary.counts {
-      parts.append("\(value) \(name.escapingControlCharacters)")
+      let word = value == 1 ? summary.singulars[name] ?? name : name
+      parts.append("\(value) \(word.escapingControlCharacters)")
     }
     var line = "tuneprep \(command): " + parts.joined(separator: ", ")
     let e = bySeverity[2]

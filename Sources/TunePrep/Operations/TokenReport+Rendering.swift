@@ -20,22 +20,23 @@ extension TokenReport {
     s += " x \(epochs) epoch\(epochs == 1 ? "" : "s")"
     switch epochSource {
     case .given: break
-    case .rule(let rule): s += " (\(rule.rawValue) default for \(total.counted) examples)"
+    case .rule(let rule):
+      s += " (\(rule.rawValue) default for \(counting: total.counted, "example"))"
     case .assumed: s += " (assumed; pass --epochs or --provider)"
     }
     s += " = \(trainingTokens)\n"
     if let pricePerMillion, let cost {
       s +=
-        "cost: \(trainingTokens) tokens x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
+        "cost: \(counting: trainingTokens, "token") x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
     }
     return s
   }
 
   private func block(_ file: TokenFileStats) -> String {
     var head =
-      "\(file.name.escapingControlCharacters): \(file.counted) example\(file.counted == 1 ? "" : "s")"
+      "\(file.name.escapingControlCharacters): \(counting: file.counted, "example")"
     if file.skipped > 0 { head += " (\(file.skipped) skipped for errors)" }
-    head += ", \(file.tokens) tokens"
+    head += ", \(counting: file.tokens, "token")"
     var parts: [String] = []
     if file.tools > 0 { parts.append("tool definitions \(file.tools)") }
     if file.weightZero > 0 { parts.append("weight-0 answers \(file.weightZero)") }
@@ -152,6 +153,7 @@ extension TokenReport {
     summary.counts = [
       ("counted", total.counted), ("skipped", total.skipped), ("tokens", total.tokens),
     ]
+    summary.singulars = ["tokens": "token"]
     summary.details = [("token_report", jsonObject())]
     return summary
   }

@@ -35,9 +35,11 @@ public struct RunSummary: Sendable, Equatable {
   public var counts: [(String, Int)] = []
   /// Extra members of the JSON summary object, as (name, JSON text), such as `tokens`' details.
   public var details: [(String, String)] = []
-  /// The summary line's words for a count of exactly 1, by count name, for the names that are
-  /// plural nouns (`evaluation records` → `evaluation record`); other names, such as `valid` or
-  /// a split's name, are written as they are. The JSON summary always uses the name.
+  /// The summary line's word for a count of exactly 1, by count name.
+  ///
+  /// Set for the names that are plural nouns (`evaluation records` → `evaluation record`);
+  /// other names, such as `valid` or a split's name, are written as they are. The JSON summary
+  /// always uses the name.
   public var singulars: [String: String] = [:]
 
   /// Creates an empty summary.

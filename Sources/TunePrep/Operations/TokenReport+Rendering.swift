@@ -73,8 +73,8 @@ extension TokenReport {
   public func jsonObject() -> String {
     var s = "{\"encoding\":\(encoding.jsonQuoted),\"convention\":\(convention.jsonQuoted)"
     s += ",\"context_window\":\(contextWindow.map(String.init) ?? "null")"
-    s += ",\"files\":[" + files.map(Self.json).joined(separator: ",") + "]"
-    s += ",\"total\":" + Self.json(total)
+    s += ",\"files\":[" + files.map { Self.json($0) }.joined(separator: ",") + "]"
+    s += ",\"total\":" + Self.json(total, isTotal: true)
     s += ",\"epochs\":\(epochs),\"epochs_source\":"
     switch epochSource {
     case .given: s += "\"given\""
@@ -87,8 +87,11 @@ extension TokenReport {
     return s
   }
 
-  private static func json(_ f: TokenFileStats) -> String {
-    var s = "{\"file\":\(f.name.jsonQuoted),\"records\":\(f.records),\"counted\":\(f.counted)"
+  /// One file's counts as a JSON object; the total, over every file whether one or several,
+  /// has the same members except `file`, since it is not a file.
+  private static func json(_ f: TokenFileStats, isTotal: Bool = false) -> String {
+    var s = isTotal ? "{" : "{\"file\":\(f.name.jsonQuoted),"
+    s += "\"records\":\(f.records),\"counted\":\(f.counted)"
     s +=
       ",\"skipped\":\(f.skipped),\"tokens\":\(f.tokens),\"billed\":\(f.billed),\"tools\":\(f.tools)"
     s += ",\"weight0\":\(f.weightZero),\"messages\":\(f.messages),\"over_context\":\(f.overContext)"

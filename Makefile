@@ -32,12 +32,12 @@ test: deps vocab
 	$(SWIFT) test --skip-build --parallel
 
 # Builds tuneprep and validates the bundled samples: the good sets pass, the broken one shows
-# every finding code.
+# every code validate reports on its own (README, "Finding codes", says where the others show).
 demo: release vocab
 	@echo "== good samples: expect no errors"
 	$(BIN) validate samples/chat.jsonl samples/alpaca.jsonl samples/sharegpt.jsonl
 	@echo
-	@echo "== broken samples: every finding code (exit status 1 is expected)"
+	@echo "== broken samples: every code validate finds on its own (exit status 1 is expected)"
 	-$(BIN) validate samples/broken/*.jsonl
 	@echo
 	@echo "== convert the chat sample to alpaca (first 2 records)"

@@ -28,21 +28,29 @@ public enum Severity: Int, Sendable, Comparable, CaseIterable, CustomStringConve
   public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// A place in an input: file and line, optionally a byte column and a JSON pointer.
+/// A place in an input: file and line, optionally a column and a JSON pointer.
 public struct Location: Sendable, Equatable {
-  /// The file name as the user gave it (`<stdin>` for standard input).
+  /// The file name exactly as the user gave it (`<stdin>` for standard input), control
+  /// characters included: each report escapes it in its own way when it writes it.
   public var file: String
   /// Line number from 1; 0 for a finding about the whole file.
   public var line: Int
-  /// Byte column from 1 within the line, when known.
+  /// Byte column from 1 within the line, when known (the `text` and `json` reports).
   public var column: Int?
+  /// Column in Unicode code points from 1 (the `sarif` and `github` reports), set only where
+  /// it differs from ``column``, that is when a multi-byte character comes earlier on the line.
+  public var characterColumn: Int?
 
   /// Creates a location.
-  public init(file: String, line: Int, column: Int? = nil) {
+  public init(file: String, line: Int, column: Int? = nil, characterColumn: Int? = nil) {
     self.file = file
     self.line = line
     self.column = column
+    self.characterColumn = characterColumn == column ? nil : characterColumn
   }
+
+  /// The column in Unicode code points, for reports that count characters.
+  public var codePointColumn: Int? { characterColumn ?? column }
 }
 
 /// One problem found in the data: a stable code, a severity, where, and what to do.
@@ -75,18 +83,22 @@ public struct Finding: Sendable, Equatable {
 }
 
 extension Finding {
-  /// This finding with the control characters of every text that can come from the data (file
-  /// names, JSON pointer, message, related files) escaped; see ``Swift/String/escapingControlCharacters``.
+  /// This finding as people read it: the control characters of every text that can come from
+  /// the data or the command line (file names, JSON pointer, message, related files) escaped;
+  /// see ``Swift/String/escapingControlCharacters``.
   ///
-  /// ``FindingReporter`` applies it to each finding before any report writer sees it: the one
-  /// place that keeps a report line from being split or a terminal from being driven by the data.
+  /// The `text` report writes only this form. The machine-readable reports take the message from
+  /// it too (it is prose for a person), but write the file names and the pointer exactly, each
+  /// in its own syntax, so that two files whose escaped names look alike stay apart.
   var escapingControlCharacters: Finding {
     var copy = self
     copy.location.file = location.file.escapingControlCharacters
     copy.path = path?.escapingControlCharacters
     copy.message = message.escapingControlCharacters
     copy.related = related.map {
-      Location(file: $0.file.escapingControlCharacters, line: $0.line, column: $0.column)
+      var location = $0
+      location.file = $0.file.escapingControlCharacters
+      return location
     }
     return copy
   }

@@ -35,6 +35,12 @@ public struct RunSummary: Sendable, Equatable {
   public var counts: [(String, Int)] = []
   /// Extra members of the JSON summary object, as (name, JSON text), such as `tokens`' details.
   public var details: [(String, String)] = []
+  /// The summary line's word for a count of exactly 1, by count name.
+  ///
+  /// Set for the names that are plural nouns (`evaluation records` → `evaluation record`);
+  /// other names, such as `valid` or a split's name, are written as they are. The JSON summary
+  /// always uses the name.
+  public var singulars: [String: String] = [:]
 
   /// Creates an empty summary.
   public init(command: String) {
@@ -155,11 +161,14 @@ public final class FindingReporter {
       return
     }
     shown += 1
-    // Every writer below gets text with no raw control character from the data.
-    var finding = finding.escapingControlCharacters
+    var finding = finding
     finding.severity = severity
+    // The message is prose for a person in every format, so no raw control character from the
+    // data reaches it. File names and the JSON pointer identify things: each writer below
+    // escapes them in its own syntax, from the exact text (the display escaping is text's own).
+    finding.message = finding.message.escapingControlCharacters
     switch options.style {
-    case .text: output.write(textLine(finding))
+    case .text: output.write(textLine(finding.escapingControlCharacters))
     case .json: output.write(jsonObject(finding) + "\n")
     case .github: output.write(githubLine(finding))
     case .sarif: spoolSARIFResult(finding)
@@ -205,7 +214,8 @@ public final class FindingReporter {
   /// "N more findings not shown (--max-findings M)", the line text reports have always written.
   private var notShownHeadline: String {
     let hidden = hiddenBySeverity.reduce(0, +)
-    return "\(hidden) more findings not shown (--max-findings \(options.maxFindings ?? 0))"
+    return
+      "\(counting: hidden, "more finding", plural: "more findings") not shown (--max-findings \(options.maxFindings ?? 0))"
   }
 
   /// The headline with what the held-back findings are, for reports that cannot rely on the
@@ -236,6 +246,8 @@ public final class FindingReporter {
 
   // MARK: Formats
 
+  /// A finding as one line for people (plus a note line per related record); `f` has its
+  /// text fields display-escaped already.
   private func textLine(_ f: Finding) -> String {
     var severity = f.severity.description
     if options.color {
@@ -253,6 +265,10 @@ public final class FindingReporter {
     return text
   }
 
+  /// A finding as one JSON object.
+  ///
+  /// The file names and the pointer are exact (JSON's own string escapes round-trip any
+  /// character); the message is display-escaped prose.
   private func jsonObject(_ f: Finding) -> String {
     var s =
       "{\"code\":\(f.code.jsonQuoted),\"severity\":\"\(f.severity)\",\"file\":\(f.location.file.jsonQuoted)"
@@ -288,13 +304,20 @@ public final class FindingReporter {
     return s
   }
 
+  /// A finding as a GitHub Actions workflow command.
+  ///
+  /// `file` is the exact name in the command's own escaping (so GitHub can match it to the
+  /// repository's file, and a line break in it is `%0A`, never raw). GitHub's documentation
+  /// gives no unit for `col`; its annotations are shown on lines of text, so `col` counts
+  /// Unicode code points, as the SARIF report's columns do. The message (with the pointer) is
+  /// display-escaped prose.
   private func githubLine(_ f: Finding) -> String {
     let command = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "notice"
     var properties = "file=\(Self.githubEscape(f.location.file, property: true))"
     if f.location.line > 0 { properties += ",line=\(f.location.line)" }
-    if let column = f.location.column { properties += ",col=\(column)" }
+    if let column = f.location.codePointColumn { properties += ",col=\(column)" }
     properties += ",title=\(Self.githubEscape(f.code, property: true))"
-    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    let path = f.path.map { $0.isEmpty ? "" : "\($0.escapingControlCharacters): " } ?? ""
     return "::\(command) \(properties)::\(Self.githubEscape(path + f.message, property: false))\n"
   }
 
@@ -333,7 +356,9 @@ public final class FindingReporter {
     return out
   }
 
-  /// Adds a finding's JUnit test case to its file's suite.
+  /// Adds a finding's JUnit test case to its file's suite: suites are told apart by the exact
+  /// file name, which names the suite and the test case's class (XML-escaped); the failure
+  /// text is display-escaped prose.
   private func spoolJUnitTestCase(_ f: Finding) {
     let file = f.location.file
     let index: Int
@@ -346,12 +371,13 @@ public final class FindingReporter {
     }
     let name = "line \(f.location.line): \(f.code)"
     var s = "    <testcase classname=\"\(xmlEscape(file))\" name=\"\(xmlEscape(name))\">"
-    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+    let path = f.path.map { $0.isEmpty ? "" : "\($0.escapingControlCharacters): " } ?? ""
     let text = xmlEscape(path + f.message)
     let failing = fails(f.severity)
     if failing {
+      let shownFile = xmlEscape(f.location.file.escapingControlCharacters)
       s +=
-        "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(xmlEscape(f.location.file)):\(f.location.line): \(text)</failure>"
+        "<failure type=\"\(xmlEscape(f.code))\" message=\"\(text)\">\(shownFile):\(f.location.line): \(text)</failure>"
     } else {
       s += "<system-out>\(f.severity): \(text)</system-out>"
     }
@@ -389,7 +415,7 @@ public final class FindingReporter {
     if junitFiles.isEmpty && hidden == 0 {
       s += "  <testsuite name=\"\(suiteName)\" tests=\"1\" failures=\"0\">\n"
       s +=
-        "    <testcase classname=\"\(className)\" name=\"\(summary.read) records, no findings\"/>\n"
+        "    <testcase classname=\"\(className)\" name=\"\(counting: summary.read, "record"), no findings\"/>\n"
       s += "  </testsuite>\n"
     }
     output.write(s)
@@ -418,20 +444,37 @@ public final class FindingReporter {
     output.write(s)
   }
 
-  /// Adds a finding's SARIF result to the spool and its code to the rules.
+  /// Adds a finding's SARIF result to the spool and its code to the rules: the location (and
+  /// each related record's) as a percent-encoded URI of the exact file name and a region in
+  /// code-point columns (`run.columnKind`); the message, with the pointer, is display-escaped.
   private func spoolSARIFResult(_ f: Finding) {
     if sarifRuleSet.insert(f.code).inserted { sarifRules.append(f.code) }
     let level = f.severity == .error ? "error" : f.severity == .warning ? "warning" : "note"
-    var region = "\"startLine\":\(max(f.location.line, 1))"
-    if let column = f.location.column { region += ",\"startColumn\":\(column)" }
-    let path = f.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
-    let uri = sarifURI(f.location.file)
-    spool.append(
+    let path = f.path.map { $0.isEmpty ? "" : "\($0.escapingControlCharacters): " } ?? ""
+    var s =
       (spooled == 0 ? "" : ",")
-        + "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
-        + "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\(uri.jsonQuoted)},\"region\":{\(region)}}}]}"
-    )
+      + "{\"ruleId\":\(f.code.jsonQuoted),\"level\":\"\(level)\",\"message\":{\"text\":\((path + f.message).jsonQuoted)},"
+      + "\"locations\":[{\"physicalLocation\":\(Self.sarifPhysicalLocation(f.location))}]"
+    if !f.related.isEmpty {
+      s += ",\"relatedLocations\":["
+      s += f.related.map {
+        "{\"physicalLocation\":\(Self.sarifPhysicalLocation($0)),\"message\":{\"text\":\"related record\"}}"
+      }.joined(separator: ",")
+      s += "]"
+    }
+    spool.append(s + "}")
     spooled += 1
+  }
+
+  /// A SARIF `physicalLocation` object.
+  ///
+  /// The file is a URI reference, and the region's `startColumn` counts Unicode code points.
+  /// A finding about a whole file gets line 1.
+  static func sarifPhysicalLocation(_ location: Location) -> String {
+    var region = "\"startLine\":\(max(location.line, 1))"
+    if let column = location.codePointColumn { region += ",\"startColumn\":\(column)" }
+    return
+      "{\"artifactLocation\":{\"uri\":\(sarifURI(location.file).jsonQuoted)},\"region\":{\(region)}}"
   }
 
   /// Writes the SARIF document: the rules of the spooled results, the results, and an
@@ -444,7 +487,8 @@ public final class FindingReporter {
       let meaning = FindingCode.named(code)?.meaning ?? code
       return "{\"id\":\(code.jsonQuoted),\"shortDescription\":{\"text\":\(meaning.jsonQuoted)}}"
     }.joined(separator: ",")
-    s += "]}},\"results\":["
+    // SARIF 2.1.0 3.14.17: the unit of every startColumn in the run.
+    s += "]}},\"columnKind\":\"unicodeCodePoints\",\"results\":["
     output.write(s)
     spool.copy(0..<spool.count, to: output)
     s = "]"
@@ -468,7 +512,8 @@ public final class FindingReporter {
     ]
     // Count names can come from the user (split names): escaped like file names.
     for (name, value) in summary.counts {
-      parts.append("\(value) \(name.escapingControlCharacters)")
+      let word = value == 1 ? summary.singulars[name] ?? name : name
+      parts.append("\(value) \(word.escapingControlCharacters)")
     }
     var line = "tuneprep \(command): " + parts.joined(separator: ", ")
     let e = bySeverity[2]
@@ -514,7 +559,8 @@ func xmlEscape(_ s: String) -> String {
 ///
 /// So a space, '#', '?', '%' or ':' in a file name cannot be read as a delimiter, and a URI
 /// parser gives the name back by percent-decoding; `<stdin>` becomes `%3Cstdin%3E`.
-/// - Parameter name: the file name as findings show it.
+/// - Parameter name: the file name exactly as given, control characters included (a line
+///   break becomes `%0A`), so two names that display alike get different URIs.
 /// - Returns: the URI reference.
 func sarifURI(_ name: String) -> String {
   let hex = Array("0123456789ABCDEF".utf8)

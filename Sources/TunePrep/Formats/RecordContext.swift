@@ -141,12 +141,15 @@ struct RecordContext {
     reportUnknownKeys(document.unknownKeys(slots, keys), allowed: keys.names, in: what)
   }
 
-  /// One `schema.unknown-key` per key, with the closest allowed name as a hint.
+  /// One `schema.unknown-key` per key name, at its first occurrence, with the closest allowed
+  /// name as a hint: a key given twice (`json.duplicate-key`) is one unknown key, not two.
   private mutating func reportUnknownKeys(
     _ unknown: [Int], allowed: [StaticString], in what: String
   ) {
+    var seen: Set<String> = []
     for key in unknown {
       let name = document.string(key)
+      guard seen.insert(name).inserted else { continue }
       let hint =
         closest(name, allowed.map(\.description)).map { " (did you mean \"\($0)\"?)" } ?? ""
       report(.schemaUnknownKey, at: key, "\(what) has unknown key \(name.jsonQuoted)\(hint)")

@@ -56,7 +56,8 @@ extension ByteBlock {
     if !spans.isEmpty {
       for span in spans where span.unreadRest == nil {
         let position = RecordPosition(
-          file: file, line: span.line, column: span.column, byteOffset: span.start)
+          file: file, line: span.line, column: span.column,
+          characterColumn: span.characterColumn, byteOffset: span.start)
         if !body(UnsafeBufferPointer(rebasing: all[span.start..<span.end]), position) { return }
       }
       return

@@ -14,6 +14,8 @@ struct RecordSpan: Sendable {
   /// Line (from 1) and byte column (from 1) of the record's first byte in the input.
   var line: Int
   var column: Int
+  /// The same column in Unicode code points.
+  var characterColumn = 1
   /// Set on the last span of a JSON array file whose framing stopped: the span holds the rest
   /// of the file, which is not a record, and this says why (the message of its rejection).
   var unreadRest: String? = nil

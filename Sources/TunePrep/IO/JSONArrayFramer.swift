@@ -12,7 +12,10 @@ struct JSONArrayFramer {
   /// A syntax error between elements that lost no bytes (reported as a file finding).
   struct Failure: Sendable, Equatable {
     var line: Int
+    /// Byte column from 1.
     var column: Int
+    /// The same column in Unicode code points.
+    var characterColumn: Int
     var message: String
   }
 
@@ -25,6 +28,10 @@ struct JSONArrayFramer {
   private var state = State.beforeArray
   private var line = 1
   private var column = 1
+  /// The column in Unicode code points, counted as the bytes that are not UTF-8 continuation
+  /// bytes: exact for valid UTF-8 (invalid UTF-8 before a record on its line is rare enough
+  /// for an approximate column).
+  private var characterColumn = 1
   private var depth = 0
   private var inString = false
   private var escaped = false
@@ -32,6 +39,7 @@ struct JSONArrayFramer {
   private var pending: [UInt8] = []
   private var pendingLine = 1
   private var pendingColumn = 1
+  private var pendingCharacterColumn = 1
   private(set) var finished = false
   /// Errors that lost nothing, in input order.
   private(set) var failures: [Failure] = []
@@ -113,7 +121,7 @@ struct JSONArrayFramer {
           // Nothing is lost: the array ends here.
           failures.append(
             Failure(
-              line: line, column: column,
+              line: line, column: column, characterColumn: characterColumn,
               message: "trailing comma before ']': remove the comma after the last record"))
           state = .afterArray
           break
@@ -191,6 +199,7 @@ struct JSONArrayFramer {
     pending.removeAll(keepingCapacity: true)
     pendingLine = line
     pendingColumn = column
+    pendingCharacterColumn = characterColumn
     pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i...]))
   }
 
@@ -205,6 +214,7 @@ struct JSONArrayFramer {
     pending.removeAll(keepingCapacity: true)
     pendingLine = line
     pendingColumn = column
+    pendingCharacterColumn = characterColumn
     depth = 0
     inString = false
     escaped = false
@@ -215,7 +225,9 @@ struct JSONArrayFramer {
     let start = block.count
     pending.withUnsafeBytes { block.append($0) }
     block.spans.append(
-      RecordSpan(start: start, end: block.count, line: pendingLine, column: pendingColumn))
+      RecordSpan(
+        start: start, end: block.count, line: pendingLine, column: pendingColumn,
+        characterColumn: pendingCharacterColumn))
     pending.removeAll(keepingCapacity: true)
   }
 
@@ -223,13 +235,16 @@ struct JSONArrayFramer {
     if b == 0x0A {
       line += 1
       column = 1
+      characterColumn = 1
     } else {
       column += 1
+      if b & 0xC0 != 0x80 { characterColumn += 1 }
     }
   }
 
   private mutating func fail(_ message: String) {
-    failures.append(Failure(line: line, column: column, message: message))
+    failures.append(
+      Failure(line: line, column: column, characterColumn: characterColumn, message: message))
     finished = true
   }
 }

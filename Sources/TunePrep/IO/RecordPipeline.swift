@@ -16,6 +16,8 @@ struct RecordPosition: Sendable {
   var line: Int
   /// Byte column of the record's first byte, from 1 (1 for JSONL).
   var column: Int
+  /// Column of the record's first byte in Unicode code points, from 1 (1 for JSONL).
+  var characterColumn = 1
   /// Offset of the record's first byte in the input, from 0.
   var byteOffset: Int
   /// Set when the bytes are not a record but the unread rest of a JSON array file whose
@@ -29,33 +31,61 @@ struct RecordPosition: Sendable {
     if file != other.file { file = other.file }
     line = other.line
     column = other.column
+    characterColumn = other.characterColumn
     byteOffset = other.byteOffset
     if unreadRest != nil || other.unreadRest != nil { unreadRest = other.unreadRest }
   }
 
-  /// The location of byte `offset` of the record (line and byte column).
+  /// The location of byte `offset` of the record: line, byte column and code-point column.
+  ///
+  /// Called only when a finding is made, so the code points before the offset on its line are
+  /// counted here rather than while records are read.
   /// - Parameters:
   ///   - offset: byte offset inside the record.
-  ///   - bytes: the record's bytes, scanned for newlines only when the record spans lines.
+  ///   - bytes: the record's bytes.
   func location(atByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Location {
     var line = self.line
     var column = self.column
+    var characterColumn = self.characterColumn
+    var lineStart = 0
     var i = 0
     let stop = min(offset, bytes.count)
     while i < stop {
       if bytes[i] == 0x0A {
         line += 1
         column = 1
+        characterColumn = 1
+        lineStart = i + 1
       } else {
         column += 1
       }
       i += 1
     }
-    return Location(file: file, line: line, column: column)
+    characterColumn += codePointCount(UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
+    return Location(file: file, line: line, column: column, characterColumn: characterColumn)
+  }
+
+  /// The location of the record's first byte.
+  var startLocation: Location {
+    Location(file: file, line: line, column: column, characterColumn: characterColumn)
   }
 
   /// The location of the record itself (no column).
   var recordLocation: Location { Location(file: file, line: line) }
+}
+
+/// The number of Unicode scalars in `bytes` read as UTF-8, each ill-formed sequence counting
+/// as one (the U+FFFD a decoder puts in its place, one per maximal subpart).
+func codePointCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+  var iterator = bytes.makeIterator()
+  var parser = Unicode.UTF8.ForwardParser()
+  var count = 0
+  while true {
+    switch parser.parseScalar(from: &iterator) {
+    case .valid, .error: count += 1
+    case .emptyInput: return count
+    }
+  }
 }
 
 /// What one block of records produced; every command's per-block result has findings.
@@ -181,7 +211,10 @@ struct RecordPipeline {
     for failure in reader.arrayErrors {
       fileFinding(
         Finding(
-          .jsonSyntax, at: Location(file: name, line: failure.line, column: failure.column),
+          .jsonSyntax,
+          at: Location(
+            file: name, line: failure.line, column: failure.column,
+            characterColumn: failure.characterColumn),
           message: "invalid JSON array at column \(failure.column): \(failure.message)"))
     }
   }
@@ -371,7 +404,8 @@ private final class StreamState<V: RecordVisitor>: @unchecked Sendable {
     for span in block.spans {
       let record = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
       var position = RecordPosition(
-        file: file, line: span.line, column: span.column, byteOffset: span.start)
+        file: file, line: span.line, column: span.column,
+        characterColumn: span.characterColumn, byteOffset: span.start)
       position.unreadRest = span.unreadRest
       outcome.records += 1
       visitor.visit(record, at: position, into: &outcome.result)

@@ -140,6 +140,7 @@ public struct Deduplicator {
       counts.append(("evaluation invalid", evaluationInvalid))
     }
     summary.counts = counts
+    summary.singulars = ["evaluation records": "evaluation record"]
     return summary
   }
 

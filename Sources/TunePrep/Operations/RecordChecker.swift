@@ -61,8 +61,7 @@ struct RecordChecker {
     _ bytes: UnsafeBufferPointer<UInt8>, at position: RecordPosition, findings: inout [Finding]
   ) -> (example: Example?, hasError: Bool) {
     if let unread = position.unreadRest {
-      let location = Location(file: position.file, line: position.line, column: position.column)
-      findings.append(Finding(.jsonSyntax, at: location, message: unread))
+      findings.append(Finding(.jsonSyntax, at: position.startLocation, message: unread))
       return (nil, true)
     }
     do throws(JSONSyntaxError) {

@@ -233,7 +233,7 @@ public struct Splitter {
     if let problem = options.sizes.problem { throw .failed(problem) }
     guard options.names.count == options.sizes.count else {
       throw .failed(
-        "\(options.names.count) split names for \(options.sizes.count) sizes: give one name per size"
+        "\(counting: options.names.count, "split name") for \(counting: options.sizes.count, "size"): give one name per size"
       )
     }
     if let problem = Self.problem(withNames: options.names) { throw .failed(problem) }

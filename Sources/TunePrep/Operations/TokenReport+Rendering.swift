@@ -20,22 +20,23 @@ extension TokenReport {
     s += " x \(epochs) epoch\(epochs == 1 ? "" : "s")"
     switch epochSource {
     case .given: break
-    case .rule(let rule): s += " (\(rule.rawValue) default for \(total.counted) examples)"
+    case .rule(let rule):
+      s += " (\(rule.rawValue) default for \(counting: total.counted, "example"))"
     case .assumed: s += " (assumed; pass --epochs or --provider)"
     }
     s += " = \(trainingTokens)\n"
     if let pricePerMillion, let cost {
       s +=
-        "cost: \(trainingTokens) tokens x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
+        "cost: \(counting: trainingTokens, "token") x \(Self.plain(pricePerMillion)) per million = \(Self.money(cost))\n"
     }
     return s
   }
 
   private func block(_ file: TokenFileStats) -> String {
     var head =
-      "\(file.name.escapingControlCharacters): \(file.counted) example\(file.counted == 1 ? "" : "s")"
+      "\(file.name.escapingControlCharacters): \(counting: file.counted, "example")"
     if file.skipped > 0 { head += " (\(file.skipped) skipped for errors)" }
-    head += ", \(file.tokens) tokens"
+    head += ", \(counting: file.tokens, "token")"
     var parts: [String] = []
     if file.tools > 0 { parts.append("tool definitions \(file.tools)") }
     if file.weightZero > 0 { parts.append("weight-0 answers \(file.weightZero)") }
@@ -72,8 +73,8 @@ extension TokenReport {
   public func jsonObject() -> String {
     var s = "{\"encoding\":\(encoding.jsonQuoted),\"convention\":\(convention.jsonQuoted)"
     s += ",\"context_window\":\(contextWindow.map(String.init) ?? "null")"
-    s += ",\"files\":[" + files.map(Self.json).joined(separator: ",") + "]"
-    s += ",\"total\":" + Self.json(total)
+    s += ",\"files\":[" + files.map { Self.json($0) }.joined(separator: ",") + "]"
+    s += ",\"total\":" + Self.json(total, isTotal: true)
     s += ",\"epochs\":\(epochs),\"epochs_source\":"
     switch epochSource {
     case .given: s += "\"given\""
@@ -86,8 +87,11 @@ extension TokenReport {
     return s
   }
 
-  private static func json(_ f: TokenFileStats) -> String {
-    var s = "{\"file\":\(f.name.jsonQuoted),\"records\":\(f.records),\"counted\":\(f.counted)"
+  /// One file's counts as a JSON object; the total, over every file whether one or several,
+  /// has the same members except `file`, since it is not a file.
+  private static func json(_ f: TokenFileStats, isTotal: Bool = false) -> String {
+    var s = isTotal ? "{" : "{\"file\":\(f.name.jsonQuoted),"
+    s += "\"records\":\(f.records),\"counted\":\(f.counted)"
     s +=
       ",\"skipped\":\(f.skipped),\"tokens\":\(f.tokens),\"billed\":\(f.billed),\"tools\":\(f.tools)"
     s += ",\"weight0\":\(f.weightZero),\"messages\":\(f.messages),\"over_context\":\(f.overContext)"
@@ -152,6 +156,7 @@ extension TokenReport {
     summary.counts = [
       ("counted", total.counted), ("skipped", total.skipped), ("tokens", total.tokens),
     ]
+    summary.singulars = ["tokens": "token"]
     summary.details = [("token_report", jsonObject())]
     return summary
   }

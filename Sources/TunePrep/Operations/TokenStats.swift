@@ -127,7 +127,8 @@ public struct TokenStats {
           block.findings.append(
             Finding(
               .tokensOverContext, at: record.position.recordLocation,
-              message: "the example has \(tokens.total) tokens (\(encodingName)), over the "
+              message:
+                "the example has \(counting: tokens.total, "token") (\(encodingName)), over the "
                 + "\(window)-token context window by \(tokens.total - window); shorten or split it, "
                 + "or the trainer truncates it"))
         }

@@ -361,7 +361,8 @@ struct SchemaEvaluator {
       let length = codePointCount(i)
       if length >= n { return true }
       guard collecting else { return false }
-      return fail(check, i, "string is \(length) characters long; at least \(n) required")
+      return fail(
+        check, i, "string is \(counting: length, "character") long; at least \(n) required")
 
     case .maxLength(let n):
       guard kind(i) == .string else { return true }
@@ -369,7 +370,7 @@ struct SchemaEvaluator {
       let length = codePointCount(i)
       if length <= n { return true }
       guard collecting else { return false }
-      return fail(check, i, "string is \(length) characters long; at most \(n) allowed")
+      return fail(check, i, "string is \(counting: length, "character") long; at most \(n) allowed")
 
     case .pattern(let regex):
       guard kind(i) == .string else { return true }
@@ -391,12 +392,12 @@ struct SchemaEvaluator {
       guard kind(i) == .array, count(i) < n else { return true }
       guard collecting else { return false }
       return fail(
-        check, i, "array has \(count(i)) item\(count(i) == 1 ? "" : "s"); at least \(n) required")
+        check, i, "array has \(counting: count(i), "item"); at least \(n) required")
 
     case .maxItems(let n):
       guard kind(i) == .array, count(i) > n else { return true }
       guard collecting else { return false }
-      return fail(check, i, "array has \(count(i)) items; at most \(n) allowed")
+      return fail(check, i, "array has \(counting: count(i), "item"); at most \(n) allowed")
 
     case .uniqueItems:
       guard kind(i) == .array, count(i) > 1 else { return true }
@@ -407,12 +408,17 @@ struct SchemaEvaluator {
     case .minProperties(let n):
       guard kind(i) == .object, count(i) < n else { return true }
       guard collecting else { return false }
-      return fail(check, i, "object has \(count(i)) properties; at least \(n) required")
+      return fail(
+        check, i,
+        "object has \(counting: count(i), "property", plural: "properties"); at least \(n) required"
+      )
 
     case .maxProperties(let n):
       guard kind(i) == .object, count(i) > n else { return true }
       guard collecting else { return false }
-      return fail(check, i, "object has \(count(i)) properties; at most \(n) allowed")
+      return fail(
+        check, i,
+        "object has \(counting: count(i), "property", plural: "properties"); at most \(n) allowed")
 
     case .required(let keys):
       guard kind(i) == .object else { return true }
@@ -482,7 +488,8 @@ struct SchemaEvaluator {
             let allowed = prefix.count
             return fail(
               SchemaCheck(op: check.op, keyword: restKeyword, location: restLocation), i,
-              "array has \(count(i)) items; at most \(allowed) allowed (\(restKeyword): false)")
+              "array has \(counting: count(i), "item"); at most \(allowed) allowed (\(restKeyword): false)"
+            )
           }
           if !child(rest, e) {
             valid = false
@@ -522,13 +529,15 @@ struct SchemaEvaluator {
         if minimum == 1 { return fail(check, i, "no item matches the \"contains\" schema") }
         return fail(
           check, i,
-          "\(matches) item\(matches == 1 ? "" : "s") match the \"contains\" schema; at least \(minimum) required"
+          "\(counting: matches, "item") match\(matches == 1 ? "es" : "") the \"contains\" schema; at least \(minimum) required"
         )
       }
       if let maximum, matches > maximum {
         guard collecting else { return false }
         return fail(
-          check, i, "\(matches) items match the \"contains\" schema; at most \(maximum) allowed")
+          check, i,
+          "\(counting: matches, "item") match\(matches == 1 ? "es" : "") the \"contains\" schema; at most \(maximum) allowed"
+        )
       }
       return true
 
@@ -796,7 +805,7 @@ struct SchemaEvaluator {
     let summary = unique.prefix(4).joined(separator: "; ")
     return fail(
       check, i,
-      "matches none of the \(schemas.count) alternatives of \(keyword)"
+      "matches none of the \(counting: schemas.count, "alternative") of \(keyword)"
         + (summary.isEmpty ? "" : " (\(summary))"))
   }
 

@@ -168,7 +168,8 @@ struct SplitPlan {
       reporter.report(
         Finding(
           .splitCountsAdjusted, at: Location(file: file, line: 0),
-          message: "--counts asks for \(asked) records but \(n) passed validation\(outcome)"))
+          message:
+            "--counts asks for \(counting: asked, "record") but \(n) passed validation\(outcome)"))
       return sizes
     }
   }
@@ -410,7 +411,7 @@ struct SplitPlan {
           options.stable
           ? "--stable places each record by its hash, not by a quota"
           : unitCount < total
-            ? "its records come in \(unitCount) groups, which are never divided, and whole groups went to the other splits"
+            ? "its records come in \(counting: unitCount, "group"), which are never divided, and whole groups went to the other splits"
             : "groups of other strata, which are never divided, took its place there"
         let rounded = (share * 10).rounded() / 10
         message =

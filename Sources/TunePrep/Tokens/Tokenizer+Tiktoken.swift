@@ -45,7 +45,8 @@ extension Tokenizer {
     guard table.count == encoding.rankCount else {
       throw .malformedVocabulary(
         path: path, line: table.count,
-        reason: "\(table.count) ranks, \(encoding.vocabularyEncoding.rawValue) has "
+        reason:
+          "\(table.count) rank\(table.count == 1 ? "" : "s"), \(encoding.vocabularyEncoding.rawValue) has "
           + "\(encoding.rankCount)")
     }
     let specials = encoding.specialTokens.map {

@@ -139,7 +139,8 @@ extension TunePrepCommand {
       if let names {
         let list = names.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
         guard list.count == count else {
-          throw ValidationError("--names gives \(list.count) names for \(count) splits")
+          throw ValidationError(
+            "--names gives \(list.count) name\(list.count == 1 ? "" : "s") for \(count) splits")
         }
         if let problem = Splitter.problem(withNames: list) { throw ValidationError(problem) }
         options.names = list

@@ -2,8 +2,10 @@
 #include "CSystemShims.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,14 +70,19 @@ int tuneprep_mount_id(const char *path, uint64_t *id) {
 
 // Removal on a signal. The handler may run on any thread at any moment, so it touches only
 // these fixed arrays and calls only async-signal-safe functions (unlink, rmdir, open, close,
-// the getdents64 system call, sigaction, raise). `removal_count` is written last when adding
-// and first when clearing, so the handler never reads a half-written entry.
-#define REMOVAL_SLOTS 16
+// the getdents64 system call, sigaction, raise) and lock-free atomics. Each slot has a state:
+// registering claims a free slot (FREE -> WRITING), writes the path, then publishes it (-> LIVE);
+// unregistering frees a live slot (LIVE -> FREE); the handler takes a live slot for good
+// (LIVE -> TAKEN) before it reads the path, so nobody rewrites a path while it is read, and a
+// taken slot is never reused.
+#define REMOVAL_SLOTS 256
 #define REMOVAL_PATH 4096
+enum { SLOT_FREE = 0, SLOT_WRITING = 1, SLOT_LIVE = 2, SLOT_TAKEN = 3 };
 static char removal_paths[REMOVAL_SLOTS][REMOVAL_PATH];
 static int removal_kinds[REMOVAL_SLOTS];
-static volatile sig_atomic_t removal_count = 0;
-static int removal_installed = 0;
+static unsigned long removal_order[REMOVAL_SLOTS];
+static int removal_states[REMOVAL_SLOTS];
+static unsigned long removal_next_order = 1;
 static const int removal_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 /// Unlinks every entry of the folder `path` (files only: split's folders hold nothing else).
@@ -112,18 +119,35 @@ static void remove_folder_entries(const char *path) {
 
 static void remove_on_signal(int signal_number) {
   int saved = errno;
-  int count = removal_count;
-  for (int i = 0; i < count; i++) {
-    switch (removal_kinds[i]) {
+  // The live entries, oldest first: a folder is registered after the files in it.
+  for (;;) {
+    int oldest = -1;
+    unsigned long oldest_order = 0;
+    for (int i = 0; i < REMOVAL_SLOTS; i++) {
+      if (__atomic_load_n(&removal_states[i], __ATOMIC_ACQUIRE) != SLOT_LIVE) continue;
+      unsigned long order = __atomic_load_n(&removal_order[i], __ATOMIC_RELAXED);
+      if (oldest < 0 || order < oldest_order) {
+        oldest = i;
+        oldest_order = order;
+      }
+    }
+    if (oldest < 0) break;
+    int expected = SLOT_LIVE;
+    if (!__atomic_compare_exchange_n(
+          &removal_states[oldest], &expected, SLOT_TAKEN, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      continue;  // unregistered meanwhile on another thread
+    }
+    const char *path = removal_paths[oldest];
+    switch (removal_kinds[oldest]) {
     case TUNEPREP_REMOVE_FILE:
-      unlink(removal_paths[i]);
+      unlink(path);
       break;
     case TUNEPREP_REMOVE_FOLDER:
-      remove_folder_entries(removal_paths[i]);
-      rmdir(removal_paths[i]);
+      remove_folder_entries(path);
+      rmdir(path);
       break;
     default:
-      rmdir(removal_paths[i]);
+      rmdir(path);
       break;
     }
   }
@@ -138,34 +162,100 @@ static void remove_on_signal(int signal_number) {
   errno = saved;
 }
 
-int tuneprep_remove_on_signal_add(const char *path, int kind) {
-  int count = removal_count;
-  if (count >= REMOVAL_SLOTS) return ENOSPC;
-  size_t length = strlen(path);
-  if (length >= REMOVAL_PATH) return ENAMETOOLONG;
-  memcpy(removal_paths[count], path, length + 1);
-  removal_kinds[count] = kind;
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  removal_count = count + 1;
-  if (!removal_installed) {
-    removal_installed = 1;
-    for (size_t i = 0; i < sizeof removal_signals / sizeof removal_signals[0]; i++) {
-      struct sigaction old;
-      if (sigaction(removal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
-      struct sigaction action;
-      memset(&action, 0, sizeof action);
-      action.sa_handler = remove_on_signal;
-      sigemptyset(&action.sa_mask);
-      for (size_t j = 0; j < sizeof removal_signals / sizeof removal_signals[0]; j++) {
-        sigaddset(&action.sa_mask, removal_signals[j]);
-      }
-      sigaction(removal_signals[i], &action, NULL);
+static pthread_once_t removal_once = PTHREAD_ONCE_INIT;
+
+static void install_removal_handler(void) {
+  for (size_t i = 0; i < sizeof removal_signals / sizeof removal_signals[0]; i++) {
+    struct sigaction old;
+    if (sigaction(removal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = remove_on_signal;
+    sigemptyset(&action.sa_mask);
+    for (size_t j = 0; j < sizeof removal_signals / sizeof removal_signals[0]; j++) {
+      sigaddset(&action.sa_mask, removal_signals[j]);
     }
+    sigaction(removal_signals[i], &action, NULL);
   }
-  return 0;
 }
 
-void tuneprep_remove_on_signal_clear(void) {
-  removal_count = 0;
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+int tuneprep_remove_on_signal_register(const char *path, int kind) {
+  size_t length = strlen(path);
+  if (length >= REMOVAL_PATH) return -ENAMETOOLONG;
+  pthread_once(&removal_once, install_removal_handler);
+  for (int i = 0; i < REMOVAL_SLOTS; i++) {
+    int expected = SLOT_FREE;
+    if (!__atomic_compare_exchange_n(
+          &removal_states[i], &expected, SLOT_WRITING, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      continue;
+    }
+    memcpy(removal_paths[i], path, length + 1);
+    removal_kinds[i] = kind;
+    __atomic_store_n(
+      &removal_order[i], __atomic_fetch_add(&removal_next_order, 1, __ATOMIC_RELAXED),
+      __ATOMIC_RELAXED);
+    __atomic_store_n(&removal_states[i], SLOT_LIVE, __ATOMIC_RELEASE);
+    return i;
+  }
+  return -ENOSPC;
+}
+
+/// Blocks the signals that remove files (in this thread), storing the old mask in `old`.
+static void block_removal_signals(sigset_t *old) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof removal_signals / sizeof removal_signals[0]; i++) {
+    sigaddset(&set, removal_signals[i]);
+  }
+  pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+int tuneprep_make_temporary_file(char *template_path, int *handle) {
+  sigset_t old;
+  block_removal_signals(&old);
+#if defined(__linux__) || defined(__APPLE__)
+  int fd = mkostemp(template_path, O_CLOEXEC);
+#else
+  int fd = mkstemp(template_path);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+  int saved = errno;
+  *handle = fd >= 0 ? tuneprep_remove_on_signal_register(template_path, TUNEPREP_REMOVE_FILE) : -1;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = saved;
+  return fd;
+}
+
+void tuneprep_remove_on_signal_unregister(int handle) {
+  if (handle < 0 || handle >= REMOVAL_SLOTS) return;
+  int expected = SLOT_LIVE;
+  // Fails only when the handler has taken the slot: the process is ending anyway.
+  __atomic_compare_exchange_n(
+    &removal_states[handle], &expected, SLOT_FREE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+// The standard streams the process was started without (bit `fd` set).
+static int closed_standard_streams = 0;
+
+void tuneprep_standard_stream_set_closed(int fd) {
+  if (fd >= 0 && fd <= 2) __atomic_or_fetch(&closed_standard_streams, 1 << fd, __ATOMIC_SEQ_CST);
+}
+
+int tuneprep_standard_stream_is_closed(int fd) {
+  if (fd < 0 || fd > 2) return 0;
+  return (__atomic_load_n(&closed_standard_streams, __ATOMIC_SEQ_CST) >> fd) & 1;
+}
+
+void tuneprep_occupy_closed_standard_streams(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    // open returns the lowest free number: `fd` itself, since the lower ones are taken.
+    int opened = open("/dev/null", (fd == 0 ? O_RDONLY : O_WRONLY));
+    if (opened < 0) continue;
+    if (opened != fd) {
+      dup2(opened, fd);
+      close(opened);
+    }
+    tuneprep_standard_stream_set_closed(fd);
+  }
 }

@@ -39,7 +39,16 @@ int tuneprep_rename_noreplace(const char *from, const char *to);
 /// Returns 0 on success, else the `errno` value (`ENOSYS`: not available here).
 int tuneprep_mount_id(const char *path, uint64_t *id);
 
-/// What ``tuneprep_remove_on_signal_add`` removes.
+/// Creates a temporary file from `template_path` (`mkstemp(3)`, its descriptor closed on `exec`)
+/// and registers it with ``tuneprep_remove_on_signal_register``, with SIGINT, SIGTERM and SIGHUP
+/// blocked in between, so a signal never finds the file created but not registered.
+///
+/// Returns the descriptor, or -1 with `errno` set; `*handle` is the registration (negative
+/// when the path could not be registered).
+int tuneprep_make_temporary_file(char *template_path, int *handle);
+
+
+/// What ``tuneprep_remove_on_signal_register`` removes.
 enum {
   /// A file: `unlink`.
   TUNEPREP_REMOVE_FILE = 0,
@@ -50,16 +59,31 @@ enum {
 };
 
 /// Adds `path` to what is removed if the process gets SIGINT, SIGTERM or SIGHUP; the signal
-/// then takes its default action (the process ends as it would have).
+/// then takes its default action (the process ends as it would have, exit status 128 + the
+/// signal's number in a shell).
 ///
 /// The handler is installed at the first call, for each of those signals that is not ignored
-/// (a `nohup` run stays immune to SIGHUP). Entries are removed in the order added. At most 16
-/// paths of up to 4095 bytes; returns 0, or `ENOSPC` / `ENAMETOOLONG` when the path was not
-/// added.
-int tuneprep_remove_on_signal_add(const char *path, int kind);
+/// (a `nohup` run stays immune to SIGHUP). Entries are removed in the order registered. Any
+/// thread may register and unregister. At most 256 paths at once, each up to 4095 bytes.
+///
+/// Returns a handle (0 or more) for ``tuneprep_remove_on_signal_unregister``, or a negated
+/// `errno` value (`-ENOSPC`, `-ENAMETOOLONG`) when the path was not added.
+int tuneprep_remove_on_signal_register(const char *path, int kind);
 
-/// Forgets every path added with ``tuneprep_remove_on_signal_add``: a signal after this removes
-/// nothing.
-void tuneprep_remove_on_signal_clear(void);
+/// Forgets the path registered under `handle` (a file renamed into place or removed): a signal
+/// after this leaves it alone. A negative handle is ignored.
+void tuneprep_remove_on_signal_unregister(int handle);
+
+/// Marks descriptor `fd` (0, 1 or 2) as one the process was started without; it must already be
+/// taken by `/dev/null` so that no file opened later gets its number.
+void tuneprep_standard_stream_set_closed(int fd);
+
+/// Whether ``tuneprep_standard_stream_set_closed`` marked `fd`.
+int tuneprep_standard_stream_is_closed(int fd);
+
+/// Takes every one of descriptors 0, 1 and 2 that is closed with `/dev/null` (read-only for 0,
+/// write-only for 1 and 2) and marks it closed. Call it first thing in `main`, before anything
+/// opens a file that could take one of those numbers.
+void tuneprep_occupy_closed_standard_streams(void);
 
 #endif

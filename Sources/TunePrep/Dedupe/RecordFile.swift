@@ -38,9 +38,9 @@ final class RecordFile: @unchecked Sendable {
   /// with the process.
   /// - Throws: ``TunePrepError/writeFailed(path:reason:)``.
   static func spool(for displayName: String) throws(TunePrepError) -> RecordFile {
-    let (fd, path) = try makeSpoolFile(prefix: "tuneprep-dedupe-spool", for: displayName)
-    unlink(path)
-    return RecordFile(displayName: displayName, fd: fd, isSpool: true)
+    let spool = try makeSpoolFile(prefix: "tuneprep-dedupe-spool", for: displayName)
+    spool.remove()
+    return RecordFile(displayName: displayName, fd: spool.fd, isSpool: true)
   }
 
   deinit {
@@ -163,20 +163,34 @@ private func openReadOnly(_ path: String) -> Int32 {
   open(path, O_RDONLY | O_CLOEXEC)
 }
 
-/// Creates an empty temporary file in `$TMPDIR` (or /tmp) for a spooled copy of `displayName`.
+/// A temporary file in `$TMPDIR` (or /tmp), removed on a signal until ``remove()``.
+struct SpoolFile {
+  /// The open descriptor (read and write), closed by the owner.
+  let fd: Int32
+  /// The file's path.
+  let path: String
+  /// The file's registration for removal on a signal.
+  let signalEntry: SignalCleanup.Entry?
+
+  /// Unlinks the file (the descriptor still reads and writes it) and forgets its registration.
+  func remove() {
+    unlink(path)
+    SignalCleanup.unregister(signalEntry)
+  }
+}
+
+/// Creates an empty temporary file in `$TMPDIR` (or /tmp) for a spooled copy of `displayName`,
+/// registered for removal on a signal.
 /// - Parameters:
 ///   - prefix: the start of the file's name; `mkstemp(3)` adds six random characters.
 ///   - displayName: the input being spooled, for the error message.
-/// - Returns: the open descriptor (read and write) and the file's path; the caller closes and
-///   unlinks it.
+/// - Returns: the file; the caller closes it and calls ``SpoolFile/remove()``.
 /// - Throws: ``TunePrepError/writeFailed(path:reason:)`` when the folder does not take it.
-func makeSpoolFile(prefix: String, for displayName: String) throws(TunePrepError) -> (
-  fd: Int32, path: String
-) {
+func makeSpoolFile(prefix: String, for displayName: String) throws(TunePrepError) -> SpoolFile {
   var directory = "/tmp"
   if let env = getenv("TMPDIR"), env.pointee != 0 { directory = String(cString: env) }
   var template = Array(joinPath(directory, prefix + "-XXXXXX").utf8CString)
-  let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
+  let (fd, entry) = SignalCleanup.makeTemporaryFile(&template)
   if fd < 0 {
     throw .writeFailed(
       path: directory,
@@ -184,5 +198,8 @@ func makeSpoolFile(prefix: String, for displayName: String) throws(TunePrepError
         "cannot create a spool file for \(displayName) (\(systemErrorMessage(errno))): set TMPDIR to a writable folder"
     )
   }
-  return (fd, String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+  return SpoolFile(
+    fd: fd,
+    path: String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self),
+    signalEntry: entry)
 }

@@ -42,13 +42,12 @@ final class ReportSpool {
   /// Writes the buffer to the file, creating it on first use.
   private func flush() {
     if fd < 0 {
-      guard let (descriptor, path) = try? makeSpoolFile(prefix: "tuneprep-report", for: "report")
-      else {
+      guard let spool = try? makeSpoolFile(prefix: "tuneprep-report", for: "report") else {
         fileFailed = true
         return
       }
-      unlink(path)
-      fd = descriptor
+      spool.remove()
+      fd = spool.fd
     }
     let written = buffer.withUnsafeBytes { raw -> Int in
       guard let base = raw.baseAddress else { return 0 }

@@ -47,6 +47,9 @@ final class InputFile {
   let name: InputName
   private let fd: Int32
   private let ownsDescriptor: Bool
+  /// Whether this reads a standard stream the process was started without (see
+  /// ``occupyClosedStandardStreams()``): every read fails as it would have on the closed one.
+  private let isClosedStream: Bool
   private(set) var bytesRead = 0
 
   /// Opens `name` for reading.
@@ -63,8 +66,15 @@ final class InputFile {
     guard let path = openingPath else {
       fd = 0
       ownsDescriptor = false
+      isClosedStream = standardStreamIsClosed(0)
       return
     }
+    // `/dev/stdin`, `/dev/fd/0`: the descriptor, which may be one the process was started
+    // without (now /dev/null, which would read as an empty file).
+    if let descriptor = descriptorNamed(by: path), standardStreamIsClosed(descriptor) {
+      throw .cannotOpen(path: path, reason: closedStreamReason(descriptor))
+    }
+    isClosedStream = false
     let opened = open(path, O_RDONLY | O_CLOEXEC)
     if opened < 0 {
       let code = errno
@@ -93,6 +103,9 @@ final class InputFile {
   /// - Returns: the number of bytes read; 0 at end of file.
   /// - Throws: ``TunePrepError/readFailed(path:byteOffset:reason:)``.
   func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(TunePrepError) -> Int {
+    if isClosedStream {
+      throw .readFailed(path: name.displayName, byteOffset: 0, reason: closedStreamReason(0))
+    }
     while true {
       #if canImport(Glibc) || canImport(Musl)
         let n = Glibc.read(fd, buffer, count)

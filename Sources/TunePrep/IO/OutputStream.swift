@@ -24,6 +24,8 @@ public final class OutputStream {
   private let shownPath: String?
   /// The file being written, until ``moveIntoPlace()`` renames it or ``discard()`` removes it.
   private var temporaryPath: String?
+  /// The temporary file's registration for removal on a signal.
+  private var signalEntry: SignalCleanup.Entry?
   private let ownsDescriptor: Bool
   private(set) var failed: TunePrepError?
   /// Bytes written so far (including what is still buffered).
@@ -46,12 +48,22 @@ public final class OutputStream {
 
   /// Standard output.
   public static func standardOutput() -> OutputStream {
-    OutputStream(name: "<stdout>", fd: 1, finalPath: nil, temporaryPath: nil, owns: false)
+    standardStream(name: "<stdout>", fd: 1)
   }
 
   /// Standard error.
   public static func standardError() -> OutputStream {
-    OutputStream(name: "<stderr>", fd: 2, finalPath: nil, temporaryPath: nil, owns: false)
+    standardStream(name: "<stderr>", fd: 2)
+  }
+
+  /// Standard output or error; one the process was started without fails at the first
+  /// ``flush()``, as writing to the closed descriptor would have.
+  private static func standardStream(name: String, fd: Int32) -> OutputStream {
+    let stream = OutputStream(name: name, fd: fd, finalPath: nil, temporaryPath: nil, owns: false)
+    if standardStreamIsClosed(fd) {
+      stream.failed = .writeFailed(path: name, reason: closedStreamReason(fd))
+    }
+    return stream
   }
 
   /// A file written atomically: to a temporary name beside `path`, renamed by ``commit()``.
@@ -80,7 +92,7 @@ public final class OutputStream {
       // `/dev/stdout` when stdout is redirected to a file resolves to that regular file, and
       // a temporary file plus a rename would replace the link in /dev: write to the
       // descriptor the shell gave instead, at its offset and with its flags (`>>` appends).
-      guard fcntl(descriptor, F_GETFD) >= 0 else {
+      guard fcntl(descriptor, F_GETFD) >= 0, !standardStreamIsClosed(descriptor) else {
         throw .writeFailed(path: path, reason: "descriptor \(descriptor) is not open")
       }
       return OutputStream(
@@ -108,9 +120,7 @@ public final class OutputStream {
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     let template = (directory.isEmpty ? "" : directory + "/") + ".\(base).tuneprep-XXXXXX"
     var templateBytes = Array(template.utf8CString)
-    let fd = templateBytes.withUnsafeMutableBufferPointer { buf in
-      buf.baseAddress.map { mkstemp($0) } ?? -1
-    }
+    let (fd, entry) = SignalCleanup.makeTemporaryFile(&templateBytes)
     if fd < 0 {
       let code = errno
       throw .writeFailed(
@@ -124,9 +134,11 @@ public final class OutputStream {
     let mask = umask(0)
     umask(mask)
     fchmod(fd, 0o666 & ~mask)
-    return OutputStream(
+    let stream = OutputStream(
       name: name, fd: fd, finalPath: path, temporaryPath: temporary, owns: true,
       shownPath: shownAs ?? path)
+    stream.signalEntry = entry
+    return stream
   }
 
   /// Appends bytes, writing through when the buffer passes 64 KiB.
@@ -292,11 +304,19 @@ public final class OutputStream {
   func moveIntoPlace() throws(TunePrepError) {
     guard let temporaryPath, let finalPath else { return }
     self.temporaryPath = nil
+    defer { keepOnSignal() }
     if rename(temporaryPath, finalPath) != 0 {
       let code = errno
       unlink(temporaryPath)
       throw .writeFailed(path: shownPath ?? finalPath, reason: systemErrorMessage(code))
     }
+  }
+
+  /// Stops removing the temporary file on a signal, for a caller that from now on wants a
+  /// signal to leave things as `kill -9` would (split, while it publishes its files).
+  func keepOnSignal() {
+    SignalCleanup.unregister(signalEntry)
+    signalEntry = nil
   }
 
   /// The temporary file of a file output until it is renamed or removed, else nil.
@@ -313,6 +333,7 @@ public final class OutputStream {
       unlink(temporaryPath)
       self.temporaryPath = nil
     }
+    keepOnSignal()
   }
 
   deinit {

@@ -39,6 +39,8 @@ final class SplitOutputs {
   private let createdParents: [String]
   /// Set once the out-dir shows the new files: nothing of the staging folder is removed then.
   private var published = false
+  /// The folders registered for removal on a signal (the output files register themselves).
+  private var signalEntries: [SignalCleanup.Entry?]
 
   /// Where the outputs are written and how they reach the out-dir.
   private enum Placement {
@@ -53,9 +55,11 @@ final class SplitOutputs {
 
   private init(
     splits: [OutputStream], manifest: OutputStream, rejects: OutputStream?, names: [String],
-    stagedRejectsName: String?, placement: Placement, directory: String, createdParents: [String]
+    stagedRejectsName: String?, placement: Placement, directory: String, createdParents: [String],
+    signalEntries: [SignalCleanup.Entry?]
   ) {
     self.createdParents = createdParents
+    self.signalEntries = signalEntries
     self.splits = splits
     self.manifest = manifest
     self.rejects = rejects
@@ -128,6 +132,7 @@ final class SplitOutputs {
     }
 
     var staging: String?
+    var signalEntries: [SignalCleanup.Entry?] = []
     if whole {
       staging = makeTemporaryFolder(beside: target)
       whole = staging != nil
@@ -139,7 +144,7 @@ final class SplitOutputs {
         umask(mask)
         chmod(staging, 0o777 & ~mask)
       }
-      tuneprep_remove_on_signal_add(staging, Int32(TUNEPREP_REMOVE_FOLDER))
+      signalEntries.append(SignalCleanup.register(staging, .folder))
     } else if !exists {
       if mkdir(target, 0o777) != 0 {
         removeCreatedParents()
@@ -175,25 +180,20 @@ final class SplitOutputs {
         throw .failed("split needs at least one output")
       }
       let stagedRejectsName = staging == nil ? nil : rejectsName
-      // A signal removes the temporary files (the staging folder is already registered), and
-      // then the out-dir if this run made it.
-      var unstaged = staging == nil ? streams + [manifest] : []
-      if let rejectsStream, stagedRejectsName == nil { unstaged.append(rejectsStream) }
-      for case let temporary? in unstaged.map(\.temporaryFilePath) {
-        tuneprep_remove_on_signal_add(temporary, Int32(TUNEPREP_REMOVE_FILE))
-      }
+      // A signal removes the temporary files (each output registered its own, the staging
+      // folder is already registered), and then the out-dir if this run made it.
       if staging == nil && !exists {
-        tuneprep_remove_on_signal_add(target, Int32(TUNEPREP_REMOVE_EMPTY_FOLDER))
+        signalEntries.append(SignalCleanup.register(target, .emptyFolder))
       }
       for folder in createdParents.reversed() {
-        tuneprep_remove_on_signal_add(folder, Int32(TUNEPREP_REMOVE_EMPTY_FOLDER))
+        signalEntries.append(SignalCleanup.register(folder, .emptyFolder))
       }
       return SplitOutputs(
         splits: streams, manifest: manifest, rejects: rejectsStream, names: names,
         stagedRejectsName: stagedRejectsName, placement: placement, directory: directory,
-        createdParents: createdParents)
+        createdParents: createdParents, signalEntries: signalEntries)
     } catch {
-      tuneprep_remove_on_signal_clear()
+      signalEntries.forEach(SignalCleanup.unregister)
       for stream in streams { stream.discard() }
       rejectsStream?.discard()
       if let staging {
@@ -225,7 +225,7 @@ final class SplitOutputs {
     case .inPlace(let target, let folder):
       for stream in splits + [manifest] { try stream.finish() }
       try rejects?.finish()
-      tuneprep_remove_on_signal_clear()
+      keepOnSignal()
       try rejects?.moveIntoPlace()
       try moveIntoPlaceOneByOne(
         splits.map { .stream($0) }, manifest: .stream(manifest), in: target, replacing: folder)
@@ -235,7 +235,7 @@ final class SplitOutputs {
   /// Removes every file not yet published, and the staging folder (or the out-dir, if this
   /// run made it and it is empty).
   func discard() {
-    tuneprep_remove_on_signal_clear()
+    keepOnSignal()
     for stream in splits + [manifest] { stream.discard() }
     rejects?.discard()
     guard !published else { return }
@@ -246,6 +246,17 @@ final class SplitOutputs {
       if folder == nil { rmdir(target) }
     }
     for folder in createdParents.reversed() { rmdir(folder) }
+  }
+
+  /// Stops removing split's files and folders on a signal.
+  ///
+  /// From here a signal leaves them as `kill -9` would. Other temporary files (the report's)
+  /// are still removed.
+  private func keepOnSignal() {
+    signalEntries.forEach(SignalCleanup.unregister)
+    signalEntries = []
+    for stream in splits + [manifest] { stream.keepOnSignal() }
+    rejects?.keepOnSignal()
   }
 
   // MARK: Publishing
@@ -266,7 +277,7 @@ final class SplitOutputs {
       throw .writeFailed(path: directory, reason: systemErrorMessage(code))
     }
     // From here a signal leaves things as `kill -9` would: the old folder or the new one.
-    tuneprep_remove_on_signal_clear()
+    keepOnSignal()
     if stagedRejectsName == nil { try rejects?.moveIntoPlace() }
   }
 

@@ -50,12 +50,13 @@ final class SplitSource {
         name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
     }
     let spool = try spoolCopy(of: InputFile(name))
-    defer { unlink(spool) }
-    let first = try InputFile(name, openingPath: spool)
-    let second = try InputFile(name, openingPath: spool)
-    let records = keepRecordFile ? try RecordFile.open(path: spool) : nil
+    defer { spool.remove() }
+    let first = try InputFile(name, openingPath: spool.path)
+    let second = try InputFile(name, openingPath: spool.path)
+    let records = keepRecordFile ? try RecordFile.open(path: spool.path) : nil
     return SplitSource(
-      name: name, firstPass: first, secondPass: second, records: records, size: fileSize(spool))
+      name: name, firstPass: first, secondPass: second, records: records,
+      size: fileSize(spool.path))
   }
 
   /// A `.json` file holding one array is framed by elements, not lines, so offsets would not
@@ -78,10 +79,12 @@ final class SplitSource {
     }
   }
 
-  /// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns its path.
-  private static func spoolCopy(of input: InputFile) throws(TunePrepError) -> String {
+  /// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns it (closed, still
+  /// registered for removal on a signal).
+  private static func spoolCopy(of input: InputFile) throws(TunePrepError) -> SpoolFile {
     let name = input.name.displayName
-    let (fd, path) = try makeSpoolFile(prefix: "tuneprep-split-stdin", for: name)
+    let spool = try makeSpoolFile(prefix: "tuneprep-split-stdin", for: name)
+    let (fd, path) = (spool.fd, spool.path)
     defer { close(fd) }
     let size = 1 << 20
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
@@ -91,7 +94,7 @@ final class SplitSource {
       do throws(TunePrepError) {
         n = try input.read(into: buffer, count: size)
       } catch {
-        unlink(path)
+        spool.remove()
         throw error
       }
       if n == 0 { break }
@@ -101,14 +104,14 @@ final class SplitSource {
         if w < 0 {
           if errno == EINTR { continue }
           let code = errno
-          unlink(path)
+          spool.remove()
           throw .writeFailed(
             path: path, reason: "spooling \(name): \(systemErrorMessage(code))")
         }
         done += w
       }
     }
-    return path
+    return spool
   }
 }
 

@@ -33,6 +33,7 @@ struct ReportOptions: ParsableArguments {
   var failOn: String = "error"
 
   func validate() throws {
+    try checkPathArgument(reportFile, option: "--report-file", role: .output)
     if let maxFindings, maxFindings < 0 {
       throw ValidationError("--max-findings must be 0 or more, got \(maxFindings)")
     }
@@ -116,6 +117,10 @@ struct InputOptions: ParsableArguments {
 
   /// `--threads`, nil for one per core.
   var threads: Int? { threadOptions.threads }
+
+  func validate() throws {
+    for input in inputs { try checkPathArgument(input, option: "INPUT", role: .input) }
+  }
 
   /// The inputs, standard input when none was given.
   var names: [InputName] {

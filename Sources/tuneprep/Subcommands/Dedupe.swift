@@ -118,6 +118,11 @@ extension TunePrepCommand {
     }
 
     func validate() throws {
+      try checkPathArgument(input, option: "INPUT", role: .input)
+      try checkPathArgument(output, option: "--output", role: .output)
+      try checkPathArgument(rejects, option: "--rejects", role: .file)
+      try checkPathArgument(clusters, option: "--clusters", role: .file)
+      for file in against { try checkPathArgument(file, option: "--against", role: .file) }
       if !(threshold > 0 && threshold <= 1) {
         throw ValidationError("--threshold must be greater than 0 and at most 1, got \(threshold)")
       }

@@ -84,6 +84,11 @@ extension TunePrepCommand {
     @OptionGroup var reportOptions: ReportOptions
 
     func validate() throws {
+      try checkPathArgument(input, option: "INPUT", role: .input)
+      try checkPathArgument(output, option: "--output", role: .output)
+      try checkPathArgument(rejects, option: "--rejects", role: .file)
+      try checkPathArgument(systemFile, option: "--system-file", role: .file)
+      try checkPathArgument(template, option: "--template", role: .file)
       if to != "text" && TunePrep.Format(name: to).map({ $0 != .json }) != true {
         throw ValidationError(
           "--to must be one of \(TunePrep.Format.builtIn.map(\.rawValue).joined(separator: ", ")), text; got '\(to)'"

@@ -25,9 +25,9 @@ extension TunePrepCommand {
 
     @Argument(
       help: ArgumentHelp(
-        "Input file: .csv, .tsv, .xml, .json or .jsonl ('-': standard input, with --from).",
+        "Input file: .csv, .tsv, .xml, .json or .jsonl ('-' or none: standard input, with --from).",
         valueName: "input"))
-    var input: String
+    var input: String = "-"
 
     @Option(
       help: ArgumentHelp(
@@ -119,9 +119,13 @@ extension TunePrepCommand {
     var source: Importer.Source? { from ?? Importer.Source(path: input) }
 
     func validate() throws {
+      try checkPathArgument(input, option: "INPUT", role: .input)
+      try checkPathArgument(outputFile, option: "--output-file", role: .output)
+      try checkPathArgument(rejects, option: "--rejects", role: .file)
+      try checkPathArgument(template, option: "--template", role: .file)
       guard let source else {
-        throw ValidationError(
-          "cannot tell the kind of '\(input)' from its extension: pass --from csv|tsv|xml|json")
+        let what = input == "-" ? "standard input" : "'\(input)' from its extension"
+        throw ValidationError("cannot tell the kind of \(what): pass --from csv|tsv|xml|json")
       }
       if to != "text" && TunePrep.Format(name: to).map({ $0 != .json }) != true {
         throw ValidationError(

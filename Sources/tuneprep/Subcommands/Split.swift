@@ -108,6 +108,9 @@ extension TunePrepCommand {
     @OptionGroup var reportOptions: ReportOptions
 
     func validate() throws {
+      try checkPathArgument(input, option: "INPUT", role: .input)
+      try checkPathArgument(outDir, option: "--out-dir", role: .folder)
+      try checkPathArgument(rejects, option: "--rejects", role: .file)
       _ = try splitterOptions()
     }
 

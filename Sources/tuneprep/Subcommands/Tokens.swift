@@ -126,6 +126,9 @@ extension TunePrepCommand {
     @OptionGroup var reportOptions: ReportOptions
 
     func validate() throws {
+      try checkPathArgument(tokenizer, option: "--tokenizer", role: .file)
+      try checkPathArgument(vocabDir, option: "--vocab-dir", role: .folder)
+      try checkPathArgument(template, option: "--template", role: .file)
       let chosen = [
         encoding.map { _ in "--encoding" }, model.map { _ in "--model" },
         tokenizer.map { _ in "--tokenizer" },

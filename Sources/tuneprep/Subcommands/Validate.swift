@@ -68,6 +68,12 @@ extension TunePrepCommand {
     }
 
     func validate() throws {
+      try checkPathArgument(schema, option: "--schema", role: .file)
+      try checkPathArgument(outputSchema, option: "--output-schema", role: .file)
+      // An empty one gets the URL=DIR message below.
+      for mapping in refBase where !mapping.isEmpty {
+        try checkPathArgument(mapping, option: "--ref-base", role: .folder)
+      }
       for mapping in refBase where SchemaResolver.mapping(parsing: mapping) == nil {
         throw ValidationError("--ref-base takes URL=DIR, got '\(mapping)'")
       }

@@ -35,7 +35,7 @@ public struct RecordSchemas: Sendable {
       return try SchemaCompiler(options: options).compile(
         schemaBytes: bytes, baseURI: "file://" + absolute)
     } catch {
-      throw .badSchema(path: path, reason: "\(error)")
+      throw .badSchema(path: path, line: error.line, column: error.column, reason: "\(error)")
     }
   }
 }

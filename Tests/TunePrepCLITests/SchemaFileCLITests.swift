@@ -54,6 +54,38 @@ import Testing
     #expect(lines.last?.contains("2 records in 1 file, 1 valid, 1 invalid") == true)
   }
 
+  /// The same for `--output-schema`, whose finding does not claim the answer mismatches.
+  @Test func aRunawayOutputSchemaIsAFindingToo() throws {
+    let dir = try BadInputCLITests.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Data(Self.fanOut(levels: 26).utf8).write(to: dir.appendingPathComponent("o.schema.json"))
+    try Data(
+      #"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"1"}]}"#.utf8
+    ).write(to: dir.appendingPathComponent("chat.jsonl"))
+    let result = try CLIRunner.run([
+      "validate", "--output-schema", dir.appendingPathComponent("o.schema.json").path,
+      dir.appendingPathComponent("chat.jsonl").path,
+    ])
+    #expect(result.status == 1)
+    let stderr = String(decoding: result.stderr, as: UTF8.self)
+    #expect(
+      stderr.contains(
+        "error: /messages/1/content: --output-schema: checking this value needed more subschema"))
+    #expect(stderr.contains("[schema.output]"))
+    #expect(!stderr.contains("does not match"))
+  }
+
+  /// `a0` is `type: integer`; each `aN` an `allOf` of two `$ref`s to `a(N-1)`; the root refers
+  /// to the last level.
+  static func fanOut(levels: Int) -> String {
+    var defs = [#""a0":{"type":"integer"}"#]
+    for i in 1...levels {
+      defs.append(
+        ##""a\##(i)":{"allOf":[{"$ref":"#/$defs/a\##(i-1)"},{"$ref":"#/$defs/a\##(i-1)"}]}"##)
+    }
+    return ##"{"$defs":{\##(defs.joined(separator: ","))},"$ref":"#/$defs/a\##(levels)"}"##
+  }
+
   @Test func aURIOrAnAnchorClaimedTwiceIsAnError() throws {
     let id = try Self.validate(
       schema:

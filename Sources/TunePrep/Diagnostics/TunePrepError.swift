@@ -18,8 +18,9 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
   case outputsCollide(first: String, firstOption: String, second: String, secondOption: String)
   /// A config file or option value is unusable.
   case badConfig(path: String, line: Int?, reason: String)
-  /// A schema given by the user is unusable.
-  case badSchema(path: String, reason: String)
+  /// A schema given by the user is unusable; `line` and `column` (from 1, a byte column) are
+  /// where in the file, when the fault is at a place of it.
+  case badSchema(path: String, line: Int? = nil, column: Int? = nil, reason: String)
   /// Anything else an operation needs to stop for.
   case failed(String)
 
@@ -45,7 +46,9 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
         + "and one would replace the other: give each output its own path"
     case .badConfig(let path, let line, let reason):
       if let line { "\(path):\(line): \(reason)" } else { "\(path): \(reason)" }
-    case .badSchema(let path, let reason):
+    case .badSchema(let path, let line?, let column?, let reason):
+      "schema \(path):\(line):\(column): \(reason)"
+    case .badSchema(let path, _, _, let reason):
       "schema \(path): \(reason)"
     case .failed(let reason):
       reason

@@ -214,11 +214,16 @@ struct RecordChecker {
       // The answer is text inside the record: its findings point at that text's value.
       let answerLocation = locationOfValue(at: contentPath)
       for (k, error) in schemaErrors.enumerated() {
+        // A check cut short by the evaluation budget says itself what it knows.
+        let lead =
+          error.keyword == "evaluationBudget"
+          ? "--output-schema: "
+          : "the final answer does not match --output-schema: "
         context.findings.append(
           Finding(
             .schemaOutput, at: answerLocation, path: contentPath + error.instanceLocation,
             message:
-              "the final answer does not match --output-schema: \(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
+              "\(lead)\(error.message) (schema \(error.schemaLocation.isEmpty ? "#" : error.schemaLocation))"
               + moreSchemaErrorsNote(after: k)
           ))
       }

@@ -19,7 +19,7 @@ public struct RecordSchemas: Sendable {
   ///   - path: the schema file.
   ///   - options: draft, formats and `--ref-base` mappings.
   /// - Returns: the compiled schema.
-  /// - Throws: ``TunePrepError/badSchema(path:reason:)`` when the file cannot be read, is not
+  /// - Throws: ``TunePrepError/badSchema(path:line:column:reason:)`` when the file cannot be read, is not
   ///   JSON, is not a valid schema, or refers to something that cannot be resolved.
   public static func compile(path: String, options: SchemaOptions) throws(TunePrepError)
     -> CompiledSchema
@@ -35,7 +35,7 @@ public struct RecordSchemas: Sendable {
       return try SchemaCompiler(options: options).compile(
         schemaBytes: bytes, baseURI: "file://" + absolute)
     } catch {
-      throw .badSchema(path: path, reason: "\(error)")
+      throw .badSchema(path: path, line: error.line, column: error.column, reason: "\(error)")
     }
   }
 }

@@ -91,7 +91,8 @@ struct CheckBuilder {
       inPlace.append(target)
     }
     if case .string(let reference) = self["$dynamicRef"] {
-      let targetPosition = try session.resolve(reference, from: position, info: info)
+      let targetPosition = try session.resolve(
+        reference, from: position, info: info, keyword: "$dynamicRef")
       let target = session.node(for: targetPosition)
       var anchor: String?
       let fragment = URIReference(reference).fragment ?? ""

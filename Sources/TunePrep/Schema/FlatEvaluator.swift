@@ -27,10 +27,17 @@ struct FlatEvaluator {
   /// No object of the document repeats a key (the parser reported no duplicate), so a member
   /// lookup may stop at the first match.
   let uniqueKeys: Bool
+  /// The subschema evaluations left (below zero: the budget ran out).
+  ///
+  /// Shared with the ``SchemaEvaluator`` runs of legacy checks. Only the instructions that
+  /// evaluate other nodes at the same instance value spend it (`$ref`, `allOf`, `anyOf`, `oneOf`,
+  /// `not`, `if`/`then`/`else` and switches): they alone can multiply the work at one value;
+  /// `properties` and `items` evaluate each member or element once.
+  let budget: UnsafeMutablePointer<Int>
 
   init(
     program: FlatProgram, nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>,
-    schemaProgram: SchemaProgram, origin: Int, uniqueKeys: Bool
+    schemaProgram: SchemaProgram, origin: Int, uniqueKeys: Bool, budget: UnsafeMutablePointer<Int>
   ) {
     ops = program.ops
     nodeStart = program.nodeStart
@@ -53,6 +60,15 @@ struct FlatEvaluator {
     self.schemaProgram = schemaProgram
     self.origin = origin
     self.uniqueKeys = uniqueKeys
+    self.budget = budget
+  }
+
+  /// Spends `count` evaluations of the budget; false once it has run out.
+  @inline(__always)
+  func spend(_ count: Int) -> Bool {
+    let left = budget.pointee &- count
+    budget.pointee = left
+    return left >= 0
   }
 
   /// A boolean-mode ``SchemaEvaluator`` on the same tape, for the rare checks it does here.
@@ -268,6 +284,7 @@ struct FlatEvaluator {
       return e >= stop || op.c < 0 || runItems(Int(op.c), from: e, to: stop, depth)
 
     case .allOf:
+      if !spend(Int(op.b)) { return false }
       var j = 0
       while j < Int(op.b) {
         if !check(Int(lists[op.a &+ j]), i, depth) { return false }
@@ -276,6 +293,7 @@ struct FlatEvaluator {
       return true
 
     case .anyOf:
+      if !spend(Int(op.b)) { return false }
       var j = 0
       while j < Int(op.b) {
         if check(Int(lists[op.a &+ j]), i, depth) { return true }
@@ -284,6 +302,7 @@ struct FlatEvaluator {
       return false
 
     case .oneOf:
+      if !spend(Int(op.b)) { return false }
       var matched = 0
       var j = 0
       while j < Int(op.b) {
@@ -296,6 +315,8 @@ struct FlatEvaluator {
       return matched == 1
 
     case .not:
+      // Out of budget, the verdict is discarded: `not` may invert the `false` it gets.
+      if !spend(1) { return false }
       return !check(op.a, i, depth)
 
     case .conditional:
@@ -308,6 +329,7 @@ struct FlatEvaluator {
       return runPropertiesSwitch(pc, i, depth)
 
     case .ref:
+      if !spend(1) { return false }
       return check(op.a, i, depth)
 
     case .legacyCheck:
@@ -376,6 +398,7 @@ struct FlatEvaluator {
   func runConditional(_ condition: Int, _ then: Int, _ otherwise: Int, _ i: Int, _ depth: Int)
     -> Bool
   {
+    if !spend(2) { return false }
     if check(condition, i, depth) {
       return then < 0 || check(then, i, depth)
     }
@@ -428,6 +451,7 @@ struct FlatEvaluator {
       matched = nodes[member].kind == .string ? find(member, Int(table.firstValue), count) : -1
       if matched < 0 { matched = count }
     }
+    if !spend(matched &+ 1) { return false }
     var level = depth
     var j = 0
     let first = Int(table.firstCase)
@@ -447,7 +471,10 @@ struct FlatEvaluator {
   func runLegacyCheck(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
     var legacy = legacy(depth: depth)
-    return legacy.run(program.legacyChecks[index], i, &annotations, false)
+    legacy.remaining = budget.pointee
+    let valid = legacy.run(program.legacyChecks[index], i, &annotations, false)
+    budget.pointee = legacy.remaining
+    return valid
   }
 
   /// Evaluates a schema that needs annotations with ``SchemaEvaluator``.
@@ -455,7 +482,10 @@ struct FlatEvaluator {
   func runLegacyNode(_ index: Int, _ i: Int, _ depth: Int) -> Bool {
     var annotations = Annotations()
     var legacy = legacy(depth: depth)
-    return legacy.eval(program.legacyNodes[index], i, &annotations, false)
+    legacy.remaining = budget.pointee
+    let valid = legacy.eval(program.legacyNodes[index], i, &annotations, false)
+    budget.pointee = legacy.remaining
+    return valid
   }
 
   /// Runs leaf instruction `pc` (one that evaluates no other node) on node `i`.
@@ -618,17 +648,22 @@ extension FlatProgram {
   ///   - node: the value to check.
   ///   - schemaProgram: the node graph, for checks that run through ``SchemaEvaluator``.
   ///   - uniqueKeys: no object of the document repeats a key.
+  ///   - budget: the subschema evaluations allowed, less those spent on return; below zero,
+  ///     the budget ran out and the answer means nothing.
   /// - Returns: whether the value is valid.
-  /// - Complexity: O(instance size × schema applicators); allocates only for strings with
-  ///   escapes that must be compared, and in the checks handed to ``SchemaEvaluator``.
+  /// - Complexity: O(instance size × schema applicators), at most the budget's evaluations;
+  ///   allocates only for strings with escapes that must be compared, and in the checks
+  ///   handed to ``SchemaEvaluator``.
   func isValid(
     nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, node: Int,
     schemaProgram: SchemaProgram,
-    uniqueKeys: Bool
+    uniqueKeys: Bool, budget: inout Int
   ) -> Bool {
-    let evaluator = FlatEvaluator(
-      program: self, nodes: nodes, bytes: bytes, schemaProgram: schemaProgram, origin: node,
-      uniqueKeys: uniqueKeys)
-    return withExtendedLifetime(self) { evaluator.eval(root, node, 0) }
+    withUnsafeMutablePointer(to: &budget) { budget in
+      let evaluator = FlatEvaluator(
+        program: self, nodes: nodes, bytes: bytes, schemaProgram: schemaProgram, origin: node,
+        uniqueKeys: uniqueKeys, budget: budget)
+      return withExtendedLifetime(self) { evaluator.eval(root, node, 0) }
+    }
   }
 }

@@ -35,14 +35,72 @@ public struct SchemaCompiler: Sendable {
     throws(SchemaCompileError)
     -> CompiledSchema
   {
+    let text = Array(schemaBytes)
+    let (document, skipped) = try Self.parseDocument(text, named: "schema")
+    do throws(SchemaCompileError) {
+      return try compile(document: document, node: document.root, baseURI: baseURI)
+    } catch {
+      // A fault at a pointer of this text gets the line and column of the value there.
+      var located = error
+      if located.line == nil, located.schemaLocation.hasPrefix("/"),
+        let node = document.node(atPointer: located.schemaLocation)
+      {
+        Self.locate(&located, at: document.sourceRange(node).lowerBound + skipped, in: text)
+      }
+      throw located
+    }
+  }
+
+  /// Parses the text of a schema document.
+  ///
+  /// A UTF-8 byte order mark is skipped (RFC 8259 lets a parser ignore one; a schema file saved
+  /// by a Windows editor often starts with it). A key repeated in one object is an error: parsers
+  /// disagree on which value counts, so the schema would mean different things to different tools.
+  /// - Parameters:
+  ///   - text: the bytes of the document.
+  ///   - name: how messages name the document (`schema`, `referenced schema URI`).
+  /// - Returns: the document, and how many bytes were skipped before it (3 for a byte order mark).
+  /// - Throws: ``SchemaCompileError`` with the line and column of the fault.
+  static func parseDocument(_ text: [UInt8], named name: String) throws(SchemaCompileError) -> (
+    JSONDocument, skipped: Int
+  ) {
+    let skipped = text.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
     var parser = JSONParser()
     var document = JSONDocument()
     do throws(JSONSyntaxError) {
-      try parser.parse(schemaBytes, into: &document)
+      try parser.parse(text[skipped...], into: &document)
     } catch {
-      throw SchemaCompileError("schema is not valid JSON: \(error.message) (byte \(error.offset))")
+      var message = error.message
+      if error.kind == .depth {
+        message =
+          "nesting deeper than \(parser.maxDepth) levels, tuneprep's fixed limit: move deep parts of the schema into $defs and refer to them with $ref"
+      }
+      var failure = SchemaCompileError("\(name) is not valid JSON: \(message)")
+      locate(&failure, at: error.offset + skipped, in: text)
+      throw failure
     }
-    return try compile(document: document, node: document.root, baseURI: baseURI)
+    if let repeated = document.warnings.first(where: { $0.kind == .duplicateKey }) {
+      let key = document.string(repeated.node)
+      var failure = SchemaCompileError(
+        "the key \(key.jsonQuoted) appears twice in one object of the \(name), and JSON parsers disagree on which value counts: keep one",
+        at: document.pointer(to: repeated.node))
+      locate(&failure, at: repeated.offset + skipped, in: text)
+      throw failure
+    }
+    return (document, skipped)
+  }
+
+  /// Sets the line and byte column of `error` to those of byte `offset` of `text`.
+  static func locate(_ error: inout SchemaCompileError, at offset: Int, in text: [UInt8]) {
+    var line = 1
+    var lineStart = 0
+    let stop = min(max(offset, 0), text.count)
+    for i in 0..<stop where text[i] == 0x0A {
+      line += 1
+      lineStart = i + 1
+    }
+    error.line = line
+    error.column = stop - lineStart + 1
   }
 
   /// Compiles a schema held as a tree.
@@ -61,20 +119,64 @@ public struct SchemaCompiler: Sendable {
     let session = CompilerSession(options: options)
     let compiled = try session.compileRoot(value, baseURI: baseURI ?? Self.defaultBaseURI)
     if options.validateAgainstMetaSchema {
-      let metaURI = session.rootMetaSchemaURI
-      let meta = try MetaSchemaCache.metaSchema(for: metaURI, options: options)
-      var errors: [SchemaError] = []
-      if !meta.validate(document, node: node, into: &errors, limit: 5) {
-        let first =
-          errors.first.map {
-            "\($0.instanceLocation.isEmpty ? "" : $0.instanceLocation + ": ")\($0.message)"
-          } ?? ""
-        throw SchemaCompileError(
-          "schema does not conform to its meta-schema \(metaURI): \(first)",
-          at: errors.first?.instanceLocation ?? "")
+      let embedded = session.embeddedDialects
+      if embedded.isEmpty {
+        try checkMetaSchema(document, node: node, metaURI: session.rootMetaSchemaURI, at: "")
+      } else {
+        // Each resource with its own `$schema` is checked against that meta-schema, and left
+        // out (as `{}`) of the check of the resource that embeds it.
+        let roots = [("", session.rootMetaSchemaURI)] + embedded
+        for (pointer, metaURI) in roots {
+          guard let value = session.value(at: SchemaPosition(document: 0, pointer: pointer))
+          else { continue }
+          let nested = Set(embedded.map(\.pointer).filter { $0.hasPrefix(pointer + "/") })
+          let masked = Self.masking(value, at: pointer, nested)
+          var parser = JSONParser()
+          var part = JSONDocument()
+          do throws(JSONSyntaxError) {
+            try parser.parse(Array(masked.description.utf8), into: &part)
+          } catch {
+            throw SchemaCompileError("cannot re-read the schema at \(pointer): \(error.message)")
+          }
+          try checkMetaSchema(part, node: part.root, metaURI: metaURI, at: pointer)
+        }
       }
     }
     return compiled
+  }
+
+  /// Checks node `node` of `document`, the schema resource at `pointer` of the schema, against
+  /// the meta-schema at `metaURI`.
+  func checkMetaSchema(_ document: JSONDocument, node: Int, metaURI: String, at pointer: String)
+    throws(SchemaCompileError)
+  {
+    let meta = try MetaSchemaCache.metaSchema(for: metaURI, options: options)
+    var errors: [SchemaError] = []
+    if !meta.validate(document, node: node, into: &errors, limit: 5) {
+      let location = pointer + (errors.first?.instanceLocation ?? "")
+      let first =
+        errors.first.map { "\(location.isEmpty ? "" : location + ": ")\($0.message)" } ?? ""
+      throw SchemaCompileError(
+        "schema does not conform to its meta-schema \(metaURI): \(first)", at: location)
+    }
+  }
+
+  /// `value`, found at `pointer`, with the values at the pointers of `nested` replaced by `{}`.
+  static func masking(_ value: JSONValue, at pointer: String, _ nested: Set<String>) -> JSONValue {
+    if nested.isEmpty { return value }
+    if nested.contains(pointer) { return .object([]) }
+    switch value {
+    case .object(let members):
+      return .object(
+        members.map {
+          ($0.key, masking($0.value, at: pointer + "/" + escapePointerToken($0.key), nested))
+        })
+    case .array(let items):
+      return .array(
+        items.enumerated().map { masking($0.element, at: pointer + "/\($0.offset)", nested) })
+    default:
+      return value
+    }
   }
 }
 
@@ -162,6 +264,12 @@ final class CompilerSession {
   var inPlaceEdges: [ObjectIdentifier: [SchemaNode]] = [:]
   var rootMetaSchemaURI = ""
   var loadingDialects: Set<String> = []
+  /// Indexing a position reached only by a JSON pointer (not a subschema of any keyword), whose
+  /// `$id` and anchors do not count as duplicates.
+  var indexingOnDemand = false
+  /// The resources of the root document whose `$schema` names another meta-schema than the
+  /// resource around them: pointer and meta-schema URI, in the order indexed.
+  var embeddedDialects: [(pointer: String, metaSchema: String)] = []
 
   init(options: SchemaOptions) {
     self.options = options
@@ -199,7 +307,8 @@ final class CompilerSession {
       }
     }
     let program = SchemaProgram(
-      nodes: allNodes, root: root, dynamicAnchors: dynamic, usesDynamicScope: !dynamicNames.isEmpty)
+      nodes: allNodes, root: root, dynamicAnchors: dynamic, usesDynamicScope: !dynamicNames.isEmpty,
+      evaluationBudget: options.evaluationBudget)
     return CompiledSchema(root: root, program: program)
   }
 
@@ -257,7 +366,13 @@ final class CompilerSession {
     var idText = value["$id"]?.stringValue
     if draft7Ref { idText = nil }
     if (isRoot || idText != nil), let schemaURI = value["$schema"]?.stringValue {
+      let outer = dialect
       dialect = try self.dialect(for: schemaURI, at: position)
+      if !isRoot && position.document == 0 && !indexingOnDemand
+        && dialect.metaSchema != outer.metaSchema
+      {
+        embeddedDialects.append((position.pointer, dialect.metaSchema))
+      }
     }
     if dialect.draft == .draft7 && value["$ref"] != nil { idText = nil }
     if let idText {
@@ -265,7 +380,7 @@ final class CompilerSession {
       let fragment = resolved.fragment ?? ""
       let absolute = resolved.withoutFragment.description
       if dialect.draft == .draft7 && idText.hasPrefix("#") {
-        anchors["\(absolute)#\(fragment)"] = position
+        try claimAnchor("\(absolute)#\(fragment)", position, keyword: "$id")
       } else {
         if dialect.draft == .draft2020_12 && !fragment.isEmpty {
           throw fail("$id must not contain a fragment (use $anchor): \(idText)", position)
@@ -276,16 +391,23 @@ final class CompilerSession {
         } else {
           if isRoot { resourceIDs[absolute] = resource } else { resource = resourceID(absolute) }
         }
+        if let existing = resources[absolute], existing != position, !indexingOnDemand {
+          throw fail(
+            "two schema resources have the URI \(absolute): \(place(existing)) and \(place(position)); an $id names one schema, so which one a reference reaches would be ambiguous: give one of them another $id",
+            position)
+        }
         if resources[absolute] == nil || isRoot { resources[absolute] = position }
-        if !fragment.isEmpty { anchors["\(absolute)#\(fragment)"] = position }
+        if !fragment.isEmpty {
+          try claimAnchor("\(absolute)#\(fragment)", position, keyword: "$id")
+        }
       }
     }
     if dialect.draft == .draft2020_12 {
       if let anchor = value["$anchor"]?.stringValue {
-        anchors["\(base)#\(anchor)"] = position
+        try claimAnchor("\(base)#\(anchor)", position, keyword: "$anchor")
       }
       if let anchor = value["$dynamicAnchor"]?.stringValue {
-        if anchors["\(base)#\(anchor)"] == nil { anchors["\(base)#\(anchor)"] = position }
+        try claimAnchor("\(base)#\(anchor)", position, keyword: "$dynamicAnchor")
         dynamicAnchors[resource, default: [:]][anchor] = position
       }
     }
@@ -297,6 +419,31 @@ final class CompilerSession {
         base: base, dialect: dialect, resource: resource, isRoot: false)
       _ = keyword
     }
+  }
+
+  /// Records that `name` (`uri#anchor`) names the schema at `position`.
+  ///
+  /// Two subschemas of one resource that define the same anchor are an error (JSON Schema
+  /// 2020-12 core, "Duplicate schema identifiers": implementations should raise one), except
+  /// for a position reached only by a JSON pointer, which is not a real subschema.
+  func claimAnchor(_ name: String, _ position: SchemaPosition, keyword: String)
+    throws(SchemaCompileError)
+  {
+    if let existing = anchors[name], existing != position {
+      if indexingOnDemand { return }
+      let anchor = name[name.index(after: name.lastIndex(of: "#") ?? name.startIndex)...]
+      throw fail(
+        "two subschemas define the anchor \"\(anchor)\" in one schema resource: \(place(existing)) and \(place(position)) (\(keyword)); an anchor names one schema, so which one \"#\(anchor)\" reaches would be ambiguous: rename one",
+        position)
+    }
+    anchors[name] = position
+  }
+
+  /// A position for a message: its JSON pointer (`#` for the root) in the root document, else
+  /// `uri#pointer`.
+  func place(_ position: SchemaPosition) -> String {
+    let text = location(position)
+    return text.isEmpty ? "#" : text
   }
 
   /// The subschemas of a schema object, as (keyword, relative pointer and value).
@@ -416,46 +563,62 @@ final class CompilerSession {
   // MARK: Reference resolution
 
   /// The position a reference points to, loading its document through the resolver if needed.
-  func resolve(_ reference: String, from position: SchemaPosition, info: PositionInfo)
+  /// - Parameter keyword: the referring keyword (`$ref`, `$dynamicRef`), for messages.
+  func resolve(
+    _ reference: String, from position: SchemaPosition, info: PositionInfo,
+    keyword: String = "$ref"
+  )
     throws(SchemaCompileError)
     -> SchemaPosition
   {
+    // Messages point at the keyword, whose value is the reference.
+    let at = SchemaPosition(
+      document: position.document, pointer: position.pointer + "/" + escapePointerToken(keyword))
     let target = URIReference(reference).resolved(against: URIReference(info.base))
     let uri = target.withoutFragment.description
     let fragment = percentDecoded(target.fragment ?? "")
     if resources[uri] == nil {
       if uri == info.base || uri.isEmpty {
-        throw fail("cannot resolve $ref \(reference)", position)
+        throw fail("cannot resolve \(keyword) \(reference)", at)
       }
       let text: [UInt8]
       do throws(SchemaCompileError) {
         text = try options.resolver.load(uri)
       } catch {
-        throw fail("cannot resolve $ref \"\(reference)\": \(error.message)", position)
+        throw fail("cannot resolve \(keyword) \"\(reference)\": \(error.message)", at)
       }
-      var parser = JSONParser()
-      var doc = JSONDocument()
-      do throws(JSONSyntaxError) {
-        try parser.parse(text, into: &doc)
+      let document: JSONDocument
+      do throws(SchemaCompileError) {
+        document = try SchemaCompiler.parseDocument(text, named: "referenced schema \(uri)").0
       } catch {
-        throw fail("referenced schema \(uri) is not valid JSON: \(error.message)", position)
+        // The line and column are in the other file: say so in the message.
+        var place = ""
+        if let line = error.line, let column = error.column {
+          place = " (line \(line), column \(column) of \(uri))"
+        }
+        throw fail(
+          (error.schemaLocation.isEmpty ? "" : "\(uri)#\(error.schemaLocation): ") + error.message
+            + place, at)
       }
-      try addDocument(JSONValue(doc), uri: uri, dialect: info.dialect)
+      try addDocument(JSONValue(document), uri: uri, dialect: info.dialect)
     }
     guard let resourcePosition = resources[uri] else {
-      throw fail("cannot resolve $ref \"\(reference)\"", position)
+      throw fail("cannot resolve \(keyword) \"\(reference)\"", at)
     }
     if fragment.isEmpty { return resourcePosition }
     if fragment.hasPrefix("/") {
       let targetPosition = SchemaPosition(
         document: resourcePosition.document, pointer: resourcePosition.pointer + fragment)
       guard try self.info(for: targetPosition) != nil else {
-        throw fail("$ref \"\(reference)\" points to nothing (no value at \(fragment))", position)
+        throw fail(
+          "\(keyword) \"\(reference)\" points to nothing (no value at \(fragment))", at)
       }
       return targetPosition
     }
     guard let anchored = anchors["\(uri)#\(fragment)"] else {
-      throw fail("$ref \"\(reference)\": no $anchor named \"\(fragment)\" in \(uri)", position)
+      let kind = keyword == "$dynamicRef" ? "$dynamicAnchor or $anchor" : "$anchor"
+      throw fail(
+        "\(keyword) \"\(reference)\": no \(kind) named \"\(fragment)\" in \(uri)", at)
     }
     return anchored
   }
@@ -476,6 +639,8 @@ final class CompilerSession {
       parentInfo = infos[SchemaPosition(document: position.document, pointer: parent)]
     }
     guard let parentInfo else { return nil }
+    indexingOnDemand = true
+    defer { indexingOnDemand = false }
     try indexSchema(
       value, position, base: parentInfo.base, dialect: parentInfo.dialect,
       resource: parentInfo.resource,

@@ -37,6 +37,11 @@ public struct SchemaCompileError: Error, Sendable, Equatable, CustomStringConver
   public var message: String
   /// The JSON pointer (or URI) of the schema location at fault, empty when it is the whole text.
   public var schemaLocation: String
+  /// The line (from 1) of the fault in the schema text given to the compiler, when it is in that
+  /// text (a syntax error, a repeated key, a keyword of that document), else nil.
+  public var line: Int?
+  /// The byte column (from 1) on ``line``, or nil.
+  public var column: Int?
 
   /// Creates an error.
   public init(_ message: String, at schemaLocation: String = "") {
@@ -63,6 +68,10 @@ public struct SchemaOptions: Sendable {
   public var resolver = SchemaResolver()
   /// The most backtracking steps one `pattern` match may take before it becomes an error.
   public var regexStepBudget = 1_000_000
+  /// The subschema evaluations one value may take on top of one pass of every subschema over
+  /// each of its nodes, before the check stops with an error (a `$ref`/`allOf` fan-out that
+  /// reaches the same subschemas by exponentially many paths would otherwise never end).
+  public var evaluationBudget = 10_000_000
 
   /// Creates the default options: draft 2020-12, formats as annotations, meta-schema check on,
   /// no remote mappings.

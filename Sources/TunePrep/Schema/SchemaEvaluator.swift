@@ -15,6 +15,10 @@ struct SchemaEvaluator {
   var errors: [SchemaError] = []
   var scope: [Int] = []
   var depth = 0
+  /// Subschema evaluations left before the check gives up (see ``SchemaOptions/evaluationBudget``).
+  var remaining = Int.max
+  /// The budget ran out: the verdict and the errors are incomplete.
+  var exhausted = false
 
   static let maxDepth = 1_500
 
@@ -149,13 +153,18 @@ struct SchemaEvaluator {
 
   // MARK: Errors
 
-  /// Appends an error (in collecting mode, below the limit) and returns false.
+  /// Appends an error (in collecting mode, below the limit, unless the same error is already
+  /// there) and returns false.
+  ///
+  /// A subschema reached by two paths (two `$ref`s to it) fails twice at the same place: it is
+  /// listed once. Once the budget has run out nothing is added, since a check cut short may
+  /// fail where it would not have.
   mutating func fail(_ check: SchemaCheck, _ i: Int, _ message: String) -> Bool {
-    guard collecting, errors.count < limit else { return false }
-    errors.append(
-      SchemaError(
-        instanceLocation: pointer(to: i), schemaLocation: check.location, keyword: check.keyword,
-        message: message))
+    guard collecting, errors.count < limit, !exhausted else { return false }
+    let error = SchemaError(
+      instanceLocation: pointer(to: i), schemaLocation: check.location, keyword: check.keyword,
+      message: message)
+    if !errors.contains(error) { errors.append(error) }
     return false
   }
 
@@ -228,6 +237,11 @@ struct SchemaEvaluator {
   mutating func eval(_ schema: SchemaNode, _ i: Int, _ annotations: inout Annotations, _ want: Bool)
     -> Bool
   {
+    remaining &-= 1
+    if remaining < 0 {
+      exhausted = true
+      return false
+    }
     depth &+= 1
     defer { depth &-= 1 }
     if depth > Self.maxDepth {
@@ -308,12 +322,12 @@ struct SchemaEvaluator {
         for option in table.strings where stringEquals(i, option) { return true }
       }
       guard collecting else { return false }
-      return fail(check, i, "\(describe(i)) is not one of \(listValues(table.values))")
+      return fail(check, i, notOneOf(i, table.values))
 
     case .enumeration(let values):
       for value in values where equals(i, value) { return true }
       guard collecting else { return false }
-      return fail(check, i, "\(describe(i)) is not one of \(listValues(values))")
+      return fail(check, i, notOneOf(i, values))
 
     case .constantString(let table):
       if kind(i) == .string && stringEquals(i, table.strings[0]) { return true }
@@ -703,6 +717,15 @@ struct SchemaEvaluator {
       guard collecting else { return false }
       return fail(check, i, "\(describe(i)) is not a valid \(format.rawValue)")
     }
+  }
+
+  /// Why node `i` fails an `enum` of `values`.
+  func notOneOf(_ i: Int, _ values: [JSONValue]) -> String {
+    if values.isEmpty {
+      return
+        "\(describe(i)) cannot match: the enum is empty, so no value can; list the allowed values (or write false for a schema that allows nothing)"
+    }
+    return "\(describe(i)) is not one of \(listValues(values))"
   }
 
   /// Evaluates a subschema on a child instance, whose annotations the parent never reads.

@@ -698,7 +698,8 @@ import Testing
     let dir = try Self.folder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let inputURL = dir.appendingPathComponent("in.jsonl")
-    try Self.write(Self.chatLines(10), to: inputURL)
+    // 20, so the train split (16) is not below the providers' minimum of 10, an error.
+    try Self.write(Self.chatLines(20), to: inputURL)
     let out = dir.appendingPathComponent("out")
     #expect(try Self.run(["split", inputURL.path, "--out-dir", out.path]).status == 0)
     let before = try Data(contentsOf: out.appendingPathComponent("train.jsonl"))

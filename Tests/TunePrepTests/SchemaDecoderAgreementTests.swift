@@ -146,4 +146,61 @@ import Testing
       checked - schemaInvalid >= 10, "too few schema-valid \(format.rawValue) records to compare")
     #expect(disagreements.isEmpty, "\(disagreements.prefix(8).joined(separator: "\n"))")
   }
+
+  /// Provider rules the mutations never produce (images outside user messages, a file in
+  /// Gemini's systemInstruction): the schema and the decoder agree on each, both ways.
+  @Test(arguments: [
+    (
+      Format.openaiChat, false,
+      #"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}"#
+    ),
+    (
+      Format.openaiChat, false,
+      #"{"messages":[{"role":"system","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]},{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}"#
+    ),
+    (
+      Format.openaiChat, true,
+      #"{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]},{"role":"assistant","content":"b"}]}"#
+    ),
+    (
+      Format.openaiPreference, false,
+      #"{"input":{"messages":[{"role":"user","content":"a"}]},"preferred_output":[{"role":"assistant","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}],"non_preferred_output":[{"role":"assistant","content":"c"}]}"#
+    ),
+    (
+      Format.bedrockConversation, false,
+      #"{"schemaVersion":"bedrock-conversation-2024","messages":[{"role":"user","content":[{"text":"a"}]},{"role":"assistant","content":[{"image":{"format":"png","source":{"s3Location":{"uri":"s3://b/x.png"}}}}]}]}"#
+    ),
+    (
+      Format.bedrockConversation, true,
+      #"{"schemaVersion":"bedrock-conversation-2024","messages":[{"role":"user","content":[{"image":{"format":"png","source":{"s3Location":{"uri":"s3://b/x.png"}}}}]},{"role":"assistant","content":[{"text":"b"}]}]}"#
+    ),
+    (
+      Format.gemini, false,
+      #"{"systemInstruction":{"parts":[{"fileData":{"mimeType":"image/png","fileUri":"gs://b/x.png"}}]},"contents":[{"role":"user","parts":[{"text":"a"}]},{"role":"model","parts":[{"text":"b"}]}]}"#
+    ),
+    (
+      Format.gemini, true,
+      #"{"contents":[{"role":"user","parts":[{"fileData":{"mimeType":"image/png","fileUri":"gs://b/x.png"}}]},{"role":"model","parts":[{"text":"b"}]}]}"#
+    ),
+  ])
+  func providerRulesAgree(format: Format, valid: Bool, record: String) throws {
+    let schema = try #require(try BuiltinSchemas.compile(named: format.rawValue))
+    var parser = JSONParser()
+    var document = JSONDocument()
+    try parser.parse(Array(record.utf8), into: &document)
+    #expect(schema.isValid(document) == valid)
+    var checker = RecordChecker(fileFormat: format, detected: false, formatLocation: nil)
+    checker.structure = FormatSchemas([:])  // the decoder alone
+    var findings: [Finding] = []
+    let line = Array(record.utf8)
+    line.withUnsafeBufferPointer { buffer in
+      _ = checker.check(
+        buffer, at: RecordPosition(file: "t", line: 1, column: 1, byteOffset: 0),
+        findings: &findings)
+    }
+    let structural = findings.filter {
+      Self.structuralCodes.contains($0.code) || $0.code.hasPrefix("schema.")
+    }
+    #expect(structural.isEmpty == valid, "\(findings.map(\.message))")
+  }
 }

@@ -74,7 +74,8 @@ extension FindingCode {
   static let formatNoAnswer = FindingCode(
     "format.no-answer", .error, "the example has no assistant answer to learn")
   static let formatEmptyContent = FindingCode(
-    "format.empty-content", .error, "a message or field has empty or whitespace-only text")
+    "format.empty-content", .error,
+    "a message or field has empty or whitespace-only text (Unicode whitespace, escaped or not)")
   static let formatConsecutiveRoles = FindingCode(
     "format.consecutive-roles", .warning, "two turns in a row have the same role")
   static let formatSystemPosition = FindingCode(
@@ -82,6 +83,10 @@ extension FindingCode {
   static let formatLastNotAssistant = FindingCode(
     "format.last-not-assistant", .warning,
     "the conversation ends with a turn after the last answer, which is not trained")
+  static let formatLastTurn = FindingCode(
+    "format.last-turn", .error,
+    "the conversation does not end with the assistant's answer, which the format requires (bedrock-conversation)"
+  )
   static let formatWeight = FindingCode(
     "format.weight", .error, "every assistant answer has weight 0, so the example trains nothing")
   static let formatToolCall = FindingCode(
@@ -157,7 +162,12 @@ extension FindingCode {
     "an evaluation split is smaller than --min-eval (50 by default), so its scores are noisy")
   static let splitTrainSmall = FindingCode(
     "split.train-small", .warning,
-    "the training split is below the usual 500–5000 examples (providers refuse fewer than 10)")
+    "the training split is below the usual 500–5000 examples, but at least the 10 providers require"
+  )
+  static let splitTrainBelowMinimum = FindingCode(
+    "split.train-below-minimum", .error,
+    "the training split has fewer than 10 examples, which providers reject (OpenAI's minimum is 10)"
+  )
   static let splitStratumTooSmall = FindingCode(
     "split.stratum-too-small", .warning,
     "a stratum has no examples in a split: too few of them, or groups too large for its share")
@@ -180,14 +190,16 @@ extension FindingCode {
     schemaRequired, schemaType, schemaUnknownKey, schemaEnum, schemaEmpty, schemaInvalid,
     schemaOutput, schemaOutputNotJSON,
     formatUnknown, formatMixed, formatNoAnswer, formatEmptyContent, formatConsecutiveRoles,
-    formatSystemPosition, formatLastNotAssistant, formatWeight, formatToolCall, formatToolResponse,
+    formatSystemPosition, formatLastNotAssistant, formatLastTurn, formatWeight, formatToolCall,
+    formatToolResponse,
     formatPreferenceIdentical, formatAlternation, formatUnknownRole, formatLossy,
     formatUnconvertible, formatRoleMapUnused,
     importCSVFields, importCSVQuote, importEmptyCell, importNoHeader, importMapping, importEncoding,
     importXML, importXMLDTD, importNoRecords,
     tokensOverContext,
     dupExact, dupNear, leakExact, leakNear,
-    splitEmpty, splitEvalSmall, splitTrainSmall, splitStratumTooSmall, splitKeyMissing,
+    splitEmpty, splitEvalSmall, splitTrainBelowMinimum, splitTrainSmall, splitStratumTooSmall,
+    splitKeyMissing,
     splitCountsAdjusted,
     countEmptyFile,
   ]

@@ -79,7 +79,9 @@ struct ConversationRules {
         "every assistant message has weight 0, so nothing in this example is trained")
     }
     if summary.needsOrderPass { checkOrder(turns, of: example, &c) }
-    if requiresAlternation, let first = turns.first(where: { $0.role != .system }),
+    // With a turn left out for an error already reported, the order of the others says
+    // nothing: the first one left may not be the conversation's first.
+    if requiresAlternation, !c.droppedTurn, let first = turns.first(where: { $0.role != .system }),
       first.role != .user
     {
       c.report(
@@ -88,13 +90,26 @@ struct ConversationRules {
       )
     }
     let last = turns.count - 1
-    if turns[last].role != .assistant, answerCount > 0 {
-      c.report(
-        .formatLastNotAssistant, at: turns[last].node,
-        "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained"
-      )
+    if turns[last].role != .assistant, answerCount > 0, !c.droppedTurn {
+      if requiresFinalAnswer {
+        c.report(
+          .formatLastTurn, at: turns[last].node,
+          "the conversation ends with a \(turns[last].role.name) turn: \(format.rawValue) requires the last turn to be the assistant's answer; remove the turns after the last answer, or answer them"
+        )
+      } else {
+        c.report(
+          .formatLastNotAssistant, at: turns[last].node,
+          "the conversation ends with a \(turns[last].role.name) turn after the last answer; it is not trained"
+        )
+      }
     }
   }
+
+  /// Formats whose provider rejects a conversation that does not end with the answer.
+  ///
+  /// That is Bedrock ("the last turn is the bot's response"). Elsewhere the turns after the
+  /// last answer are only context that is not trained (a warning).
+  private var requiresFinalAnswer: Bool { format == .bedrockConversation }
 
   /// System messages after the start, tool messages that answer no call, and repeated roles.
   private func checkOrder(
@@ -106,7 +121,18 @@ struct ConversationRules {
     for index in turns.indices {
       let role = turns[index].role
       if role == .system {
-        if seenNonSystem || index > 0 || example.system.hasValue {
+        if !seenNonSystem && (index > 0 || example.system.hasValue) {
+          // Before any user or assistant turn: not late, but a second system prompt.
+          let first =
+            index > 0
+            ? "the system message before it"
+            : format == .sharegpt
+              ? "the record's \"system\" field" : "the first system message"
+          c.report(
+            .formatSystemPosition, at: turns[index].node,
+            "a second system prompt: \(first) already gives one, and an example has one system prompt; merge them into one"
+          )
+        } else if seenNonSystem {
           c.report(
             .formatSystemPosition, at: turns[index].node,
             "a system message after the conversation started: put the system prompt first, once")
@@ -140,7 +166,7 @@ struct ConversationRules {
             "the tool message has no \"tool_call_id\" naming the call it answers")
         }
       }
-      if let previous, previous == role, role != .tool, role != .system {
+      if let previous, previous == role, role != .tool, role != .system, !c.droppedTurn {
         if requiresAlternation {
           c.report(
             .formatAlternation, at: turns[index].node,

@@ -156,6 +156,8 @@ struct FormatDecoder {
         } else {
           example.turns.append(turn)
         }
+      } else {
+        c.droppedTurn = true
       }
       m = c.document.next(m)
     }
@@ -267,7 +269,8 @@ struct FormatDecoder {
     turn.isFunction = roleIndex == Self.functionIndex
     var nonText = false
     let content = slots[1]
-    let text = decodeContent(content, owner: m, &c, nonText: &nonText, texts: &example)
+    let text = decodeContent(
+      content, owner: m, role: role, &c, nonText: &nonText, texts: &example)
     turn.content = text
     turn.hasNonTextContent = nonText
     if let name = c.stringValue(slots[2], "the message \"name\"") { turn.name = .node(name) }
@@ -343,9 +346,11 @@ struct FormatDecoder {
   /// Content as a string, or an array of parts whose text parts are joined (and kept in `example`'s
   /// texts).
   ///
-  /// Sets `nonText` when a part is not text (an image).
+  /// Sets `nonText` when a part is not text (an image). An image is only allowed in a user
+  /// message (OpenAI's vision fine-tuning guide: no images as assistant output; system prompts
+  /// are text).
   private func decodeContent(
-    _ node: Int?, owner: Int, _ c: inout RecordContext, nonText: inout Bool,
+    _ node: Int?, owner: Int, role: Role, _ c: inout RecordContext, nonText: inout Bool,
     texts example: inout Example
   ) -> Text? {
     guard let node else { return nil }
@@ -367,6 +372,12 @@ struct FormatDecoder {
         guard c.expect(part, .object, "a content part") else { continue }
         guard let type = c.requiredString(part, "type", in: "the content part") else { continue }
         if d.stringEquals(type, "image_url") {
+          if role != .user {
+            c.report(
+              .schemaInvalid, at: type,
+              "an image in a\(role == .assistant ? "n" : "") \(role.name) message: OpenAI fine-tuning takes images only in user messages; move the image to the user message, or describe it in text"
+            )
+          }
           c.checkImagePart(part)
           nonText = true
           parts.append(.other(part))
@@ -718,9 +729,15 @@ struct FormatDecoder {
     // observations after a function_call turn answer its calls in order.
     var unanswered = 0..<0
     for m in d.elements(conversations) {
-      guard c.expect(m, .object, "a conversation turn") else { continue }
+      guard c.expect(m, .object, "a conversation turn") else {
+        c.droppedTurn = true
+        continue
+      }
       c.rejectUnknownKeys(m, allowed: ["from", "value", "weight", "name"], in: "the turn")
-      guard let from = c.requiredString(m, "from", in: "the turn") else { continue }
+      guard let from = c.requiredString(m, "from", in: "the turn") else {
+        c.droppedTurn = true
+        continue
+      }
       let value = c.requiredString(m, "value", in: "the turn")
       let role: Role
       var isFunctionCall = false
@@ -752,6 +769,7 @@ struct FormatDecoder {
           .formatUnknownRole, at: from,
           "\"from\": \(name.jsonQuoted) is not a known speaker (human, gpt, system, function_call, observation, tool)\(hint); map it with --role-map"
         )
+        c.droppedTurn = true
         continue
       }
       if let value, d.isBlankString(value) {
@@ -919,6 +937,17 @@ struct FormatDecoder {
     {
       var scratch = Turn(role: .system, content: nil, node: system)
       example.system = geminiText(system, &c, turn: &scratch, texts: &example)
+      if scratch.hasNonTextContent, let parts = d.member(system, "parts") {
+        // Vertex AI's dataset format gives systemInstruction parts as {"text"} only.
+        for part in d.elements(parts) {
+          if let file = d.member(part, "fileData") {
+            c.report(
+              .schemaInvalid, at: file,
+              "\"systemInstruction\" holds a file: Vertex AI takes only {\"text\": ...} parts there; put the file in a user turn of \"contents\""
+            )
+          }
+        }
+      }
     }
     if let tools = d.member(root, "tools"), c.expect(tools, .array, "\"tools\"") {
       example.tools = tools
@@ -933,9 +962,15 @@ struct FormatDecoder {
       return nil
     }
     for m in d.elements(contents) {
-      guard c.expect(m, .object, "a content") else { continue }
+      guard c.expect(m, .object, "a content") else {
+        c.droppedTurn = true
+        continue
+      }
       c.rejectUnknownKeys(m, allowed: ["role", "parts"], in: "the content")
-      guard let roleNode = c.requiredString(m, "role", in: "the content") else { continue }
+      guard let roleNode = c.requiredString(m, "role", in: "the content") else {
+        c.droppedTurn = true
+        continue
+      }
       let role: Role
       if d.stringEquals(roleNode, "user") {
         role = .user
@@ -945,6 +980,7 @@ struct FormatDecoder {
         c.report(
           .schemaEnum, at: roleNode,
           "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"model\"")
+        c.droppedTurn = true
         continue
       }
       var turn = Turn(role: role, content: nil, node: m)
@@ -1022,9 +1058,15 @@ struct FormatDecoder {
       return nil
     }
     for m in d.elements(messages) {
-      guard c.expect(m, .object, "a message") else { continue }
+      guard c.expect(m, .object, "a message") else {
+        c.droppedTurn = true
+        continue
+      }
       c.rejectUnknownKeys(m, allowed: ["role", "content"], in: "the message")
-      guard let roleNode = c.requiredString(m, "role", in: "the message") else { continue }
+      guard let roleNode = c.requiredString(m, "role", in: "the message") else {
+        c.droppedTurn = true
+        continue
+      }
       let role: Role
       if d.stringEquals(roleNode, "user") {
         role = .user
@@ -1034,6 +1076,7 @@ struct FormatDecoder {
         c.report(
           .schemaEnum, at: roleNode,
           "role \(d.string(roleNode).jsonQuoted) is not one of \"user\", \"assistant\"")
+        c.droppedTurn = true
         continue
       }
       var turn = Turn(role: role, content: nil, node: m)
@@ -1047,7 +1090,15 @@ struct FormatDecoder {
         for block in d.elements(content) {
           if let text = c.checkBedrockBlock(block) {
             list.append(.text(text))
-          } else if d.kind(block) == .object, d.member(block, "image") != nil {
+          } else if d.kind(block) == .object, let image = d.member(block, "image") {
+            if role == .assistant {
+              // "User inputs can include both text and images, while assistant responses are
+              // always textual" (Bedrock's guide to image-and-text fine-tuning data).
+              c.report(
+                .schemaInvalid, at: image,
+                "an image in an assistant message: Bedrock takes images only in user messages (assistant responses are text); move the image to the user message, or describe it in text"
+              )
+            }
             turn.hasNonTextContent = true
             list.append(.other(block))
           }

@@ -15,6 +15,10 @@ struct RecordContext {
   private var cursor = (offset: 0, line: 0, column: 0)
   /// Parents of the document's nodes, built once a record has many findings.
   private var pointers: JSONPointerIndex?
+  /// Whether the decoder left a turn out of the conversation for an error it reported (an
+  /// unknown or missing role): the rules about turn order then see a conversation with a gap,
+  /// and must not pile on ("starts with the assistant", "two user turns in a row").
+  var droppedTurn = false
 
   init(document: JSONDocument, position: RecordPosition) {
     self.document = document
@@ -29,6 +33,7 @@ struct RecordContext {
     self.position.update(to: position)
     cursor = (0, position.line, position.column)
     if pointers != nil { pointers = nil }
+    droppedTurn = false
   }
 
   /// The line and byte column of byte `offset` of the record's document.

@@ -196,9 +196,10 @@ struct RowConverter {
   }
 }
 
-/// Whether UTF-8 bytes are empty or only ASCII whitespace.
+/// Whether UTF-8 bytes are empty or only whitespace (Unicode White_Space, the one definition of
+/// blank: ``isBlankText(_:jsonEscaped:)``).
 func isBlank(_ bytes: [UInt8]) -> Bool {
-  bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+  bytes.withUnsafeBufferPointer { isBlankText($0, jsonEscaped: false) }
 }
 
 extension RowConverter {

@@ -103,37 +103,25 @@ extension JSONDocument {
     return Double(rawText(i))
   }
 
-  /// Whether string node `i` is empty or only whitespace (escaped whitespace included).
+  /// Whether string node `i` is empty or only whitespace: Unicode White_Space after decoding
+  /// its escapes (``isBlankText(_:jsonEscaped:)``, the one definition of blank).
   ///
-  /// Inlined for its first byte, which settles almost every string (text starts with a letter);
-  /// only a string starting with a space or an escape is scanned, out of line.
+  /// Inlined for its first byte, which settles almost every string (text starts with a visible
+  /// ASCII character); only a string starting with anything else is scanned, out of line.
   @inline(__always)
   public func isBlankString(_ i: Int) -> Bool {
     let node = nodes[i]
     if node.length == 0 { return true }
     let first = bytes[Int(node.start)]
-    if first != 0x20 && first != UInt8(ascii: "\\") { return false }
+    if first > 0x20 && first < 0x7F && first != UInt8(ascii: "\\") { return false }
     return isBlankRun(rawRange(i))
   }
 
-  /// ``isBlankString(_:)`` past the first byte: whether raw range `r` is only spaces and
-  /// escaped newlines, tabs and carriage returns.
+  /// ``isBlankString(_:)`` past the first byte.
   @inline(never)
   private func isBlankRun(_ r: Range<Int>) -> Bool {
     bytes.withUnsafeBufferPointer { p in
-      var k = r.lowerBound
-      while k < r.upperBound {
-        switch p[k] {
-        case 0x20: k += 1
-        case UInt8(ascii: "\\") where k + 1 < r.upperBound:
-          switch p[k + 1] {
-          case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "r"): k += 2
-          default: return false
-          }
-        default: return false
-        }
-      }
-      return true
+      isBlankText(UnsafeBufferPointer(rebasing: p[r]), jsonEscaped: true)
     }
   }
 

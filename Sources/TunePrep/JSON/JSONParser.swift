@@ -15,6 +15,10 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
   public var offset: Int
   /// What went wrong, in words, lowercase, without a final period.
   public var message: String
+  /// For bytes that hold a complete JSON value followed by other text: that text's first byte,
+  /// described (such as `'x'`), so a caller parsing something other than a JSONL record (an
+  /// answer under `--output-schema`) can word the error for what it parsed.
+  public var trailingText: String? = nil
 }
 
 /// Something JSON allows but a trainer may read differently, found while parsing.
@@ -307,7 +311,9 @@ private struct Scanner {
           + "line ends, so its records run together on one line; convert them with "
           + "tr '\\r' '\\n' < in.jsonl > out.jsonl and run again"
       }
-      throw error(.syntax, message)
+      var failure = error(.syntax, message)
+      failure.trailingText = describe(pos)
+      throw failure
     }
   }
 

@@ -68,6 +68,66 @@ func appendDecodedJSONString(
   }
 }
 
+/// Whether UTF-8 text is empty or only whitespace: the one definition of a blank answer, field
+/// or cell that `validate`, `import` and the other commands share.
+///
+/// Whitespace is Unicode White_Space (``isWhiteSpace(_:)``, as `--normalize whitespace` has
+/// it), judged on the decoded text: with `jsonEscaped`, the bytes are a raw JSON string (between
+/// its quotes, already validated by ``JSONParser``) and `\u0020`, `\f` or `\u3000` count as
+/// the characters they stand for, so JSON escapes never change the verdict.
+/// - Parameters:
+///   - text: the UTF-8 bytes (raw JSON string bytes with `jsonEscaped`).
+///   - jsonEscaped: whether backslash escapes are to be decoded.
+/// - Returns: true when no character is outside White_Space.
+/// - Complexity: O(length), no allocation; stops at the first character that is not blank.
+func isBlankText(_ text: UnsafeBufferPointer<UInt8>, jsonEscaped: Bool) -> Bool {
+  var i = 0
+  let n = text.count
+  while i < n {
+    let b = text[i]
+    if b < 0x80 {
+      if b == UInt8(ascii: "\\") && jsonEscaped && i + 1 < n {
+        switch text[i + 1] {
+        case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "f"):
+          i += 2
+        case UInt8(ascii: "u") where i + 5 < n:
+          var unit: UInt32 = 0
+          for k in (i + 2)...(i + 5) { unit = unit << 4 | UInt32(hexDigitValue(text[k]) ?? 0) }
+          // A surrogate (paired or not) is never whitespace, nor is a malformed escape.
+          guard unit < 0x1_0000, isWhiteSpace(unit) else { return false }
+          i += 6
+        default:
+          return false
+        }
+        continue
+      }
+      guard isASCIISpace(b) else { return false }
+      i += 1
+      continue
+    }
+    // White_Space beyond ASCII is U+0085 to U+3000: two- or three-byte sequences.
+    let scalar: UInt32
+    if b & 0xE0 == 0xC0, i + 1 < n {
+      scalar = UInt32(b & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F)
+      i += 2
+    } else if b & 0xF0 == 0xE0, i + 2 < n {
+      scalar =
+        UInt32(b & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F)
+      i += 3
+    } else {
+      return false
+    }
+    guard isWhiteSpace(scalar) else { return false }
+  }
+  return true
+}
+
+/// Whether a string is empty or only Unicode White_Space (``isBlankText(_:jsonEscaped:)``),
+/// for text that is not in a record: a `--system` prompt, a system prompt file.
+public func isBlankText(_ text: String) -> Bool {
+  text.unicodeScalars.allSatisfy { isWhiteSpace($0.value) }
+}
+
 /// The value of hex digit `b` (0-9, a-f, A-F), or nil: the one hex digit decoder, for `\u`
 /// escapes (parser, string decoder, dedupe's normalizer), percent-encoding and regex escapes.
 @inline(__always)

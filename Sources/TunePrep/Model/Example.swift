@@ -326,7 +326,7 @@ public struct Example: Sendable, Equatable {
   public func isBlank(_ text: Text, in document: JSONDocument) -> Bool {
     switch text {
     case .node(let i): document.isBlankString(i)
-    case .owned(let i): texts[i].allSatisfy(\.isWhitespace)
+    case .owned(let i): isBlankText(texts[i])
     case .parts:
       parts(of: text).allSatisfy { part in
         if case .text(let node) = part { document.isBlankString(node) } else { true }

@@ -35,7 +35,7 @@ extension Formatter {
           + "prompt.txt) and run again")
     }
     let text = String(decoding: bytes[start..<end], as: UTF8.self)
-    if text.allSatisfy(\.isWhitespace) {
+    if isBlankText(text) {
       throw .badConfig(
         path: path, line: nil,
         reason:

@@ -191,21 +191,23 @@ struct RecordChecker {
     }
     var text: [UInt8] = []
     example.append(content, in: context.document, to: &text)
-    // The answer's pointer: its message's `content` for chat-like formats, the field itself
-    // (alpaca `output`, `completion`) otherwise.
-    var contentPath = ""
-    if answer.node >= 0 {
-      contentPath = context.document.pointer(to: answer.node)
-      if context.document.kind(answer.node) == .object { contentPath += "/content" }
-    }
+    let contentPath = answerPointer(content, of: example)
     do throws(JSONSyntaxError) {
       try answerParser.parse(text, into: &answerDocument)
     } catch {
+      // Text after a complete value is about the answer, not about JSONL's one record per line.
+      let reason =
+        error.trailingText.map {
+          "unexpected \($0) after the JSON value at character \(error.offset + 1) of the answer"
+        } ?? "\(error.message) at character \(error.offset + 1) of the answer"
+      let advice =
+        error.trailingText == nil
+        ? "" : ": write the answer as that one JSON value, with no text before or after it"
       context.findings.append(
         Finding(
           .schemaOutputNotJSON, at: locationOfValue(at: contentPath), path: contentPath,
           message:
-            "the final answer is not JSON (\(error.message) at character \(error.offset + 1) of the answer), but --output-schema expects a JSON value"
+            "the final answer is not JSON (\(reason)), but --output-schema expects a JSON value\(advice)"
         ))
       return
     }
@@ -227,6 +229,29 @@ struct RecordChecker {
               + moreSchemaErrorsNote(after: k)
           ))
       }
+    }
+  }
+
+  /// The JSON pointer of an answer's text in the record, in the format's own terms: the string
+  /// itself (`/messages/1/content`, `/contents/1/parts/0/text`, `/conversations/1/value`,
+  /// `/output`), or for text in several parts the array that holds them (`/contents/1/parts`).
+  private func answerPointer(_ content: Text, of example: Example) -> String {
+    let d = context.document
+    switch content {
+    case .node(let node):
+      return d.pointer(to: node)
+    case .parts:
+      let texts = example.parts(of: content).lazy.compactMap { part -> Int? in
+        if case .text(let node) = part { node } else { nil }
+      }
+      guard let node = texts.first else { return "" }
+      // The text string, in its part object, in the array of parts.
+      var segments = d.pointer(to: node).split(separator: "/", omittingEmptySubsequences: false)
+      guard segments.count > 2 else { return "" }
+      segments.removeLast(2)
+      return segments.joined(separator: "/")
+    case .owned:
+      return ""
     }
   }
 

@@ -121,7 +121,7 @@ public enum BuiltinSchemas {
             "description": "The conversation, in order, starting with a user turn; the model learns the assistant turns.",
             "items": {
               "type": "object",
-              "description": "One turn.",
+              "description": "One turn. Only user turns may hold images: Bedrock takes assistant responses as text only.",
               "required": [
                 "role",
                 "content"
@@ -142,6 +142,24 @@ public enum BuiltinSchemas {
                     "$ref": "#/$defs/block"
                   },
                   "description": "The turn's content blocks."
+                }
+              },
+              "if": {
+                "properties": {
+                  "role": {
+                    "const": "assistant"
+                  }
+                }
+              },
+              "then": {
+                "properties": {
+                  "content": {
+                    "items": {
+                      "required": [
+                        "text"
+                      ]
+                    }
+                  }
                 }
               }
             }
@@ -245,9 +263,12 @@ public enum BuiltinSchemas {
                 "type": "array",
                 "minItems": 1,
                 "items": {
-                  "$ref": "#/$defs/part"
+                  "$ref": "#/$defs/part",
+                  "required": [
+                    "text"
+                  ]
                 },
-                "description": "The instruction's parts, usually one text part."
+                "description": "The instruction's text parts (Vertex AI takes only {\"text\"} parts here, no fileData)."
               }
             }
           },
@@ -566,7 +587,28 @@ public enum BuiltinSchemas {
                   ]
                 }
               }
-            }
+            },
+            "allOf": [
+              {
+                "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
+                "if": {
+                  "properties": {
+                    "role": {
+                      "const": "user"
+                    }
+                  }
+                },
+                "else": {
+                  "properties": {
+                    "content": {
+                      "items": {
+                        "$ref": "#/$defs/contentPart/anyOf/0"
+                      }
+                    }
+                  }
+                }
+              }
+            ]
           },
           "contentPart": {
             "description": "One part of a message's content.",
@@ -950,7 +992,28 @@ public enum BuiltinSchemas {
                   ]
                 }
               }
-            }
+            },
+            "allOf": [
+              {
+                "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
+                "if": {
+                  "properties": {
+                    "role": {
+                      "const": "user"
+                    }
+                  }
+                },
+                "else": {
+                  "properties": {
+                    "content": {
+                      "items": {
+                        "$ref": "#/$defs/contentPart/anyOf/0"
+                      }
+                    }
+                  }
+                }
+              }
+            ]
           },
           "contentPart": {
             "description": "One part of a message's content.",

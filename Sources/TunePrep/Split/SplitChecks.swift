@@ -43,6 +43,9 @@ struct SplitChecks {
     return nil
   }
 
+  /// The fewest training examples a provider accepts: OpenAI rejects a file with fewer than 10.
+  static let providerMinimum = 10
+
   private func reportSizes(to reporter: FindingReporter, directory: String) {
     let counts = assignment.splitCounts
     for (k, name) in options.names.enumerated() {
@@ -60,13 +63,20 @@ struct SplitChecks {
             message:
               "the \(name) split has \(n) example\(n == 1 ? "" : "s"), fewer than --min-eval \(options.minEval): its scores will be noisy; give it a larger share or add examples"
           ))
+      } else if k == 0 && n < Self.providerMinimum {
+        // Below what a provider accepts, the job is rejected, whatever --min-train says.
+        reporter.report(
+          Finding(
+            .splitTrainBelowMinimum, at: location,
+            message:
+              "the \(name) split has \(n) example\(n == 1 ? "" : "s"), fewer than the \(Self.providerMinimum) providers require (OpenAI rejects the file): add examples, or give the \(name) split a larger share"
+          ))
       } else if k == 0 && n < options.minTrain {
-        let floor = n < 10 ? " (providers refuse fewer than 10, e.g. OpenAI)" : ""
         reporter.report(
           Finding(
             .splitTrainSmall, at: location,
             message:
-              "the \(name) split has \(n) example\(n == 1 ? "" : "s"), below the usual 500–5000 for fine-tuning\(floor): expect overfitting, or add examples"
+              "the \(name) split has \(n) examples, below the usual 500–5000 for fine-tuning: expect overfitting, or add examples"
           ))
       }
     }

@@ -117,7 +117,7 @@ extension TunePrepCommand {
             + "are): give the prompt as UTF-8 text, or save it as a UTF-8 file and use --system-file"
         )
       }
-      if let system, system.allSatisfy(\.isWhitespace) {
+      if let system, isBlankText(system) {
         throw ValidationError(
           "--system is empty: give the system prompt's text, or --strip-system to remove it")
       }

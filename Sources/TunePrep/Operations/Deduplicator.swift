@@ -177,7 +177,8 @@ public struct Deduplicator {
       (record: borrowing CheckedRecord, block: inout DedupeBlock) in
       if block.keyer == nil {
         block.keyer = RecordKeyer(
-          key: options.key, normalization: options.normalization, shingling: options.shingling)
+          key: options.key, normalization: options.normalization, shingling: options.shingling,
+          weightZeroApart: true)
       }
       var state = RecordState(
         offset: Int64(record.position.byteOffset), length: UInt32(record.bytes.count),
@@ -766,7 +767,8 @@ struct VerifyContext {
     }
     names = sources.map(\.records.displayName)
     keyer = RecordKeyer(
-      key: options.key, normalization: options.normalization, shingling: options.shingling)
+      key: options.key, normalization: options.normalization, shingling: options.shingling,
+      weightZeroApart: true)
   }
 
   /// The shingle set of a record, read back from its file.

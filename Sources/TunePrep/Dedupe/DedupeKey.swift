@@ -14,7 +14,8 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 ///
 /// Layout: for each part a tag byte (0x01–0x0C; 0x0D for each further part of a text given as
 /// parts; 0x0E for a part that is not text, whose canonical JSON follows), the normalized text,
-/// and 0x1F. Control bytes
+/// and 0x1F; with ``weightZeroApart``, an empty part tagged 0x0F before each assistant message
+/// with weight 0. Control bytes
 /// inside the text are escaped (0x1B, then the byte + 0x40; ``TextNormalizer`` writes them so
 /// when it normalizes), so the layout is unambiguous and no two control characters compare
 /// equal.
@@ -24,12 +25,22 @@ struct KeyBuilder {
   /// Always decode a text before normalizing it (the reference the fast path of
   /// ``TextNormalizer/appendJSONString(_:readable:to:)`` is tested against).
   let decodesFirst: Bool
+  /// Marks each assistant message with weight 0: context, not a target.
+  ///
+  /// So an example differs from one that trains the same answer (dedupe); split's units
+  /// ignore weights, so that the same text never sits in two splits. Shingles are words, which the mark has none
+  /// of: near-duplicate similarity compares the texts alone.
+  let weightZeroApart: Bool
   private var scratch: [UInt8] = []
 
-  init(key: DedupeKey, normalization: TextNormalization, decodesFirst: Bool = false) {
+  init(
+    key: DedupeKey, normalization: TextNormalization, decodesFirst: Bool = false,
+    weightZeroApart: Bool = false
+  ) {
     self.key = key
     self.normalizer = TextNormalizer(mode: normalization)
     self.decodesFirst = decodesFirst
+    self.weightZeroApart = weightZeroApart
     scratch.reserveCapacity(4096)
   }
 
@@ -95,6 +106,10 @@ struct KeyBuilder {
       case .conversation: break
       case .input: if let finalIndex, i >= finalIndex { continue }
       case .output: if i != finalIndex { continue }
+      }
+      if weightZeroApart && turn.weight == 0 && turn.role == .assistant {
+        out.append(0x0F)
+        out.append(0x1F)
       }
       size += self.turn(turn, of: example, tag: 0x02 + turn.role.rawValue, document, &out)
     }

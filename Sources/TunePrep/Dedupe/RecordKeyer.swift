@@ -6,8 +6,15 @@ struct RecordKeyer {
   /// The last record's key bytes.
   private(set) var key: [UInt8] = []
 
-  init(key: DedupeKey, normalization: TextNormalization, shingling: Shingling) {
-    builder = KeyBuilder(key: key, normalization: normalization)
+  /// Creates a keyer.
+  ///
+  /// - Parameter weightZeroApart: key an assistant message with weight 0 apart from a trained
+  ///   one with the same text (see ``KeyBuilder/weightZeroApart``).
+  init(
+    key: DedupeKey, normalization: TextNormalization, shingling: Shingling,
+    weightZeroApart: Bool = false
+  ) {
+    builder = KeyBuilder(key: key, normalization: normalization, weightZeroApart: weightZeroApart)
     shingler = Shingler(shingling)
     self.key.reserveCapacity(1 << 14)
   }

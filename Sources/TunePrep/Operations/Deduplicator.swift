@@ -178,7 +178,8 @@ public struct Deduplicator {
       (record: borrowing CheckedRecord, block: inout DedupeBlock) in
       if block.keyer == nil {
         block.keyer = RecordKeyer(
-          key: options.key, normalization: options.normalization, shingling: options.shingling)
+          key: options.key, normalization: options.normalization, shingling: options.shingling,
+          weightZeroApart: true)
       }
       var state = RecordState(
         offset: Int64(record.position.byteOffset), length: UInt32(record.bytes.count),
@@ -296,8 +297,9 @@ public struct Deduplicator {
     }
   }
 
-  /// Whether record `a` (later in input order than `b`) should survive instead of `b`.
-  private func prefers(_ a: UInt32, over b: UInt32, _ table: RecordTable) -> Bool {
+  /// Whether record `a` should survive instead of `b`, by `--keep`: a strict order (for
+  /// `longest`, the most text first and then input order).
+  func prefers(_ a: UInt32, over b: UInt32, _ table: RecordTable) -> Bool {
     switch options.keep {
     case .first: return a < b
     case .last: return a > b
@@ -308,7 +310,8 @@ public struct Deduplicator {
     }
   }
 
-  /// Near duplicates (and near leaks): LSH candidates, verified by exact Jaccard, clustered.
+  /// Near duplicates (and near leaks): LSH candidates, verified by exact Jaccard, then decided
+  /// in `--keep`'s order of preference.
   private func decideNear(
     _ table: RecordTable, inputCount: Int, verifier: Verifier, _ d: inout Decisions
   ) throws(TunePrepError) {
@@ -331,10 +334,8 @@ public struct Deduplicator {
           >= floor
       })
     let similarities = try verifier.jaccard(likely, table: table, threads: threads)
-    var edges = UnionFind(count: inputCount)
-    var known: [UInt64: Float] = [:]
+    var pairs: [NearPair] = []
     for (k, pair) in likely.enumerated() where similarities[k] >= options.threshold {
-      known[pair] = Float(similarities[k])
       let a = UInt32(pair >> 32)
       let b = UInt32(pair & 0xFFFF_FFFF)
       guard b >= limit else { continue }
@@ -344,39 +345,18 @@ public struct Deduplicator {
         d.set(Int(a), options.reportOnly ? .reportedLeak : .leakNear, related: b, similarity: s)
       }
     }
-    // Then link the input records still in, after every leak is known, so that no cluster
-    // is joined through a record that leaves as a leak.
+    // Then the pairs of input records still in, after every leak is known, so that no record
+    // is dropped for one that leaves as a leak.
     for (k, pair) in likely.enumerated() where similarities[k] >= options.threshold {
       let a = UInt32(pair >> 32)
       let b = UInt32(pair & 0xFFFF_FFFF)
-      if b < limit && d.isCandidate(Int(a)) && d.isCandidate(Int(b)) { edges.union(a, b) }
+      if b < limit && d.isCandidate(Int(a)) && d.isCandidate(Int(b)) {
+        pairs.append(NearPair(a: a, b: b, similarity: Float(similarities[k])))
+      }
     }
-    // Clusters among the records still in: survivor by --keep, the rest dropped. Roots are
-    // input indices, so plain arrays (4 bytes per record) hold the per-cluster state.
-    var survivor = [UInt32](repeating: UInt32.max, count: inputCount)
-    var size = [UInt32](repeating: 0, count: inputCount)
-    for m in members where m < limit && d.isCandidate(Int(m)) {
-      let root = Int(edges.find(m))
-      size[root] += 1
-      let s = survivor[root]
-      if s == UInt32.max || prefers(m, over: s, table) { survivor[root] = m }
-    }
-    var dropped: [(UInt32, UInt32)] = []
-    for m in members where m < limit && d.isCandidate(Int(m)) {
-      let root = Int(edges.find(m))
-      let s = survivor[root]
-      guard size[root] > 1, s != m else { continue }
-      dropped.append((m, s))
-    }
-    survivor = []
-    size = []
-    var missing: [UInt64] = []
-    for (m, s) in dropped where known[pairKey(m, s)] == nil { missing.append(pairKey(m, s)) }
-    let extra = try verifier.jaccard(missing, table: table, threads: threads)
-    for (k, pair) in missing.enumerated() { known[pair] = Float(extra[k]) }
-    for (m, s) in dropped {
-      d.set(Int(m), .dupNear, related: s, similarity: known[pairKey(m, s)] ?? 0)
-    }
+    try decideNearDuplicates(
+      table, inputCount: inputCount, pairs: pairs, verified: likely, verifier: verifier,
+      threads: threads, &d)
     // An exact duplicate whose survivor leaked, leaks too.
     for i in 0..<inputCount where d.reason(i) == .dupExact {
       let s = Int(d.related(i))
@@ -421,16 +401,24 @@ public struct Deduplicator {
       switch reason {
       case .kept, .invalid: break
       case .dupExact, .dupNear:
-        let kept = table.states[related]
-        let what =
+        let (keptIndex, via, similarity) = keptRecord(of: i, d)
+        let kept = table.states[keptIndex]
+        var what =
           reason == .dupExact
-          ? "exact duplicate of line \(kept.line) (same \(options.key.rawValue) after --normalize \(options.normalization.rawValue))"
-          : "near-duplicate of line \(kept.line) (Jaccard \(formatSimilarity(d.similarity(i))))"
+          ? "exact duplicate of line \(table.states[related].line) (same \(options.key.rawValue) after --normalize \(options.normalization.rawValue))"
+          : "near-duplicate of line \(kept.line) (Jaccard \(formatSimilarity(similarity)))"
+        var relatedLocations = [Location(file: name, line: Int(kept.line))]
+        if let via {
+          // An exact duplicate of a record that is itself dropped as a near duplicate.
+          what +=
+            ", a near-duplicate of line \(kept.line) (Jaccard \(formatSimilarity(similarity)))"
+          relatedLocations.append(Location(file: name, line: Int(table.states[via].line)))
+        }
         finding = Finding(
           reason == .dupExact ? .dupExact : .dupNear,
           at: Location(file: name, line: Int(state.line)),
           message: what + (dryRun ? "" : ": dropped, line \(kept.line) kept"),
-          related: [Location(file: name, line: Int(kept.line))])
+          related: relatedLocations)
       case .leakExact, .leakNear, .reportedLeak:
         let other = table.states[related]
         let file = sources[Int(other.source)].records.displayName
@@ -469,12 +457,18 @@ public struct Deduplicator {
           return
         }
         if let finding {
-          let other = table.states[related]
-          let file = sources[Int(other.source)].records.displayName
+          var (other, via, similarity) = (related, Int?.none, d.similarity(i))
+          if reason == .dupExact || reason == .dupNear {
+            (other, via, similarity) = keptRecord(of: i, d)
+          }
+          let file = sources[Int(table.states[other].source)].records.displayName
           var line = "{\"file\":\(name.jsonQuoted),\"line\":\(state.line)"
           line += ",\"reason\":\(finding.code.jsonQuoted),\"message\":\(finding.message.jsonQuoted)"
-          line += ",\"kept\":{\"file\":\(file.jsonQuoted),\"line\":\(other.line)}"
-          line += ",\"similarity\":\(formatSimilarity(d.similarity(i))),\"record\":"
+          line += ",\"kept\":{\"file\":\(file.jsonQuoted),\"line\":\(table.states[other].line)}"
+          if let via {
+            line += ",\"via\":{\"file\":\(name.jsonQuoted),\"line\":\(table.states[via].line)}"
+          }
+          line += ",\"similarity\":\(formatSimilarity(similarity)),\"record\":"
           rejects.write(line)
           rejects.write(bytes)
           rejects.write("}\n")
@@ -486,6 +480,22 @@ public struct Deduplicator {
     }
   }
 
+  /// The kept record that a dropped duplicate (`dup.exact` or `dup.near`) stands for, the
+  /// record it was linked through (nil when it is a duplicate of the kept record itself), and
+  /// its similarity with the kept record.
+  ///
+  /// A near duplicate is always dropped for a kept record. An exact duplicate is dropped for
+  /// its group's survivor, which is kept, or is itself dropped as a near duplicate of a kept
+  /// record: then it is linked through the survivor, and shares its similarity (the two have
+  /// the same key, so the same shingles).
+  private func keptRecord(of i: Int, _ d: Decisions) -> (kept: Int, via: Int?, similarity: Float) {
+    let related = Int(d.related(i))
+    guard d.reason(i) == .dupExact, d.reason(related) == .dupNear else {
+      return (related, nil, d.similarity(i))
+    }
+    return (Int(d.related(related)), related, d.similarity(related))
+  }
+
   /// One JSON line per group of duplicates: the kept record and every dropped member.
   private func writeClusters(
     _ table: RecordTable, inputCount: Int, decisions d: Decisions, name: String,
@@ -493,13 +503,7 @@ public struct Deduplicator {
   ) {
     var members: [(kept: UInt32, member: UInt32)] = []
     for i in 0..<inputCount where d.reason(i) == .dupExact || d.reason(i) == .dupNear {
-      var kept = d.related(i)
-      var hops = 0
-      while hops < 4, d.reason(Int(kept)) == .dupExact || d.reason(Int(kept)) == .dupNear {
-        kept = d.related(Int(kept))
-        hops += 1
-      }
-      members.append((kept, UInt32(i)))
+      members.append((UInt32(keptRecord(of: i, d).kept), UInt32(i)))
     }
     members.sort { $0.kept != $1.kept ? $0.kept < $1.kept : $0.member < $1.member }
     var k = 0
@@ -513,9 +517,10 @@ public struct Deduplicator {
         if !first { line += "," }
         first = false
         let reason = d.reason(m) == .dupExact ? "dup.exact" : "dup.near"
+        let (_, via, similarity) = keptRecord(of: m, d)
         line +=
-          "{\"line\":\(table.states[m].line),\"reason\":\"\(reason)\",\"similarity\":\(formatSimilarity(d.similarity(m)))"
-        if d.related(m) != kept { line += ",\"via\":\(table.states[Int(d.related(m))].line)" }
+          "{\"line\":\(table.states[m].line),\"reason\":\"\(reason)\",\"similarity\":\(formatSimilarity(similarity))"
+        if let via { line += ",\"via\":\(table.states[via].line)" }
         line += "}"
         k += 1
       }
@@ -767,7 +772,8 @@ struct VerifyContext {
     }
     names = sources.map(\.records.displayName)
     keyer = RecordKeyer(
-      key: options.key, normalization: options.normalization, shingling: options.shingling)
+      key: options.key, normalization: options.normalization, shingling: options.shingling,
+      weightZeroApart: true)
   }
 
   /// The shingle set of a record, read back from its file.

@@ -130,9 +130,11 @@ import Testing
     #expect(try Self.missed([a, b], [2], arguments: []) == 0)
   }
 
-  /// Records that all share a 600-word system prompt: every pair is almost as similar as the
-  /// threshold, so the LSH buckets are large and only their neighbours in other bands' orders
-  /// are paired. With one such order, about 6% of the planted pairs were missed.
+  /// Records that all share a 600-word system prompt.
+  ///
+  /// Every pair is almost as similar as the threshold, so the LSH buckets are large and only
+  /// their neighbours in other bands' orders are paired. With one such order, about 6% of the
+  /// planted pairs were missed.
   @Test func nearDuplicatesSharingALongSystemPrompt() throws {
     let system = (0..<600).map { "sys\($0)" }
     let (lines, seconds) = Self.plantedPairs(

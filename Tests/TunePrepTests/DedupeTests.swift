@@ -326,13 +326,18 @@ extension TextNormalizerTests {
   static func referenceCharShingles(_ key: [UInt8], _ n: Int) -> [UInt64] {
     var items: [UInt64] = []
     var previous: UInt8?
+    // A run of separators between two words is one space; before the first word or after
+    // the last one it is nothing.
+    var space = false
     for byte in key {
       defer { previous = byte }
       if byte < 0x21 {
-        if let last = previous, last >= 0x21 { items.append(0x20) }
+        space = !items.isEmpty
       } else if byte & 0xC0 == 0x80, let last = previous, last >= 0x21 {
         items[items.count - 1] = items[items.count - 1] << 8 | UInt64(byte)
       } else {
+        if space { items.append(0x20) }
+        space = false
         items.append(UInt64(byte))
       }
     }

@@ -130,6 +130,12 @@ struct Shingler {
       return count
     }
   }
+  /// Character shingles: `n` consecutive Unicode scalars of the text, where every run of
+  /// separators between two words counts as one space.
+  ///
+  /// Separators before the first word and after the last one make no space: the key ends with
+  /// a terminator, which would otherwise add a shingle (the last characters and a space) that
+  /// the text does not have.
   private static func charShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
@@ -139,23 +145,30 @@ struct Shingler {
       var scalars = 0
       var i = 0
       let end = key.count
-      var lastWasSpace = true
+      var started = false
+      var pendingSpace = false
       while i < end {
-        var h: UInt64
         if key[i] < 0x21 {
-          // Every run of separators is one space.
+          // A run of separators is one space, written once the next word begins.
           i += 1
-          if lastWasSpace { continue }
-          lastWasSpace = true
-          h = 0x20
-        } else {
-          lastWasSpace = false
-          h = UInt64(key[i])
-          i += 1
-          while i < end && key[i] & 0xC0 == 0x80 {
-            h = (h << 8) | UInt64(key[i])
-            i += 1
+          pendingSpace = started
+          continue
+        }
+        if pendingSpace {
+          pendingSpace = false
+          roller.push(StableHash.avalanche(0x20 &+ 0x9E37_79B9_7F4A_7C15))
+          scalars += 1
+          if scalars >= n {
+            body(StableHash.avalanche(roller.value))
+            count += 1
           }
+        }
+        started = true
+        var h = UInt64(key[i])
+        i += 1
+        while i < end && key[i] & 0xC0 == 0x80 {
+          h = (h << 8) | UInt64(key[i])
+          i += 1
         }
         roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15))
         scalars += 1
@@ -302,9 +315,17 @@ struct Shingler {
 }
 
 /// One-permutation MinHash with densification: each shingle hash falls into one of
-/// ``MinHash/size`` bins by its top bits and the bin keeps its smallest value; empty bins
-/// borrow from the next filled bin to the right, shifted by the distance (Shrivastava & Li's
-/// rotation), so two sets agree in a bin with probability close to their Jaccard similarity.
+/// ``MinHash/size`` bins by its top bits and the bin keeps its smallest value; an empty bin
+/// borrows the value of a filled bin that a fixed sequence of random probes finds (Shrivastava's
+/// optimal densification), so two sets agree in a bin with probability close to their Jaccard
+/// similarity.
+///
+/// Both signatures of a pair follow the same probes, so an empty bin agrees exactly when the
+/// first bin probed that either set fills holds a shingle of both. Each empty bin probes
+/// independently: a record with 20 shingles still has about 128 independent bins. Borrowing from
+/// the next filled bin to the right instead (rotation) made every empty bin of a gap copy one
+/// value, which left a short record only about as many independent bins as shingles: its
+/// estimate spread so widely that the signature filter dropped true near-duplicates.
 ///
 /// One hash per shingle instead of one per shingle and permutation makes signatures about 100
 /// times cheaper than classic MinHash. Each bin is stored in 16 bits (b-bit MinHash), so a
@@ -312,6 +333,15 @@ struct Shingler {
 enum MinHash {
   /// Bins per signature.
   static let size = 128
+
+  /// Random probes an empty bin tries before it takes the next filled bin to the right of the
+  /// last probe (only records that fill few bins get that far).
+  static let probeCount = 32
+
+  /// The probe sequence of every bin: `probeCount` bin indices for bin 0, then for bin 1, ….
+  static let probes: [UInt8] = (0..<(size * probeCount)).map { k in
+    UInt8(truncatingIfNeeded: StableHash.avalanche(UInt64(k) &+ 0x5851_F42D_4C95_7F2D) >> 57)
+  }
 
   /// Writes the signature of the shingles `shingles` produces into `out[0..<size]`.
   ///
@@ -334,20 +364,32 @@ enum MinHash {
         // new value is smaller is a coin flip that the branch predictor lost half the time.
         m[bin] = Swift.min(m[bin], value)
       }
-      for v in m where v != UInt64.max {
-        any = true
-        break
-      }
-      guard any else { return }
+      var empty = 0
       for i in 0..<size {
         if m[i] != UInt64.max {
           out[i] = UInt16(truncatingIfNeeded: m[i] >> 41)
-          continue
+        } else {
+          empty &+= 1
         }
-        var d = 1
-        while m[(i + d) % size] == UInt64.max { d += 1 }
-        let borrowed = StableHash.avalanche(m[(i + d) % size] &+ UInt64(d) &* 0x9E37_79B9_7F4A_7C15)
-        out[i] = UInt16(truncatingIfNeeded: borrowed >> 48)
+      }
+      any = empty < size
+      guard any, empty > 0 else { return }
+      probes.withUnsafeBufferPointer { probes in
+        for i in 0..<size where m[i] == UInt64.max {
+          var j = 0
+          var found = false
+          for k in 0..<probeCount {
+            j = Int(probes[i &* probeCount &+ k])
+            if m[j] != UInt64.max {
+              found = true
+              break
+            }
+          }
+          if !found {
+            while m[j] == UInt64.max { j = (j &+ 1) & (size - 1) }
+          }
+          out[i] = UInt16(truncatingIfNeeded: m[j] >> 41)
+        }
       }
     }
     return any

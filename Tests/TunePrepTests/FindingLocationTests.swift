@@ -22,18 +22,20 @@ import Testing
 
   /// The line and column of byte `offset` of `text`, counted directly.
   private func expectedLocation(_ text: String, _ offset: Int, line: Int, column: Int) -> (
-    Int, Int
+    Int, Int, Int
   ) {
-    var (l, c) = (line, column)
+    var (l, c, characters) = (line, column, column)
     for byte in text.utf8.prefix(offset) {
       if byte == 0x0A {
         l += 1
         c = 1
+        characters = 1
       } else {
         c += 1
+        if byte & 0xC0 != 0x80 { characters += 1 }
       }
     }
-    return (l, c)
+    return (l, c, characters)
   }
 
   @Test(arguments: [3, 12, 200])
@@ -43,16 +45,17 @@ import Testing
     var found: [Finding] = []
     let bytes = Array(text.utf8)
     bytes.withUnsafeBufferPointer { buffer in
-      let position = RecordPosition(file: "f.json", line: 7, column: 4, byteOffset: 100)
+      let position = RecordPosition(file: "f.json", line: 7, column: 4, characterColumn: 4, byteOffset: 100)
       _ = checker.check(buffer, at: position, findings: &found)
     }
     let repeated = found.filter { $0.code == "format.consecutive-roles" }
     #expect(repeated.count == count - 1)
     for (k, finding) in repeated.enumerated() {
       let i = k + 1
-      let (line, column) = expectedLocation(text, offsets[i], line: 7, column: 4)
+      let (line, column, characters) = expectedLocation(text, offsets[i], line: 7, column: 4)
       #expect(finding.path == "/messages/\(i)")
       #expect(finding.location.line == line && finding.location.column == column, "message \(i)")
+      #expect(finding.location.codePointColumn == characters, "message \(i)")
     }
     // The duplicate key comes after the messages in the text but is reported first (JSON
     // warnings precede the format's findings), so the cursor goes back for the messages.
@@ -61,8 +64,10 @@ import Testing
     let keyOffset = Array(text.utf8).indices.last { i in
       text.utf8.dropFirst(i).starts(with: "\"a~/b\":2".utf8)
     }
-    let (line, column) = expectedLocation(text, try #require(keyOffset), line: 7, column: 4)
+    let (line, column, characters) = expectedLocation(
+      text, try #require(keyOffset), line: 7, column: 4)
     #expect(duplicate.location.line == line && duplicate.location.column == column)
+    #expect(duplicate.location.codePointColumn == characters)
   }
 
   /// The index gives every node of a document the pointer that the walk from the root gives.

@@ -12,7 +12,7 @@ struct RecordContext {
   var findings: [Finding] = []
   /// Where ``location(atByte:)`` last stopped, so that the findings of a record, which come
   /// mostly in text order, cost one scan of its bytes in all, not one each.
-  private var cursor = (offset: 0, line: 0, column: 0)
+  private var cursor = (offset: 0, line: 0, column: 0, characterColumn: 0)
   /// Parents of the document's nodes, built once a record has many findings.
   private var pointers: JSONPointerIndex?
   /// Whether the decoder left a turn out of the conversation for an error it reported (an
@@ -23,7 +23,7 @@ struct RecordContext {
   init(document: JSONDocument, position: RecordPosition) {
     self.document = document
     self.position = position
-    cursor = (0, position.line, position.column)
+    cursor = (0, position.line, position.column, position.characterColumn)
   }
 
   /// Readies this context for the next record, at `position`: its findings are emptied
@@ -31,7 +31,7 @@ struct RecordContext {
   mutating func begin(at position: RecordPosition) {
     if !findings.isEmpty { findings.removeAll(keepingCapacity: true) }
     self.position.update(to: position)
-    cursor = (0, position.line, position.column)
+    cursor = (0, position.line, position.column, position.characterColumn)
     if pointers != nil { pointers = nil }
     droppedTurn = false
   }
@@ -39,22 +39,31 @@ struct RecordContext {
   /// The line and byte column of byte `offset` of the record's document.
   mutating func location(atByte offset: Int) -> Location {
     let stop = min(max(offset, 0), document.bytes.count)
-    if stop < cursor.offset { cursor = (0, position.line, position.column) }
-    var (i, line, column) = cursor
+    if stop < cursor.offset {
+      cursor = (0, position.line, position.column, position.characterColumn)
+    }
+    var (i, line, column, characterColumn) = cursor
     document.bytes.withUnsafeBufferPointer { bytes in
+      var lineStart = i
       while i < stop {
         if bytes[i] == 0x0A {
           line += 1
           column = 1
+          characterColumn = 1
+          lineStart = i + 1
         } else {
           column += 1
         }
         i += 1
       }
+      // Offsets are where values start, so the counted run never splits a character.
+      characterColumn += codePointCount(UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
     }
-    cursor = (i, line, column)
-    return Location(file: position.file, line: line, column: column)
+    cursor = (i, line, column, characterColumn)
+    return Location(
+      file: position.file, line: line, column: column, characterColumn: characterColumn)
   }
+
 
   /// The JSON pointer of value `node` of the record's document.
   ///

@@ -245,7 +245,8 @@ import Testing
       var pipeEnds: [Int32] = [0, 0]
       try #require(pipe(&pipeEnds) == 0)
       defer { close(pipeEnds[1]) }
-      let pid = try Self.spawnWaiting(arguments, in: dir, stdin: pipeEnds[0], tmpdir: tmp.path)
+      let pid = try CLIRunner.spawnWithSignals(
+        arguments, in: dir, stdin: pipeEnds[0], environment: ["TMPDIR=\(tmp.path)"])
       close(pipeEnds[0])
       let expected = arguments.filter { $0.contains(".") }.count
       let started = Self.wait(for: pid) {
@@ -270,41 +271,6 @@ import Testing
       usleep(100)
     }
     return false
-  }
-
-  /// Starts tuneprep in `directory` reading `stdin`, with signals unblocked, stdout and stderr
-  /// discarded, and `TMPDIR` set.
-  static func spawnWaiting(
-    _ arguments: [String], in directory: URL, stdin: Int32, tmpdir: String
-  ) throws -> pid_t {
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    sigaddset(&defaults, SIGINT)
-    sigaddset(&defaults, SIGTERM)
-    sigaddset(&defaults, SIGHUP)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv =
-      ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory.path]
-      + ["/usr/bin/env", "TMPDIR=\(tmpdir)", CLIRunner.binary.path] + arguments
-    let cArguments = argv.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
-    var pid = pid_t()
-    let code = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
-    try #require(code == 0, "posix_spawn: \(code)")
-    return pid
   }
 
   // MARK: import without INPUT

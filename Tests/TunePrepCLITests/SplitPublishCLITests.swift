@@ -303,40 +303,6 @@ import Testing
     #expect(Self.stagingLeftovers(of: existing).isEmpty)
   }
 
-  /// Starts tuneprep in `directory` with SIGINT and SIGTERM unblocked and at their default
-  /// action, stderr discarded.
-  ///
-  /// Not with `Process`: its children inherit the test thread's signal mask, in which both are
-  /// blocked, so they would never arrive.
-  static func spawnWithSignals(_ arguments: [String], in directory: URL) throws -> pid_t {
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    sigaddset(&defaults, SIGINT)
-    sigaddset(&defaults, SIGTERM)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    // The shell only changes folder, then becomes tuneprep (the mask survives exec).
-    let argv =
-      ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory.path]
-      + [CLIRunner.binary.path] + arguments
-    let cArguments = argv.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
-    var pid = pid_t()
-    let code = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
-    try #require(code == 0, "posix_spawn: \(code)")
-    return pid
-  }
-
   /// Polls (every 0.1 ms) until `condition` holds or the process `pid` ends; true if it held.
   static func wait(for pid: pid_t, until condition: () -> Bool) -> Bool {
     var status: Int32 = 0
@@ -366,7 +332,7 @@ import Testing
     try SplitCLITests.write(Self.shortChatLines(50_000), to: input)
     for signal in [SIGINT, SIGTERM] {
       let out = dir.appendingPathComponent("out-\(signal)")
-      let pid = try Self.spawnWithSignals(
+      let pid = try CLIRunner.spawnWithSignals(
         ["split", input.path, "--out-dir", out.path, "--no-near-leak-check"], in: dir)
       // Once a file is open in the staging folder (or, for a one-by-one run, the out-dir),
       // which is before the input is read.
@@ -386,7 +352,7 @@ import Testing
     // In place (`--out-dir .`): the temporary files go, the folder stays.
     let here = dir.appendingPathComponent("here")
     try FileManager.default.createDirectory(at: here, withIntermediateDirectories: false)
-    let pid = try Self.spawnWithSignals(
+    let pid = try CLIRunner.spawnWithSignals(
       ["split", input.path, "--out-dir", ".", "--no-near-leak-check"], in: here)
     let started = Self.wait(for: pid) {
       ((try? FileManager.default.contentsOfDirectory(atPath: here.path)) ?? []).contains {

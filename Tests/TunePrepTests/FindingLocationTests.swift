@@ -45,7 +45,8 @@ import Testing
     var found: [Finding] = []
     let bytes = Array(text.utf8)
     bytes.withUnsafeBufferPointer { buffer in
-      let position = RecordPosition(file: "f.json", line: 7, column: 4, characterColumn: 4, byteOffset: 100)
+      let position = RecordPosition(
+        file: "f.json", line: 7, column: 4, characterColumn: 4, byteOffset: 100)
       _ = checker.check(buffer, at: position, findings: &found)
     }
     let repeated = found.filter { $0.code == "format.consecutive-roles" }

@@ -12,7 +12,7 @@ struct RecordContext {
   var findings: [Finding] = []
   /// Where ``location(atByte:)`` last stopped, so that the findings of a record, which come
   /// mostly in text order, cost one scan of its bytes in all, not one each.
-  private var cursor = (offset: 0, line: 0, column: 0, characterColumn: 0)
+  private var cursor = (offset: 0, at: TextPosition(line: 0, column: 0, characterColumn: 0))
   /// Parents of the document's nodes, built once a record has many findings.
   private var pointers: JSONPointerIndex?
   /// Whether the decoder left a turn out of the conversation for an error it reported (an
@@ -23,7 +23,7 @@ struct RecordContext {
   init(document: JSONDocument, position: RecordPosition) {
     self.document = document
     self.position = position
-    cursor = (0, position.line, position.column, position.characterColumn)
+    cursor = (0, start)
   }
 
   /// Readies this context for the next record, at `position`: its findings are emptied
@@ -31,7 +31,7 @@ struct RecordContext {
   mutating func begin(at position: RecordPosition) {
     if !findings.isEmpty { findings.removeAll(keepingCapacity: true) }
     self.position.update(to: position)
-    cursor = (0, position.line, position.column, position.characterColumn)
+    cursor = (0, start)
     if pointers != nil { pointers = nil }
     droppedTurn = false
   }
@@ -39,31 +39,22 @@ struct RecordContext {
   /// The line and byte column of byte `offset` of the record's document.
   mutating func location(atByte offset: Int) -> Location {
     let stop = min(max(offset, 0), document.bytes.count)
-    if stop < cursor.offset {
-      cursor = (0, position.line, position.column, position.characterColumn)
-    }
-    var (i, line, column, characterColumn) = cursor
+    if stop < cursor.offset { cursor = (0, start) }
     document.bytes.withUnsafeBufferPointer { bytes in
-      var lineStart = i
-      while i < stop {
-        if bytes[i] == 0x0A {
-          line += 1
-          column = 1
-          characterColumn = 1
-          lineStart = i + 1
-        } else {
-          column += 1
-        }
-        i += 1
-      }
-      // Offsets are where values start, so the counted run never splits a character.
-      characterColumn += codePointCount(UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
+      // Offsets are where values start, so the run never splits a character.
+      cursor.at.advance(over: UnsafeBufferPointer(rebasing: bytes[cursor.offset..<stop]))
     }
-    cursor = (i, line, column, characterColumn)
+    cursor.offset = stop
     return Location(
-      file: position.file, line: line, column: column, characterColumn: characterColumn)
+      file: position.file, line: cursor.at.line, column: cursor.at.column,
+      characterColumn: cursor.at.characterColumn)
   }
 
+  /// Where the record starts.
+  private var start: TextPosition {
+    TextPosition(
+      line: position.line, column: position.column, characterColumn: position.characterColumn)
+  }
 
   /// The JSON pointer of value `node` of the record's document.
   ///

@@ -44,25 +44,10 @@ struct RecordPosition: Sendable {
   ///   - offset: byte offset inside the record.
   ///   - bytes: the record's bytes.
   func location(atByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Location {
-    var line = self.line
-    var column = self.column
-    var characterColumn = self.characterColumn
-    var lineStart = 0
-    var i = 0
-    let stop = min(offset, bytes.count)
-    while i < stop {
-      if bytes[i] == 0x0A {
-        line += 1
-        column = 1
-        characterColumn = 1
-        lineStart = i + 1
-      } else {
-        column += 1
-      }
-      i += 1
-    }
-    characterColumn += codePointCount(UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]))
-    return Location(file: file, line: line, column: column, characterColumn: characterColumn)
+    var at = TextPosition(line: line, column: column, characterColumn: characterColumn)
+    at.advance(over: UnsafeBufferPointer(rebasing: bytes[..<min(max(offset, 0), bytes.count)]))
+    return Location(
+      file: file, line: at.line, column: at.column, characterColumn: at.characterColumn)
   }
 
   /// The location of the record's first byte.
@@ -85,6 +70,27 @@ func codePointCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
     case .valid, .error: count += 1
     case .emptyInput: return count
     }
+  }
+}
+
+/// A line, byte column and code-point column in a text, moved forward over bytes of it.
+struct TextPosition {
+  var line: Int
+  var column: Int
+  var characterColumn: Int
+
+  /// Moves past `bytes`, which start and end on character boundaries: a newline starts the
+  /// next line at column 1.
+  mutating func advance(over bytes: UnsafeBufferPointer<UInt8>) {
+    var lineStart = 0
+    for i in bytes.indices where bytes[i] == 0x0A {
+      line += 1
+      column = 1
+      characterColumn = 1
+      lineStart = i + 1
+    }
+    column += bytes.count - lineStart
+    characterColumn += codePointCount(UnsafeBufferPointer(rebasing: bytes[lineStart...]))
   }
 }
 

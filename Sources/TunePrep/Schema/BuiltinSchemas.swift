@@ -524,7 +524,10 @@ public enum BuiltinSchemas {
                       "type": [
                         "string",
                         "array"
-                      ]
+                      ],
+                      "items": {
+                        "$ref": "#/$defs/contentPart/anyOf/0"
+                      }
                     }
                   }
                 },
@@ -571,7 +574,14 @@ public enum BuiltinSchemas {
               "then": {
                 "required": [
                   "tool_call_id"
-                ]
+                ],
+                "properties": {
+                  "content": {
+                    "items": {
+                      "$ref": "#/$defs/contentPart/anyOf/0"
+                    }
+                  }
+                }
               },
               "else": {
                 "if": {
@@ -584,21 +594,7 @@ public enum BuiltinSchemas {
                 "then": {
                   "required": [
                     "name"
-                  ]
-                }
-              }
-            },
-            "allOf": [
-              {
-                "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
-                "if": {
-                  "properties": {
-                    "role": {
-                      "const": "user"
-                    }
-                  }
-                },
-                "else": {
+                  ],
                   "properties": {
                     "content": {
                       "items": {
@@ -606,9 +602,28 @@ public enum BuiltinSchemas {
                       }
                     }
                   }
+                },
+                "else": {
+                  "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
+                  "if": {
+                    "properties": {
+                      "role": {
+                        "const": "user"
+                      }
+                    }
+                  },
+                  "else": {
+                    "properties": {
+                      "content": {
+                        "items": {
+                          "$ref": "#/$defs/contentPart/anyOf/0"
+                        }
+                      }
+                    }
+                  }
                 }
               }
-            ]
+            }
           },
           "contentPart": {
             "description": "One part of a message's content.",
@@ -929,7 +944,10 @@ public enum BuiltinSchemas {
                       "type": [
                         "string",
                         "array"
-                      ]
+                      ],
+                      "items": {
+                        "$ref": "#/$defs/contentPart/anyOf/0"
+                      }
                     }
                   }
                 },
@@ -976,7 +994,14 @@ public enum BuiltinSchemas {
               "then": {
                 "required": [
                   "tool_call_id"
-                ]
+                ],
+                "properties": {
+                  "content": {
+                    "items": {
+                      "$ref": "#/$defs/contentPart/anyOf/0"
+                    }
+                  }
+                }
               },
               "else": {
                 "if": {
@@ -989,21 +1014,7 @@ public enum BuiltinSchemas {
                 "then": {
                   "required": [
                     "name"
-                  ]
-                }
-              }
-            },
-            "allOf": [
-              {
-                "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
-                "if": {
-                  "properties": {
-                    "role": {
-                      "const": "user"
-                    }
-                  }
-                },
-                "else": {
+                  ],
                   "properties": {
                     "content": {
                       "items": {
@@ -1011,9 +1022,28 @@ public enum BuiltinSchemas {
                       }
                     }
                   }
+                },
+                "else": {
+                  "description": "Images only in user messages: OpenAI fine-tuning rejects an image in the content of any other role (an assistant's output, a system prompt).",
+                  "if": {
+                    "properties": {
+                      "role": {
+                        "const": "user"
+                      }
+                    }
+                  },
+                  "else": {
+                    "properties": {
+                      "content": {
+                        "items": {
+                          "$ref": "#/$defs/contentPart/anyOf/0"
+                        }
+                      }
+                    }
+                  }
                 }
               }
-            ]
+            }
           },
           "contentPart": {
             "description": "One part of a message's content.",

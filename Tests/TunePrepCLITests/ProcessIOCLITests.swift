@@ -54,7 +54,8 @@ import Testing
     // `cd` first: the shell does not touch the other arguments.
     let prefix = ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory.path]
       .map { Array($0.utf8) }
-    let env = environment.isEmpty ? [] : [Array("/usr/bin/env".utf8)] + environment
+    let settings = environment + CLIRunner.vocabularySetting.map { Array($0.utf8) }
+    let env = settings.isEmpty ? [] : [Array("/usr/bin/env".utf8)] + settings
     let argv = prefix + env + [Array(CLIRunner.binary.path.utf8)] + arguments
     let cArguments = argv.map { bytes -> UnsafeMutablePointer<CChar>? in
       let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)

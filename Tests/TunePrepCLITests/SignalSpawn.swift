@@ -38,14 +38,22 @@ extension CLIRunner {
     }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     // The shell only changes folder, then becomes tuneprep (the mask survives exec).
+    let settings = environment + vocabularySetting
     let argv =
       ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory.path]
-      + (environment.isEmpty ? [] : ["/usr/bin/env"] + environment) + [binary.path] + arguments
+      + (settings.isEmpty ? [] : ["/usr/bin/env"] + settings) + [binary.path] + arguments
     let cArguments = argv.map { strdup($0) } + [nil]
     defer { cArguments.forEach { free($0) } }
     var pid = pid_t()
     let code = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArguments, environ)
     try #require(code == 0, "posix_spawn: \(code)")
     return pid
+  }
+
+  /// `TUNEPREP_VOCAB_DIR` pointing at the package's `vocab/` (where `make vocab` puts the
+  /// files) unless the environment sets it: a run in another folder does not find `./vocab`.
+  static var vocabularySetting: [String] {
+    if ProcessInfo.processInfo.environment["TUNEPREP_VOCAB_DIR"] != nil { return [] }
+    return ["TUNEPREP_VOCAB_DIR=" + packageRoot.appendingPathComponent("vocab").path]
   }
 }

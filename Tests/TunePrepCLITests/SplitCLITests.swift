@@ -333,6 +333,26 @@ import Testing
     #expect(try Self.manifest(out)["groups"] as? Int == 300)
   }
 
+  @Test func groupStringStartingWithU0001IsNotTheNumber() throws {
+    let dir = try Self.folder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // The string "\u00011" and the number 1 are different keys, so they are two groups.
+    var input: [String] = []
+    for i in 0..<40 {
+      let key = i % 2 == 0 ? "1" : "\"\\u00011\""
+      input.append("{\"g\":\(key),\"text\":\"record \(i)\"}")
+    }
+    let inputURL = dir.appendingPathComponent("in.jsonl")
+    try Self.write(input, to: inputURL)
+    let out = dir.appendingPathComponent("out")
+    let result = try Self.run([
+      "split", inputURL.path, "--out-dir", out.path, "--format", "json", "--group", "/g",
+      "--min-eval", "1",
+    ])
+    #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
+    #expect(try Self.manifest(out)["groups"] as? Int == 2)
+  }
+
   /// Planted near duplicates (one word changed out of 40) and exact duplicates.
   static func corpusWithPlantedDuplicates() -> (lines: [String], pairs: [(String, String)]) {
     var words = Words(state: 11)

@@ -176,6 +176,10 @@ struct SplitBlock: BlockPayload {
     }
     scratch.removeAll(keepingCapacity: true)
     appendValueText(node, document: document)
+    // A number's key is 0x01 and its JSON text, so a string that starts with U+0001 would share
+    // it. Decoded text never holds the byte 0xFF: tagging only those strings with it keeps them
+    // apart, while every other key stays as it was (`--stable` places groups by this hash).
+    if document.kind(node) == .string, scratch.first == 0x01 { scratch.insert(0xFF, at: 0) }
     groupKeys.append(scratch.withUnsafeBytes { StableHash.hash128($0) }.low | 1)
   }
 

@@ -36,7 +36,7 @@ struct LongPieceMergerTests {
   /// one the comparison sort.
   @Test(arguments: [UInt32(40), UInt32(3_000_000_000)])
   func matchesTheQuadraticMerge(rankCeiling: UInt32) {
-    var generator = SplitMix(seed: UInt64(rankCeiling))
+    var generator = SplitMix64(state: UInt64(rankCeiling))
     for round in 0..<300 {
       let alphabet = UInt8(2 + round % 3)
       var table: [[UInt8]: UInt32] = [:]

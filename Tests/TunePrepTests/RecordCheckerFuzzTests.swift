@@ -7,19 +7,6 @@ import Testing
 /// format, with bytes flipped, deleted, duplicated and truncated, must give findings or an
 /// example, never a crash.
 @Suite struct RecordCheckerFuzzTests {
-  /// SplitMix64, so the mutations are the same on every run.
-  struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-  }
-
   static func sampleLines() throws -> [[UInt8]] {
     let root = ConformanceDirectory.packageRoot.appendingPathComponent("samples")
     var lines: [[UInt8]] = []
@@ -37,7 +24,8 @@ import Testing
   func mutatedRecordsNeverCrash(format: Format) throws {
     let lines = try Self.sampleLines()
     #expect(lines.count > 40)
-    var random = Random(state: 0x7475_6E65 &+ UInt64(format.rawValue.utf8.count))
+    // SplitMix64, so the mutations are the same on every run.
+    var random = SplitMix64(state: 0x7475_6E65 &+ UInt64(format.rawValue.utf8.count))
     var checker = RecordChecker(fileFormat: format, detected: true, formatLocation: nil)
     let alphabet =
       Array("{}[]\",:\\0123456789truefalsnu -.eE\u{00e9}".utf8) + [0x00, 0x09, 0xFF, 0xC3]

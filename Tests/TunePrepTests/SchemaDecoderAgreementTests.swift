@@ -42,7 +42,7 @@ import Testing
   }
 
   /// Structural edits that keep the record JSON: drop a key, change a value's type, add a key.
-  static func mutations(of document: JSONDocument, random: inout RecordCheckerFuzzTests.Random)
+  static func mutations(of document: JSONDocument, random: inout SplitMix64)
     -> [[UInt8]]
   {
     var results: [[UInt8]] = []
@@ -90,7 +90,7 @@ import Testing
     var document = JSONDocument()
     var checker = RecordChecker(fileFormat: format, detected: false, formatLocation: nil)
     checker.structure = FormatSchemas([:])  // the decoder alone
-    var random = RecordCheckerFuzzTests.Random(
+    var random = SplitMix64(
       state: 0x5C4E_3A00 &+ UInt64(format.rawValue.utf8.count))
     var disagreements: [String] = []
     var checked = 0

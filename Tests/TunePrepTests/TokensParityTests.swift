@@ -141,7 +141,7 @@ enum TokenFixtures {
   /// same ids whichever merger handles it.
   @Test func longPieceIsFastAndExact() throws {
     let tokenizer = try TokenFixtures.tokenizer(.cl100kBase)
-    var generator = SplitMix(seed: 42)
+    var generator = SplitMix64(state: 42)
     let letters = Array("abcdefghijklmnopqrstuvwxyz".unicodeScalars)
     var text = ""
     for _ in 0..<200_000 { text.unicodeScalars.append(letters[Int(generator.next() % 26)]) }
@@ -164,18 +164,5 @@ enum TokenFixtures {
       if tokenizer.decode(c.ids) != Array(c.text.utf8) { bad += 1 }
     }
     #expect(bad == 0)
-  }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

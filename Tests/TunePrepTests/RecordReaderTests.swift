@@ -269,3 +269,39 @@ import Testing
     }
   }
 }
+
+extension RecordReaderTests {
+  /// A line past the reader's limit stops the run with its file and line, rather than growing
+  /// the block until memory runs out (`validate /dev/zero`); lines up to the limit are read.
+  @Test(arguments: [1, 7, 1 << 20])
+  func aLineLongerThanTheLimitStopsTheRun(chunk: Int) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-limit-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("z.jsonl")
+    let atLimit = "{\"s\":\"" + String(repeating: "x", count: 100 - 9) + "\"}\n"
+    #expect(atLimit.utf8.count == 100)
+    let text = "{\"n\":1}\n" + atLimit + String(repeating: "\0", count: 5000)
+    try Data(text.utf8).write(to: url)
+    let sizes = ReadSizes(readSize: chunk, blockSize: chunk, maxRecordSize: 100)
+    var records = 0
+    #expect(throws: TunePrepError.recordTooLong(path: url.path, line: 3, limit: 100)) {
+      try RecordPipeline(threads: 1, sizes: sizes).run(
+        try InputFile(InputName(url.path)), makeVisitor: { _ in Collect() }, fileFinding: { _ in },
+        consume: { (outcome: inout BlockOutcome<Collect.Result>) throws(TunePrepError) in
+          records += outcome.result.seen.count
+        })
+    }
+    #expect(records <= 2)
+    // Without the runaway line the same file reads whole.
+    try Data(("{\"n\":1}\n" + atLimit).utf8).write(to: url)
+    records = 0
+    try RecordPipeline(threads: 1, sizes: sizes).run(
+      try InputFile(InputName(url.path)), makeVisitor: { _ in Collect() }, fileFinding: { _ in },
+      consume: { (outcome: inout BlockOutcome<Collect.Result>) throws(TunePrepError) in
+        records += outcome.result.seen.count
+      })
+    #expect(records == 2)
+  }
+}

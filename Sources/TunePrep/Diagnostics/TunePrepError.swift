@@ -23,6 +23,8 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
   case badSchema(path: String, line: Int? = nil, column: Int? = nil, reason: String)
   /// Anything else an operation needs to stop for.
   case failed(String)
+  /// A line of an input is longer than the reader's limit (``ReadSizes/maxRecordSize``).
+  case recordTooLong(path: String, line: Int, limit: Int)
 
   /// The message printed after `tuneprep: error: `.
   public var description: String {
@@ -52,6 +54,11 @@ public enum TunePrepError: Error, CustomStringConvertible, Equatable, Sendable {
       "schema \(path): \(reason)"
     case .failed(let reason):
       reason
+    case .recordTooLong(let path, let line, let limit):
+      "\(path):\(line): the line is longer than "
+        + (limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes") + " with no newline, "
+        + "and records are read a line at a time: is this a JSONL file? (a file of "
+        + "another kind, or one whose records are not separated by newlines)"
     }
   }
 }

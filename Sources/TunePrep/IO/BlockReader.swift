@@ -15,11 +15,19 @@ public struct ReadSizes: Sendable {
   public var readSize: Int
   /// A block is cut at the last newline once it holds at least this many bytes.
   public var blockSize: Int
+  /// The longest line read: one past it stops the run (see ``TunePrepError/recordTooLong``).
+  public var maxRecordSize: Int
 
   /// Creates read sizes.
-  public init(readSize: Int = 256 << 10, blockSize: Int = 512 << 10) {
+  ///
+  /// The default `maxRecordSize`, 256 MiB, is far past any record a trainer takes (a
+  /// million-token context is a few MB of text) but keeps a file with no newlines, such as a
+  /// binary file or `/dev/zero`, from filling memory.
+  public init(readSize: Int = 256 << 10, blockSize: Int = 512 << 10, maxRecordSize: Int = 256 << 20)
+  {
     self.readSize = max(1, readSize)
     self.blockSize = max(1, blockSize)
+    self.maxRecordSize = max(1, maxRecordSize)
   }
 
   /// The defaults: 256 KiB reads, 512 KiB blocks.
@@ -123,8 +131,15 @@ final class BlockReader {
         block.count = cut + 1
         break
       }
+      // No newline: the block starts where the record does, so its bytes are all one line,
+      // which may not pass the limit (the last line of the file included).
+      if block.count > sizes.maxRecordSize {
+        recycle(block)
+        throw .recordTooLong(
+          path: file.name.displayName, line: nextLine, limit: sizes.maxRecordSize)
+      }
       if atEOF { break }
-      // No newline yet: the record is longer than a block, so read on.
+      // The record is longer than a block, so read on.
       scanned = block.count
       block.reserve(block.count + sizes.blockSize)
       while block.count < scanned + sizes.blockSize && !atEOF {

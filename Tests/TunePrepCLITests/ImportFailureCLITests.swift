@@ -128,6 +128,41 @@ import Testing
     #expect(counts.read == counts.written + counts.rejected)
   }
 
+  /// An `&` without its `;` makes libxml2 read to the end of the file before it reports the
+  /// error, so the rest of the file is read again: the 20,000 records after the error (1.9 MB,
+  /// past any window of recent bytes) are in the rejected rest, not lost, from a file or a pipe.
+  @Test(arguments: [false, true])
+  func errorReportedAtTheEndOfTheFileKeepsTheRest(viaStdin: Bool) throws {
+    var text = "<r>\n<t><q>a</q><a>b</a></t>\n<t><q>&bad</q></t>\n"
+    text += String(repeating: "<t><q>a</q><a>b</a></t>\n", count: 20000)
+    text += String(repeating: "<pad/>\n", count: 200_000) + "</r>\n"
+    let input = Binary.temporaryPath("late.xml")
+    let rejects = Binary.temporaryPath("rejects.jsonl")
+    defer {
+      try? FileManager.default.removeItem(atPath: input)
+      try? FileManager.default.removeItem(atPath: rejects)
+    }
+    try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+    let options = [
+      "--from", "xml", "--record", "//t", "--input", "./q", "--output", "./a", "--to",
+      "input-output", "--rejects", rejects,
+    ]
+    let result =
+      viaStdin
+      ? try Binary.run(["import", "-"] + options, stdin: text)
+      : try Binary.run(["import", input] + options)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("the rest of the file (from line 3) was not read as records"))
+    let counts = try #require(Binary.counts(result.stderr))
+    #expect(counts.written == 1 && counts.rejected == 2 && counts.read == 3)
+    let rest = try #require(Self.lines(rejects).last)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(rest.utf8)) as? [String: Any])
+    let record = try #require(object["record"] as? String)
+    #expect(record.components(separatedBy: "<t><q>a</q><a>b</a></t>").count - 1 == 20000)
+    #expect(record.hasSuffix("<pad/>\n</r>"))
+  }
+
   /// Errors outside any record: in an element after the last record, and after the root.
   @Test(arguments: ["<oops attr=></a>\n", "</a>\n<junk/>\n"])
   func parseErrorOutsideRecordsLosesNoRecord(tail: String) throws {

@@ -203,3 +203,38 @@ func makeSpoolFile(prefix: String, for displayName: String) throws(TunePrepError
     path: String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self),
     signalEntry: entry)
 }
+
+/// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns it (closed, still
+/// registered for removal on a signal), for an input that can be read only once.
+func spoolCopy(of input: InputFile, prefix: String) throws(TunePrepError) -> SpoolFile {
+  let name = input.name.displayName
+  let spool = try makeSpoolFile(prefix: prefix, for: name)
+  let (fd, path) = (spool.fd, spool.path)
+  defer { close(fd) }
+  let size = 1 << 20
+  let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+  defer { buffer.deallocate() }
+  while true {
+    let n: Int
+    do throws(TunePrepError) {
+      n = try input.read(into: buffer, count: size)
+    } catch {
+      spool.remove()
+      throw error
+    }
+    if n == 0 { break }
+    var done = 0
+    while done < n {
+      let w = write(fd, buffer + done, n - done)
+      if w < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        spool.remove()
+        throw .writeFailed(
+          path: path, reason: "spooling \(name): \(systemErrorMessage(code))")
+      }
+      done += w
+    }
+  }
+  return spool
+}

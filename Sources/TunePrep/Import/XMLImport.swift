@@ -125,16 +125,14 @@ private final class XMLReadContext {
   private var prologLine = 1
   private var prologTail: [UInt8] = []
   private var inComment = false
-  /// The last bytes read, so the text after a parse error can be kept: ``olderWindow`` then
-  /// ``window``, each up to ``windowLimit`` bytes (two buffers, so no byte is moved twice).
-  var window: [UInt8] = []
-  var olderWindow: [UInt8] = []
-  /// The line of the first byte of ``olderWindow`` (or of ``window`` when that is empty).
-  var windowLine = 1
-  static let windowLimit = 1 << 18
+  /// A second reader of the same bytes, for the text after a parse error: libxml2 may have
+  /// read the file to its end by then (it looks ahead for a `;` after a `&`, for one), so the
+  /// text is read again rather than kept.
+  let again: InputFile
 
-  init(file: InputFile) {
+  init(file: InputFile, again: InputFile) {
     self.file = file
+    self.again = again
   }
 }
 
@@ -150,8 +148,19 @@ extension Importer {
     } catch {
       throw .badConfig(path: name, line: nil, reason: error.message)
     }
+    // libxml2 reads one reader, and the text after a parse error is read again from a second
+    // (see `rest(fromLine:column:)`): for standard input and pipes both read a spooled copy.
+    let context: XMLReadContext
+    if file.name.isReadOnce {
+      let spool = try spoolCopy(of: file, prefix: "tuneprep-import-xml")
+      defer { spool.remove() }
+      context = XMLReadContext(
+        file: try InputFile(file.name, openingPath: spool.path),
+        again: try InputFile(file.name, openingPath: spool.path))
+    } else {
+      context = XMLReadContext(file: file, again: try InputFile(file.name))
+    }
     xmlInitParser()
-    let context = XMLReadContext(file: file)
     let opaque = Unmanaged.passUnretained(context).toOpaque()
     let readCallback: xmlInputReadCallback = { ctx, buffer, length in
       guard let ctx, let buffer else { return -1 }
@@ -162,7 +171,6 @@ extension Importer {
           start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: count)
         if !box.sawContent { box.noteContent(bytes) }
         if !box.prologDone { box.notePrologue(bytes) }
-        box.keep(bytes)
         return Int32(count)
       } catch {
         box.readError = error
@@ -391,17 +399,6 @@ extension Importer {
 }
 
 extension XMLReadContext {
-  /// Keeps `bytes`, the next bytes of the file, in ``window``; when it is full, it becomes
-  /// ``olderWindow`` and the oldest bytes are dropped.
-  fileprivate func keep(_ bytes: UnsafeBufferPointer<UInt8>) {
-    if window.count + bytes.count > Self.windowLimit && !window.isEmpty {
-      windowLine += olderWindow.withUnsafeBufferPointer { countNewlines($0) }
-      swap(&olderWindow, &window)
-      window.removeAll(keepingCapacity: true)
-    }
-    window.append(contentsOf: bytes)
-  }
-
   /// Scans the prolog for a `<!DOCTYPE` and notes its line, until the root element starts.
   ///
   /// Zero bytes are skipped, so the ASCII markup of UTF-16 text is seen as well.
@@ -647,17 +644,50 @@ extension XMLReadContext {
   static let restLimit = 1 << 24
 
   /// The text of the file from `line` and `column` (where a parse error stopped libxml2) to
-  /// its end, from the bytes kept in ``window`` and the bytes not read yet.
+  /// its end, read again with ``again``.
   /// - Returns: the bytes, the line they start on, and whether they are all of the rest (false
   ///   when cut at ``restLimit``).
   /// - Throws: ``TunePrepError`` when reading fails.
   fileprivate func rest(fromLine line: Int, column: Int) throws(TunePrepError)
     -> (bytes: [UInt8], line: Int, complete: Bool)
   {
+    // Read up to the chunk that holds the error's line, keeping the chunk before it too (a
+    // broken start tag may begin on an earlier line), then the rest, up to the limit.
+    let size = 1 << 16
+    var window: [UInt8] = []
+    var previous: [UInt8] = []
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { buffer.deallocate() }
+    var windowLine = 1
+    var chunkLine = 1
+    var complete = true
+    var reached = false
+    while true {
+      let n = try again.read(into: buffer, count: size)
+      if n == 0 { break }
+      let chunk = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: n)
+      if reached {
+        window.append(contentsOf: chunk)
+        if window.count > Self.restLimit + 3 * size {
+          complete = false
+          break
+        }
+        continue
+      }
+      let newlines = countNewlines(chunk)
+      if chunkLine + newlines >= line {
+        // The error's line starts in this chunk.
+        reached = true
+        window = previous
+        window.append(contentsOf: chunk)
+        windowLine = chunkLine - previous.withUnsafeBufferPointer { countNewlines($0) }
+        previous = []
+      } else {
+        previous = Array(chunk)
+        chunkLine += newlines
+      }
+    }
     var start = 0
-    let window = olderWindow + self.window
-    olderWindow = []
-    self.window = []
     var startLine = windowLine
     if line >= windowLine {
       // Skip to the error's line, then to its column (libxml2 counts characters).
@@ -693,21 +723,10 @@ extension XMLReadContext {
       if window[start] == 0x0A { startLine += 1 }
       start += 1
     }
-    var bytes = Array(window[start...])
-    var complete = true
-    let size = 1 << 16
-    let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-    defer { chunk.deallocate() }
-    while true {
-      let n = try file.read(into: chunk, count: size)
-      if n == 0 { break }
-      let read = UnsafeRawBufferPointer(start: chunk, count: n)
-      if bytes.count + n > Self.restLimit {
-        bytes.append(contentsOf: read[..<max(0, Self.restLimit - bytes.count)])
-        complete = false
-        break
-      }
-      bytes.append(contentsOf: read)
+    var bytes = Array(window[min(start, window.count)...])
+    if bytes.count > Self.restLimit {
+      bytes.removeLast(bytes.count - Self.restLimit)
+      complete = false
     }
     return (bytes, startLine, complete)
   }

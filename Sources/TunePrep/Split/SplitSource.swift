@@ -49,7 +49,7 @@ final class SplitSource {
       return SplitSource(
         name: name, firstPass: first, secondPass: second, records: records, size: fileSize(path))
     }
-    let spool = try spoolCopy(of: InputFile(name))
+    let spool = try spoolCopy(of: InputFile(name), prefix: "tuneprep-split-stdin")
     defer { spool.remove() }
     let first = try InputFile(name, openingPath: spool.path)
     let second = try InputFile(name, openingPath: spool.path)
@@ -79,40 +79,6 @@ final class SplitSource {
     }
   }
 
-  /// Copies `input` to a new file in `$TMPDIR` (or /tmp) and returns it (closed, still
-  /// registered for removal on a signal).
-  private static func spoolCopy(of input: InputFile) throws(TunePrepError) -> SpoolFile {
-    let name = input.name.displayName
-    let spool = try makeSpoolFile(prefix: "tuneprep-split-stdin", for: name)
-    let (fd, path) = (spool.fd, spool.path)
-    defer { close(fd) }
-    let size = 1 << 20
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-    defer { buffer.deallocate() }
-    while true {
-      let n: Int
-      do throws(TunePrepError) {
-        n = try input.read(into: buffer, count: size)
-      } catch {
-        spool.remove()
-        throw error
-      }
-      if n == 0 { break }
-      var done = 0
-      while done < n {
-        let w = write(fd, buffer + done, n - done)
-        if w < 0 {
-          if errno == EINTR { continue }
-          let code = errno
-          spool.remove()
-          throw .writeFailed(
-            path: path, reason: "spooling \(name): \(systemErrorMessage(code))")
-        }
-        done += w
-      }
-    }
-    return spool
-  }
 }
 
 /// `open(2)` for reading, outside ``SplitSource`` whose `open(_:keepRecordFile:)` would shadow it.

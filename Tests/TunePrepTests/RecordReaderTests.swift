@@ -305,3 +305,46 @@ extension RecordReaderTests {
     #expect(records == 2)
   }
 }
+
+extension RecordReaderTests {
+  /// A regular file written to during the run (here by the consumer, after the first block)
+  /// stops the run with exit-2 error rather than ending as if its bytes were one version; a
+  /// file left alone passes the same check.
+  @Test(arguments: [false, true])
+  func aFileWrittenToDuringTheRunIsAnError(write: Bool) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tuneprep-changed-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("c.jsonl")
+    try Data(Self.manyRecords).write(to: url)
+    // The kernel stamps times from a clock of a few milliseconds' resolution: an hour back, so
+    // the write below is sure to change the modification time.
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: url.path)
+    var blocks = 0
+    let run = {
+      try RecordPipeline(threads: 1, sizes: ReadSizes(readSize: 64, blockSize: 64)).run(
+        try InputFile(InputName(url.path)), makeVisitor: { _ in Collect() }, fileFinding: { _ in },
+        consume: { (outcome: inout BlockOutcome<Collect.Result>) throws(TunePrepError) in
+          blocks += 1
+          guard write, blocks == 1 else { return }
+          // Same size, other bytes, as an editor saving in place would leave it.
+          guard let handle = try? FileHandle(forWritingTo: url) else { return }
+          try? handle.write(contentsOf: Data("{\"n\":9}".utf8))
+          try? handle.close()
+        })
+    }
+    if write {
+      #expect(throws: TunePrepError.self) { try run() }
+      do {
+        try run()
+      } catch {
+        #expect("\(error)".contains("the file was written to while tuneprep was reading it"))
+      }
+    } else {
+      try run()
+    }
+    #expect(blocks > 1)
+  }
+}

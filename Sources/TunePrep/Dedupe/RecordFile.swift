@@ -19,11 +19,21 @@ final class RecordFile: @unchecked Sendable {
   let isSpool: Bool
   private var spoolBuffer: [UInt8] = []
   private(set) var spoolSize: Int64 = 0
+  /// The input file's state when opened (nil for a spool).
+  private let openedState: FileState?
 
   private init(displayName: String, fd: Int32, isSpool: Bool) {
     self.displayName = displayName
     self.fd = fd
     self.isSpool = isSpool
+    openedState = isSpool ? nil : FileState(fd: fd)
+  }
+
+  /// Throws when the input file was written to since it was opened (see
+  /// ``InputFile/checkUnchanged()``).
+  /// - Throws: ``TunePrepError/readFailed(path:byteOffset:reason:)``.
+  func checkUnchanged() throws(TunePrepError) {
+    try openedState?.check(fd: fd, path: displayName, byteOffset: 0)
   }
 
   /// Opens an input file for reading records back.

@@ -42,6 +42,34 @@ public struct InputName: Sendable, Equatable, Hashable {
   }
 }
 
+/// What tells a regular file that was written to from one that was not: its size and its
+/// modification time (nanoseconds), as `fstat(2)` gives them.
+struct FileState: Equatable {
+  private let size: Int64
+  private let modified: [Int]
+
+  /// The state of the regular file open as `fd`; nil for anything else (a pipe's times change
+  /// as it is written, which is how it is read).
+  init?(fd: Int32) {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    size = Int64(info.st_size)
+    // Not the change time: unlinking a spooled copy, or linking the file elsewhere, sets it.
+    modified = [info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+  }
+
+  /// Throws when the file open as `fd` no longer has this state.
+  /// - Throws: ``TunePrepError/readFailed(path:byteOffset:reason:)`` naming `path`.
+  func check(fd: Int32, path: String, byteOffset: Int) throws(TunePrepError) {
+    guard FileState(fd: fd) != self else { return }
+    throw .readFailed(
+      path: path, byteOffset: byteOffset,
+      reason:
+        "the file was written to while tuneprep was reading it, so its records may mix old and new bytes: run again on a stable copy"
+    )
+  }
+}
+
 /// An open input file descriptor that reads in chunks with `read(2)`.
 final class InputFile {
   let name: InputName
@@ -51,6 +79,8 @@ final class InputFile {
   /// ``occupyClosedStandardStreams()``): every read fails as it would have on the closed one.
   private let isClosedStream: Bool
   private(set) var bytesRead = 0
+  /// The file's state when opened (nil unless it is a regular file).
+  private var openedState: FileState?
 
   /// Opens `name` for reading.
   /// - Throws: ``TunePrepError/cannotOpen(path:reason:)`` or ``TunePrepError/isDirectory(path:)``.
@@ -67,6 +97,7 @@ final class InputFile {
       fd = 0
       ownsDescriptor = false
       isClosedStream = standardStreamIsClosed(0)
+      openedState = FileState(fd: 0)
       return
     }
     // `/dev/stdin`, `/dev/fd/0`: the descriptor, which may be one the process was started
@@ -93,6 +124,14 @@ final class InputFile {
     }
     fd = opened
     ownsDescriptor = true
+    openedState = FileState(fd: opened)
+  }
+
+  /// Throws when the file was written to since it was opened: a run that read it must not
+  /// commit outputs made of old and new bytes.
+  /// - Throws: ``TunePrepError/readFailed(path:byteOffset:reason:)``.
+  func checkUnchanged() throws(TunePrepError) {
+    try openedState?.check(fd: fd, path: name.displayName, byteOffset: bytesRead)
   }
 
   deinit {

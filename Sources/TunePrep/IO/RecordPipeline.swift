@@ -214,6 +214,7 @@ struct RecordPipeline {
       if let failure { throw failure }
       if let readError = state.readError { throw readError }
     }
+    try input.checkUnchanged()
     for failure in reader.arrayErrors {
       fileFinding(
         Finding(

@@ -122,6 +122,8 @@ public struct Deduplicator {
     try writeResults(
       table, inputCount: inputCount, decisions: decisions, sources: sources,
       outputs: laterOutputs, dryRun: outputs.kept == nil, verifier: verifier, reporter: reporter)
+    // Decisions were made on the bytes first read: outputs are committed only if they still are.
+    for source in sources { try source.records.checkUnchanged() }
     var summary = RunSummary(command: "dedupe")
     summary.files = 1
     summary.read = inputCount

@@ -154,6 +154,9 @@ struct SplitWriter {
       inputHash.submit(chunk, count: chunk.count)
     }
     for writer in writers { writer.finish() }
+    // Placement was decided on the first pass's bytes: nothing is published if the input was
+    // written to since (this reader was opened before the first pass began).
+    try input.checkUnchanged()
     for stream in outputs.splits { try stream.flush() }
     try outputs.rejects?.flush()
     return Digests(

@@ -182,3 +182,15 @@ import Testing
     #expect(String(decoding: encoded, as: UTF8.self) == #""\ud800x\n😀é\udfff""#)
   }
 }
+
+extension ImportCSVTests {
+  /// A lone CR ends a line inside a quoted field as it does between rows, so the rows after a
+  /// multi-line cell of a CR-only file keep their editor line numbers (as in an LF file).
+  @Test(arguments: [1, 2, 3, 7, 4096])
+  func crOnlyLinesInsideQuotesAreCounted(chunk: Int) {
+    let cr = Self.rows(Array("q,a\r\"a\rb\rc\rd\",x\rlast,row\r".utf8), chunk: chunk)
+    let lf = Self.rows(Array("q,a\n\"a\nb\nc\nd\",x\nlast,row\n".utf8), chunk: chunk)
+    #expect(cr.map { $0.prefix { $0 != ":" } } == ["1", "2", "6"])
+    #expect(lf.map { $0.prefix { $0 != ":" } } == ["1", "2", "6"])
+  }
+}

@@ -55,7 +55,6 @@ struct CSVParser {
       let rowStart = pos
       fields.removeAll(keepingCapacity: true)
       rowError = nil
-      var extraLines = 0
       var rowEnd = n
       fieldLoop: while true {
         if pos < n && buffer[pos] == quote {
@@ -75,7 +74,7 @@ struct CSVParser {
             }
             if k >= n {
               if !final { return rowStart }
-              let openLine = line + countLF(buffer, rowStart, start)
+              let openLine = line + countLineEnds(buffer, rowStart, start)
               rowError = CSVRowError(
                 code: .importCSVQuote,
                 message:
@@ -137,19 +136,14 @@ struct CSVParser {
         rowEnd = pos
         if b == 0x0D {
           if pos + 1 >= n && !final { return rowStart }
-          if pos + 1 < n && buffer[pos + 1] == 0x0A {
-            pos += 2
-          } else {
-            pos += 1
-            extraLines += 1
-          }
+          pos += pos + 1 < n && buffer[pos + 1] == 0x0A ? 2 : 1
         } else {
           pos += 1
         }
         break fieldLoop
       }
       let rowLine = line
-      line += countLF(buffer, rowStart, pos) + extraLines
+      line += countLineEnds(buffer, rowStart, pos)
       // A blank line is not a row.
       if fields.count == 1 && fields[0].start == fields[0].end && rowError == nil
         && rowEnd == rowStart
@@ -184,8 +178,16 @@ struct CSVParser {
     return out
   }
 
-  private func countLF(_ buffer: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
-    guard to > from else { return 0 }
-    return countNewlines(UnsafeBufferPointer(rebasing: buffer[from..<to]))
+  /// The line ends in `buffer[from..<to]`: each LF, and each CR not followed by an LF (a
+  /// CR-only file's line end, inside a quoted field as well as between rows).
+  private func countLineEnds(_ buffer: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+    guard to > from, let base = buffer.baseAddress else { return 0 }
+    var count = countNewlines(UnsafeBufferPointer(rebasing: buffer[from..<to]))
+    var k = from
+    while k < to, let hit = memchr(base + k, 0x0D, to - k) {
+      k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+      if k >= buffer.count || buffer[k] != 0x0A { count += 1 }
+    }
+    return count
   }
 }

@@ -195,6 +195,60 @@ import Testing
     #expect(final.stdout == lastUntrained + "\n" + trained + "\n")
   }
 
+  /// With `--near` as without it: the words of an answer with weight 0 are not the same
+  /// shingles as the same words trained, so an example is no near duplicate of the same example
+  /// with its answers at weight 0 because their texts are equal (the old code dropped line 2
+  /// as a near-duplicate of line 1 at Jaccard 1, and line 4 through it).
+  @Test(arguments: ["words:5", "chars:5"])
+  func weightZeroAnswersAreNotNearDuplicatesOfTrainedAnswers(shingle: String) throws {
+    let folder = try Folder()
+    let context = Self.weighted([0, 0, nil])
+    let trained = Self.weighted([nil, nil, nil])
+    let explicit = Self.weighted([1, 1, 1])
+    try folder.write("data.jsonl", [context, trained, context, explicit])
+    for key in ["conversation", "input"] {
+      let run = try folder.run([
+        "dedupe", "--near", "data.jsonl", "--key", key, "--shingle", shingle, "--rejects",
+        "rejects-\(key).jsonl",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(run.stdout == context + "\n" + trained + "\n", "--key \(key): \(run.stderr)")
+      let rejects = try Self.objects(try folder.read("rejects-\(key).jsonl"))
+      #expect(rejects.map { $0["reason"] as? String } == ["dup.exact", "dup.exact"])
+      #expect(rejects.map { ($0["kept"] as? [String: Any])?["line"] as? Int } == [1, 2])
+    }
+    // The same holds for leaks: a trained copy of an evaluation example whose answers are
+    // context is not its near duplicate.
+    try folder.write("train.jsonl", [trained])
+    try folder.write("test.jsonl", [context])
+    let leak = try folder.run([
+      "dedupe", "--near", "train.jsonl", "--against", "test.jsonl", "--shingle", shingle,
+    ])
+    #expect(leak.status == 0)
+    #expect(leak.stdout == trained + "\n", "\(leak.stderr)")
+  }
+
+  /// The words of a weight-0 answer count as changed words, no more: an example is a near
+  /// duplicate of the same example with one short answer at weight 0 when the rest of what they
+  /// share reaches the threshold, with the Jaccard of their shingles (here 172 of 182).
+  @Test func aShortWeightZeroAnswerInALongExampleIsANearDuplicate() throws {
+    let folder = try Folder()
+    let words = (1...60).map { "w\($0)" }.joined(separator: " ")
+    let more = (1...60).map { "m\($0)" }.joined(separator: " ")
+    let answer = (1...60).map { "a\($0)" }.joined(separator: " ")
+    func example(_ weight: String) -> String {
+      #"{"messages":[{"role":"user","content":"\#(words)"},{"role":"assistant","content":"ok"\#(weight)},{"role":"user","content":"\#(more)"},{"role":"assistant","content":"\#(answer)"}]}"#
+    }
+    try folder.write("data.jsonl", [example(#","weight":0"#), example("")])
+    let run = try folder.run(["dedupe", "--near", "data.jsonl"])
+    #expect(run.status == 0)
+    #expect(run.stdout == example(#","weight":0"#) + "\n")
+    #expect(
+      run.stderr.contains(
+        "data.jsonl:2: warning: near-duplicate of line 1 (Jaccard 0.9451): dropped, line 1 kept"),
+      "\(run.stderr)")
+  }
+
   /// Split keeps an example and the same example with weight-0 answers in one split: the
   /// model sees the same text in both.
   @Test func splitKeepsWeightVariantsTogether() throws {

@@ -500,6 +500,39 @@ extension TextNormalizerTests {
       #expect(set == Set(all).sorted(), "seed \(seed)")
     }
   }
+
+  /// The shingle set of an example of three turns (the answer's weight given), keyed as dedupe
+  /// keys it or, with `apart` false, as split does.
+  func shingles(answerWeight: Int?, apart: Bool, _ shingling: Shingling) -> [UInt64] {
+    var keyer = RecordKeyer(
+      key: .conversation, normalization: .text, shingling: shingling, weightZeroApart: apart)
+    var example = Example()
+    let texts = ["a b c d e f", "g h i", "j k"]
+    for (k, role) in [Role.user, .assistant, .user].enumerated() {
+      var turn = Turn(role: role, content: example.own(texts[k]), node: -1)
+      if role == .assistant { turn.weight = answerWeight }
+      example.turns.append(turn)
+    }
+    _ = keyer.build(example: example, document: JSONDocument())
+    var set: [UInt64] = []
+    keyer.shingleSet(into: &set)
+    return set
+  }
+
+  /// The words of a weight-0 answer are shingled apart from the same words trained (3 of 11
+  /// words, so 8 of 14 single words are shared); without one, the shingles are the same as
+  /// split's, which ignores weights.
+  @Test(arguments: [Shingling.words(1), .words(5), .chars(3)])
+  func weightZeroWordsAreOtherWords(shingling: Shingling) {
+    let trained = shingles(answerWeight: nil, apart: true, shingling)
+    let context = shingles(answerWeight: 0, apart: true, shingling)
+    #expect(trained == shingles(answerWeight: nil, apart: false, shingling))
+    #expect(trained == shingles(answerWeight: 1, apart: true, shingling))
+    #expect(context == shingles(answerWeight: 0, apart: true, shingling))
+    #expect(shingles(answerWeight: 0, apart: false, shingling) == trained)
+    #expect(jaccard(trained, context) < 1)
+    if shingling == .words(1) { #expect(jaccard(trained, context) == 8.0 / 14.0) }
+  }
 }
 
 /// The library entry point on small inputs, with tiny blocks so records cross block edges.

@@ -15,7 +15,8 @@ public enum DedupeKey: String, Sendable, CaseIterable {
 /// Layout: for each part a tag byte (0x01–0x0C; 0x0D for each further part of a text given as
 /// parts; 0x0E for a part that is not text, whose canonical JSON follows), the normalized text,
 /// and 0x1F; with ``weightZeroApart``, an empty part tagged 0x0F before each assistant message
-/// with weight 0. Control bytes
+/// with weight 0 and an empty part tagged 0x10 after it (its content and tool calls), which
+/// ``Shingler`` reads as the start and end of context words. Control bytes
 /// inside the text are escaped (0x1B, then the byte + 0x40; ``TextNormalizer`` writes them so
 /// when it normalizes), so the layout is unambiguous and no two control characters compare
 /// equal.
@@ -27,10 +28,13 @@ struct KeyBuilder {
   let decodesFirst: Bool
   /// Marks each assistant message with weight 0: context, not a target.
   ///
-  /// So an example differs from one that trains the same answer (dedupe); split's units
-  /// ignore weights, so that the same text never sits in two splits. Shingles are words, which the mark has none
-  /// of: near-duplicate similarity compares the texts alone.
+  /// So an example differs from one that trains the same answer (dedupe), and the message's
+  /// words are shingled apart from the same words trained (see ``marksContext``); split's
+  /// units ignore weights, so that the same text never sits in two splits.
   let weightZeroApart: Bool
+  /// Whether the last key built has a weight-0 message between context marks (0x0F … 0x10),
+  /// whose words ``Shingler`` hashes as other words than the same words trained.
+  private(set) var marksContext = false
   private var scratch: [UInt8] = []
 
   init(
@@ -50,6 +54,7 @@ struct KeyBuilder {
   ///   records with the same input, the longest answer wins).
   mutating func build(_ example: Example, in document: JSONDocument, into out: inout [UInt8]) -> Int
   {
+    marksContext = false
     let keySize = buildKey(example, in: document, into: &out)
     return key == .conversation ? keySize : textSize(example, document)
   }
@@ -107,11 +112,17 @@ struct KeyBuilder {
       case .input: if let finalIndex, i >= finalIndex { continue }
       case .output: if i != finalIndex { continue }
       }
-      if weightZeroApart && turn.weight == 0 && turn.role == .assistant {
+      let context = weightZeroApart && turn.weight == 0 && turn.role == .assistant
+      if context {
+        marksContext = true
         out.append(0x0F)
         out.append(0x1F)
       }
       size += self.turn(turn, of: example, tag: 0x02 + turn.role.rawValue, document, &out)
+      if context {
+        out.append(0x10)
+        out.append(0x1F)
+      }
     }
     if includeInput, let tools = example.tools {
       out.append(0x0A)
@@ -262,6 +273,7 @@ extension KeyBuilder {
   /// value in canonical form.
   /// - Returns: the number of key bytes.
   mutating func buildWhole(_ document: JSONDocument, into out: inout [UInt8]) -> Int {
-    canonicalJSON(document.root, document, &out)
+    marksContext = false
+    return canonicalJSON(document.root, document, &out)
   }
 }

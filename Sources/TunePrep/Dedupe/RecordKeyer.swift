@@ -36,14 +36,16 @@ struct RecordKeyer {
   /// Writes the MinHash signature of the last key into `out`.
   /// - Returns: false when the key has no shingle (no words).
   mutating func signature(into out: UnsafeMutableBufferPointer<UInt16>) -> Bool {
-    key.withUnsafeBufferPointer { k in
-      MinHash.signature(into: out) { body in shingler.forEachShingle(k, body) }
+    let marks = builder.marksContext
+    return key.withUnsafeBufferPointer { k in
+      MinHash.signature(into: out) { body in shingler.forEachShingle(k, marksContext: marks, body) }
     }
   }
 
   /// The sorted, distinct shingle hashes of the last key.
   mutating func shingleSet(into set: inout [UInt64]) {
-    key.withUnsafeBufferPointer { k in shingler.shingleSet(k, into: &set) }
+    let marks = builder.marksContext
+    key.withUnsafeBufferPointer { k in shingler.shingleSet(k, marksContext: marks, into: &set) }
   }
 }
 

@@ -38,6 +38,12 @@ public enum Shingling: Sendable, Equatable, CustomStringConvertible {
 ///
 /// Key bytes below 0x21 (tags, terminators, whitespace) separate words. Texts are joined, so a
 /// shingle may span two messages, as in the corpus generator's definition.
+///
+/// Words between the context marks 0x0F and 0x10 (an assistant message with weight 0, see
+/// ``KeyBuilder/weightZeroApart``) are hashed with another seed: a word the model only reads
+/// is not the same shingle token as the same word it is trained to write, so an example and
+/// the same example with an answer at weight 0 share only the shingles that touch no such
+/// answer, as their exact keys differ.
 struct Shingler {
   let shingling: Shingling
   /// ``shingleSet(_:into:)``'s bucket sort target, kept between records.
@@ -51,15 +57,35 @@ struct Shingler {
   ///
   /// Inlined so that `body` (MinHash's bin update, or an append) is inlined into the token
   /// loop: as a closure call it spilled the loop's registers for every shingle.
+  /// - Parameters:
+  ///   - key: the key bytes.
+  ///   - marksContext: whether `key` has context marks (``KeyBuilder/marksContext``); only
+  ///     then does the word loop look for them, so keys without any pay nothing.
+  ///   - body: called with each shingle's hash.
   /// - Returns: the number of shingles.
   @discardableResult
   @inline(__always)
-  func forEachShingle(_ key: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) -> Int {
+  func forEachShingle(
+    _ key: UnsafeBufferPointer<UInt8>, marksContext: Bool = false, _ body: (UInt64) -> Void
+  ) -> Int {
     switch shingling {
-    case .words(let n): return Self.wordShingles(key, n, body)
+    case .words(let n):
+      // Two copies of the loop, each with the flag a constant.
+      return marksContext
+        ? Self.wordShingles(key, n, marks: true, body)
+        : Self.wordShingles(key, n, marks: false, body)
     case .chars(let n): return Self.charShingles(key, n, body)
     }
   }
+
+  /// The seed of a word's hash.
+  private static let wordSeed: UInt64 = 0x243F_6A88_85A3_08D3
+  /// The seed of a context word's hash (inside a weight-0 message).
+  private static let contextWordSeed: UInt64 = 0x1319_8A2E_0370_7344
+  /// The start of context words in a key.
+  private static let contextStart: UInt8 = 0x0F
+  /// The end of context words in a key.
+  private static let contextEnd: UInt8 = 0x10
 
   /// Eight 0x21 bytes: subtracting them flags each byte below 0x21 (a separator).
   private static let separatorBias: UInt64 = 0x2121_2121_2121_2121
@@ -73,9 +99,13 @@ struct Shingler {
   /// token of exactly 8k bytes ends with a zero word and count). The token loop reads 8 bytes
   /// at a time and finds the token's end in them with a SWAR test, which gives the same words
   /// as shifting the bytes in one by one; only the last 7 bytes of the key go byte by byte.
+  ///
+  /// With `marks`, the separators are also tested for context marks: a context mark always
+  /// follows a terminator (or starts the key), so it is never the one separator the token
+  /// loop skips after a word.
   @inline(__always)
   private static func wordShingles(
-    _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
+    _ key: UnsafeBufferPointer<UInt8>, _ n: Int, marks: Bool, _ body: (UInt64) -> Void
   ) -> Int {
     guard let p = key.baseAddress else { return 0 }
     return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ring in
@@ -83,10 +113,20 @@ struct Shingler {
       var count = 0
       var i = 0
       let end = key.count
+      var seed = wordSeed
       while i < end {
-        while i < end && p[i] < 0x21 { i += 1 }
+        while i < end && p[i] < 0x21 {
+          if marks {
+            if p[i] == contextStart {
+              seed = contextWordSeed
+            } else if p[i] == contextEnd {
+              seed = wordSeed
+            }
+          }
+          i += 1
+        }
         if i == end { break }
-        var h: UInt64 = 0x243F_6A88_85A3_08D3
+        var h: UInt64 = seed
         var word: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -135,7 +175,8 @@ struct Shingler {
   ///
   /// Separators before the first word and after the last one make no space: the key ends with
   /// a terminator, which would otherwise add a shingle (the last characters and a space) that
-  /// the text does not have.
+  /// the text does not have. Characters and spaces between context marks are hashed with
+  /// another salt, as words are in ``wordShingles(_:_:marks:_:)``.
   private static func charShingles(
     _ key: UnsafeBufferPointer<UInt8>, _ n: Int, _ body: (UInt64) -> Void
   ) -> Int {
@@ -147,16 +188,22 @@ struct Shingler {
       let end = key.count
       var started = false
       var pendingSpace = false
+      var salt: UInt64 = charSalt
       while i < end {
         if key[i] < 0x21 {
           // A run of separators is one space, written once the next word begins.
+          if key[i] == contextStart {
+            salt = contextCharSalt
+          } else if key[i] == contextEnd {
+            salt = charSalt
+          }
           i += 1
           pendingSpace = started
           continue
         }
         if pendingSpace {
           pendingSpace = false
-          roller.push(StableHash.avalanche(0x20 &+ 0x9E37_79B9_7F4A_7C15))
+          roller.push(StableHash.avalanche(0x20 &+ salt))
           scalars += 1
           if scalars >= n {
             body(StableHash.avalanche(roller.value))
@@ -170,7 +217,7 @@ struct Shingler {
           h = (h << 8) | UInt64(key[i])
           i += 1
         }
-        roller.push(StableHash.avalanche(h &+ 0x9E37_79B9_7F4A_7C15))
+        roller.push(StableHash.avalanche(h &+ salt))
         scalars += 1
         if scalars >= n {
           body(StableHash.avalanche(roller.value))
@@ -184,6 +231,11 @@ struct Shingler {
       return count
     }
   }
+
+  /// The salt of a character's hash.
+  private static let charSalt: UInt64 = 0x9E37_79B9_7F4A_7C15
+  /// The salt of a context character's hash (inside a weight-0 message).
+  private static let contextCharSalt: UInt64 = 0xA409_3822_299F_31D1
 
   /// A polynomial rolling hash over the last `n` item hashes: adding an item and dropping
   /// the oldest costs two multiplications, whatever `n` is.
@@ -224,12 +276,18 @@ struct Shingler {
   }
 
   /// The sorted, distinct shingle hashes of `key` (for exact Jaccard).
-  mutating func shingleSet(_ key: UnsafeBufferPointer<UInt8>, into set: inout [UInt64]) {
+  /// - Parameters:
+  ///   - key: the key bytes.
+  ///   - marksContext: whether `key` has context marks (see ``forEachShingle(_:marksContext:_:)``).
+  ///   - set: receives the hashes.
+  mutating func shingleSet(
+    _ key: UnsafeBufferPointer<UInt8>, marksContext: Bool = false, into set: inout [UInt64]
+  ) {
     set.removeAll(keepingCapacity: true)
     // Through a stack batch: appending one by one cost a uniqueness check per shingle.
     withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { batch in
       var k = 0
-      forEachShingle(key) { h in
+      forEachShingle(key, marksContext: marksContext) { h in
         batch[k] = h
         k &+= 1
         if k == batch.count {
@@ -346,7 +404,7 @@ enum MinHash {
   /// Writes the signature of the shingles `shingles` produces into `out[0..<size]`.
   ///
   /// Inlined into its caller, so that the shingle loop and the bin update end up as one loop
-  /// (see ``Shingler/forEachShingle(_:_:)``).
+  /// (see ``Shingler/forEachShingle(_:marksContext:_:)``).
   /// - Returns: false when there was no shingle (the record gets no signature).
   @inline(__always)
   static func signature(

@@ -176,6 +176,10 @@ public struct Deduplicator {
       format: evaluation && options.format != .json ? nil : options.format,
       threads: options.threads, sizes: options.sizes)
     fileScan.decodesEachFormat = evaluation
+    // A record of prompts only is compared by --key input; other keys need its answer.
+    if evaluation {
+      fileScan.answerless = options.key == .input ? .compared : .notCompared(options.key)
+    }
     let outcome = try fileScan.run(file, reporter: reporter) {
       (record: borrowing CheckedRecord, block: inout DedupeBlock) in
       if block.keyer == nil {

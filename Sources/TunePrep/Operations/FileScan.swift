@@ -55,6 +55,8 @@ struct FileScan {
   /// Decode a record of another format than the detected one in its own format, instead of
   /// reporting `format.mixed` (see ``RecordChecker/decodesEachFormat``).
   var decodesEachFormat = false
+  /// What a record that is a prompt without an answer is (see ``AnswerlessRecords``).
+  var answerless = AnswerlessRecords.error
 
   /// What a scan of one file saw.
   struct Outcome {
@@ -119,6 +121,7 @@ struct FileScan {
         checker.roleMap = roleMap
         checker.schemas = schemas
         checker.decodesEachFormat = decodesEachFormat
+        checker.answerless = answerless
         return ScanVisitor<P>(checker: checker, perRecord: perRecord)
       },
       fileFinding: { reporter.report($0) },

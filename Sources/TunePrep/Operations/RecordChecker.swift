@@ -11,6 +11,8 @@ struct RecordChecker {
   /// format instead of being a `format.mixed` error (dedupe's `--against` files, whose records
   /// are only compared, so that a file mixing formats is compared whole).
   var decodesEachFormat = false
+  /// What a record that is a prompt without an answer is (see ``AnswerlessRecords``).
+  var answerless = AnswerlessRecords.error
 
   var parser = JSONParser()
   /// The context records are checked in, kept from record to record.
@@ -83,6 +85,7 @@ struct RecordChecker {
       context.findings.append(Finding(code, at: location, path: path, message: warning.message))
     }
     var example: Example?
+    var decoded = fileFormat
     if let format = fileFormat, format != .json {
       let before = context.findings.count
       example = decode(format, from: before)
@@ -96,6 +99,7 @@ struct RecordChecker {
         decoder.recycle(&example)
         if decodesEachFormat {
           example = decode(own, from: before)
+          decoded = own
         } else {
           context.report(
             .formatMixed, at: nil,
@@ -114,7 +118,10 @@ struct RecordChecker {
     if !schemas.isEmpty {
       checkSchemas(example: example)
     }
-    let hasError = hasError(from: 0)
+    var hasError = hasError(from: 0)
+    if hasError, answerless != .error, let example, let decoded {
+      hasError = amendAnswerless(example, format: decoded)
+    }
     // Only when there are any: passing the kept storage retains and releases it.
     if !context.findings.isEmpty { findings.append(contentsOf: context.findings) }
     return (example, hasError)
@@ -150,6 +157,65 @@ struct RecordChecker {
     context.findings.withUnsafeBufferPointer { findings in
       findings[start...].contains { $0.severity == .error }
     }
+  }
+
+  /// Applies ``answerless`` to a record with errors: when the example is a prompt without an
+  /// answer and every error says only that the answer is missing, those errors are withdrawn
+  /// (``AnswerlessRecords/compared``) or say what to do (``AnswerlessRecords/notCompared(_:)``).
+  /// - Returns: whether the record still has an error.
+  private mutating func amendAnswerless(_ example: Example, format: Format) -> Bool {
+    let isPrompt =
+      example.preferred == nil && example.nonPreferred == nil
+      && example.turns.contains { $0.role == .user }
+      && !example.turns.contains { $0.role == .assistant }
+    guard isPrompt else { return true }
+    var answerFields: [String] = []
+    for finding in context.findings where finding.severity == .error {
+      guard let field = missingAnswer(finding, format: format) else { return true }
+      answerFields.append(field)
+    }
+    switch answerless {
+    case .error:
+      return true
+    case .compared:
+      context.findings.removeAll { $0.severity == .error }
+      return false
+    case .notCompared(let key):
+      var k = 0
+      for i in context.findings.indices where context.findings[i].severity == .error {
+        let field = answerFields[k]
+        k += 1
+        let lead =
+          field.isEmpty
+          ? "the evaluation record has no assistant answer"
+          : "the evaluation record has no \"\(field)\" field (its answer)"
+        context.findings[i].message =
+          "\(lead), which --key \(key.rawValue) compares, so it is not compared and a leak of its prompt would go unseen: for an evaluation file of prompts only, use --key input, which compares the prompts"
+      }
+      return true
+    }
+  }
+
+  /// Whether `finding` says only that the answer is missing: `format.no-answer` (returns ""),
+  /// or `schema.required` for the record's answer field (returns the field's name).
+  private func missingAnswer(_ finding: Finding, format: Format) -> String? {
+    if finding.code == FindingCode.formatNoAnswer.name { return "" }
+    guard finding.code == FindingCode.schemaRequired.name, (finding.path ?? "").isEmpty else {
+      return nil
+    }
+    let fields: [StaticString]
+    switch format {
+    case .inputOutput, .alpaca: fields = ["output"]
+    case .promptCompletion: fields = ["completion"]
+    case .openaiPreference: fields = ["preferred_output", "non_preferred_output"]
+    default: return nil
+    }
+    let root = context.document.root
+    for field in fields where context.document.member(root, field) == nil {
+      let name = field.description
+      if finding.message.contains("\"\(name)\"") { return name }
+    }
+    return nil
   }
 
   /// Hands an example returned by ``check(_:at:findings:)`` back to the decoder once the
@@ -330,4 +396,22 @@ struct RecordChecker {
     }
     return result
   }
+}
+
+/// What ``RecordChecker`` makes of a record that decodes to a prompt with no answer: a user
+/// turn and no assistant turn or preference output, whose only errors say that the answer is
+/// missing (`format.no-answer`, or `schema.required` for `output`, `completion`,
+/// `preferred_output` or `non_preferred_output`).
+///
+/// Such a record is an error for training; in an evaluation file (`dedupe --against`) it can
+/// be a test prompt, which `--key input` compares.
+enum AnswerlessRecords: Equatable {
+  /// An error, as for any record (every command but `dedupe --against`).
+  case error
+  /// Not an error: the record is compared by its prompt (an `--against` file with
+  /// `--key input`).
+  case compared
+  /// Still an error, whose message says that the key compares the answer and to use
+  /// `--key input` (an `--against` file with another key).
+  case notCompared(DedupeKey)
 }

@@ -89,7 +89,7 @@ extension TunePrepCommand {
     @Option(
       parsing: .upToNextOption,
       help: ArgumentHelp(
-        "Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records. Their records are read in the format each has and checked as the input's; one that fails is reported, since it cannot be compared.",
+        "Evaluation files: drop input records that exactly (or, with --near, nearly) duplicate any of their records. Their records are read in the format each has and checked as the input's; one that fails is reported, since it cannot be compared. A prompt without an answer is compared with --key input.",
         valueName: "file"))
     var against: [String] = []
 

@@ -243,3 +243,20 @@ import Testing
     }
   }
 }
+
+extension FormatRulesCLITests {
+  /// A record that holds only a system prompt has nothing to train: it is `format.no-answer`,
+  /// in every format that keeps the system prompt beside the turns.
+  @Test(arguments: [
+    #"{"messages":[{"role":"system","content":"Be brief."}]}"#,
+    #"{"conversations":[{"from":"system","value":"Be brief."}]}"#,
+  ])
+  func aSystemPromptAloneHasNoAnswer(record: String) throws {
+    let result = try Binary.run(["validate", "-"], stdin: record + "\n")
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(
+      result.stderr.contains(
+        "<stdin>:1: error: the example has only a system prompt: add the user message and the assistant answer the model should learn to give [format.no-answer]"
+      ), "\(result.stderr)")
+  }
+}

@@ -64,7 +64,17 @@ struct ConversationRules {
       }
       return
     }
-    guard !turns.isEmpty else { return }
+    guard !turns.isEmpty else {
+      // Only a system prompt (the messages themselves are checked by the schema: an empty
+      // list is already an error).
+      if !c.hasErrors {
+        c.report(
+          .formatNoAnswer, at: nil,
+          "the example has only a system prompt: add the user message and the assistant answer the model should learn to give"
+        )
+      }
+      return
+    }
     let summary = summarize(turns)
     let answerCount = summary.answerCount
     // A turn dropped for an earlier error (an unknown role, say) must not also read as a

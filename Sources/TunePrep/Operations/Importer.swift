@@ -690,7 +690,8 @@ struct ImportJSONVisitor: RecordVisitor {
     let surrogates = d.warnings.contains { $0.kind == .loneSurrogate }
     result.converter?.keepsSurrogateEscapes = surrogates
     var row = ImportRow(location: location)
-    if let alpaca = fields.alpaca, alpaca.instruction.node(in: d) != nil {
+    // Looked up by a static key, so records that are not Alpaca records cost no allocation.
+    if let alpaca = fields.alpaca, d.member(d.root, "instruction") != nil {
       // A null instruction is an empty one, reported as such.
       row.instruction = alpaca.instruction.value(in: d, keepingSurrogates: surrogates) ?? []
       row.input = alpaca.input?.value(in: d, keepingSurrogates: surrogates)

@@ -119,12 +119,12 @@ extension FindingCode {
     "a quoted CSV field is not closed, or has text after its closing quote")
   static let importEmptyCell = FindingCode(
     "import.empty-cell", .error,
-    "a required cell, element or field (input, output) is empty or missing")
+    "a required cell, element or field (input, output, an Alpaca instruction) is empty or missing")
   static let importNoHeader = FindingCode(
     "import.no-header", .error, "the file has no header row naming the mapped columns")
   static let importMapping = FindingCode(
     "import.mapping", .error,
-    "the header makes the mapping ambiguous or lossy (a column found twice, two candidate columns, or a meta key that would replace a mapped field)"
+    "the header makes the mapping ambiguous or lossy (a column found twice, two candidate prompt or answer columns such as prompt and question, or a meta key that would replace a mapped field); an Alpaca header (instruction,input,output) is not ambiguous"
   )
   static let importEncoding = FindingCode(
     "import.encoding", .error, "the file's bytes are not valid UTF-8 or UTF-16")

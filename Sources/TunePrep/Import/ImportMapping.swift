@@ -78,16 +78,31 @@ extension Importer.Options {
     }
   }
 
+  /// Whether a JSON import reads records that have an `instruction` field as Alpaca records
+  /// (see ``ImportJSONFields``): no `--input-field` is given and no option names `instruction`.
+  var readsAlpacaFields: Bool {
+    source == .json && input == nil
+      && ![output, system, id].contains {
+        $0.map { JSONField($0).path == ["instruction"] } ?? false
+      }
+      && !meta.contains { JSONField(ImportMeta($0).spec).path == ["instruction"] }
+  }
+
   /// The keys a meta field may not be written under, each with what already holds it.
   ///
   /// The intermediate `input-output` record's `input`, `output` and `system` (a meta `system`
-  /// would become the system prompt), `id` when an id is mapped, and the keys the target format
-  /// itself defines when it keeps metadata (a string `history` in an alpaca record fails
-  /// validation).
-  var reservedKeys: [(key: String, holder: String)] {
+  /// would become the system prompt), `id` when an id is mapped, the intermediate `alpaca`
+  /// record's `instruction` and `history` when rows may be Alpaca rows (`alpacaRows`), and the
+  /// keys the target format itself defines when it keeps metadata (a string `history` in an
+  /// alpaca record fails validation).
+  func reservedKeys(alpacaRows: Bool) -> [(key: String, holder: String)] {
     var keys: [(key: String, holder: String)] = [
       ("input", "the prompt"), ("output", "the answer"), ("system", "the system prompt"),
     ]
+    if alpacaRows {
+      keys.append(("instruction", "the Alpaca instruction"))
+      keys.append(("history", "the Alpaca history"))
+    }
     if id != nil { keys.append(("id", "the \(flag("id")) value")) }
     if case .format(let format) = to, to.keepsMetadata {
       let own: [String] =
@@ -151,19 +166,26 @@ extension Importer.Options {
         keys.append((m, key))
       }
     }
-    return metaKeyProblem(keys, ignoringCase: csv)
+    // A CSV header shows whether rows are Alpaca rows once it is read; a JSON record may be one
+    // whenever the fields are not mapped.
+    return metaKeyProblem(keys, ignoringCase: csv, alpacaRows: readsAlpacaFields)
   }
 
   /// Problems with the meta keys once they are known (a CSV header read), as a message.
-  func metaKeyProblem(_ keys: [(meta: ImportMeta, key: String)], ignoringCase: Bool = false)
-    -> String?
-  {
+  ///
+  /// `alpacaRows`: whether rows may be Alpaca rows, whose `instruction` and `history` keys are
+  /// taken.
+  func metaKeyProblem(
+    _ keys: [(meta: ImportMeta, key: String)], ignoringCase: Bool = false, alpacaRows: Bool = false
+  ) -> String? {
     func same(_ a: String, _ b: String) -> Bool {
       ignoringCase ? a.lowercased() == b.lowercased() : a == b
     }
     let flag = flag("meta")
     for (index, (m, key)) in keys.enumerated() {
-      if let (reserved, holder) = reservedKeys.first(where: { same($0.key, key) }) {
+      if let (reserved, holder) = reservedKeys(alpacaRows: alpacaRows).first(where: {
+        same($0.key, key)
+      }) {
         var message =
           "\(flag) \(m.text): the field would be written as '\(key)', which is \(holder)"
         if holder.hasPrefix("a field of") {

@@ -1,10 +1,19 @@
 /// One record taken from a CSV/TSV row, an XML element or a JSON object, before conversion:
 /// the mapped cells as UTF-8 bytes (nil when the column, element or field is missing).
+///
+/// A row is one of two shapes: an `input-output` pair (``instruction`` nil), or an Alpaca row
+/// (``instruction`` set, from an `instruction` column or field), which the converter turns into
+/// an `alpaca` record so that the alpaca reader joins the instruction and the input exactly as
+/// `tuneprep format --from alpaca` does.
 struct ImportRow {
   /// Where the row starts (line, and for XML the column).
   var location: Location
-  /// The prompt.
+  /// The prompt; in an Alpaca row, the optional input that follows the instruction.
   var input: [UInt8]?
+  /// An Alpaca row's instruction (an empty array when the cell or field is there but null).
+  var instruction: [UInt8]?
+  /// An Alpaca row's `history` as JSON text (an array of `[question, answer]` pairs), if any.
+  var history: [UInt8]?
   /// The answer.
   var output: [UInt8]?
   /// The system prompt, if mapped.
@@ -31,6 +40,9 @@ struct ImportFieldNames: Sendable {
   var output: String
   var system: String?
   var id: String?
+  /// An Alpaca row's instruction and history.
+  var instruction = "field instruction"
+  var history = "field history"
 }
 
 /// Turns imported rows into output records through the one canonical path.
@@ -75,6 +87,9 @@ struct RowConverter {
   /// - Returns: nil when the row was written; else the rejection, already counted and
   ///   reported, which the caller completes with ``appendReject(_:raw:isJSON:)``.
   mutating func convert(_ row: ImportRow) -> ImportRejection? {
+    if let instruction = row.instruction {
+      return convertAlpaca(row, instruction: instruction)
+    }
     if row.input.map(isBlank) ?? true {
       return reject(
         row, .importEmptyCell,
@@ -96,6 +111,58 @@ struct RowConverter {
       record.append(literal: ",\"system\":")
       appendValue(system)
     }
+    return finish(row, as: .inputOutput)
+  }
+
+  /// Converts an Alpaca row: builds an `alpaca` record (instruction, optional input, output,
+  /// system, history) and reads it with the alpaca reader, the one place that turns an
+  /// instruction and its input into the canonical example's prompt.
+  private mutating func convertAlpaca(_ row: ImportRow, instruction: [UInt8]) -> ImportRejection? {
+    if isBlank(instruction) {
+      return reject(
+        row, .importEmptyCell,
+        "\(names.instruction) is empty: every example needs an instruction and an output; fill it in or remove the row"
+      )
+    }
+    if row.output.map(isBlank) ?? true {
+      return reject(
+        row, .importEmptyCell,
+        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an instruction and an output; fill it in or remove the row"
+      )
+    }
+    record.removeAll(keepingCapacity: true)
+    record.append(literal: "{\"instruction\":")
+    appendValue(instruction)
+    if let input = row.input {
+      record.append(literal: ",\"input\":")
+      appendValue(input)
+    }
+    record.append(literal: ",\"output\":")
+    appendValue(row.output ?? [])
+    if let system = row.system, !isBlank(system) {
+      record.append(literal: ",\"system\":")
+      appendValue(system)
+    }
+    if let history = row.history, !isBlank(history) {
+      // The history is JSON text (a CSV cell, or the field as written); the alpaca reader checks
+      // its shape, so only its syntax is checked here, to say which cell is at fault.
+      do throws(JSONSyntaxError) {
+        try parser.parse(history, into: &document)
+      } catch {
+        return reject(
+          row, .jsonSyntax,
+          "\(names.history) is not JSON (\(error.message)): write it as a JSON array of [question, answer] pairs, such as [[\"Hi\",\"Hello!\"]], or leave it empty"
+        )
+      }
+      record.append(literal: ",\"history\":")
+      record.append(contentsOf: history)
+    }
+    return finish(row, as: .alpaca)
+  }
+
+  /// Appends the row's id and metadata to the record being built, closes it, reads it as
+  /// `format` and encodes it into the target.
+  private mutating func finish(_ row: ImportRow, as format: Format) -> ImportRejection? {
     if let id = row.id {
       record.append(literal: ",\"id\":")
       appendValue(id)
@@ -123,7 +190,7 @@ struct RowConverter {
       document: document,
       position: RecordPosition(
         file: row.location.file, line: row.location.line, column: 1, byteOffset: 0))
-    var decoded = decoder.decode(.inputOutput, &context)
+    var decoded = decoder.decode(format, &context)
     defer { decoder.recycle(&decoded) }
     let errors = context.findings.filter { $0.severity == .error }
     for var finding in context.findings {
@@ -140,7 +207,7 @@ struct RowConverter {
     droppedFields.removeAll(keepingCapacity: true)
     do throws(FormatEncoder.Rejection) {
       try encoder.encode(
-        example, source: .inputOutput, document: document, into: &out, dropped: &droppedFields)
+        example, source: format, document: document, into: &out, dropped: &droppedFields)
       written += 1
       for field in droppedFields { dropped[field, default: 0] += 1 }
       return nil

@@ -272,7 +272,13 @@ extension Importer {
             return
           }
           var row = ImportRow(location: location)
-          row.input = p.value(cols.input, in: buf)
+          if cols.alpaca {
+            row.instruction = p.value(cols.input, in: buf) ?? []
+            if let i = cols.alpacaInput { row.input = p.value(i, in: buf) }
+            if let i = cols.history { row.history = p.value(i, in: buf) }
+          } else {
+            row.input = p.value(cols.input, in: buf)
+          }
           row.output = p.value(cols.output, in: buf)
           if let i = cols.system { row.system = p.value(i, in: buf) }
           if let i = cols.id { row.id = p.value(i, in: buf) }
@@ -316,8 +322,15 @@ extension Importer {
 
 /// Which fields of a CSV row hold what.
 struct CSVColumns {
+  /// The prompt; for an Alpaca header, the instruction.
   var input: Int
   var output: Int
+  /// Whether the header is an Alpaca header (see ``init(resolving:header:)``): rows are
+  /// imported as Alpaca rows.
+  var alpaca = false
+  /// An Alpaca header's `input` and `history` columns, if it has them.
+  var alpacaInput: Int?
+  var history: Int?
   var system: Int?
   var id: Int?
   var meta: [(String, Int)] = []
@@ -380,6 +393,13 @@ struct CSVColumns {
   /// A name the header holds twice, a guess that two columns fit (`input` and `prompt`), the
   /// same column for the prompt and the answer, and a meta column whose header name would
   /// replace a mapped field are refused: each would import the wrong text without a word.
+  ///
+  /// The Alpaca rule: without `--input-column`, a header with an `instruction` column that no
+  /// other option names is an Alpaca header (`instruction,input,output`, as spreadsheets export
+  /// Alpaca data). The instruction is the prompt, and the `input` and `history` columns, when
+  /// the header has them and no option names them, are its optional input and history; each row
+  /// becomes an `alpaca` record. Another prompt-like column beside `instruction` (`prompt`,
+  /// `question`, `query`, `request`) is still ambiguous.
   init(resolving options: Importer.Options, header: [String]) throws(Failure) {
     let lower = header.map { $0.lowercased() }
     let listed = header.map { "'\($0)'" }.joined(separator: ", ")
@@ -388,6 +408,27 @@ struct CSVColumns {
       let found = lower.indices.filter { lower[$0] == name }.map { String($0 + 1) }
       return found.dropLast().joined(separator: ", ") + " and " + (found.last ?? "")
     }
+    // The columns the options name (by name or number), which the Alpaca rule leaves alone.
+    let specs =
+      [options.output, options.system, options.id].compactMap { $0 }
+      + options.meta.map { ImportMeta($0).spec }
+    let namedColumns = specs.compactMap { spec -> Int? in
+      if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
+      return lower.firstIndex(of: spec.lowercased())
+    }
+    /// The column `name` of an Alpaca header, unless an option names it.
+    func alpacaColumn(_ name: String) throws(Failure) -> Int? {
+      guard let i = lower.firstIndex(of: name), !namedColumns.contains(i) else { return nil }
+      if lower.lastIndex(of: name) != i {
+        throw Failure(
+          message:
+            "the header (\(listed)) looks like Alpaca data but has the column '\(name)' twice (columns \(positions(name))): rename one, or map the columns with --input-column and --output-column",
+          code: .importMapping
+        )
+      }
+      return i
+    }
+    let instructionColumn = options.input == nil ? try alpacaColumn("instruction") : nil
     func find(_ spec: String?, _ flag: String, guesses: [String]) throws(Failure) -> Int? {
       if let spec {
         if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
@@ -437,7 +478,14 @@ struct CSVColumns {
       }
       return lower.firstIndex(of: guess)
     }
-    guard let input = try find(options.input, "--input-column", guesses: Importer.inputNamesList)
+    // With an `instruction` column, `input` is its optional input, not a second prompt.
+    let inputGuesses =
+      instructionColumn == nil
+      ? Importer.inputNamesList
+      : Importer.inputNamesList.filter {
+        $0 != "input"
+      }
+    guard let input = try find(options.input, "--input-column", guesses: inputGuesses)
     else {
       throw Failure(
         message:
@@ -461,6 +509,11 @@ struct CSVColumns {
     }
     self.input = input
     self.output = output
+    if instructionColumn != nil {
+      alpaca = true
+      alpacaInput = try alpacaColumn("input")
+      history = try alpacaColumn("history")
+    }
     system = try find(
       options.system, "--system-column",
       guesses: options.input == nil ? Importer.systemNamesList : [])
@@ -473,14 +526,16 @@ struct CSVColumns {
         keys.append((m, m.name ?? header[i]))
       }
     }
-    if let problem = options.metaKeyProblem(keys) {
+    if let problem = options.metaKeyProblem(keys, alpacaRows: alpaca) {
       throw Failure(message: problem, code: .importMapping)
     }
     fieldCount = header.count
     names = ImportFieldNames(
       input: "column '\(header[input])'", output: "column '\(header[output])'",
       system: system.map { "column '\(header[$0])'" },
-      id: id.map { "column '\(header[$0])'" })
+      id: id.map { "column '\(header[$0])'" },
+      instruction: "column '\(header[input])'",
+      history: "column '\(history.map { header[$0] } ?? "history")'")
   }
 }
 
@@ -520,6 +575,11 @@ extension Importer {
 }
 
 /// The fields a JSON import maps.
+///
+/// Without `--input-field`, a record that has an `instruction` field is an Alpaca record, as
+/// `tuneprep format --from alpaca` reads it: the instruction with its optional `input`, and the
+/// record's `system` and `history` unless options map them otherwise. Other records give their
+/// `input` field as the prompt.
 struct ImportJSONFields: Sendable {
   let options: Importer.Options
   let input: JSONField
@@ -530,6 +590,16 @@ struct ImportJSONFields: Sendable {
   /// The key each meta field is written under (`NAME=` or the field's last segment).
   let metaKeys: [String]
   let names: ImportFieldNames
+  /// The Alpaca fields, nil when `--input-field` is given or an option names `instruction`.
+  let alpaca: AlpacaFields?
+
+  /// The fields of an Alpaca record that options do not name otherwise.
+  struct AlpacaFields: Sendable {
+    let instruction = JSONField("instruction")
+    let input: JSONField?
+    let system: JSONField?
+    let history: JSONField?
+  }
 
   init(_ options: Importer.Options) {
     self.options = options
@@ -544,6 +614,18 @@ struct ImportJSONFields: Sendable {
       input: "field \(input.name)", output: "field \(output.name)",
       system: system.map { "field \($0.name)" },
       id: id.map { "field \($0.name)" })
+    if options.readsAlpacaFields {
+      let named = ([output, system, id].compactMap { $0 } + meta).map(\.path)
+      /// The top-level field `key`, unless an option names it.
+      func free(_ key: String) -> JSONField? {
+        named.contains([key]) ? nil : JSONField(key)
+      }
+      alpaca = AlpacaFields(
+        input: free("input"), system: system == nil ? free("system") : nil,
+        history: free("history"))
+    } else {
+      alpaca = nil
+    }
   }
 }
 
@@ -608,9 +690,18 @@ struct ImportJSONVisitor: RecordVisitor {
     let surrogates = d.warnings.contains { $0.kind == .loneSurrogate }
     result.converter?.keepsSurrogateEscapes = surrogates
     var row = ImportRow(location: location)
-    row.input = fields.input.value(in: d, keepingSurrogates: surrogates)
+    // Looked up by a static key, so records that are not Alpaca records cost no allocation.
+    if let alpaca = fields.alpaca, d.member(d.root, "instruction") != nil {
+      // A null instruction is an empty one, reported as such.
+      row.instruction = alpaca.instruction.value(in: d, keepingSurrogates: surrogates) ?? []
+      row.input = alpaca.input?.value(in: d, keepingSurrogates: surrogates)
+      row.history = alpaca.history?.json(in: d)
+      row.system = (fields.system ?? alpaca.system)?.value(in: d, keepingSurrogates: surrogates)
+    } else {
+      row.input = fields.input.value(in: d, keepingSurrogates: surrogates)
+      row.system = fields.system?.value(in: d, keepingSurrogates: surrogates)
+    }
     row.output = fields.output.value(in: d, keepingSurrogates: surrogates)
-    row.system = fields.system?.value(in: d, keepingSurrogates: surrogates)
     row.id = fields.id?.value(in: d, keepingSurrogates: surrogates)
     for (field, key) in zip(fields.meta, fields.metaKeys) {
       row.meta.append((key, field.value(in: d, keepingSurrogates: surrogates)))
@@ -646,6 +737,35 @@ struct JSONField: Sendable {
   /// With `keepingSurrogates` (the record has a lone surrogate escape), a string's lone
   /// surrogates are kept in their generalized UTF-8 form instead of becoming U+FFFD.
   func value(in d: JSONDocument, keepingSurrogates: Bool = false) -> [UInt8]? {
+    guard let node = node(in: d) else { return nil }
+    var out: [UInt8] = []
+    switch d.kind(node) {
+    case .null: return nil
+    case .string where keepingSurrogates && d.hasEscapes(node):
+      // Decoded here, not with `appendString`, so a lone surrogate escape survives (in its
+      // generalized UTF-8 form, written back as the same escape) instead of becoming U+FFFD.
+      d.bytes.withUnsafeBufferPointer {
+        appendDecodedJSONString(
+          UnsafeBufferPointer(rebasing: $0[d.rawRange(node)]), keepingLoneSurrogates: true,
+          to: &out)
+      }
+    case .string: d.appendString(node, to: &out)
+    default: appendCompactJSON(d, node, to: &out)
+    }
+    return out
+  }
+
+  /// The field as compact JSON text, whatever its kind (a string keeps its quotes); nil when
+  /// missing or null.
+  func json(in d: JSONDocument) -> [UInt8]? {
+    guard let node = node(in: d), d.kind(node) != .null else { return nil }
+    var out: [UInt8] = []
+    appendCompactJSON(d, node, to: &out)
+    return out
+  }
+
+  /// The field's node, nil when missing.
+  func node(in d: JSONDocument) -> Int? {
     var node = d.root
     for segment in path {
       switch d.kind(node) {
@@ -664,21 +784,7 @@ struct JSONField: Sendable {
         return nil
       }
     }
-    var out: [UInt8] = []
-    switch d.kind(node) {
-    case .null: return nil
-    case .string where keepingSurrogates && d.hasEscapes(node):
-      // Decoded here, not with `appendString`, so a lone surrogate escape survives (in its
-      // generalized UTF-8 form, written back as the same escape) instead of becoming U+FFFD.
-      d.bytes.withUnsafeBufferPointer {
-        appendDecodedJSONString(
-          UnsafeBufferPointer(rebasing: $0[d.rawRange(node)]), keepingLoneSurrogates: true,
-          to: &out)
-      }
-    case .string: d.appendString(node, to: &out)
-    default: appendCompactJSON(d, node, to: &out)
-    }
-    return out
+    return node
   }
 }
 

@@ -10,7 +10,8 @@ extension TunePrepCommand {
       discussion: """
         CSV/TSV (RFC 4180; UTF-8, or UTF-16 with a byte order mark): columns by header name or \
         number; without column options the header's input/prompt/question and \
-        output/response/answer columns are used. XML: --record selects the record elements \
+        output/response/answer columns are used, and an Alpaca header (instruction,input,output) \
+        imports as alpaca records, as do JSON records with an instruction field. XML: --record selects the record elements \
         (//name or /a/b/name, prefixes via --namespace), --input/--output/--system/--id/--meta are \
         XPaths relative to the record (./question, @id). JSON arrays and JSONL: fields by name or \
         JSON pointer. A row with the wrong number of fields, an empty required cell or bad bytes \

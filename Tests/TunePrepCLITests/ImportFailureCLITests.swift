@@ -183,3 +183,25 @@ import Testing
     #expect(counts.read == 2000 && counts.written == 2000 && counts.rejected == 0)
   }
 }
+
+extension ImportFailureCLITests {
+  /// A JSON record read with the default field names that has neither says how to name its
+  /// fields, not "fill it in" (Dolly's `instruction`/`context`/`response` has no `output`); a
+  /// named field that is missing in one row keeps the row advice.
+  @Test func defaultFieldNamesThatMissSayHowToNameTheFields() throws {
+    let dolly = #"{"instruction":"Who wrote Hamlet?","context":"","response":"Shakespeare."}"#
+    let result = try Binary.run(["import", "-", "--from", "json"], stdin: dolly + "\n")
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.contains(
+        "<stdin>:1: error: field output is missing: without --input-field and --output-field the prompt is read from `input` (or an Alpaca `instruction`) and the answer from `output`; name the fields this record uses, e.g. --input-field question --output-field answer [import.empty-cell]"
+      ), "\(result.stderr)")
+    let named = try Binary.run(
+      ["import", "-", "--from", "json", "--input-field", "q", "--output-field", "a"],
+      stdin: #"{"q":"x","a":"y"}"# + "\n" + #"{"q":"x"}"# + "\n")
+    #expect(
+      named.stderr.contains(
+        "<stdin>:2: error: field a is missing: every example needs an input and an output; fill it in or remove the row"
+      ), "\(named.stderr)")
+  }
+}

@@ -43,6 +43,15 @@ struct ImportFieldNames: Sendable {
   /// An Alpaca row's instruction and history.
   var instruction = "field instruction"
   var history = "field history"
+  /// What to do when the input or output field is missing, if that is likely a mapping
+  /// mistake rather than a bad row (a JSON record read with the default field names).
+  var missingFieldHint: String?
+
+  /// The advice after "… is missing" or "… is empty": `missingFieldHint` for a missing field.
+  func advice(missing: Bool, needs: String) -> String {
+    if missing, let missingFieldHint { return missingFieldHint }
+    return "every example needs \(needs); fill it in or remove the row"
+  }
 }
 
 /// Turns imported rows into output records through the one canonical path.
@@ -93,13 +102,13 @@ struct RowConverter {
     if row.input.map(isBlank) ?? true {
       return reject(
         row, .importEmptyCell,
-        "\(names.input) \(row.input == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
+        "\(names.input) \(row.input == nil ? "is missing" : "is empty"): \(names.advice(missing: row.input == nil, needs: "an input and an output"))"
       )
     }
     if row.output.map(isBlank) ?? true {
       return reject(
         row, .importEmptyCell,
-        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an input and an output; fill it in or remove the row"
+        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): \(names.advice(missing: row.output == nil, needs: "an input and an output"))"
       )
     }
     record.removeAll(keepingCapacity: true)
@@ -127,7 +136,7 @@ struct RowConverter {
     if row.output.map(isBlank) ?? true {
       return reject(
         row, .importEmptyCell,
-        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): every example needs an instruction and an output; fill it in or remove the row"
+        "\(names.output) \(row.output == nil ? "is missing" : "is empty"): \(names.advice(missing: row.output == nil, needs: "an instruction and an output"))"
       )
     }
     record.removeAll(keepingCapacity: true)

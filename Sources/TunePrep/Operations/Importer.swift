@@ -610,10 +610,17 @@ struct ImportJSONFields: Sendable {
     let metas = options.meta.map(ImportMeta.init)
     meta = metas.map { JSONField($0.spec) }
     metaKeys = zip(metas, meta).map { $0.name ?? $1.key }
-    names = ImportFieldNames(
+    var names = ImportFieldNames(
       input: "field \(input.name)", output: "field \(output.name)",
       system: system.map { "field \($0.name)" },
       id: id.map { "field \($0.name)" })
+    // A record without `input` or `output` read with those default names most likely keeps its
+    // prompt and answer under other names (Dolly's `instruction`/`context`/`response`).
+    if options.input == nil || options.output == nil {
+      names.missingFieldHint =
+        "without --input-field and --output-field the prompt is read from `input` (or an Alpaca `instruction`) and the answer from `output`; name the fields this record uses, e.g. --input-field question --output-field answer"
+    }
+    self.names = names
     if options.readsAlpacaFields {
       let named = ([output, system, id].compactMap { $0 } + meta).map(\.path)
       /// The top-level field `key`, unless an option names it.

@@ -348,3 +348,30 @@ extension RecordReaderTests {
     #expect(blocks > 1)
   }
 }
+
+extension RecordReaderTests {
+  /// A record with thousands of duplicate keys or lone surrogates lists the first
+  /// ``JSONWarning/listedLimit`` and counts the rest in one finding per kind, so its findings
+  /// (and their memory) stay bounded.
+  @Test func warningsPastTheLimitAreCountedNotListed() {
+    let keys = (0..<1000).map { _ in #""k":1"# }.joined(separator: ",")
+    let surrogates = String(repeating: #"\ud800"#, count: 30)
+    let record = Array(#"{"a":"\#(surrogates)",\#(keys)}"#.utf8)
+    var checker = RecordChecker(fileFormat: .json, detected: false, formatLocation: nil)
+    var findings: [Finding] = []
+    _ = record.withUnsafeBufferPointer {
+      checker.check(
+        $0, at: RecordPosition(file: "t.jsonl", line: 1, column: 1, byteOffset: 0),
+        findings: &findings)
+    }
+    // 30 surrogates and 70 duplicate keys are listed (in text order), then one finding counts
+    // the other 929 duplicate keys.
+    #expect(findings.filter { $0.code == "json.lone-surrogate" }.count == 30)
+    let keyFindings = findings.filter { $0.code == "json.duplicate-key" }
+    #expect(keyFindings.count == 71)
+    #expect(
+      keyFindings.last?.message
+        == "and 929 more duplicate keys in this record, past the first 100 warnings listed: a record with this many was most likely written by a program with a bug"
+    )
+  }
+}

@@ -52,6 +52,8 @@ public struct JSONDocument: Sendable {
   public internal(set) var bytes: [UInt8] = []
   /// Duplicate keys, lone surrogates and out-of-range numbers found by the last parse.
   public internal(set) var warnings: [JSONWarning] = []
+  /// The warnings of the last parse that were only counted, past ``JSONWarning/listedLimit``.
+  public internal(set) var unlistedWarnings = UnlistedWarnings()
 
   /// Creates an empty document whose tape is reused by ``JSONParser``.
   public init() {

@@ -41,6 +41,24 @@ public struct JSONWarning: Sendable, Equatable {
   /// For a duplicate key, the JSON pointer of the object holding it is computed by the caller;
   /// this is the node index of the second occurrence's key.
   public var node: Int
+
+  /// The most warnings one record lists; past it they are only counted (see
+  /// ``JSONDocument/unlistedWarnings``), so a record of a million duplicate keys does not
+  /// build a million messages.
+  public static let listedLimit = 100
+}
+
+/// How many warnings of each kind a record had past ``JSONWarning/listedLimit``.
+public struct UnlistedWarnings: Sendable, Equatable {
+  /// Unlisted `json.duplicate-key` warnings.
+  public var duplicateKey = 0
+  /// Unlisted `json.lone-surrogate` warnings.
+  public var loneSurrogate = 0
+  /// Unlisted `json.number-range` warnings.
+  public var numberRange = 0
+
+  /// Whether any warning went unlisted.
+  public var isEmpty: Bool { duplicateKey == 0 && loneSurrogate == 0 && numberRange == 0 }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes that fills a reusable ``JSONDocument`` tape.
@@ -102,6 +120,7 @@ public struct JSONParser: Sendable {
     let bytes = document.bytes
     var failure: JSONSyntaxError?
     var count = 0
+    var unlisted = UnlistedWarnings()
     bytes.withUnsafeBufferPointer { buffer in
       var scanner = Scanner(
         buffer: buffer, maxDepth: maxDepth, tape: scratch.tape, capacity: scratch.capacity,
@@ -116,6 +135,7 @@ public struct JSONParser: Sendable {
       scratch.capacity = scanner.capacity
       count = scanner.count
       warnings = scanner.warnings
+      unlisted = scanner.unlisted
     }
     // Duplicate keys are found when their object closes, after the values inside it: put the
     // warnings back in text order, so a record's findings read left to right.
@@ -125,6 +145,7 @@ public struct JSONParser: Sendable {
       }.map(\.element)
     }
     document.warnings = warnings
+    document.unlistedWarnings = unlisted
     if let failure {
       document.nodes.removeAll(keepingCapacity: true)
       throw failure
@@ -172,6 +193,10 @@ private struct Scanner {
   var capacity: Int
   var count = 0
   var warnings: [JSONWarning]
+  /// The warnings past ``JSONWarning/listedLimit``, counted.
+  var unlisted = UnlistedWarnings()
+  /// Whether another warning may still be listed.
+  var listsWarnings: Bool { warnings.count < JSONWarning.listedLimit }
   /// The innermost open container's node index (meaningful while `depth > 0`).
   var top = 0
   /// Whether the innermost open container is an object.
@@ -459,7 +484,9 @@ private struct Scanner {
         length: UInt32(pos - start), end: UInt32(count + 1)))
     if hasExponent || integerDigits > 300 {
       let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<pos]), as: UTF8.self)
-      if let value = Double(text), !value.isFinite {
+      if let value = Double(text), !value.isFinite, !listsWarnings {
+        unlisted.numberRange += 1
+      } else if let value = Double(text), !value.isFinite {
         warnings.append(
           JSONWarning(
             kind: .numberRange, offset: start,
@@ -565,6 +592,10 @@ private struct Scanner {
   }
 
   mutating func loneSurrogate(_ unit: UInt32, at offset: Int) {
+    guard listsWarnings else {
+      unlisted.loneSurrogate += 1
+      return
+    }
     warnings.append(
       JSONWarning(
         kind: .loneSurrogate, offset: offset,
@@ -649,6 +680,10 @@ private struct Scanner {
   }
 
   mutating func duplicateKey(_ key: Int) {
+    guard listsWarnings else {
+      unlisted.duplicateKey += 1
+      return
+    }
     let name = String(decoding: UnsafeBufferPointer(rebasing: p[rawRange(key)]), as: UTF8.self)
     warnings.append(
       JSONWarning(

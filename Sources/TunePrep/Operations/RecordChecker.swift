@@ -84,6 +84,22 @@ struct RecordChecker {
       let path = warning.kind == .duplicateKey ? context.pointer(to: warning.node) : nil
       context.findings.append(Finding(code, at: location, path: path, message: warning.message))
     }
+    let unlisted = context.document.unlistedWarnings
+    if !unlisted.isEmpty {
+      for (code, count, one, many) in [
+        (FindingCode.jsonDuplicateKey, unlisted.duplicateKey, "duplicate key", "duplicate keys"),
+        (
+          .jsonLoneSurrogate, unlisted.loneSurrogate, "lone surrogate escape",
+          "lone surrogate escapes"
+        ),
+        (.jsonNumberRange, unlisted.numberRange, "number out of range", "numbers out of range"),
+      ] where count > 0 {
+        context.report(
+          code, at: nil,
+          "and \(count) more \(count == 1 ? one : many) in this record, past the first \(JSONWarning.listedLimit) warnings listed: a record with this many was most likely written by a program with a bug"
+        )
+      }
+    }
     var example: Example?
     var decoded = fileFormat
     if let format = fileFormat, format != .json {
